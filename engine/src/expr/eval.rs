@@ -1,0 +1,207 @@
+//! Evaluation of checked expressions against an [`Env`].
+
+use std::fmt::Write;
+
+use super::{ArithOp, CmpOp, Expr, ExprKind};
+use crate::story::{NodeId, VarId};
+use crate::value::Value;
+
+/// The state an expression reads: implemented by the runtime's session.
+pub trait Env {
+    /// The current value of a variable.
+    fn var(&self, var: VarId) -> Option<&Value>;
+    /// How often a node was entered.
+    fn visits(&self, node: NodeId) -> u32;
+    /// How many choices were made.
+    fn turns(&self) -> u64;
+    /// A number in `lo..=hi` from the session's seeded generator.
+    fn random(&mut self, lo: i64, hi: i64) -> i64;
+}
+
+/// Why evaluation failed. Checked expressions fail only on these runtime conditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    /// Integer arithmetic overflowed.
+    #[error("integer overflow")]
+    Overflow,
+    /// Integer division or remainder by zero.
+    #[error("division by zero")]
+    DivisionByZero,
+    /// The state holds no value for a variable the expression reads.
+    #[error("a variable has no value")]
+    UnsetVariable,
+    /// A value had an unexpected type; checking makes this unreachable.
+    #[error("type mismatch")]
+    Type,
+}
+
+/// An environment with no state, for folding constants.
+pub(super) struct NoState;
+
+impl Env for NoState {
+    fn var(&self, _: VarId) -> Option<&Value> {
+        None
+    }
+    fn visits(&self, _: NodeId) -> u32 {
+        0
+    }
+    fn turns(&self) -> u64 {
+        0
+    }
+    fn random(&mut self, lo: i64, _: i64) -> i64 {
+        lo
+    }
+}
+
+fn num(v: &Value) -> Result<f64, EvalError> {
+    match *v {
+        Value::Int(i) => Ok(i as f64),
+        Value::Float(f) => Ok(f),
+        _ => Err(EvalError::Type),
+    }
+}
+
+pub(super) fn arith(op: ArithOp, a: Value, b: Value) -> Result<Value, EvalError> {
+    if let (Value::Int(a), Value::Int(b)) = (&a, &b) {
+        let (a, b) = (*a, *b);
+        let r = match op {
+            ArithOp::Add => a.checked_add(b).ok_or(EvalError::Overflow)?,
+            ArithOp::Sub => a.checked_sub(b).ok_or(EvalError::Overflow)?,
+            ArithOp::Mul => a.checked_mul(b).ok_or(EvalError::Overflow)?,
+            ArithOp::Div | ArithOp::Rem if b == 0 => return Err(EvalError::DivisionByZero),
+            ArithOp::Div => a.checked_div(b).ok_or(EvalError::Overflow)?,
+            ArithOp::Rem => a.checked_rem(b).ok_or(EvalError::Overflow)?,
+        };
+        return Ok(Value::Int(r));
+    }
+    let (a, b) = (num(&a)?, num(&b)?);
+    Ok(Value::Float(match op {
+        ArithOp::Add => a + b,
+        ArithOp::Sub => a - b,
+        ArithOp::Mul => a * b,
+        ArithOp::Div => a / b,
+        ArithOp::Rem => a % b,
+    }))
+}
+
+fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, EvalError> {
+    use std::cmp::Ordering;
+    let ord = match (a, b) {
+        (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+        (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
+        (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+        _ => num(a)?.partial_cmp(&num(b)?),
+    };
+    Ok(match op {
+        CmpOp::Eq => ord == Some(Ordering::Equal),
+        CmpOp::Ne => ord != Some(Ordering::Equal),
+        CmpOp::Lt => ord == Some(Ordering::Less),
+        CmpOp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+        CmpOp::Gt => ord == Some(Ordering::Greater),
+        CmpOp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
+    })
+}
+
+impl Expr {
+    /// Evaluates the expression.
+    ///
+    /// # Errors
+    /// Integer overflow, division by zero, or a variable the environment does not hold.
+    pub fn eval<E: Env>(&self, env: &mut E) -> Result<Value, EvalError> {
+        use ExprKind::*;
+        Ok(match &self.kind {
+            Lit(v) => v.clone(),
+            Var(id) => env.var(*id).cloned().ok_or(EvalError::UnsetVariable)?,
+            Not(a) => Value::Bool(!a.eval_bool(env)?),
+            Neg(a) => match a.eval(env)? {
+                Value::Int(i) => Value::Int(i.checked_neg().ok_or(EvalError::Overflow)?),
+                Value::Float(f) => Value::Float(-f),
+                _ => return Err(EvalError::Type),
+            },
+            Arith(op, a, b) => arith(*op, a.eval(env)?, b.eval(env)?)?,
+            Concat(a, b) => {
+                let mut s = String::new();
+                a.display(env, &mut s)?;
+                b.display(env, &mut s)?;
+                Value::Str(s.into())
+            }
+            Cmp(op, a, b) => Value::Bool(compare(*op, &a.eval(env)?, &b.eval(env)?)?),
+            And(a, b) => Value::Bool(a.eval_bool(env)? && b.eval_bool(env)?),
+            Or(a, b) => Value::Bool(a.eval_bool(env)? || b.eval_bool(env)?),
+            Cond(c, a, b) => {
+                let v = if c.eval_bool(env)? {
+                    a.eval(env)?
+                } else {
+                    b.eval(env)?
+                };
+                v.coerce(self.ty).ok_or(EvalError::Type)?
+            }
+            Visits(node) => Value::Int(i64::from(env.visits(*node))),
+            Turns => Value::Int(i64::try_from(env.turns()).unwrap_or(i64::MAX)),
+            Random(lo, hi) => {
+                let (Value::Int(lo), Value::Int(hi)) = (lo.eval(env)?, hi.eval(env)?) else {
+                    return Err(EvalError::Type);
+                };
+                Value::Int(env.random(lo.min(hi), lo.max(hi)))
+            }
+            Min(a, b) | Max(a, b) => {
+                let (a, b) = (a.eval(env)?, b.eval(env)?);
+                let a_less = compare(CmpOp::Lt, &a, &b)?;
+                let pick_a = matches!(self.kind, Min(..)) == a_less;
+                let v = if pick_a { a } else { b };
+                v.coerce(self.ty).ok_or(EvalError::Type)?
+            }
+            Abs(a) => match a.eval(env)? {
+                Value::Int(i) => Value::Int(i.checked_abs().ok_or(EvalError::Overflow)?),
+                Value::Float(f) => Value::Float(f.abs()),
+                _ => return Err(EvalError::Type),
+            },
+        })
+    }
+
+    /// Evaluates a `Bool` expression.
+    ///
+    /// # Errors
+    /// As [`Expr::eval`].
+    pub fn eval_bool<E: Env>(&self, env: &mut E) -> Result<bool, EvalError> {
+        match self.eval(env)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(EvalError::Type),
+        }
+    }
+
+    /// Appends the expression's value as text to `out`. Strings, concatenations and the
+    /// branches of `?:` are written straight into `out`, so rendering allocates nothing
+    /// beyond the buffer's growth.
+    ///
+    /// # Errors
+    /// As [`Expr::eval`].
+    pub fn display<E: Env>(&self, env: &mut E, out: &mut String) -> Result<(), EvalError> {
+        use ExprKind::*;
+        match &self.kind {
+            Lit(Value::Str(s)) => out.push_str(s),
+            Var(id) => match env.var(*id).ok_or(EvalError::UnsetVariable)? {
+                Value::Str(s) => out.push_str(s),
+                v => {
+                    let _ = write!(out, "{v}");
+                }
+            },
+            Concat(a, b) => {
+                a.display(env, out)?;
+                b.display(env, out)?;
+            }
+            Cond(c, a, b) if self.ty == a.ty && self.ty == b.ty => {
+                if c.eval_bool(env)? {
+                    a.display(env, out)?;
+                } else {
+                    b.display(env, out)?;
+                }
+            }
+            _ => {
+                let v = self.eval(env)?;
+                let _ = write!(out, "{v}");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,513 @@
+//! The expression parser: precedence climbing with type checking as it goes.
+
+use super::lex::{Spanned, Tok, lex};
+use super::{ArithOp, CmpOp, Effect, EffectOp, Expr, ExprError, ExprKind, Scope};
+use crate::value::{Type, Value};
+
+pub(super) fn parse_expr(
+    src: &str,
+    scope: &dyn Scope,
+    max_depth: usize,
+) -> Result<Expr, ExprError> {
+    let (toks, _) = lex(src, false)?;
+    let mut p = Parser::new(toks, scope, max_depth);
+    let expr = p.ternary()?;
+    p.expect_end()?;
+    Ok(expr)
+}
+
+/// Parses an interpolation starting at `src`; returns the expression and the byte offset of
+/// the closing `}`.
+pub(super) fn parse_interpolation(
+    src: &str,
+    scope: &dyn Scope,
+    max_depth: usize,
+) -> Result<(Expr, usize), ExprError> {
+    let (toks, end) = lex(src, true)?;
+    let mut p = Parser::new(toks, scope, max_depth);
+    if p.peek() == &Tok::RBrace {
+        return Err(ExprError::new(
+            0,
+            "empty `{}` in text (write `{{` for a literal brace)",
+        ));
+    }
+    let expr = p.ternary()?;
+    if p.peek() != &Tok::RBrace {
+        return Err(p.unexpected("`}`"));
+    }
+    Ok((expr, end))
+}
+
+pub(super) fn parse_effect(
+    src: &str,
+    scope: &dyn Scope,
+    max_depth: usize,
+) -> Result<Effect, ExprError> {
+    let (toks, _) = lex(src, false)?;
+    let mut p = Parser::new(toks, scope, max_depth);
+    let at = p.at();
+    let Tok::Ident(name) = p.peek().clone() else {
+        return Err(ExprError::new(
+            at,
+            "an effect starts with a variable: `x = e`, `x += e` or `x -= e`",
+        ));
+    };
+    let (var, var_ty) = scope
+        .var(&name)
+        .ok_or_else(|| ExprError::new(at, format!("undeclared variable `{name}`")))?;
+    p.bump();
+    let op_at = p.at();
+    let op = match p.bump() {
+        Tok::Assign => EffectOp::Assign,
+        Tok::PlusAssign => EffectOp::Add,
+        Tok::MinusAssign => EffectOp::Sub,
+        _ => return Err(ExprError::new(op_at, "expected `=`, `+=` or `-=`")),
+    };
+    let value_at = p.at();
+    let value = p.ternary()?;
+    p.expect_end()?;
+    let fits = match op {
+        EffectOp::Assign => value.ty == var_ty || (var_ty == Type::Float && value.ty == Type::Int),
+        EffectOp::Add if var_ty == Type::Str => true,
+        EffectOp::Add | EffectOp::Sub => {
+            var_ty.is_numeric()
+                && value.ty.is_numeric()
+                && (var_ty == Type::Float || value.ty == Type::Int)
+        }
+    };
+    if !fits {
+        let sym = match op {
+            EffectOp::Assign => "=",
+            EffectOp::Add => "+=",
+            EffectOp::Sub => "-=",
+        };
+        return Err(ExprError::new(
+            value_at,
+            format!(
+                "`{name} {sym}` needs a value that fits {var_ty}, found {}",
+                value.ty
+            ),
+        ));
+    }
+    Ok(Effect {
+        var,
+        op,
+        var_ty,
+        value,
+    })
+}
+
+struct Parser<'s> {
+    toks: Vec<Spanned>,
+    pos: usize,
+    depth: usize,
+    max_depth: usize,
+    scope: &'s dyn Scope,
+}
+
+fn node(kind: ExprKind, ty: Type) -> Expr {
+    Expr { kind, ty }
+}
+
+impl<'s> Parser<'s> {
+    fn new(toks: Vec<Spanned>, scope: &'s dyn Scope, max_depth: usize) -> Self {
+        Parser {
+            toks,
+            pos: 0,
+            depth: 0,
+            max_depth,
+            scope,
+        }
+    }
+
+    fn peek(&self) -> &Tok {
+        self.toks.get(self.pos).map_or(&Tok::Eof, |t| &t.tok)
+    }
+
+    fn at(&self) -> usize {
+        self.toks
+            .get(self.pos)
+            .or(self.toks.last())
+            .map_or(0, |t| t.at)
+    }
+
+    fn bump(&mut self) -> Tok {
+        let tok = self.peek().clone();
+        if self.pos < self.toks.len() {
+            self.pos += 1;
+        }
+        tok
+    }
+
+    fn unexpected(&self, wanted: &str) -> ExprError {
+        let found = match self.peek() {
+            Tok::Eof => "the end".to_owned(),
+            Tok::RBrace => "`}`".to_owned(),
+            t => format!("{}", describe(t)),
+        };
+        ExprError::new(self.at(), format!("expected {wanted}, found {found}"))
+    }
+
+    fn expect_end(&self) -> Result<(), ExprError> {
+        if self.peek() == &Tok::Eof {
+            Ok(())
+        } else {
+            Err(self.unexpected("the end of the expression"))
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ExprError> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return Err(ExprError::new(
+                self.at(),
+                format!(
+                    "expression nested deeper than the limit of {}",
+                    self.max_depth
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn ternary(&mut self) -> Result<Expr, ExprError> {
+        self.enter()?;
+        let at = self.at();
+        let cond = self.binary(0)?;
+        let result = if self.peek() == &Tok::Question {
+            if cond.ty != Type::Bool {
+                return Err(ExprError::new(
+                    at,
+                    format!("`?` needs a Bool condition, found {}", cond.ty),
+                ));
+            }
+            self.bump();
+            let then_at = self.at();
+            let then = self.ternary()?;
+            if self.bump() != Tok::Colon {
+                self.pos -= 1;
+                return Err(self.unexpected("`:`"));
+            }
+            let other = self.ternary()?;
+            let ty = unify(then.ty, other.ty).ok_or_else(|| {
+                ExprError::new(
+                    then_at,
+                    format!(
+                        "the branches of `?:` differ in type: {} and {}",
+                        then.ty, other.ty
+                    ),
+                )
+            })?;
+            node(
+                ExprKind::Cond(Box::new(cond), Box::new(then), Box::new(other)),
+                ty,
+            )
+        } else {
+            cond
+        };
+        self.depth -= 1;
+        Ok(result)
+    }
+
+    /// Precedence climbing over the binary operators; level 0 binds loosest.
+    fn binary(&mut self, level: usize) -> Result<Expr, ExprError> {
+        const LEVELS: usize = 6;
+        if level == LEVELS {
+            return self.unary();
+        }
+        let mut lhs = self.binary(level + 1)?;
+        loop {
+            let tok = self.peek().clone();
+            let at = self.at();
+            let in_level = matches!(
+                (level, &tok),
+                (0, Tok::OrOr)
+                    | (1, Tok::AndAnd)
+                    | (2, Tok::EqEq | Tok::Ne)
+                    | (3, Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge)
+                    | (4, Tok::Plus | Tok::Minus)
+                    | (5, Tok::Star | Tok::Slash | Tok::Percent)
+            );
+            if !in_level {
+                break;
+            }
+            self.bump();
+            let rhs = self.binary(level + 1)?;
+            lhs = combine(&tok, lhs, rhs).map_err(|m| ExprError::new(at, m))?;
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        let at = self.at();
+        match self.peek() {
+            Tok::Bang => {
+                self.bump();
+                self.enter()?;
+                let e = self.unary()?;
+                self.depth -= 1;
+                if e.ty != Type::Bool {
+                    return Err(ExprError::new(
+                        at,
+                        format!("`!` needs Bool, found {}", e.ty),
+                    ));
+                }
+                Ok(node(ExprKind::Not(Box::new(e)), Type::Bool))
+            }
+            Tok::Minus => {
+                self.bump();
+                self.enter()?;
+                let e = self.unary()?;
+                self.depth -= 1;
+                if !e.ty.is_numeric() {
+                    return Err(ExprError::new(
+                        at,
+                        format!("`-` needs a number, found {}", e.ty),
+                    ));
+                }
+                let ty = e.ty;
+                Ok(node(ExprKind::Neg(Box::new(e)), ty))
+            }
+            _ => self.primary(),
+        }
+    }
+
+    fn primary(&mut self) -> Result<Expr, ExprError> {
+        let at = self.at();
+        match self.bump() {
+            Tok::Int(v) => Ok(node(ExprKind::Lit(Value::Int(v)), Type::Int)),
+            Tok::Float(v) => Ok(node(ExprKind::Lit(Value::Float(v)), Type::Float)),
+            Tok::Str(s) => Ok(node(ExprKind::Lit(Value::Str(s.into())), Type::Str)),
+            Tok::True => Ok(node(ExprKind::Lit(Value::Bool(true)), Type::Bool)),
+            Tok::False => Ok(node(ExprKind::Lit(Value::Bool(false)), Type::Bool)),
+            Tok::LParen => {
+                let e = self.ternary()?;
+                if self.peek() != &Tok::RParen {
+                    return Err(self.unexpected("`)`"));
+                }
+                self.bump();
+                Ok(e)
+            }
+            Tok::Ident(name) if self.peek() == &Tok::LParen => self.call(&name, at),
+            Tok::Ident(name) => {
+                let (var, ty) = self
+                    .scope
+                    .var(&name)
+                    .ok_or_else(|| ExprError::new(at, format!("undeclared variable `{name}`")))?;
+                Ok(node(ExprKind::Var(var), ty))
+            }
+            _ => {
+                self.pos -= 1;
+                Err(self.unexpected("a value"))
+            }
+        }
+    }
+
+    fn call(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {
+        self.bump(); // `(`
+        let mut args = Vec::new();
+        let mut arg_at = Vec::new();
+        if self.peek() != &Tok::RParen {
+            loop {
+                arg_at.push(self.at());
+                if name == "visits" {
+                    // The argument is a node name, resolved now, not an expression.
+                    let str_at = self.at();
+                    let Tok::Str(node_name) = self.bump() else {
+                        return Err(ExprError::new(
+                            str_at,
+                            "`visits` takes a node name in quotes",
+                        ));
+                    };
+                    let id = self.scope.node(&node_name).ok_or_else(|| {
+                        ExprError::new(str_at, format!("unknown node `{node_name}`"))
+                    })?;
+                    if self.peek() != &Tok::RParen {
+                        return Err(self.unexpected("`)`"));
+                    }
+                    self.bump();
+                    return Ok(node(ExprKind::Visits(id), Type::Int));
+                }
+                args.push(self.ternary()?);
+                if self.peek() == &Tok::Comma {
+                    self.bump();
+                    continue;
+                }
+                break;
+            }
+        } else if name == "visits" {
+            return Err(ExprError::new(at, "`visits` takes a node name in quotes"));
+        }
+        if self.peek() != &Tok::RParen {
+            return Err(self.unexpected("`,` or `)`"));
+        }
+        self.bump();
+        let arity = match name {
+            "turns" => 0,
+            "abs" => 1,
+            "random" | "min" | "max" => 2,
+            _ => {
+                return Err(ExprError::new(
+                    at,
+                    format!(
+                        "unknown function `{name}` (known: visits, turns, random, min, max, abs)"
+                    ),
+                ));
+            }
+        };
+        if args.len() != arity {
+            return Err(ExprError::new(
+                at,
+                format!("`{name}` takes {arity} argument(s), found {}", args.len()),
+            ));
+        }
+        for (arg, &a_at) in args.iter().zip(&arg_at) {
+            let ok = if name == "random" {
+                arg.ty == Type::Int
+            } else {
+                arg.ty.is_numeric()
+            };
+            if !ok {
+                let want = if name == "random" { "Int" } else { "a number" };
+                return Err(ExprError::new(
+                    a_at,
+                    format!("`{name}` needs {want}, found {}", arg.ty),
+                ));
+            }
+        }
+        let mut args = args.into_iter().map(Box::new);
+        let mut next = || {
+            args.next()
+                .ok_or_else(|| ExprError::new(at, "missing argument"))
+        };
+        Ok(match name {
+            "turns" => node(ExprKind::Turns, Type::Int),
+            "abs" => {
+                let a = next()?;
+                let ty = a.ty;
+                node(ExprKind::Abs(a), ty)
+            }
+            "random" => node(ExprKind::Random(next()?, next()?), Type::Int),
+            _ => {
+                let (a, b) = (next()?, next()?);
+                let ty = unify(a.ty, b.ty).unwrap_or(Type::Float);
+                if name == "min" {
+                    node(ExprKind::Min(a, b), ty)
+                } else {
+                    node(ExprKind::Max(a, b), ty)
+                }
+            }
+        })
+    }
+}
+
+fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Int(v) => format!("`{v}`"),
+        Tok::Float(v) => format!("`{v}`"),
+        Tok::Str(s) => format!("{s:?}"),
+        Tok::Ident(s) => format!("`{s}`"),
+        Tok::True => "`true`".into(),
+        Tok::False => "`false`".into(),
+        Tok::Bang => "`!`".into(),
+        Tok::Minus => "`-`".into(),
+        Tok::Plus => "`+`".into(),
+        Tok::Star => "`*`".into(),
+        Tok::Slash => "`/`".into(),
+        Tok::Percent => "`%`".into(),
+        Tok::Lt => "`<`".into(),
+        Tok::Le => "`<=`".into(),
+        Tok::Gt => "`>`".into(),
+        Tok::Ge => "`>=`".into(),
+        Tok::EqEq => "`==`".into(),
+        Tok::Ne => "`!=`".into(),
+        Tok::AndAnd => "`&&`".into(),
+        Tok::OrOr => "`||`".into(),
+        Tok::LParen => "`(`".into(),
+        Tok::RParen => "`)`".into(),
+        Tok::Comma => "`,`".into(),
+        Tok::Question => "`?`".into(),
+        Tok::Colon => "`:`".into(),
+        Tok::Assign => "`=` (use `==` to compare)".into(),
+        Tok::PlusAssign => "`+=`".into(),
+        Tok::MinusAssign => "`-=`".into(),
+        Tok::RBrace => "`}`".into(),
+        Tok::Eof => "the end".into(),
+    }
+}
+
+/// The common type of two branches or operands: equal types, or `Float` for mixed numbers.
+fn unify(a: Type, b: Type) -> Option<Type> {
+    if a == b {
+        Some(a)
+    } else if a.is_numeric() && b.is_numeric() {
+        Some(Type::Float)
+    } else {
+        None
+    }
+}
+
+fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
+    let (lt, rt) = (lhs.ty, rhs.ty);
+    let (l, r) = (Box::new(lhs), Box::new(rhs));
+    let sym = describe(op);
+    match op {
+        Tok::OrOr | Tok::AndAnd => {
+            if lt != Type::Bool || rt != Type::Bool {
+                return Err(format!(
+                    "{sym} needs Bool on both sides, found {lt} and {rt}"
+                ));
+            }
+            let kind = if op == &Tok::OrOr {
+                ExprKind::Or(l, r)
+            } else {
+                ExprKind::And(l, r)
+            };
+            Ok(node(kind, Type::Bool))
+        }
+        Tok::EqEq | Tok::Ne => {
+            if unify(lt, rt).is_none() {
+                return Err(format!("cannot compare {lt} with {rt}"));
+            }
+            let cmp = if op == &Tok::EqEq {
+                CmpOp::Eq
+            } else {
+                CmpOp::Ne
+            };
+            Ok(node(ExprKind::Cmp(cmp, l, r), Type::Bool))
+        }
+        Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge => {
+            let ordered =
+                (lt.is_numeric() && rt.is_numeric()) || (lt == Type::Str && rt == Type::Str);
+            if !ordered {
+                return Err(format!(
+                    "{sym} needs two numbers or two strings, found {lt} and {rt}"
+                ));
+            }
+            let cmp = match op {
+                Tok::Lt => CmpOp::Lt,
+                Tok::Le => CmpOp::Le,
+                Tok::Gt => CmpOp::Gt,
+                _ => CmpOp::Ge,
+            };
+            Ok(node(ExprKind::Cmp(cmp, l, r), Type::Bool))
+        }
+        Tok::Plus if lt == Type::Str || rt == Type::Str => {
+            Ok(node(ExprKind::Concat(l, r), Type::Str))
+        }
+        _ => {
+            if !lt.is_numeric() || !rt.is_numeric() {
+                return Err(format!("{sym} needs numbers, found {lt} and {rt}"));
+            }
+            let arith = match op {
+                Tok::Plus => ArithOp::Add,
+                Tok::Minus => ArithOp::Sub,
+                Tok::Star => ArithOp::Mul,
+                Tok::Slash => ArithOp::Div,
+                _ => ArithOp::Rem,
+            };
+            let ty = unify(lt, rt).unwrap_or(Type::Float);
+            Ok(node(ExprKind::Arith(arith, l, r), ty))
+        }
+    }
+}

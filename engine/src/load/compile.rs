@@ -1,0 +1,588 @@
+//! Validation and compilation: parsed files to [`StoryData`], pure and without I/O except
+//! checking that asset files exist.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::format::{AssetDef, ChoiceDef, Entries, NodeDef};
+use super::locate::Seg;
+use super::{Finding, Limits, Parsed, contained};
+use crate::expr::{Effect, Expr, ExprError, Scope, Template};
+use crate::story::components::*;
+use crate::story::{
+    AssetId, ChoiceData, FileId, Names, NodeData, NodeId, SourceFile, StoryData, VarId,
+};
+use crate::value::{Type, Value};
+
+/// The result of compiling, whether or not it had errors.
+pub(super) struct Compiled {
+    pub(super) files: Vec<SourceFile>,
+    data: Option<StoryData>,
+}
+
+impl Compiled {
+    /// The story data with its files; `None` when the main file did not parse (which
+    /// is always reported as an error).
+    pub(super) fn into_story_data(self) -> Option<StoryData> {
+        let mut data = self.data?;
+        data.files = self.files;
+        Some(data)
+    }
+}
+
+/// Names declared so far, for resolving expressions.
+struct Declared {
+    vars: HashMap<String, (VarId, Type)>,
+    nodes: HashMap<String, NodeId>,
+}
+
+impl Scope for Declared {
+    fn var(&self, name: &str) -> Option<(VarId, Type)> {
+        self.vars.get(name).copied()
+    }
+    fn node(&self, name: &str) -> Option<NodeId> {
+        self.nodes.get(name).copied()
+    }
+}
+
+const FUNCTIONS: [&str; 6] = ["visits", "turns", "random", "min", "max", "abs"];
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && !matches!(name, "true" | "false")
+}
+
+/// Where each declared name was first seen, for duplicate reports.
+type FirstSeen = HashMap<String, (FileId, Vec<Seg>)>;
+
+struct Ctx<'a> {
+    files: &'a [SourceFile],
+    limits: &'a Limits,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, file: FileId, path: Vec<Seg>, message: impl Into<String>) {
+        self.findings.push(Finding::error(file, path, message));
+    }
+
+    fn expr_error(&mut self, file: FileId, path: Vec<Seg>, e: ExprError) {
+        self.findings.push(Finding {
+            inner: Some(e.at),
+            ..Finding::error(file, path, e.message)
+        });
+    }
+
+    fn file_name(&self, file: FileId) -> String {
+        self.files
+            .get(file.0 as usize)
+            .map_or_else(String::new, |f| f.path.display().to_string())
+    }
+
+    /// Records a declaration; reports a duplicate at its second place.
+    fn declare(
+        &mut self,
+        seen: &mut FirstSeen,
+        what: &str,
+        name: &str,
+        file: FileId,
+        path: Vec<Seg>,
+    ) -> bool {
+        if let Some((first_file, _)) = seen.get(name) {
+            let where_ = if *first_file == file {
+                "earlier in this file".to_owned()
+            } else {
+                format!("in {}", self.file_name(*first_file))
+            };
+            self.findings.push(Finding {
+                last: *first_file == file,
+                ..Finding::error(
+                    file,
+                    path,
+                    format!("duplicate {what} `{name}` (first declared {where_})"),
+                )
+            });
+            return false;
+        }
+        seen.insert(name.to_owned(), (file, path));
+        true
+    }
+}
+
+struct FileParts<'p> {
+    file: FileId,
+    variables: &'p Entries<Value>,
+    assets: &'p Entries<AssetDef>,
+    nodes: &'p Entries<NodeDef>,
+}
+
+pub(super) fn compile(
+    root: PathBuf,
+    files: Vec<SourceFile>,
+    parsed: Vec<Option<Parsed>>,
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+) -> Compiled {
+    let Some(Some(Parsed::Main(main))) = parsed.first() else {
+        return Compiled { files, data: None };
+    };
+    let parts: Vec<FileParts<'_>> = parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let file = FileId(i as u32);
+            match p.as_ref()? {
+                Parsed::Main(m) => Some(FileParts {
+                    file,
+                    variables: &m.variables,
+                    assets: &m.assets,
+                    nodes: &m.nodes,
+                }),
+                Parsed::Include(f) => Some(FileParts {
+                    file,
+                    variables: &f.variables,
+                    assets: &f.assets,
+                    nodes: &f.nodes,
+                }),
+            }
+        })
+        .collect();
+    let mut cx = Ctx {
+        files: &files,
+        limits,
+        findings,
+    };
+    let mut names = Names::default();
+    let main_file = FileId(0);
+
+    // Variables.
+    let mut declared = Declared {
+        vars: HashMap::new(),
+        nodes: HashMap::new(),
+    };
+    let mut variables = Vec::new();
+    let mut seen = FirstSeen::new();
+    for p in &parts {
+        for (name, value) in &p.variables.0 {
+            let path = vec![Seg::Field("variables"), Seg::Key(name.clone())];
+            if !is_identifier(name) || FUNCTIONS.contains(&name.as_str()) {
+                cx.error(p.file, path, format!("`{name}` is not a valid variable name (letters, digits and `_`, not a keyword or function)"));
+                continue;
+            }
+            if !cx.declare(&mut seen, "variable", name, p.file, path) {
+                continue;
+            }
+            let id = names.vars.intern(name);
+            declared.vars.insert(name.clone(), (id, value.ty()));
+            variables.push((id, value.clone()));
+        }
+    }
+
+    // Assets.
+    let mut assets = Vec::new();
+    let mut seen = FirstSeen::new();
+    for p in &parts {
+        for (name, def) in &p.assets.0 {
+            let path = vec![Seg::Field("assets"), Seg::Key(name.clone())];
+            if !cx.declare(&mut seen, "asset", name, p.file, path.clone()) {
+                continue;
+            }
+            let mut field = path.clone();
+            field.push(Seg::Field("path"));
+            match contained(&root, &def.path) {
+                None => cx.error(
+                    p.file,
+                    field,
+                    format!(
+                        "asset path `{}` points outside the story directory",
+                        def.path
+                    ),
+                ),
+                Some(full) if !full.is_file() => cx.error(
+                    p.file,
+                    field,
+                    format!("asset file `{}` does not exist", def.path),
+                ),
+                Some(_) => {}
+            }
+            let id = names.assets.intern(name);
+            assets.push((
+                id,
+                AssetSource {
+                    path: PathBuf::from(&def.path),
+                    kind: def.kind,
+                },
+            ));
+        }
+    }
+    let asset_ids: HashMap<String, AssetId> = assets
+        .iter()
+        .map(|(id, _)| (names.assets.name(*id).to_owned(), *id))
+        .collect();
+
+    // Node ids first, so that references may point forward.
+    let mut seen = FirstSeen::new();
+    let mut node_defs: Vec<(FileId, NodeId, &str, &NodeDef)> = Vec::new();
+    for p in &parts {
+        for (name, def) in &p.nodes.0 {
+            let path = vec![Seg::Field("nodes"), Seg::Key(name.clone())];
+            if name.is_empty() {
+                cx.error(p.file, path, "a node id may not be empty");
+                continue;
+            }
+            if !cx.declare(&mut seen, "node", name, p.file, path) {
+                continue;
+            }
+            let id = names.nodes.intern(name);
+            declared.nodes.insert(name.clone(), id);
+            node_defs.push((p.file, id, name, def));
+        }
+    }
+    if node_defs.len() > limits.max_nodes {
+        cx.error(
+            main_file,
+            vec![Seg::Field("nodes")],
+            format!(
+                "{} nodes exceed the limit of {}",
+                node_defs.len(),
+                limits.max_nodes
+            ),
+        );
+    }
+
+    // Flows.
+    let mut flows = Vec::new();
+    let start_path = vec![Seg::Field("start")];
+    match declared.nodes.get(&main.start) {
+        Some(&start) => flows.push((names.flows.intern(crate::MAIN_FLOW), start)),
+        None => cx.error(
+            main_file,
+            start_path,
+            format!("start node `{}` does not exist", main.start),
+        ),
+    }
+    let mut seen_flows = HashSet::new();
+    for (name, start) in &main.flows.0 {
+        let path = vec![Seg::Field("flows"), Seg::Key(name.clone())];
+        if name == crate::MAIN_FLOW {
+            cx.error(
+                main_file,
+                path,
+                "flow `main` is the default flow; its start is the story's `start`",
+            );
+            continue;
+        }
+        if !seen_flows.insert(name.clone()) {
+            cx.findings.push(Finding {
+                last: true,
+                ..Finding::error(main_file, path, format!("duplicate flow `{name}`"))
+            });
+            continue;
+        }
+        match declared.nodes.get(start) {
+            Some(&node) => flows.push((names.flows.intern(name), node)),
+            None => cx.error(
+                main_file,
+                path,
+                format!("flow `{name}` starts at `{start}`, which does not exist"),
+            ),
+        }
+    }
+
+    // Nodes.
+    let mut nodes = Vec::new();
+    for &(file, id, name, def) in &node_defs {
+        let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
+        if let Some(node) = compile_node(
+            &mut cx, &mut names, &declared, &asset_ids, file, id, path, def,
+        ) {
+            nodes.push(node);
+        }
+    }
+
+    // Warnings: unreachable nodes and conditions that never hold.
+    let mut edges: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+    for n in &nodes {
+        let out = edges.entry(n.node.id).or_default();
+        out.extend(n.choices.iter().map(|c| c.target.0));
+        out.extend(n.next.0);
+    }
+    let mut reached: HashSet<NodeId> = HashSet::new();
+    let mut queue: VecDeque<NodeId> = flows.iter().map(|&(_, start)| start).collect();
+    while let Some(n) = queue.pop_front() {
+        if reached.insert(n) {
+            queue.extend(edges.get(&n).into_iter().flatten().copied());
+        }
+    }
+    if !flows.is_empty() {
+        for &(file, id, name, _) in &node_defs {
+            if !reached.contains(&id) {
+                cx.findings.push(Finding::warning(
+                    file,
+                    vec![Seg::Field("nodes"), Seg::Key(name.to_owned())],
+                    format!("node `{name}` is unreachable from every flow's start"),
+                ));
+            }
+        }
+    }
+
+    let save_id = main.id.clone().unwrap_or_else(|| main.title.clone());
+    let data = StoryData {
+        title: main.title.clone(),
+        save_id,
+        root,
+        files: Vec::new(),
+        names,
+        variables,
+        assets,
+        flows,
+        nodes,
+    };
+    Compiled {
+        data: Some(data),
+        files,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_node(
+    cx: &mut Ctx<'_>,
+    names: &mut Names,
+    declared: &Declared,
+    asset_ids: &HashMap<String, AssetId>,
+    file: FileId,
+    id: NodeId,
+    path: Vec<Seg>,
+    def: &NodeDef,
+) -> Option<NodeData> {
+    let at = |field: &'static str| {
+        let mut p = path.clone();
+        p.push(Seg::Field(field));
+        p
+    };
+    let errors_before = cx.findings.len();
+    let text = compile_text(cx, declared, file, at("text"), &def.text);
+    let next = match &def.next {
+        Some(n) => match declared.nodes.get(n) {
+            Some(&n) => Some(n),
+            None => {
+                cx.error(
+                    file,
+                    at("next"),
+                    format!("`next` points to `{n}`, which does not exist"),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let on_enter = compile_effects(cx, declared, file, at("on_enter"), &def.on_enter);
+    let mut node_assets = Vec::new();
+    for (i, a) in def.assets.iter().enumerate() {
+        match asset_ids.get(a) {
+            Some(&asset) => node_assets.push(asset),
+            None => {
+                let mut p = at("assets");
+                p.push(Seg::Index(i));
+                cx.error(file, p, format!("unknown asset `{a}`"));
+            }
+        }
+    }
+    let choice_ids = choice_ids(cx, file, &at("choices"), &def.choices);
+    let mut choices = Vec::new();
+    for (i, (c, choice_id)) in def.choices.iter().zip(choice_ids).enumerate() {
+        let mut cpath = at("choices");
+        cpath.push(Seg::Index(i));
+        let cat = |field: &'static str| {
+            let mut p = cpath.clone();
+            p.push(Seg::Field(field));
+            p
+        };
+        let target = match declared.nodes.get(&c.to) {
+            Some(&t) => Some(t),
+            None => {
+                cx.error(
+                    file,
+                    cat("to"),
+                    format!("choice leads to `{}`, which does not exist", c.to),
+                );
+                None
+            }
+        };
+        let condition = match &c.when {
+            Some(src) => match Expr::parse_condition(src, declared, cx.limits.max_expr_depth) {
+                Ok(e) => {
+                    if e.constant() == Some(Value::Bool(false)) {
+                        cx.findings.push(Finding::warning(
+                            file,
+                            cat("when"),
+                            format!("condition `{src}` can never hold"),
+                        ));
+                    }
+                    Some((Arc::from(src.as_str()), e))
+                }
+                Err(e) => {
+                    cx.expr_error(file, cat("when"), e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let ctext = compile_text(cx, declared, file, cat("text"), &c.text);
+        let effects = compile_effects(cx, declared, file, cat("set"), &c.set);
+        if let (Some(target), Some(text), Some(choice_id)) = (target, ctext, choice_id) {
+            choices.push(ChoiceData {
+                choice: Choice {
+                    node: id,
+                    id: names.choices.intern(&choice_id),
+                    explicit_id: c.id.is_some(),
+                },
+                text,
+                target: Target(target),
+                condition: Condition(condition),
+                effects: ChoiceEffects(effects),
+                flags: ChoiceFlags {
+                    once: c.once,
+                    fallback: c.fallback,
+                },
+                tags: Tags(c.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
+            });
+        }
+    }
+    let had_errors = cx.findings[errors_before..]
+        .iter()
+        .any(|f| f.severity == crate::diagnostic::Severity::Error);
+    if had_errors {
+        return None;
+    }
+    Some(NodeData {
+        node: Node { id, file },
+        text: text?,
+        choices,
+        next: Next(next),
+        on_enter: OnEnter(on_enter),
+        tags: Tags(def.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
+        assets: NodeAssets(node_assets),
+    })
+}
+
+/// The stable id of each choice: its `id` when written, else derived from its target, and
+/// when several choices of the node share a target, from target and text
+/// (`target/slug-of-text`). Reordering choices never changes a derived id.
+fn choice_ids(
+    cx: &mut Ctx<'_>,
+    file: FileId,
+    path: &[Seg],
+    choices: &[ChoiceDef],
+) -> Vec<Option<String>> {
+    let mut per_target: HashMap<&str, usize> = HashMap::new();
+    for c in choices.iter().filter(|c| c.id.is_none()) {
+        *per_target.entry(c.to.as_str()).or_default() += 1;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, c) in choices.iter().enumerate() {
+        let id = match &c.id {
+            Some(id) => id.clone(),
+            None if per_target.get(c.to.as_str()) == Some(&1) => c.to.clone(),
+            None => format!("{}/{}", c.to, slug(&c.text)),
+        };
+        let mut p = path.to_vec();
+        p.push(Seg::Index(i));
+        if id.is_empty() {
+            p.push(Seg::Field("id"));
+            cx.error(file, p, "a choice id may not be empty");
+            out.push(None);
+            continue;
+        }
+        if let Some(first) = seen.insert(id.clone(), i) {
+            let what = if c.id.is_some() {
+                ""
+            } else {
+                " (derived from target and text; give these choices explicit ids)"
+            };
+            cx.error(
+                file,
+                p,
+                format!(
+                    "choice id `{id}` is used by choice {} and {}{what}",
+                    first + 1,
+                    i + 1
+                ),
+            );
+            out.push(None);
+            continue;
+        }
+        out.push(Some(id));
+    }
+    out
+}
+
+/// Lowercase letters and digits of `text`, runs of anything else as one `-`.
+fn slug(text: &str) -> String {
+    let mut s = String::new();
+    for ch in text.chars() {
+        if ch.is_alphanumeric() {
+            s.extend(ch.to_lowercase());
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    s.trim_matches('-').to_owned()
+}
+
+fn compile_text(
+    cx: &mut Ctx<'_>,
+    declared: &Declared,
+    file: FileId,
+    path: Vec<Seg>,
+    src: &str,
+) -> Option<Text> {
+    if src.len() > cx.limits.max_text_len {
+        cx.error(
+            file,
+            path,
+            format!(
+                "text of {} bytes exceeds the limit of {}",
+                src.len(),
+                cx.limits.max_text_len
+            ),
+        );
+        return None;
+    }
+    match Template::parse(src, declared, cx.limits.max_expr_depth) {
+        Ok(template) => Some(Text {
+            source: Arc::from(src),
+            template,
+        }),
+        Err(e) => {
+            cx.expr_error(file, path, e);
+            None
+        }
+    }
+}
+
+fn compile_effects(
+    cx: &mut Ctx<'_>,
+    declared: &Declared,
+    file: FileId,
+    path: Vec<Seg>,
+    srcs: &[String],
+) -> Effects {
+    let mut effects = Effects::default();
+    for (i, src) in srcs.iter().enumerate() {
+        let mut p = path.clone();
+        p.push(Seg::Index(i));
+        match Effect::parse(src, declared, cx.limits.max_expr_depth) {
+            Ok(e) => {
+                effects.sources.push(Arc::from(src.as_str()));
+                effects.compiled.push(e);
+            }
+            Err(e) => cx.expr_error(file, p, e),
+        }
+    }
+    effects
+}

@@ -1,0 +1,120 @@
+//! The serde shapes of story files, as written by authors (see docs/story-format.md).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+
+use crate::value::Value;
+
+/// The main file, `story.ron`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Story")]
+pub(crate) struct StoryFile {
+    pub(crate) title: String,
+    /// The save identity; defaults to the title.
+    #[serde(default)]
+    pub(crate) id: Option<String>,
+    pub(crate) start: String,
+    #[serde(default)]
+    pub(crate) variables: Entries<Value>,
+    #[serde(default)]
+    pub(crate) assets: Entries<AssetDef>,
+    #[serde(default)]
+    pub(crate) flows: Entries<String>,
+    #[serde(default)]
+    pub(crate) include: Vec<String>,
+    #[serde(default)]
+    pub(crate) nodes: Entries<NodeDef>,
+}
+
+/// An included file: more variables, assets and nodes, and further includes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Include")]
+pub(crate) struct IncludeFile {
+    #[serde(default)]
+    pub(crate) variables: Entries<Value>,
+    #[serde(default)]
+    pub(crate) assets: Entries<AssetDef>,
+    #[serde(default)]
+    pub(crate) include: Vec<String>,
+    #[serde(default)]
+    pub(crate) nodes: Entries<NodeDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssetDef {
+    pub(crate) path: String,
+    pub(crate) kind: crate::story::components::AssetKind,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NodeDef {
+    pub(crate) text: String,
+    #[serde(default)]
+    pub(crate) choices: Vec<ChoiceDef>,
+    #[serde(default)]
+    pub(crate) next: Option<String>,
+    #[serde(default)]
+    pub(crate) on_enter: Vec<String>,
+    #[serde(default)]
+    pub(crate) tags: Vec<String>,
+    #[serde(default)]
+    pub(crate) assets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChoiceDef {
+    #[serde(default)]
+    pub(crate) id: Option<String>,
+    pub(crate) text: String,
+    pub(crate) to: String,
+    #[serde(default)]
+    pub(crate) when: Option<String>,
+    #[serde(default)]
+    pub(crate) set: Vec<String>,
+    #[serde(default)]
+    pub(crate) once: bool,
+    #[serde(default)]
+    pub(crate) fallback: bool,
+    #[serde(default)]
+    pub(crate) tags: Vec<String>,
+}
+
+/// A RON map read in file order, keeping duplicate keys so that they can be reported.
+#[derive(Debug)]
+pub(crate) struct Entries<T>(pub(crate) Vec<(String, T)>);
+
+impl<T> Default for Entries<T> {
+    fn default() -> Self {
+        Entries(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for EntriesVisitor<T> {
+            type Value = Entries<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(Entries(out))
+            }
+        }
+
+        deserializer.deserialize_map(EntriesVisitor(PhantomData))
+    }
+}

@@ -1,0 +1,70 @@
+//! What a session reports after each call: returned values, not callbacks.
+
+use crate::story::{ChoiceId, FlowId, NodeId, VarId};
+use crate::value::Value;
+
+/// A range of the session's passage buffer holding rendered text; valid until the next
+/// call that changes the session. Read it with [`crate::Session::passage`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextRef {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+/// Something that happened during a call to the session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A flow was entered, at `node`, with its rendered text.
+    NodeEntered {
+        /// The flow.
+        flow: FlowId,
+        /// The node entered.
+        node: NodeId,
+        /// The node's rendered text.
+        text: TextRef,
+    },
+    /// The current node is shown again without being entered: after undo, redo, switching
+    /// back to a flow, or a reload that changed it.
+    NodeShown {
+        /// The flow.
+        flow: FlowId,
+        /// The current node.
+        node: NodeId,
+        /// The node's rendered text.
+        text: TextRef,
+    },
+    /// A choice was taken.
+    ChoiceMade {
+        /// The flow.
+        flow: FlowId,
+        /// The node the choice belongs to.
+        node: NodeId,
+        /// The choice's stable id.
+        choice: ChoiceId,
+        /// Whether it was a fallback taken automatically.
+        fallback: bool,
+    },
+    /// A variable changed value through an effect.
+    VariableChanged {
+        /// The variable.
+        var: VarId,
+        /// Its value before.
+        old: Value,
+        /// Its value now.
+        new: Value,
+    },
+    /// The current flow changed.
+    FlowSwitched {
+        /// The flow left.
+        from: FlowId,
+        /// The flow now current.
+        to: FlowId,
+    },
+    /// The flow reached a node with no choice and no `next`.
+    StoryEnded {
+        /// The flow.
+        flow: FlowId,
+        /// The ending node.
+        node: NodeId,
+    },
+}

@@ -1,0 +1,444 @@
+//! Saves: a session as a versioned RON document keyed by stable names, and its restore
+//! against a story that may have been edited since.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::undo::Change;
+use super::{FlowState, Rng, RuntimeError, Session, SessionConfig};
+use crate::story::{FlowId, NodeId, Story};
+use crate::value::Value;
+
+/// The save format version this build writes and reads.
+pub const SAVE_VERSION: u32 = 1;
+
+/// A saved session. Everything is keyed by names, never by positions, so a save survives
+/// edits to the story.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Save", deny_unknown_fields)]
+pub struct SaveData {
+    /// The save format version.
+    pub version: u32,
+    /// The story's save identity.
+    pub story: String,
+    /// The seed the session started with.
+    pub seed: u64,
+    /// The generator's state.
+    pub rng: u64,
+    /// Choices made.
+    pub turn: u64,
+    /// The current flow.
+    pub current_flow: String,
+    /// Every started flow.
+    pub flows: Vec<SavedFlow>,
+    /// Variable values.
+    pub variables: BTreeMap<String, Value>,
+    /// Visit counts of visited nodes.
+    pub visits: BTreeMap<String, u32>,
+    /// Choices ever chosen, as (node, choice id).
+    pub chosen: Vec<(String, String)>,
+    /// Undoable steps, oldest first.
+    pub undo: Vec<Vec<SavedChange>>,
+    /// Redoable steps, in stack order.
+    pub redo: Vec<Vec<SavedChange>>,
+}
+
+/// A saved flow.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedFlow {
+    /// The flow's name.
+    pub name: String,
+    /// Its current node.
+    pub node: Option<String>,
+    /// The nodes it entered, oldest first.
+    pub history: Vec<String>,
+    /// The generator state its current node was rendered with.
+    pub render_rng: u64,
+}
+
+/// A saved undo-log change (see the runtime's undo module); flows are named.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum SavedChange {
+    Var {
+        var: String,
+        old: Option<Value>,
+        new: Option<Value>,
+    },
+    Visit {
+        node: String,
+    },
+    Enter {
+        flow: String,
+        old: Option<String>,
+        new: String,
+    },
+    RenderRng {
+        flow: String,
+        old: u64,
+        new: u64,
+    },
+    Chosen {
+        node: String,
+        choice: String,
+    },
+    Turn,
+    Rng {
+        old: u64,
+        new: u64,
+    },
+    Current {
+        old: String,
+        new: String,
+    },
+}
+
+/// Why a save could not be read or restored.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The text is not a valid save document.
+    #[error("{line}:{col}: {message}")]
+    Parse {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The save was written by a format version this build does not read.
+    #[error("save format version {0} is not supported (this build reads version {SAVE_VERSION})")]
+    UnsupportedVersion(u32),
+    /// The save belongs to another story.
+    #[error("this save belongs to story `{saved}`, not `{loaded}`")]
+    DifferentStory {
+        /// The save's story.
+        saved: String,
+        /// The loaded story.
+        loaded: String,
+    },
+    /// The restored node could not be rendered.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+impl SaveData {
+    /// The save as pretty RON text.
+    pub fn to_ron(&self) -> String {
+        let config = ron::ser::PrettyConfig::new().depth_limit(3);
+        // Serializing plain data to a string cannot fail; fall back to compact form if it did.
+        ron::ser::to_string_pretty(self, config)
+            .or_else(|_| ron::to_string(self))
+            .unwrap_or_default()
+    }
+
+    /// Reads a save from RON text.
+    ///
+    /// # Errors
+    /// [`SaveError::Parse`] with the line and column of the problem, or
+    /// [`SaveError::UnsupportedVersion`].
+    pub fn from_ron(text: &str) -> Result<SaveData, SaveError> {
+        let data: SaveData = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(text)
+            .map_err(|e| SaveError::Parse {
+                line: e.span.start.line,
+                col: e.span.start.col,
+                message: e.code.to_string(),
+            })?;
+        if data.version != SAVE_VERSION {
+            return Err(SaveError::UnsupportedVersion(data.version));
+        }
+        Ok(data)
+    }
+}
+
+impl Session {
+    /// The session as save data.
+    pub fn save(&self, story: &Story) -> SaveData {
+        let names = story.names();
+        let node = |n: NodeId| names.nodes.name(n).to_owned();
+        let flow_name = |i: usize| {
+            self.flows
+                .get(i)
+                .map_or_else(String::new, |f| names.flows.name(f.id).to_owned())
+        };
+        let saved = |c: &Change| match c {
+            Change::Var { var, old, new } => SavedChange::Var {
+                var: names.vars.name(*var).to_owned(),
+                old: old.clone(),
+                new: new.clone(),
+            },
+            Change::Visit { node: n } => SavedChange::Visit { node: node(*n) },
+            Change::Enter { flow, old, new } => SavedChange::Enter {
+                flow: flow_name(*flow),
+                old: old.map(node),
+                new: node(*new),
+            },
+            Change::RenderRng { flow, old, new } => SavedChange::RenderRng {
+                flow: flow_name(*flow),
+                old: old.state(),
+                new: new.state(),
+            },
+            Change::Chosen { key } => SavedChange::Chosen {
+                node: node(key.0),
+                choice: names.choices.name(key.1).to_owned(),
+            },
+            Change::Turn => SavedChange::Turn,
+            Change::Rng { old, new } => SavedChange::Rng {
+                old: old.state(),
+                new: new.state(),
+            },
+            Change::Current { old, new } => SavedChange::Current {
+                old: flow_name(*old),
+                new: flow_name(*new),
+            },
+        };
+        let mut chosen: Vec<(String, String)> = self
+            .chosen
+            .iter()
+            .map(|(n, c)| (node(*n), names.choices.name(*c).to_owned()))
+            .collect();
+        chosen.sort();
+        SaveData {
+            version: SAVE_VERSION,
+            story: story.save_id().to_owned(),
+            seed: self.config.seed,
+            rng: self.rng.state(),
+            turn: self.turn,
+            current_flow: names.flows.name(self.current_flow()).to_owned(),
+            flows: self
+                .flows
+                .iter()
+                .map(|f| SavedFlow {
+                    name: names.flows.name(f.id).to_owned(),
+                    node: f.node.map(node),
+                    history: f.history.iter().map(|&n| node(n)).collect(),
+                    render_rng: f.render_rng.state(),
+                })
+                .collect(),
+            variables: story
+                .var_ids()
+                .iter()
+                .filter_map(|&v| Some((names.vars.name(v).to_owned(), self.var(v)?.clone())))
+                .collect(),
+            visits: self
+                .visits
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .map(|(i, &n)| {
+                    (
+                        names
+                            .nodes
+                            .name(crate::story::Id::from_index(i as u32))
+                            .to_owned(),
+                        n,
+                    )
+                })
+                .collect(),
+            chosen,
+            undo: self
+                .log
+                .undo
+                .iter()
+                .map(|s| s.iter().map(saved).collect())
+                .collect(),
+            redo: self
+                .log
+                .redo
+                .iter()
+                .map(|s| s.iter().map(saved).collect())
+                .collect(),
+        }
+    }
+
+    /// Restores a saved session against `story`, which may have been edited since the save:
+    /// new variables get their initial value, removed ones are dropped, a variable whose
+    /// type changed is reset, and a current node that no longer exists falls back to the
+    /// most recent node of its history that still exists (else the flow's start). Each
+    /// such migration adds a warning.
+    ///
+    /// # Errors
+    /// A save of another story, or a restored node that fails to render.
+    pub fn restore(
+        story: &Story,
+        save: &SaveData,
+        config: SessionConfig,
+    ) -> Result<(Session, Vec<String>), SaveError> {
+        if save.story != story.save_id() {
+            return Err(SaveError::DifferentStory {
+                saved: save.story.clone(),
+                loaded: story.save_id().to_owned(),
+            });
+        }
+        let mut warnings = Vec::new();
+        let mut s = Session::blank(
+            story,
+            SessionConfig {
+                seed: save.seed,
+                ..config
+            },
+        );
+        s.rng = Rng::from_state(save.rng);
+        s.turn = save.turn;
+        for (name, value) in &save.variables {
+            let Some(var) = story.var_id(name) else {
+                warnings.push(format!(
+                    "variable `{name}` no longer exists; its value was dropped"
+                ));
+                continue;
+            };
+            let initial = story.var_initial(var);
+            if initial.map(Value::ty) == Some(value.ty()) {
+                s.vars[var.index()] = Some(value.clone());
+            } else {
+                warnings.push(format!(
+                    "variable `{name}` changed type; it was reset to its initial value"
+                ));
+            }
+        }
+        for (name, &n) in &save.visits {
+            if let Some(node) = story.node_id(name) {
+                *super::grow(&mut s.visits, node.index()) = n;
+            }
+        }
+        for (node, choice) in &save.chosen {
+            if let (Some(node), Some(choice)) =
+                (story.node_id(node), story.names().choices.lookup(choice))
+            {
+                s.chosen.insert((node, choice));
+            }
+        }
+        for f in &save.flows {
+            let Some(flow) = story.flow_id(&f.name) else {
+                warnings.push(format!(
+                    "flow `{}` no longer exists; it was dropped",
+                    f.name
+                ));
+                continue;
+            };
+            let history: Vec<NodeId> = f.history.iter().filter_map(|n| story.node_id(n)).collect();
+            let node = match &f.node {
+                Some(n) => match story.node_id(n) {
+                    Some(id) => Some(id),
+                    None => {
+                        let fallback = history.last().copied().or_else(|| story.flow_start(flow));
+                        let to = fallback.map_or("nothing", |id| story.node_name(id));
+                        warnings.push(format!(
+                            "node `{n}` of flow `{}` no longer exists; moved to `{to}`",
+                            f.name
+                        ));
+                        fallback
+                    }
+                },
+                None => None,
+            };
+            s.flows.push(FlowState {
+                id: flow,
+                node,
+                history,
+                render_rng: Rng::from_state(f.render_rng),
+            });
+        }
+        if !s.flows.iter().any(|f| f.id == story.main_flow()) {
+            s.flows.insert(
+                0,
+                FlowState {
+                    id: story.main_flow(),
+                    node: story.flow_start(story.main_flow()),
+                    history: Vec::new(),
+                    render_rng: s.rng,
+                },
+            );
+        }
+        let current = story
+            .flow_id(&save.current_flow)
+            .and_then(|id| s.flows.iter().position(|f| f.id == id));
+        s.current = current.unwrap_or_else(|| {
+            warnings.push(format!(
+                "flow `{}` no longer exists; playing `main`",
+                save.current_flow
+            ));
+            0
+        });
+        match (
+            restore_steps(story, &s.flows, &save.undo),
+            restore_steps(story, &s.flows, &save.redo),
+        ) {
+            (Some(undo), Some(redo)) => {
+                s.log.undo = undo.into();
+                s.log.redo = redo;
+            }
+            _ => warnings.push(
+                "the undo history refers to parts of the story that changed; it was cleared".into(),
+            ),
+        }
+        s.events.clear();
+        s.show(story)?;
+        Ok((s, warnings))
+    }
+}
+
+/// Converts saved steps back, or `None` when any names what the story no longer has.
+fn restore_steps(
+    story: &Story,
+    flows: &[FlowState],
+    steps: &[Vec<SavedChange>],
+) -> Option<Vec<Vec<Change>>> {
+    let flow = |name: &str| -> Option<usize> {
+        let id: FlowId = story.flow_id(name)?;
+        flows.iter().position(|f| f.id == id)
+    };
+    let node = |name: &str| story.node_id(name);
+    let mut used_vars = HashSet::new();
+    let out = steps
+        .iter()
+        .map(|step| {
+            step.iter()
+                .map(|c| {
+                    Some(match c {
+                        SavedChange::Var { var, old, new } => {
+                            let id = story.var_id(var)?;
+                            used_vars.insert(id);
+                            Change::Var {
+                                var: id,
+                                old: old.clone(),
+                                new: new.clone(),
+                            }
+                        }
+                        SavedChange::Visit { node: n } => Change::Visit { node: node(n)? },
+                        SavedChange::Enter { flow: f, old, new } => Change::Enter {
+                            flow: flow(f)?,
+                            old: match old {
+                                Some(o) => Some(node(o)?),
+                                None => None,
+                            },
+                            new: node(new)?,
+                        },
+                        SavedChange::RenderRng { flow: f, old, new } => Change::RenderRng {
+                            flow: flow(f)?,
+                            old: Rng::from_state(*old),
+                            new: Rng::from_state(*new),
+                        },
+                        SavedChange::Chosen { node: n, choice } => Change::Chosen {
+                            key: (node(n)?, story.names().choices.lookup(choice)?),
+                        },
+                        SavedChange::Turn => Change::Turn,
+                        SavedChange::Rng { old, new } => Change::Rng {
+                            old: Rng::from_state(*old),
+                            new: Rng::from_state(*new),
+                        },
+                        SavedChange::Current { old, new } => Change::Current {
+                            old: flow(old)?,
+                            new: flow(new)?,
+                        },
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(out)
+}

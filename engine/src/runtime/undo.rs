@@ -1,0 +1,145 @@
+//! The undo log: each step is a list of reversible changes.
+//!
+//! A step records only what it changed (a variable's old and new value, a visit, an entry
+//! into a node), so undo and redo cost as much as the step did, not the size of the story.
+//! Step buffers are recycled, so a long game does not allocate once the log is full.
+
+use std::collections::{HashSet, VecDeque};
+
+use super::rng::Rng;
+use crate::story::{ChoiceId, NodeId, VarId};
+use crate::value::Value;
+
+/// One reversible change of session state.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Change {
+    /// A variable's value changed.
+    Var {
+        var: VarId,
+        old: Option<Value>,
+        new: Option<Value>,
+    },
+    /// A node's visit count went up by one.
+    Visit { node: NodeId },
+    /// A flow entered a node: its position moved and the node joined its history.
+    Enter {
+        flow: usize,
+        old: Option<NodeId>,
+        new: NodeId,
+    },
+    /// The generator state used to render a flow's current node changed.
+    RenderRng { flow: usize, old: Rng, new: Rng },
+    /// A choice was chosen for the first time.
+    Chosen { key: (NodeId, ChoiceId) },
+    /// The turn count went up by one.
+    Turn,
+    /// The random generator moved.
+    Rng { old: Rng, new: Rng },
+    /// The current flow changed.
+    Current { old: usize, new: usize },
+}
+
+/// Undo and redo stacks of steps.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UndoLog {
+    pub(crate) undo: VecDeque<Vec<Change>>,
+    pub(crate) redo: Vec<Vec<Change>>,
+    spare: Vec<Vec<Change>>,
+}
+
+impl UndoLog {
+    /// An empty step buffer, recycled where possible.
+    pub(crate) fn fresh(&mut self) -> Vec<Change> {
+        let mut v = self.spare.pop().unwrap_or_default();
+        v.clear();
+        v
+    }
+
+    /// Returns a buffer for reuse.
+    pub(crate) fn recycle(&mut self, mut step: Vec<Change>) {
+        step.clear();
+        self.spare.push(step);
+    }
+
+    /// Commits a new step: it becomes undoable and the redo stack is dropped.
+    pub(crate) fn commit(&mut self, step: Vec<Change>, limit: usize) {
+        while let Some(s) = self.redo.pop() {
+            self.recycle(s);
+        }
+        self.undo.push_back(step);
+        while self.undo.len() > limit {
+            if let Some(s) = self.undo.pop_front() {
+                self.recycle(s);
+            }
+        }
+    }
+}
+
+/// The parts of session state that changes apply to.
+pub(crate) struct Target<'a> {
+    pub(crate) vars: &'a mut Vec<Option<Value>>,
+    pub(crate) visits: &'a mut Vec<u32>,
+    pub(crate) flows: &'a mut [super::FlowState],
+    pub(crate) chosen: &'a mut HashSet<(NodeId, ChoiceId)>,
+    pub(crate) turn: &'a mut u64,
+    pub(crate) rng: &'a mut Rng,
+    pub(crate) current: &'a mut usize,
+}
+
+fn slot<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
+    if v.len() <= i {
+        v.resize(i + 1, T::default());
+    }
+    &mut v[i]
+}
+
+impl Change {
+    /// Applies the change (redo) or reverts it (undo).
+    pub(crate) fn apply(&self, t: &mut Target<'_>, forward: bool) {
+        match self {
+            Change::Var { var, old, new } => {
+                *slot(t.vars, var.index()) = if forward { new.clone() } else { old.clone() };
+            }
+            Change::Visit { node } => {
+                let v = slot(t.visits, node.index());
+                *v = if forward {
+                    v.saturating_add(1)
+                } else {
+                    v.saturating_sub(1)
+                };
+            }
+            Change::Enter { flow, old, new } => {
+                if let Some(f) = t.flows.get_mut(*flow) {
+                    if forward {
+                        f.node = Some(*new);
+                        f.history.push(*new);
+                    } else {
+                        f.node = *old;
+                        f.history.pop();
+                    }
+                }
+            }
+            Change::RenderRng { flow, old, new } => {
+                if let Some(f) = t.flows.get_mut(*flow) {
+                    f.render_rng = if forward { *new } else { *old };
+                }
+            }
+            Change::Chosen { key } => {
+                if forward {
+                    t.chosen.insert(*key);
+                } else {
+                    t.chosen.remove(key);
+                }
+            }
+            Change::Turn => {
+                *t.turn = if forward {
+                    *t.turn + 1
+                } else {
+                    t.turn.saturating_sub(1)
+                };
+            }
+            Change::Rng { old, new } => *t.rng = if forward { *new } else { *old },
+            Change::Current { old, new } => *t.current = if forward { *new } else { *old },
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The bevy_ecs components a loaded story is made of.
+//!
+//! Each node, choice, asset, flow and variable is an entity. Every field that a live edit
+//! can change is a component of its own, so that a patch writes exactly the components it
+//! changes and bevy_ecs change detection (`Ref::is_changed`, `Changed<T>`) shows what it
+//! touched.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bevy_ecs::prelude::{Component, Entity};
+use serde::Deserialize;
+
+use super::{AssetId, ChoiceId, FileId, FlowId, NodeId, VarId};
+use crate::expr::{Effect, Expr, Template};
+use crate::value::Value;
+
+/// Identity of a node entity.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// The node's stable id.
+    pub id: NodeId,
+    /// The file the node is written in.
+    pub file: FileId,
+}
+
+/// Story text, kept as written and compiled.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct Text {
+    /// The text as written, `{expr}` included.
+    pub source: Arc<str>,
+    /// The compiled text.
+    pub template: Template,
+}
+
+/// A node's choices, as choice entities in display order.
+#[derive(Component, Clone, Debug, PartialEq, Eq, Default)]
+pub struct Choices(pub Vec<Entity>);
+
+/// Where a node advances to by itself when no choice is available.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Next(pub Option<NodeId>);
+
+/// Effects with their source text.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Effects {
+    /// The effects as written.
+    pub sources: Vec<Arc<str>>,
+    /// The compiled effects, one per source.
+    pub compiled: Vec<Effect>,
+}
+
+/// Effects run every time a node is entered.
+#[derive(Component, Clone, Debug, PartialEq, Default)]
+pub struct OnEnter(pub Effects);
+
+/// Tags of a node or choice.
+#[derive(Component, Clone, Debug, PartialEq, Eq, Default)]
+pub struct Tags(pub Vec<Arc<str>>);
+
+/// Assets a node uses.
+#[derive(Component, Clone, Debug, PartialEq, Eq, Default)]
+pub struct NodeAssets(pub Vec<AssetId>);
+
+/// Identity of a choice entity.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The node the choice belongs to.
+    pub node: NodeId,
+    /// The choice's stable id within its node.
+    pub id: ChoiceId,
+    /// Whether the id was written in the story (else derived).
+    pub explicit_id: bool,
+}
+
+/// The node a choice leads to.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target(pub NodeId);
+
+/// When a choice is available.
+#[derive(Component, Clone, Debug, PartialEq, Default)]
+pub struct Condition(pub Option<(Arc<str>, Expr)>);
+
+/// Effects run when a choice is chosen, before its target is entered.
+#[derive(Component, Clone, Debug, PartialEq, Default)]
+pub struct ChoiceEffects(pub Effects);
+
+/// How a choice is offered.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ChoiceFlags {
+    /// Hidden after it was chosen once.
+    pub once: bool,
+    /// Never displayed; taken when no other choice is available.
+    pub fallback: bool,
+}
+
+/// The kind of an asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+pub enum AssetKind {
+    /// Text.
+    Text,
+    /// An image.
+    Image,
+    /// Sound.
+    Audio,
+    /// Anything else.
+    Other,
+}
+
+/// Identity of an asset entity.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Asset {
+    /// The asset's stable id.
+    pub id: AssetId,
+}
+
+/// Where an asset's file is and what it holds.
+#[derive(Component, Clone, Debug, PartialEq, Eq)]
+pub struct AssetSource {
+    /// Path relative to the story directory.
+    pub path: PathBuf,
+    /// What the file holds.
+    pub kind: AssetKind,
+}
+
+/// Identity of a flow entity.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flow {
+    /// The flow's stable id.
+    pub id: FlowId,
+}
+
+/// The node a flow starts at.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowStart(pub NodeId);
+
+/// Identity of a variable entity.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variable {
+    /// The variable's stable id.
+    pub id: VarId,
+}
+
+/// A variable's declared initial value (its type is the value's type).
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct Initial(pub Value);

@@ -1,0 +1,355 @@
+//! The story model: a loaded story stored in a bevy_ecs [`World`].
+//!
+//! This module does no I/O. [`crate::load`] reads files and builds a [`StoryData`], which
+//! [`Story::from_data`] writes into the world: one entity per node, choice, asset, flow and
+//! variable, with a component per editable field (see [`components`]). Tables indexed by
+//! id map each stable id to its entity.
+
+pub mod components;
+mod ids;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bevy_ecs::prelude::{Entity, World};
+use bevy_ecs::world::EntityRef;
+
+pub use ids::{AssetId, ChoiceId, FlowId, Id, Interner, Names, NodeId, VarId};
+
+use crate::expr::Template;
+use crate::value::Value;
+use components::*;
+
+/// Index of a source file of a story (the main file is 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A source file of a story, kept for diagnostics and reloads.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The file's path as given or resolved from an `include`.
+    pub path: PathBuf,
+    /// The file's text.
+    pub text: Arc<str>,
+}
+
+/// A validated story, ready to be written into a world.
+#[derive(Clone, Debug)]
+pub struct StoryData {
+    /// The title.
+    pub title: String,
+    /// The identity saves are keyed by.
+    pub save_id: String,
+    /// The story directory; asset paths are relative to it.
+    pub root: PathBuf,
+    /// Source files, indexed by [`FileId`].
+    pub files: Vec<SourceFile>,
+    /// Interned names.
+    pub names: Names,
+    /// Variables in declaration order.
+    pub variables: Vec<(VarId, Value)>,
+    /// Assets in declaration order.
+    pub assets: Vec<(AssetId, AssetSource)>,
+    /// Flows in declaration order, `main` first.
+    pub flows: Vec<(FlowId, NodeId)>,
+    /// Nodes in declaration order.
+    pub nodes: Vec<NodeData>,
+}
+
+/// A validated node.
+#[derive(Clone, Debug)]
+pub struct NodeData {
+    /// Identity.
+    pub node: Node,
+    /// Text.
+    pub text: Text,
+    /// Choices in order.
+    pub choices: Vec<ChoiceData>,
+    /// Automatic advance.
+    pub next: Next,
+    /// Effects on entry.
+    pub on_enter: OnEnter,
+    /// Tags.
+    pub tags: Tags,
+    /// Assets.
+    pub assets: NodeAssets,
+}
+
+/// A validated choice.
+#[derive(Clone, Debug)]
+pub struct ChoiceData {
+    /// Identity.
+    pub choice: Choice,
+    /// Text.
+    pub text: Text,
+    /// Target node.
+    pub target: Target,
+    /// Availability.
+    pub condition: Condition,
+    /// Effects when chosen.
+    pub effects: ChoiceEffects,
+    /// Once and fallback.
+    pub flags: ChoiceFlags,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// A loaded story: its world of entities and the indexes into it.
+///
+/// `Story` is `Send + Sync`; sessions borrow it immutably for each step, and a reload
+/// mutates it between steps.
+pub struct Story {
+    world: World,
+    names: Names,
+    title: String,
+    save_id: String,
+    root: PathBuf,
+    files: Vec<SourceFile>,
+    nodes: Vec<Option<Entity>>,
+    vars: Vec<Option<Entity>>,
+    assets: Vec<Option<Entity>>,
+    flows: Vec<Option<Entity>>,
+    var_order: Vec<VarId>,
+    flow_order: Vec<FlowId>,
+    n_nodes: usize,
+    main_flow: FlowId,
+}
+
+fn set<I: Id>(table: &mut Vec<Option<Entity>>, id: I, entity: Entity) {
+    if table.len() <= id.index() {
+        table.resize(id.index() + 1, None);
+    }
+    table[id.index()] = Some(entity);
+}
+
+fn lookup<I: Id>(table: &[Option<Entity>], id: I) -> Option<Entity> {
+    table.get(id.index()).copied().flatten()
+}
+
+impl Story {
+    /// Writes validated story data into a new world.
+    pub fn from_data(data: StoryData) -> Story {
+        let mut names = data.names;
+        let main_flow = names.flows.intern(crate::MAIN_FLOW);
+        let mut story = Story {
+            world: World::new(),
+            names,
+            title: data.title,
+            save_id: data.save_id,
+            root: data.root,
+            files: data.files,
+            nodes: Vec::new(),
+            vars: Vec::new(),
+            assets: Vec::new(),
+            flows: Vec::new(),
+            var_order: Vec::new(),
+            flow_order: Vec::new(),
+            n_nodes: 0,
+            main_flow,
+        };
+        for (id, value) in data.variables {
+            let e = story.world.spawn((Variable { id }, Initial(value))).id();
+            set(&mut story.vars, id, e);
+            story.var_order.push(id);
+        }
+        for (id, source) in data.assets {
+            let e = story.world.spawn((Asset { id }, source)).id();
+            set(&mut story.assets, id, e);
+        }
+        for (id, start) in data.flows {
+            let e = story.world.spawn((Flow { id }, FlowStart(start))).id();
+            set(&mut story.flows, id, e);
+            story.flow_order.push(id);
+        }
+        for node in data.nodes {
+            story.spawn_node(node);
+        }
+        story
+    }
+
+    fn spawn_node(&mut self, node: NodeData) -> Entity {
+        let choices: Vec<Entity> = node
+            .choices
+            .into_iter()
+            .map(|c| {
+                self.world
+                    .spawn((
+                        c.choice,
+                        c.text,
+                        c.target,
+                        c.condition,
+                        c.effects,
+                        c.flags,
+                        c.tags,
+                    ))
+                    .id()
+            })
+            .collect();
+        let id = node.node.id;
+        let e = self
+            .world
+            .spawn((
+                node.node,
+                node.text,
+                Choices(choices),
+                node.next,
+                node.on_enter,
+                node.tags,
+                node.assets,
+            ))
+            .id();
+        set(&mut self.nodes, id, e);
+        self.n_nodes += 1;
+        e
+    }
+
+    /// The world holding the story's entities, for queries and change detection.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The world, mutably (live reload writes patches through it).
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// The story's title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The identity that saves are keyed by: the story's `id` field, else its title.
+    pub fn save_id(&self) -> &str {
+        &self.save_id
+    }
+
+    /// The story directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The story's source files, the main file first.
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// The interned names.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// The number of nodes.
+    pub fn n_nodes(&self) -> usize {
+        self.n_nodes
+    }
+
+    /// The default flow, `main`.
+    pub fn main_flow(&self) -> FlowId {
+        self.main_flow
+    }
+
+    /// The id of a node by name, if the story has it.
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.names
+            .nodes
+            .lookup(name)
+            .filter(|&id| self.node_entity(id).is_some())
+    }
+
+    /// The name of a node.
+    pub fn node_name(&self, id: NodeId) -> &str {
+        self.names.nodes.name(id)
+    }
+
+    /// The entity of a node, if the story has it.
+    pub fn node_entity(&self, id: NodeId) -> Option<Entity> {
+        lookup(&self.nodes, id)
+    }
+
+    /// The node's entity as a read-only view, if the story has it.
+    pub fn node(&self, id: NodeId) -> Option<EntityRef<'_>> {
+        self.node_entity(id)
+            .and_then(|e| self.world.get_entity(e).ok())
+    }
+
+    /// Node ids in no particular order.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_some())
+            .map(|(i, _)| NodeId::from_index(i as u32))
+    }
+
+    /// The node's text component.
+    pub fn node_text(&self, id: NodeId) -> Option<&Template> {
+        self.node(id)?.get::<Text>().map(|t| &t.template)
+    }
+
+    /// The id of a variable by name, if declared.
+    pub fn var_id(&self, name: &str) -> Option<VarId> {
+        self.names
+            .vars
+            .lookup(name)
+            .filter(|&id| lookup(&self.vars, id).is_some())
+    }
+
+    /// The name of a variable.
+    pub fn var_name(&self, id: VarId) -> &str {
+        self.names.vars.name(id)
+    }
+
+    /// Declared variables, in declaration order.
+    pub fn var_ids(&self) -> &[VarId] {
+        &self.var_order
+    }
+
+    /// A variable's declared initial value.
+    pub fn var_initial(&self, id: VarId) -> Option<&Value> {
+        let e = lookup(&self.vars, id)?;
+        self.world.get::<Initial>(e).map(|i| &i.0)
+    }
+
+    /// The id of a flow by name, if the story has it.
+    pub fn flow_id(&self, name: &str) -> Option<FlowId> {
+        self.names
+            .flows
+            .lookup(name)
+            .filter(|&id| lookup(&self.flows, id).is_some())
+    }
+
+    /// The name of a flow.
+    pub fn flow_name(&self, id: FlowId) -> &str {
+        self.names.flows.name(id)
+    }
+
+    /// Flows in declaration order, `main` first.
+    pub fn flow_ids(&self) -> &[FlowId] {
+        &self.flow_order
+    }
+
+    /// The node a flow starts at.
+    pub fn flow_start(&self, id: FlowId) -> Option<NodeId> {
+        let e = lookup(&self.flows, id)?;
+        self.world.get::<FlowStart>(e).map(|s| s.0)
+    }
+
+    /// The id of an asset by name, if the story has it.
+    pub fn asset_id(&self, name: &str) -> Option<AssetId> {
+        self.names
+            .assets
+            .lookup(name)
+            .filter(|&id| lookup(&self.assets, id).is_some())
+    }
+
+    /// An asset's source.
+    pub fn asset(&self, id: AssetId) -> Option<&AssetSource> {
+        let e = lookup(&self.assets, id)?;
+        self.world.get::<AssetSource>(e)
+    }
+
+    /// The name of a choice id.
+    pub fn choice_name(&self, id: ChoiceId) -> &str {
+        self.names.choices.name(id)
+    }
+}
