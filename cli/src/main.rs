@@ -1,1 +1,49 @@
-fn main() {}
+//! `qnce`: play stories in the terminal and check them.
+//!
+//! The binary is thin: it parses arguments with clap, calls the engine, prints, and maps
+//! outcomes to exit codes (0 success, 1 story or play errors, 2 could not run).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod check;
+mod play;
+mod transcript;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code when the story or the play had errors.
+const EXIT_ERRORS: u8 = 1;
+/// Exit code when the command could not run at all.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "qnce", version, about = "Play and check qnce stories")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load and validate a story without playing it.
+    Check {
+        /// A story directory (holding story.ron) or a .ron file.
+        path: PathBuf,
+        /// Print the diagnostics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play a story.
+    Play(play::PlayArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check { path, json } => check::run(&path, json),
+        Command::Play(args) => play::run(&args),
+    };
+    ExitCode::from(code)
+}

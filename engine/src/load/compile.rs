@@ -304,11 +304,15 @@ pub(super) fn compile(
     }
 
     // Warnings: unreachable nodes and conditions that never hold.
+    // Edges come from what was written, so that a choice with an error elsewhere does not
+    // make its target look unreachable.
     let mut edges: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
-    for n in &nodes {
-        let out = edges.entry(n.node.id).or_default();
-        out.extend(n.choices.iter().map(|c| c.target.0));
-        out.extend(n.next.0);
+    for &(_, id, _, def) in &node_defs {
+        let targets = def.choices.iter().map(|c| &c.to).chain(&def.next);
+        edges
+            .entry(id)
+            .or_default()
+            .extend(targets.filter_map(|t| declared.nodes.get(t).copied()));
     }
     let mut reached: HashSet<NodeId> = HashSet::new();
     let mut queue: VecDeque<NodeId> = flows.iter().map(|&(_, start)| start).collect();

@@ -44,14 +44,14 @@ pub(crate) struct IncludeFile {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Asset")]
 pub(crate) struct AssetDef {
     pub(crate) path: String,
     pub(crate) kind: crate::story::components::AssetKind,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Node")]
 pub(crate) struct NodeDef {
     pub(crate) text: String,
     #[serde(default)]
@@ -67,7 +67,7 @@ pub(crate) struct NodeDef {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Choice")]
 pub(crate) struct ChoiceDef {
     #[serde(default)]
     pub(crate) id: Option<String>,
