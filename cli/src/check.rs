@@ -18,10 +18,10 @@ pub(crate) fn run(path: &Path, json: bool) -> u8 {
         }
     };
     if json {
-        println!("{}", to_json(&diagnostics));
+        say!("{}", to_json(&diagnostics));
     } else {
         print_human(&diagnostics);
-        println!(
+        say!(
             "{}: {} error(s), {} warning(s)",
             path.display(),
             diagnostics.n_errors(),
@@ -60,7 +60,7 @@ pub(crate) fn to_json(diagnostics: &Diagnostics) -> serde_json::Value {
 /// Prints each diagnostic with a rustc-style snippet of its line.
 pub(crate) fn print_human(diagnostics: &Diagnostics) {
     for d in diagnostics {
-        println!("{}", render(d));
+        say!("{}", render(d));
     }
 }
 

@@ -4,6 +4,17 @@
 //! outcomes to exit codes (0 success, 1 story or play errors, 2 could not run).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// `println!` that ends the process quietly when standard output is closed (a reader such
+/// as `head` went away), instead of panicking as `println!` does.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(i32::from(crate::EXIT_BROKEN_PIPE));
+        }
+    }};
+}
+
 mod check;
 mod play;
 mod transcript;
@@ -17,6 +28,8 @@ use clap::{Parser, Subcommand};
 const EXIT_ERRORS: u8 = 1;
 /// Exit code when the command could not run at all.
 const EXIT_USAGE: u8 = 2;
+/// Exit code when standard output was closed, as a shell reports death by SIGPIPE.
+const EXIT_BROKEN_PIPE: u8 = 141;
 
 #[derive(Parser)]
 #[command(name = "qnce", version, about = "Play and check qnce stories")]

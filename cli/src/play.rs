@@ -147,11 +147,11 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
     if code == 0 || input.scripted() {
         out.finish(&story, &session);
     }
-    if let Some(path) = &args.save {
-        if let Err(e) = write_save(path, &session.save(&story)) {
-            eprintln!("qnce: cannot save: {e}");
-            return EXIT_ERRORS;
-        }
+    if let Some(path) = &args.save
+        && let Err(e) = write_save(path, &session.save(&story))
+    {
+        eprintln!("qnce: cannot save: {e}");
+        return EXIT_ERRORS;
     }
     code
 }

@@ -26,9 +26,9 @@ impl Transcript {
                 "story": story.title(),
                 "flow": story.flow_name(session.current_flow()),
             });
-            println!("{line}");
+            say!("{line}");
         } else {
-            println!("{}  (seed {})", story.title(), session.seed());
+            say!("{}  (seed {})", story.title(), session.seed());
         }
     }
 
@@ -52,7 +52,7 @@ impl Transcript {
         if !self.json {
             for e in session.events() {
                 if let Event::FlowSwitched { to, .. } = e {
-                    println!("[flow {}]", story.flow_name(*to));
+                    say!("[flow {}]", story.flow_name(*to));
                 }
             }
         }
@@ -92,15 +92,15 @@ impl Transcript {
                 "tags": tags,
                 "choices": choices,
             });
-            println!("{line}");
+            say!("{line}");
         } else {
-            println!("\n{text}");
+            say!("\n{text}");
             if current {
                 if session.choices().len() > 0 {
-                    println!();
+                    say!();
                 }
                 for (i, (_, text)) in session.choices().enumerate() {
-                    println!("  {}. {text}", i + 1);
+                    say!("  {}. {text}", i + 1);
                 }
             }
         }
@@ -127,9 +127,9 @@ impl Transcript {
                 "vars": vars,
                 "history": history,
             });
-            println!("{line}");
+            say!("{line}");
         } else if ended {
-            println!("\n(the end)");
+            say!("\n(the end)");
         }
     }
 }

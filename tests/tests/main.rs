@@ -1,1 +1,19 @@
-fn main() {}
+//! The integration tests: the public API of `qnce` and the built `qnce` binary.
+//!
+//! - `golden`: scripted playthroughs of every example story against stored transcripts
+//! - `cli`: the binary's modes, exit codes and saves
+//! - `diagnostics`: one case per diagnostic `qnce check` reports, with its position
+//! - `bad_input`: inputs that must give errors, never panics
+//! - `runtime`: sessions: undo and redo, flows, chains, host variables, saves
+//! - `expressions`: precedence, types and errors of the expression language
+//! - `properties`: property tests over random input and random playthroughs
+#![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
+
+mod bad_input;
+mod cli;
+mod diagnostics;
+mod expressions;
+mod golden;
+mod properties;
+mod runtime;
+mod support;

@@ -132,6 +132,24 @@ impl Expr {
     /// The value of the expression if it reads no state (no variables, visits, turns or
     /// random numbers): used to warn about conditions that can never hold.
     pub fn constant(&self) -> Option<Value> {
+        // `false && x` and `true || x` are constant whatever `x` reads.
+        match &self.kind {
+            ExprKind::And(a, b)
+                if [a, b]
+                    .iter()
+                    .any(|e| e.constant() == Some(Value::Bool(false))) =>
+            {
+                return Some(Value::Bool(false));
+            }
+            ExprKind::Or(a, b)
+                if [a, b]
+                    .iter()
+                    .any(|e| e.constant() == Some(Value::Bool(true))) =>
+            {
+                return Some(Value::Bool(true));
+            }
+            _ => {}
+        }
         if self.reads_state() {
             return None;
         }

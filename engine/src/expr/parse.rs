@@ -140,11 +140,7 @@ impl<'s> Parser<'s> {
     }
 
     fn unexpected(&self, wanted: &str) -> ExprError {
-        let found = match self.peek() {
-            Tok::Eof => "the end".to_owned(),
-            Tok::RBrace => "`}`".to_owned(),
-            t => format!("{}", describe(t)),
-        };
+        let found = describe(self.peek());
         ExprError::new(self.at(), format!("expected {wanted}, found {found}"))
     }
 

@@ -241,6 +241,18 @@ fn ron_options(limits: &Limits) -> ron::Options {
 impl Reader<'_> {
     fn add_file(&mut self, path: PathBuf, text: String, main: bool) {
         let file = FileId(self.files.len() as u32);
+        if is_blank(&text) {
+            self.files.push(SourceFile {
+                path,
+                text: Arc::from(text),
+            });
+            self.parsed.push(None);
+            self.findings.push(Finding {
+                at: Some((1, 1)),
+                ..Finding::error(file, Vec::new(), "file is empty")
+            });
+            return;
+        }
         let options = ron_options(self.limits);
         let parsed = if main {
             options.from_str::<StoryFile>(&text).map(Parsed::Main)
@@ -337,6 +349,14 @@ impl Reader<'_> {
     }
 }
 
+/// Whether a file holds nothing but white space and comments.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with("//")
+    })
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
@@ -363,10 +383,10 @@ pub(crate) fn contained(root: &Path, relative: &str) -> Option<PathBuf> {
         }
     }
     let joined = root.join(rel);
-    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), joined.canonicalize()) {
-        if !real.starts_with(&real_root) {
-            return None;
-        }
+    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), joined.canonicalize())
+        && !real.starts_with(&real_root)
+    {
+        return None;
     }
     Some(joined)
 }

@@ -437,20 +437,29 @@ impl Session {
             }
         };
         let from = self.current_flow();
-        let result = (|| {
-            self.record(Change::Current {
-                old: self.current,
-                new: index,
-            });
-            self.events.push(Event::FlowSwitched { from, to: flow });
-            if self.flows[index].node.is_none() {
-                self.enter_chain(story, start)
-            } else {
-                self.show(story)
-            }
-        })();
+        let result = self.switch_inner(story, index, from, flow, start);
         self.finish(story, result, true)?;
         Ok(&self.events)
+    }
+
+    fn switch_inner(
+        &mut self,
+        story: &Story,
+        index: usize,
+        from: FlowId,
+        to: FlowId,
+        start: NodeId,
+    ) -> Result<(), RuntimeError> {
+        self.record(Change::Current {
+            old: self.current,
+            new: index,
+        });
+        self.events.push(Event::FlowSwitched { from, to });
+        if self.flows[index].node.is_none() {
+            self.enter_chain(story, start)
+        } else {
+            self.show(story)
+        }
     }
 
     /// Undoes the last step.

@@ -1,0 +1,93 @@
+//! Measures the core figures on the generated 10,000-node story: load time, steps per
+//! second along a seeded random walk, and peak resident memory.
+//!
+//! `cargo run --release -p qnce-benches --bin measure [-- RUNS]`
+//! Prints medians over RUNS loads (default 11). Wall-clock figures are for BENCHMARKS.md;
+//! criterion benches give the statistically careful ones.
+#![allow(clippy::print_stdout)]
+
+use std::time::{Duration, Instant};
+
+use qnce::{Limits, Session, SessionConfig};
+use qnce_benches::generate::{StoryShape, write_story};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Peak resident set size in KiB, from /proc (Linux only; 0 elsewhere).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(11);
+    let dir = std::env::temp_dir().join(format!("qnce-measure-{}", std::process::id()));
+    write_story(&dir, StoryShape::LARGE)?;
+    let rss_before = peak_rss_kib();
+
+    let mut loads = Vec::new();
+    let mut story = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let loaded = qnce::load(&dir, &Limits::default())?;
+        loads.push(t.elapsed());
+        story = Some(loaded.story);
+    }
+    let story = story.ok_or("no runs")?;
+    let rss_loaded = peak_rss_kib();
+
+    const STEPS: usize = 200_000;
+    let mut rates = Vec::new();
+    for run in 0..runs.min(5) {
+        let mut session = Session::new(&story, SessionConfig::with_seed(run as u64))?;
+        let mut walk = qnce::runtime::Rng::new(run as u64 + 100);
+        let t = Instant::now();
+        for _ in 0..STEPS {
+            if session.is_ended() {
+                session = Session::new(&story, SessionConfig::with_seed(walk.next_u64()))?;
+                continue;
+            }
+            let n = session.n_choices() as i64;
+            let pick = walk.range(0, n - 1) as usize;
+            session.choose(&story, pick)?;
+        }
+        rates.push(t.elapsed());
+    }
+    let step_time = median(rates);
+    println!(
+        "story: {} nodes over {} files ({})",
+        story.n_nodes(),
+        story.files().len() - 1,
+        dir.display()
+    );
+    println!(
+        "load (read, parse, validate, build world): median {:.1} ms over {runs} runs",
+        median(loads).as_secs_f64() * 1e3
+    );
+    println!(
+        "steps: {STEPS} choices in {:.1} ms (median of {}): {:.0} steps/s, {:.0} ns/step",
+        step_time.as_secs_f64() * 1e3,
+        runs.min(5),
+        STEPS as f64 / step_time.as_secs_f64(),
+        step_time.as_nanos() as f64 / STEPS as f64
+    );
+    println!(
+        "peak RSS: {} KiB before loading, {} KiB after {runs} loads and the walks",
+        rss_before,
+        rss_loaded.max(peak_rss_kib())
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

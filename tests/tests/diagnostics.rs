@@ -1,0 +1,386 @@
+//! One case per diagnostic that loading reports, each with the position it must point at.
+
+use qnce::{Limits, LoadError, Severity};
+
+use crate::support::TempDir;
+
+/// Loads a story made of `files` and returns its diagnostics as
+/// `(file name, line, col, severity, message)`.
+fn diagnose(files: &[(&str, &str)]) -> Vec<(String, usize, usize, Severity, String)> {
+    let dir = TempDir::new("diag");
+    for (name, text) in files {
+        dir.write(name, text);
+    }
+    let diagnostics = match qnce::load::load_data(dir.path(), &Limits::default()) {
+        Ok((_, warnings)) => warnings,
+        Err(LoadError::Invalid(d)) => d,
+        Err(e) => panic!("{e}"),
+    };
+    diagnostics
+        .iter()
+        .map(|d| {
+            let file = d
+                .path
+                .strip_prefix(dir.path())
+                .unwrap_or(&d.path)
+                .display()
+                .to_string();
+            (file, d.line, d.col, d.severity, d.message.clone())
+        })
+        .collect()
+}
+
+/// Asserts that some diagnostic has this file, position, severity and message part.
+#[track_caller]
+fn expect(
+    files: &[(&str, &str)],
+    file: &str,
+    line: usize,
+    col: usize,
+    severity: Severity,
+    part: &str,
+) {
+    let found = diagnose(files);
+    assert!(
+        found.iter().any(|d| d.0 == file
+            && d.1 == line
+            && d.2 == col
+            && d.3 == severity
+            && d.4.contains(part)),
+        "expected {file}:{line}:{col}: {severity}: …{part}…\nfound: {found:#?}"
+    );
+}
+
+const E: Severity = Severity::Error;
+const W: Severity = Severity::Warning;
+
+fn main_with_nodes(nodes: &str) -> String {
+    format!(
+        "Story(\n    title: \"T\",\n    start: \"a\",\n    variables: {{ \"n\": Int(0), \"s\": Str(\"x\") }},\n    nodes: {{\n{nodes}\n    }},\n)\n"
+    )
+}
+
+#[test]
+fn ron_syntax_error() {
+    expect(
+        &[(
+            "story.ron",
+            "Story(title: \"T\", start: \"a\",\n  nodes: { \"a\": (text: \"x\" }\n)",
+        )],
+        "story.ron",
+        2,
+        28,
+        E,
+        "",
+    );
+}
+
+#[test]
+fn unknown_field() {
+    let s = main_with_nodes("        \"a\": (text: \"x\", colour: \"red\"),");
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        26,
+        E,
+        "unexpected field named `colour`",
+    );
+}
+
+#[test]
+fn dangling_choice_target() {
+    let s = main_with_nodes(
+        "        \"a\": (text: \"x\", choices: [(text: \"go\", to: \"nowhere\")]),",
+    );
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        53,
+        E,
+        "leads to `nowhere`, which does not exist",
+    );
+}
+
+#[test]
+fn dangling_next() {
+    let s = main_with_nodes("        \"a\": (text: \"x\", next: \"gone\"),");
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        32,
+        E,
+        "`next` points to `gone`",
+    );
+}
+
+#[test]
+fn dangling_start() {
+    let s = "Story(title: \"T\", start: \"zz\", nodes: { \"a\": (text: \"x\") })";
+    expect(
+        &[("story.ron", s)],
+        "story.ron",
+        1,
+        26,
+        E,
+        "start node `zz` does not exist",
+    );
+}
+
+#[test]
+fn dangling_flow_target() {
+    let s = "Story(title: \"T\", start: \"a\",\n flows: { \"radio\": \"nope\" },\n nodes: { \"a\": (text: \"x\") })";
+    expect(
+        &[("story.ron", s)],
+        "story.ron",
+        2,
+        11,
+        E,
+        "flow `radio` starts at `nope`",
+    );
+}
+
+#[test]
+fn undeclared_variable_points_inside_the_expression() {
+    let s = main_with_nodes(
+        "        \"a\": (text: \"x\", choices: [(text: \"go\", to: \"a\", when: \"n > 1 && ghost\")]),",
+    );
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        74,
+        E,
+        "undeclared variable `ghost`",
+    );
+}
+
+#[test]
+fn type_error_in_condition() {
+    // `n + s` is a string concatenation; comparing that string with `1` is the error.
+    let s = main_with_nodes(
+        "        \"a\": (text: \"x\", choices: [(text: \"go\", to: \"a\", when: \"n + s > 1\")]),",
+    );
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        71,
+        E,
+        "needs two numbers or two strings",
+    );
+}
+
+#[test]
+fn type_error_in_effect() {
+    let s = main_with_nodes("        \"a\": (text: \"x\", on_enter: [\"n = true\"]),");
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        42,
+        E,
+        "`n =` needs a value that fits Int, found Bool",
+    );
+}
+
+#[test]
+fn type_error_in_interpolation() {
+    let s = main_with_nodes("        \"a\": (text: \"Value {!n}\"),");
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        29,
+        E,
+        "`!` needs Bool, found Int",
+    );
+}
+
+#[test]
+fn duplicate_node_in_one_file_points_at_the_second() {
+    let s = main_with_nodes("        \"a\": (text: \"x\"),\n        \"a\": (text: \"y\"),");
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        7,
+        9,
+        E,
+        "duplicate node `a`",
+    );
+}
+
+#[test]
+fn duplicate_node_across_files() {
+    let main = "Story(title: \"T\", start: \"a\", include: [\"two.ron\"], nodes: { \"a\": (text: \"x\") })";
+    let two = "Include(\n  nodes: { \"a\": (text: \"again\") },\n)";
+    expect(
+        &[("story.ron", main), ("two.ron", two)],
+        "two.ron",
+        2,
+        12,
+        E,
+        "duplicate node `a` (first declared in",
+    );
+}
+
+#[test]
+fn duplicate_variable_across_files() {
+    let main = "Story(title: \"T\", start: \"a\", variables: { \"v\": Int(0) }, include: [\"two.ron\"], nodes: { \"a\": (text: \"x\") })";
+    let two = "Include(variables: { \"v\": Bool(true) })";
+    expect(
+        &[("story.ron", main), ("two.ron", two)],
+        "two.ron",
+        1,
+        22,
+        E,
+        "duplicate variable `v`",
+    );
+}
+
+#[test]
+fn duplicate_choice_id() {
+    let s = main_with_nodes(
+        "        \"a\": (text: \"x\", choices: [(id: \"k\", text: \"1\", to: \"a\"), (id: \"k\", text: \"2\", to: \"a\")]),",
+    );
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        67,
+        E,
+        "choice id `k` is used by choice 1 and 2",
+    );
+}
+
+#[test]
+fn include_cycle() {
+    let main = "Story(title: \"T\", start: \"a\", include: [\"one.ron\"], nodes: { \"a\": (text: \"x\") })";
+    let one = "Include(include: [\"two.ron\"])";
+    let two = "Include(\n  include: [\"one.ron\"],\n)";
+    expect(
+        &[("story.ron", main), ("one.ron", one), ("two.ron", two)],
+        "two.ron",
+        2,
+        13,
+        E,
+        "include cycle",
+    );
+}
+
+#[test]
+fn include_outside_the_story_directory() {
+    let main = "Story(title: \"T\", start: \"a\", include: [\"../elsewhere.ron\"], nodes: { \"a\": (text: \"x\") })";
+    expect(
+        &[("story.ron", main)],
+        "story.ron",
+        1,
+        41,
+        E,
+        "points outside the story directory",
+    );
+}
+
+#[test]
+fn missing_include_file() {
+    let main = "Story(title: \"T\", start: \"a\", include: [\"absent.ron\"], nodes: { \"a\": (text: \"x\") })";
+    expect(
+        &[("story.ron", main)],
+        "story.ron",
+        1,
+        41,
+        E,
+        "cannot read include `absent.ron`",
+    );
+}
+
+#[test]
+fn asset_path_outside_the_story_directory() {
+    let s = "Story(title: \"T\", start: \"a\",\n assets: { \"m\": (path: \"../../etc/passwd\", kind: Text) },\n nodes: { \"a\": (text: \"x\") })";
+    expect(
+        &[("story.ron", s)],
+        "story.ron",
+        2,
+        24,
+        E,
+        "points outside the story directory",
+    );
+}
+
+#[test]
+fn absolute_asset_path() {
+    let s = "Story(title: \"T\", start: \"a\",\n assets: { \"m\": (path: \"/etc/passwd\", kind: Text) },\n nodes: { \"a\": (text: \"x\") })";
+    expect(
+        &[("story.ron", s)],
+        "story.ron",
+        2,
+        24,
+        E,
+        "points outside the story directory",
+    );
+}
+
+#[test]
+fn missing_asset_file() {
+    let s = "Story(title: \"T\", start: \"a\",\n assets: { \"m\": (path: \"sounds/none.ogg\", kind: Audio) },\n nodes: { \"a\": (text: \"x\", assets: [\"m\"]) })";
+    expect(
+        &[("story.ron", s)],
+        "story.ron",
+        2,
+        24,
+        E,
+        "asset file `sounds/none.ogg` does not exist",
+    );
+}
+
+#[test]
+fn unknown_asset_reference() {
+    let s = main_with_nodes("        \"a\": (text: \"x\", assets: [\"ghost\"]),");
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        35,
+        E,
+        "unknown asset `ghost`",
+    );
+}
+
+#[test]
+fn unreachable_node_is_a_warning() {
+    let s = main_with_nodes("        \"a\": (text: \"x\"),\n        \"island\": (text: \"y\"),");
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        7,
+        9,
+        W,
+        "node `island` is unreachable",
+    );
+}
+
+#[test]
+fn condition_that_can_never_hold_is_a_warning() {
+    let s = main_with_nodes(
+        "        \"a\": (text: \"x\", choices: [(text: \"go\", to: \"a\", when: \"1 > 2 && n > 0\")]),",
+    );
+    expect(
+        &[("story.ron", &s)],
+        "story.ron",
+        6,
+        64,
+        W,
+        "can never hold",
+    );
+}
+
+#[test]
+fn every_error_is_reported_not_just_the_first() {
+    let s = main_with_nodes(
+        "        \"a\": (text: \"{ghost}\", next: \"gone\", choices: [(text: \"go\", to: \"nowhere\")]),",
+    );
+    let found = diagnose(&[("story.ron", &s)]);
+    assert_eq!(found.iter().filter(|d| d.3 == E).count(), 3, "{found:#?}");
+}

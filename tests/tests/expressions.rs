@@ -1,0 +1,128 @@
+//! The expression language through stories: precedence, types, functions and errors.
+
+use qnce::{Session, SessionConfig, Value};
+
+use crate::support::{TempDir, load};
+
+/// Renders `{expr}` in a story with variables `i = 7`, `f = 0.5`, `b = true`, `s = "ab"`.
+fn render(expr: &str) -> Result<String, String> {
+    render_text(&format!("{{{expr}}}"))
+}
+
+/// Renders a node text in the same story.
+fn render_text(node_text: &str) -> Result<String, String> {
+    let dir = TempDir::new("expr");
+    let text = format!(
+        "Story(title: \"T\", start: \"a\", variables: {{ \"i\": Int(7), \"f\": Float(0.5), \"b\": Bool(true), \"s\": Str(\"ab\") }}, nodes: {{ \"a\": (text: r#\"{node_text}\"#) }})"
+    );
+    dir.write("story.ron", text);
+    let story = match qnce::load(dir.path(), &qnce::Limits::default()) {
+        Ok(l) => l.story,
+        Err(e) => return Err(e.to_string()),
+    };
+    let session = Session::new(&story, SessionConfig::with_seed(1)).map_err(|e| e.to_string())?;
+    Ok(session.text().to_owned())
+}
+
+#[test]
+fn precedence_and_values() {
+    let cases = [
+        ("1 + 2 * 3", "7"),
+        ("(1 + 2) * 3", "9"),
+        ("10 - 4 - 3", "3"),
+        ("7 / 2", "3"),
+        ("7 % 4", "3"),
+        ("7.0 / 2", "3.5"),
+        ("-i + 1", "-6"),
+        ("!b || i > 3", "true"),
+        ("i > 3 && i < 5", "false"),
+        ("1 < 2 == true", "true"),
+        ("i == 7 ? \"seven\" : \"other\"", "seven"),
+        ("b ? 1 : 2.5", "1"),
+        ("false ? 1 : true ? 2 : 3", "2"),
+        ("s + \"c\" + i", "abc7"),
+        ("\"x\" < \"y\"", "true"),
+        ("min(3, i)", "3"),
+        ("max(f, 2)", "2"),
+        ("abs(-4)", "4"),
+        ("abs(0.5 - 1)", "0.5"),
+        ("turns()", "0"),
+        ("visits(\"a\")", "1"),
+        ("i + f", "7.5"),
+        ("1_000 * 2", "2000"),
+    ];
+    for (expr, expected) in cases {
+        assert_eq!(render(expr).as_deref(), Ok(expected), "{expr}");
+    }
+}
+
+#[test]
+fn literal_braces() {
+    assert_eq!(
+        render_text("{i}}} {{literal}} {{{i}").as_deref(),
+        Ok("7} {literal} {7")
+    );
+}
+
+#[test]
+fn type_and_name_errors() {
+    let cases = [
+        ("i + true", "`+` needs numbers, found Int and Bool"),
+        ("s - 1", "`-` needs numbers"),
+        ("!i", "`!` needs Bool, found Int"),
+        ("i ? 1 : 2", "`?` needs a Bool condition"),
+        ("b ? 1 : \"x\"", "differ in type"),
+        ("i == s", "cannot compare Int with Str"),
+        ("nope", "undeclared variable `nope`"),
+        ("visits(\"zz\")", "unknown node `zz`"),
+        ("visits(i)", "takes a node name in quotes"),
+        ("random(1.5, 2)", "`random` needs Int"),
+        ("min(1)", "takes 2 argument(s), found 1"),
+        ("sqrt(4)", "unknown function `sqrt`"),
+        ("1 +", "expected a value"),
+        ("(1", "expected `)`"),
+        ("i = 3", "`=` (use `==` to compare)"),
+        ("99999999999999999999", "does not fit in 64 bits"),
+        ("\"open", "unterminated string"),
+        ("1 $ 2", "unexpected character `$`"),
+    ];
+    for (expr, part) in cases {
+        let err = render(expr).expect_err(expr);
+        assert!(err.contains(part), "{expr}: expected {part:?} in {err}");
+    }
+}
+
+#[test]
+fn runtime_arithmetic_errors_are_reported_not_panics() {
+    let err = render("i / (i - 7)").unwrap_err();
+    assert!(err.contains("division by zero"), "{err}");
+    let err = render("9223372036854775807 + i").unwrap_err();
+    assert!(err.contains("integer overflow"), "{err}");
+}
+
+#[test]
+fn random_is_inclusive_and_seeded() {
+    let dir = TempDir::new("random");
+    dir.write(
+        "story.ron",
+        "Story(title: \"T\", start: \"a\", variables: { \"r\": Int(0) }, nodes: { \"a\": (text: \"{r}\", choices: [(text: \"roll\", to: \"a\", set: [\"r = random(1, 3)\"])]) })",
+    );
+    let story = load(dir.path());
+    let r = story.var_id("r").unwrap();
+    let roll = |seed| {
+        let mut s = Session::new(&story, SessionConfig::with_seed(seed)).unwrap();
+        (0..200)
+            .map(|_| {
+                s.choose(&story, 0).unwrap();
+                s.var(r).cloned().unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = roll(5);
+    assert_eq!(a, roll(5), "same seed, same numbers");
+    assert_ne!(a, roll(6));
+    for v in 1..=3 {
+        assert!(a.contains(&Value::Int(v)), "{v} never rolled");
+    }
+    assert!(a.iter().all(|v| matches!(v, Value::Int(1..=3))));
+}

@@ -1,0 +1,287 @@
+//! Sessions through the public API: events, undo and redo, flows, limits, host variables
+//! and saves against edited stories.
+
+use qnce::{Event, RuntimeError, SaveData, Session, SessionConfig, Value};
+
+use crate::support::{load, root, story_dir};
+
+const COUNTER: &str = r#"Story(title: "Counter", start: "a",
+    variables: { "n": Int(0), "f": Float(0.0) },
+    nodes: {
+        "a": (text: "n is {n}", choices: [
+            (id: "inc", text: "Add", to: "a", set: ["n += 1"]),
+            (id: "once", text: "Once", to: "a", once: true),
+            (id: "end", text: "Stop", to: "z"),
+        ]),
+        "z": (text: "done"),
+    })"#;
+
+#[test]
+fn events_report_choice_variable_entry_and_end() {
+    let dir = story_dir("events", COUNTER);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let events = s.choose(&story, 0).unwrap().to_vec();
+    let n = story.var_id("n").unwrap();
+    let a = story.node_id("a").unwrap();
+    assert!(matches!(events[0], Event::ChoiceMade { node, fallback: false, .. } if node == a));
+    assert_eq!(
+        events[1],
+        Event::VariableChanged {
+            var: n,
+            old: Value::Int(0),
+            new: Value::Int(1)
+        }
+    );
+    assert!(matches!(events[2], Event::NodeEntered { node, .. } if node == a));
+    if let Event::NodeEntered { text, .. } = events[2] {
+        assert_eq!(s.passage(text), "n is 1");
+    }
+    let events = s.choose(&story, 2).unwrap();
+    assert!(matches!(events.last(), Some(Event::StoryEnded { .. })));
+    assert!(s.is_ended());
+    assert!(matches!(
+        s.choose(&story, 0),
+        Err(RuntimeError::Ended { .. })
+    ));
+}
+
+#[test]
+fn once_choices_hide_after_being_chosen_and_undo_brings_them_back() {
+    let dir = story_dir("once", COUNTER);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(s.n_choices(), 3);
+    s.choose(&story, 1).unwrap();
+    let texts: Vec<String> = s.choices().map(|(_, t)| t.to_owned()).collect();
+    assert_eq!(texts, ["Add", "Stop"]);
+    s.undo(&story).unwrap();
+    assert_eq!(s.n_choices(), 3);
+}
+
+#[test]
+fn undo_and_redo_walk_at_least_a_hundred_steps() {
+    let dir = story_dir("undo", COUNTER);
+    let story = load(dir.path());
+    let n = story.var_id("n").unwrap();
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    for _ in 0..150 {
+        s.choose(&story, 0).unwrap();
+    }
+    let a = story.node_id("a").unwrap();
+    assert_eq!(s.visits(a), 151);
+    for _ in 0..150 {
+        s.undo(&story).unwrap();
+    }
+    assert_eq!(s.var(n), Some(&Value::Int(0)));
+    assert_eq!(s.visits(a), 1);
+    assert_eq!(s.turns(), 0);
+    assert_eq!(s.text(), "n is 0");
+    assert_eq!(s.undo(&story).unwrap_err(), RuntimeError::NothingToUndo);
+    for _ in 0..150 {
+        s.redo(&story).unwrap();
+    }
+    assert_eq!(s.var(n), Some(&Value::Int(150)));
+    assert_eq!(s.text(), "n is 150");
+    assert_eq!(s.redo(&story).unwrap_err(), RuntimeError::NothingToRedo);
+}
+
+#[test]
+fn a_new_step_after_undo_drops_the_redo_stack() {
+    let dir = story_dir("redo-drop", COUNTER);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    s.choose(&story, 0).unwrap();
+    s.undo(&story).unwrap();
+    assert!(s.can_redo());
+    s.choose(&story, 1).unwrap();
+    assert!(!s.can_redo());
+}
+
+#[test]
+fn undo_limit_is_configurable() {
+    let dir = story_dir("undo-limit", COUNTER);
+    let story = load(dir.path());
+    let config = SessionConfig {
+        undo_limit: 3,
+        ..SessionConfig::with_seed(1)
+    };
+    let mut s = Session::new(&story, config).unwrap();
+    for _ in 0..5 {
+        s.choose(&story, 0).unwrap();
+    }
+    for _ in 0..3 {
+        s.undo(&story).unwrap();
+    }
+    assert!(!s.can_undo());
+    assert_eq!(s.text(), "n is 2");
+}
+
+#[test]
+fn a_chain_of_automatic_advances_stops_at_the_limit() {
+    let dir = story_dir(
+        "chain",
+        r#"Story(title: "Loop", start: "a", nodes: {
+            "a": (text: "a", next: "b"),
+            "b": (text: "b", choices: [(text: "again", to: "a", fallback: true)]),
+        })"#,
+    );
+    let story = load(dir.path());
+    let err = Session::new(
+        &story,
+        SessionConfig {
+            max_chain: 50,
+            ..SessionConfig::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        RuntimeError::ChainTooLong {
+            node: "a".into(),
+            limit: 50
+        }
+    );
+    assert!(err.to_string().contains("more than 50 automatic advances"));
+}
+
+#[test]
+fn a_failed_step_changes_nothing() {
+    let dir = story_dir(
+        "rollback",
+        r#"Story(title: "T", start: "a", variables: { "n": Int(1) }, nodes: {
+            "a": (text: "n={n}", choices: [(text: "div", to: "b", set: ["n -= 1"])]),
+            "b": (text: "{10 / n}"),
+        })"#,
+    );
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let err = s.choose(&story, 0).unwrap_err();
+    assert!(err.to_string().contains("division by zero"), "{err}");
+    assert_eq!(s.var(story.var_id("n").unwrap()), Some(&Value::Int(1)));
+    assert_eq!(s.text(), "n=1");
+    assert_eq!(s.turns(), 0);
+    assert!(!s.can_undo());
+}
+
+#[test]
+fn flows_keep_their_own_position_and_history_and_share_variables() {
+    let story = load(&root().join("stories/lighthouse"));
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let radio = story.flow_id("radio").unwrap();
+    let main = story.main_flow();
+    s.choose(&story, 0).unwrap(); // boathouse, back at the shore with oil
+    s.switch_flow(&story, radio).unwrap();
+    assert_eq!(s.current_node(), story.node_id("radio_static"));
+    s.choose(&story, 0).unwrap();
+    assert_eq!(s.text(), "A weather report: the storm holds at 3.");
+    s.switch_flow(&story, main).unwrap();
+    assert_eq!(s.current_node(), story.node_id("shore"));
+    let names = |f| {
+        s.history(f)
+            .iter()
+            .map(|&n| story.node_name(n))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(main), ["shore", "boathouse", "shore"]);
+    assert_eq!(names(radio), ["radio_static", "radio_tuned"]);
+    // Light the lamp in main; the radio flow sees the shared variable.
+    s.choose(&story, 0).unwrap(); // tower_base
+    s.choose(&story, 0).unwrap(); // lamp_room
+    s.choose(&story, 0).unwrap(); // lit
+    s.switch_flow(&story, radio).unwrap();
+    s.choose(&story, 0).unwrap();
+    assert!(s.text().contains("We see your light!"), "{}", s.text());
+    // Switching flows is undoable.
+    s.undo(&story).unwrap();
+    s.undo(&story).unwrap();
+    assert_eq!(s.current_flow(), main);
+}
+
+#[test]
+fn host_variables_are_type_checked() {
+    let dir = story_dir("host", COUNTER);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    s.set_var(&story, "n", Value::Int(41)).unwrap();
+    s.set_var(&story, "f", Value::Int(2)).unwrap();
+    assert_eq!(s.var(story.var_id("f").unwrap()), Some(&Value::Float(2.0)));
+    let err = s.set_var(&story, "n", Value::Bool(true)).unwrap_err();
+    assert_eq!(err.to_string(), "variable `n` is Int, not Bool");
+    assert!(matches!(
+        s.set_var(&story, "nope", Value::Int(1)),
+        Err(RuntimeError::UnknownVariable(_))
+    ));
+    s.refresh(&story).unwrap();
+    assert_eq!(s.text(), "n is 41");
+}
+
+#[test]
+fn a_session_plays_on_another_thread() {
+    let dir = story_dir("send", COUNTER);
+    let story = std::sync::Arc::new(load(dir.path()));
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let story2 = story.clone();
+    let s = std::thread::spawn(move || {
+        s.choose(&story2, 0).unwrap();
+        s
+    })
+    .join()
+    .unwrap();
+    assert_eq!(s.text(), "n is 1");
+}
+
+#[test]
+fn a_save_migrates_to_an_edited_story() {
+    let dir = story_dir("migrate", COUNTER);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    s.choose(&story, 0).unwrap();
+    s.choose(&story, 2).unwrap(); // at "z"
+    let save = SaveData::from_ron(&s.save(&story).to_ron()).unwrap();
+    // The edit: `n` becomes a Str, `f` is removed, `g` is new, and node `z` is removed.
+    let edited = COUNTER
+        .replace(
+            r#""n": Int(0), "f": Float(0.0)"#,
+            r#""n": Str("x"), "g": Bool(true)"#,
+        )
+        .replace(r#"(id: "end", text: "Stop", to: "z"),"#, "")
+        .replace(r#""z": (text: "done"),"#, "");
+    std::fs::write(dir.path().join("story.ron"), edited).unwrap();
+    let story = load(dir.path());
+    let (s, warnings) = Session::restore(&story, &save, SessionConfig::default()).unwrap();
+    assert_eq!(
+        s.current_node(),
+        story.node_id("a"),
+        "fell back to the last node that exists"
+    );
+    assert_eq!(
+        s.var(story.var_id("n").unwrap()),
+        Some(&Value::Str("x".into()))
+    );
+    assert_eq!(s.var(story.var_id("g").unwrap()), Some(&Value::Bool(true)));
+    let all = warnings.join("\n");
+    assert!(all.contains("variable `f` no longer exists"), "{all}");
+    assert!(all.contains("variable `n` changed type"), "{all}");
+    assert!(
+        all.contains("node `z` of flow `main` no longer exists; moved to `a`"),
+        "{all}"
+    );
+    assert!(all.contains("undo history"), "{all}");
+}
+
+#[test]
+fn a_save_of_a_newer_format_is_refused() {
+    let dir = story_dir("version", COUNTER);
+    let story = load(dir.path());
+    let s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let text = s
+        .save(&story)
+        .to_ron()
+        .replacen("version: 1", "version: 99", 1);
+    let err = SaveData::from_ron(&text).unwrap_err();
+    assert!(
+        err.to_string().contains("version 99 is not supported"),
+        "{err}"
+    );
+}

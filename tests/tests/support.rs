@@ -1,0 +1,130 @@
+//! Helpers shared by the test modules: temporary story directories and the `qnce` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// A fresh, empty temporary directory, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("qnce-test-{}-{tag}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes a file (creating parent directories) and returns its path.
+    pub fn write(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A story directory holding `story.ron` with `text`.
+pub fn story_dir(tag: &str, text: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    dir.write("story.ron", text);
+    dir
+}
+
+/// Loads a story, panicking with the diagnostics if it has errors.
+pub fn load(path: &Path) -> qnce::Story {
+    match qnce::load(path, &qnce::Limits::default()) {
+        Ok(l) => l.story,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The built `qnce` binary. `cargo test --workspace` builds it; when only this package is
+/// tested, it is built here once.
+pub fn qnce_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        // target/<profile>/deps/integration-<hash> -> target/<profile>/qnce
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_owned();
+        let bin = profile_dir.join(format!("qnce{}", std::env::consts::EXE_SUFFIX));
+        if !bin.exists() {
+            let release = profile_dir.file_name().is_some_and(|n| n == "release");
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "-p", "qnce-cli", "--bin", "qnce"])
+                .current_dir(root());
+            if release {
+                cmd.arg("--release");
+            }
+            assert!(cmd.status().unwrap().success(), "building qnce failed");
+        }
+        bin
+    })
+}
+
+/// Runs `qnce` with `args` in the workspace root.
+pub fn qnce(args: &[&str]) -> Output {
+    Command::new(qnce_bin())
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+/// Runs `qnce` with `stdin` as standard input.
+pub fn qnce_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(qnce_bin())
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Parses a JSON-lines transcript.
+pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
