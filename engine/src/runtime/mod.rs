@@ -6,7 +6,9 @@
 //! exactly. Calls return the [`Event`]s that happened instead of calling back, which keeps
 //! the session `Send`.
 
+mod error;
 mod event;
+mod render;
 mod rng;
 mod save;
 mod undo;
@@ -15,11 +17,12 @@ use std::collections::HashSet;
 
 use bevy_ecs::prelude::Entity;
 
+pub use error::RuntimeError;
 pub use event::{Event, TextRef};
 pub use rng::Rng;
 pub use save::{SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow};
 
-use crate::expr::{Env, EvalError};
+use crate::expr::Env;
 use crate::story::components::*;
 use crate::story::{ChoiceId, FlowId, Id, NodeId, Story, VarId};
 use crate::value::Value;
@@ -55,72 +58,6 @@ impl SessionConfig {
             ..SessionConfig::default()
         }
     }
-}
-
-/// Why a session call failed. A failed call changes nothing.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum RuntimeError {
-    /// The chosen index is not among the displayed choices.
-    #[error("node `{node}` shows {n_choices} choice(s); there is no choice {number}")]
-    NoSuchChoice {
-        /// The current node.
-        node: String,
-        /// The 1-based choice number asked for.
-        number: usize,
-        /// How many choices are displayed.
-        n_choices: usize,
-    },
-    /// The current flow has ended.
-    #[error("the flow has ended at `{node}`")]
-    Ended {
-        /// The ending node.
-        node: String,
-    },
-    /// Automatic advances went on longer than the configured limit.
-    #[error(
-        "more than {limit} automatic advances in a row, last at `{node}` (a loop of `next` or fallback choices?)"
-    )]
-    ChainTooLong {
-        /// The node reached when the limit was hit.
-        node: String,
-        /// The limit.
-        limit: usize,
-    },
-    /// Evaluating an expression failed.
-    #[error("in node `{node}`, {what}: {source}")]
-    Eval {
-        /// The node being played.
-        node: String,
-        /// Which expression: text, a condition, an effect.
-        what: String,
-        /// What went wrong.
-        source: EvalError,
-    },
-    /// The story has no node the session needs.
-    #[error("the story has no node `{0}`")]
-    MissingNode(String),
-    /// The story has no such flow.
-    #[error("the story has no flow `{0}`")]
-    UnknownFlow(String),
-    /// The story has no such variable.
-    #[error("the story has no variable `{0}`")]
-    UnknownVariable(String),
-    /// A host tried to set a variable to a value of another type.
-    #[error("variable `{name}` is {expected}, not {found}")]
-    VariableType {
-        /// The variable.
-        name: String,
-        /// Its declared type.
-        expected: crate::Type,
-        /// The type offered.
-        found: crate::Type,
-    },
-    /// There is no step to undo.
-    #[error("nothing to undo")]
-    NothingToUndo,
-    /// There is no step to redo.
-    #[error("nothing to redo")]
-    NothingToRedo,
 }
 
 /// The state of one flow.
@@ -705,151 +642,6 @@ impl Session {
             node: story.node_name(node).into(),
             limit: self.config.max_chain,
         })
-    }
-
-    fn push_passage(&mut self) -> TextRef {
-        let start = self.passage.len() as u32;
-        self.passage.push_str(&self.text);
-        TextRef {
-            start,
-            end: self.passage.len() as u32,
-        }
-    }
-
-    /// Renders the current node again with the generator state it was first rendered with.
-    fn show(&mut self, story: &Story) -> Result<(), RuntimeError> {
-        let Some(flow) = self.flows.get(self.current) else {
-            return Ok(());
-        };
-        let (flow_id, render_rng) = (flow.id, flow.render_rng);
-        let Some(node) = flow.node else {
-            return Ok(());
-        };
-        let entity = story
-            .node_entity(node)
-            .ok_or_else(|| RuntimeError::MissingNode(story.node_name(node).into()))?;
-        let live_rng = std::mem::replace(&mut self.rng, render_rng);
-        let result = self.render(story, node, entity);
-        self.rng = live_rng;
-        result?;
-        self.ended = self.choices.is_empty()
-            && self.available_fallback(story, node, entity)?.is_none()
-            && story
-                .world()
-                .get::<Next>(entity)
-                .and_then(|n| n.0)
-                .is_none();
-        let text = self.push_passage();
-        self.events.push(Event::NodeShown {
-            flow: flow_id,
-            node,
-            text,
-        });
-        Ok(())
-    }
-
-    fn eval_error(
-        story: &Story,
-        node: NodeId,
-        what: impl Into<String>,
-        e: EvalError,
-    ) -> RuntimeError {
-        RuntimeError::Eval {
-            node: story.node_name(node).into(),
-            what: what.into(),
-            source: e,
-        }
-    }
-
-    /// Renders a node's text and its displayed choices into the session's buffers.
-    fn render(&mut self, story: &Story, node: NodeId, entity: Entity) -> Result<(), RuntimeError> {
-        let world = story.world();
-        self.text.clear();
-        self.choices.clear();
-        self.choice_text.clear();
-        self.ended = false;
-        if let Some(text) = world.get::<Text>(entity) {
-            let mut out = std::mem::take(&mut self.text);
-            let r = text.template.render(&mut self.state(), &mut out);
-            self.text = out;
-            r.map_err(|e| Self::eval_error(story, node, "text", e))?;
-        }
-        let Some(choices) = world.get::<Choices>(entity) else {
-            return Ok(());
-        };
-        for &c in &choices.0 {
-            let (Some(key), Some(flags)) = (world.get::<Choice>(c), world.get::<ChoiceFlags>(c))
-            else {
-                continue;
-            };
-            if flags.fallback || !self.is_available(story, node, c, key, flags)? {
-                continue;
-            }
-            let start = self.choice_text.len() as u32;
-            if let Some(text) = world.get::<Text>(c) {
-                let mut out = std::mem::take(&mut self.choice_text);
-                let r = text.template.render(&mut self.state(), &mut out);
-                self.choice_text = out;
-                r.map_err(|e| {
-                    Self::eval_error(
-                        story,
-                        node,
-                        format!("text of choice `{}`", story.choice_name(key.id)),
-                        e,
-                    )
-                })?;
-            }
-            self.choices.push(ChoiceView {
-                entity: c,
-                id: key.id,
-                text: TextRef {
-                    start,
-                    end: self.choice_text.len() as u32,
-                },
-            });
-        }
-        Ok(())
-    }
-
-    fn is_available(
-        &mut self,
-        story: &Story,
-        node: NodeId,
-        c: Entity,
-        key: &Choice,
-        flags: &ChoiceFlags,
-    ) -> Result<bool, RuntimeError> {
-        if flags.once && self.chosen.contains(&(node, key.id)) {
-            return Ok(false);
-        }
-        match story.world().get::<Condition>(c).and_then(|c| c.0.as_ref()) {
-            Some((source, cond)) => cond
-                .eval_bool(&mut self.state())
-                .map_err(|e| Self::eval_error(story, node, format!("condition `{source}`"), e)),
-            None => Ok(true),
-        }
-    }
-
-    fn available_fallback(
-        &mut self,
-        story: &Story,
-        node: NodeId,
-        entity: Entity,
-    ) -> Result<Option<Entity>, RuntimeError> {
-        let world = story.world();
-        let Some(choices) = world.get::<Choices>(entity) else {
-            return Ok(None);
-        };
-        for &c in &choices.0 {
-            let (Some(key), Some(flags)) = (world.get::<Choice>(c), world.get::<ChoiceFlags>(c))
-            else {
-                continue;
-            };
-            if flags.fallback && self.is_available(story, node, c, key, flags)? {
-                return Ok(Some(c));
-            }
-        }
-        Ok(None)
     }
 }
 

@@ -1,0 +1,69 @@
+//! Errors of session calls.
+
+use crate::expr::EvalError;
+
+/// Why a session call failed. A failed call changes nothing.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RuntimeError {
+    /// The chosen index is not among the displayed choices.
+    #[error("node `{node}` shows {n_choices} choice(s); there is no choice {number}")]
+    NoSuchChoice {
+        /// The current node.
+        node: String,
+        /// The 1-based choice number asked for.
+        number: usize,
+        /// How many choices are displayed.
+        n_choices: usize,
+    },
+    /// The current flow has ended.
+    #[error("the flow has ended at `{node}`")]
+    Ended {
+        /// The ending node.
+        node: String,
+    },
+    /// Automatic advances went on longer than the configured limit.
+    #[error(
+        "more than {limit} automatic advances in a row, last at `{node}` (a loop of `next` or fallback choices?)"
+    )]
+    ChainTooLong {
+        /// The node reached when the limit was hit.
+        node: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// Evaluating an expression failed.
+    #[error("in node `{node}`, {what}: {source}")]
+    Eval {
+        /// The node being played.
+        node: String,
+        /// Which expression: text, a condition, an effect.
+        what: String,
+        /// What went wrong.
+        source: EvalError,
+    },
+    /// The story has no node the session needs.
+    #[error("the story has no node `{0}`")]
+    MissingNode(String),
+    /// The story has no such flow.
+    #[error("the story has no flow `{0}`")]
+    UnknownFlow(String),
+    /// The story has no such variable.
+    #[error("the story has no variable `{0}`")]
+    UnknownVariable(String),
+    /// A host tried to set a variable to a value of another type.
+    #[error("variable `{name}` is {expected}, not {found}")]
+    VariableType {
+        /// The variable.
+        name: String,
+        /// Its declared type.
+        expected: crate::Type,
+        /// The type offered.
+        found: crate::Type,
+    },
+    /// There is no step to undo.
+    #[error("nothing to undo")]
+    NothingToUndo,
+    /// There is no step to redo.
+    #[error("nothing to redo")]
+    NothingToRedo,
+}

@@ -1,0 +1,161 @@
+//! Rendering the current node: its text and the choices on display, into buffers the
+//! session reuses.
+
+use bevy_ecs::prelude::Entity;
+
+use super::{ChoiceView, Event, RuntimeError, Session, TextRef};
+use crate::expr::EvalError;
+use crate::story::components::*;
+use crate::story::{NodeId, Story};
+
+impl Session {
+    pub(super) fn push_passage(&mut self) -> TextRef {
+        let start = self.passage.len() as u32;
+        self.passage.push_str(&self.text);
+        TextRef {
+            start,
+            end: self.passage.len() as u32,
+        }
+    }
+
+    /// Renders the current node again with the generator state it was first rendered with.
+    pub(super) fn show(&mut self, story: &Story) -> Result<(), RuntimeError> {
+        let Some(flow) = self.flows.get(self.current) else {
+            return Ok(());
+        };
+        let (flow_id, render_rng) = (flow.id, flow.render_rng);
+        let Some(node) = flow.node else {
+            return Ok(());
+        };
+        let entity = story
+            .node_entity(node)
+            .ok_or_else(|| RuntimeError::MissingNode(story.node_name(node).into()))?;
+        let live_rng = std::mem::replace(&mut self.rng, render_rng);
+        let result = self.render(story, node, entity);
+        self.rng = live_rng;
+        result?;
+        self.ended = self.choices.is_empty()
+            && self.available_fallback(story, node, entity)?.is_none()
+            && story
+                .world()
+                .get::<Next>(entity)
+                .and_then(|n| n.0)
+                .is_none();
+        let text = self.push_passage();
+        self.events.push(Event::NodeShown {
+            flow: flow_id,
+            node,
+            text,
+        });
+        Ok(())
+    }
+
+    fn eval_error(
+        story: &Story,
+        node: NodeId,
+        what: impl Into<String>,
+        e: EvalError,
+    ) -> RuntimeError {
+        RuntimeError::Eval {
+            node: story.node_name(node).into(),
+            what: what.into(),
+            source: e,
+        }
+    }
+
+    /// Renders a node's text and its displayed choices into the session's buffers.
+    pub(super) fn render(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        entity: Entity,
+    ) -> Result<(), RuntimeError> {
+        let world = story.world();
+        self.text.clear();
+        self.choices.clear();
+        self.choice_text.clear();
+        self.ended = false;
+        if let Some(text) = world.get::<Text>(entity) {
+            let mut out = std::mem::take(&mut self.text);
+            let r = text.template.render(&mut self.state(), &mut out);
+            self.text = out;
+            r.map_err(|e| Self::eval_error(story, node, "text", e))?;
+        }
+        let Some(choices) = world.get::<Choices>(entity) else {
+            return Ok(());
+        };
+        for &c in &choices.0 {
+            let (Some(key), Some(flags)) = (world.get::<Choice>(c), world.get::<ChoiceFlags>(c))
+            else {
+                continue;
+            };
+            if flags.fallback || !self.is_available(story, node, c, key, flags)? {
+                continue;
+            }
+            let start = self.choice_text.len() as u32;
+            if let Some(text) = world.get::<Text>(c) {
+                let mut out = std::mem::take(&mut self.choice_text);
+                let r = text.template.render(&mut self.state(), &mut out);
+                self.choice_text = out;
+                r.map_err(|e| {
+                    Self::eval_error(
+                        story,
+                        node,
+                        format!("text of choice `{}`", story.choice_name(key.id)),
+                        e,
+                    )
+                })?;
+            }
+            self.choices.push(ChoiceView {
+                entity: c,
+                id: key.id,
+                text: TextRef {
+                    start,
+                    end: self.choice_text.len() as u32,
+                },
+            });
+        }
+        Ok(())
+    }
+
+    fn is_available(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        c: Entity,
+        key: &Choice,
+        flags: &ChoiceFlags,
+    ) -> Result<bool, RuntimeError> {
+        if flags.once && self.chosen.contains(&(node, key.id)) {
+            return Ok(false);
+        }
+        match story.world().get::<Condition>(c).and_then(|c| c.0.as_ref()) {
+            Some((source, cond)) => cond
+                .eval_bool(&mut self.state())
+                .map_err(|e| Self::eval_error(story, node, format!("condition `{source}`"), e)),
+            None => Ok(true),
+        }
+    }
+
+    pub(super) fn available_fallback(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        entity: Entity,
+    ) -> Result<Option<Entity>, RuntimeError> {
+        let world = story.world();
+        let Some(choices) = world.get::<Choices>(entity) else {
+            return Ok(None);
+        };
+        for &c in &choices.0 {
+            let (Some(key), Some(flags)) = (world.get::<Choice>(c), world.get::<ChoiceFlags>(c))
+            else {
+                continue;
+            };
+            if flags.fallback && self.is_available(story, node, c, key, flags)? {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+}
