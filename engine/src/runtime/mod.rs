@@ -286,7 +286,7 @@ impl Session {
             expected,
             found,
         })?;
-        *grow(&mut self.vars, var.index()) = Some(value);
+        *undo::slot(&mut self.vars, var.index()) = Some(value);
         Ok(())
     }
 
@@ -488,15 +488,7 @@ impl Session {
     }
 
     fn replay(&mut self, step: &[Change], forward: bool) {
-        let mut target = undo::Target {
-            vars: &mut self.vars,
-            visits: &mut self.visits,
-            flows: &mut self.flows,
-            chosen: &mut self.chosen,
-            turn: &mut self.turn,
-            rng: &mut self.rng,
-            current: &mut self.current,
-        };
+        let mut target = self.undo_target();
         if forward {
             step.iter().for_each(|c| c.apply(&mut target, true));
         } else {
@@ -504,9 +496,9 @@ impl Session {
         }
     }
 
-    /// Applies a change now and records it in the current step.
-    fn record(&mut self, change: Change) {
-        let mut target = undo::Target {
+    /// The state that undo-log changes apply to.
+    fn undo_target(&mut self) -> undo::Target<'_> {
+        undo::Target {
             vars: &mut self.vars,
             visits: &mut self.visits,
             flows: &mut self.flows,
@@ -514,7 +506,12 @@ impl Session {
             turn: &mut self.turn,
             rng: &mut self.rng,
             current: &mut self.current,
-        };
+        }
+    }
+
+    /// Applies a change now and records it in the current step.
+    fn record(&mut self, change: Change) {
+        let mut target = self.undo_target();
         change.apply(&mut target, true);
         self.step.push(change);
     }
@@ -643,11 +640,4 @@ impl Session {
             limit: self.config.max_chain,
         })
     }
-}
-
-fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
-    if v.len() <= i {
-        v.resize(i + 1, T::default());
-    }
-    &mut v[i]
 }

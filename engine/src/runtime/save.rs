@@ -302,7 +302,7 @@ impl Session {
         }
         for (name, &n) in &save.visits {
             if let Some(node) = story.node_id(name) {
-                *super::grow(&mut s.visits, node.index()) = n;
+                *super::undo::slot(&mut s.visits, node.index()) = n;
             }
         }
         for (node, choice) in &save.chosen {

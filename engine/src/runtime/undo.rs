@@ -86,7 +86,9 @@ pub(crate) struct Target<'a> {
     pub(crate) current: &'a mut usize,
 }
 
-fn slot<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
+/// The element at `i`, growing the table with defaults when the index is new (ids
+/// interned after the session started).
+pub(crate) fn slot<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
     if v.len() <= i {
         v.resize(i + 1, T::default());
     }
