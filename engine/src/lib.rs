@@ -45,9 +45,11 @@ pub mod diagnostic;
 pub mod expr;
 pub mod load;
 pub mod persist;
+pub mod reload;
 pub mod runtime;
 pub mod story;
 pub mod value;
+pub mod watch;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use load::{Limits, LoadError, Loaded, load};

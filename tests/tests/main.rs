@@ -7,6 +7,7 @@
 //! - `runtime`: sessions: undo and redo, flows, chains, host variables, saves
 //! - `expressions`: precedence, types and errors of the expression language
 //! - `properties`: property tests over random input and random playthroughs
+//! - `reload`: live reload through the engine API, one test per kind of edit
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod bad_input;
@@ -15,5 +16,6 @@ mod diagnostics;
 mod expressions;
 mod golden;
 mod properties;
+mod reload;
 mod runtime;
 mod support;

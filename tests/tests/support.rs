@@ -128,3 +128,80 @@ pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
         .collect()
 }
+
+/// A description of a story by names, equal for two stories exactly when they have the
+/// same title, variables, assets, flows and nodes with the same fields and choices,
+/// whatever the ids and entities inside.
+pub fn canonical(story: &qnce::Story) -> String {
+    use qnce::story::components::*;
+    use std::fmt::Write;
+    let names = story.names();
+    let mut out = format!("title {:?}\n", story.title());
+    for &v in story.var_ids() {
+        writeln!(
+            out,
+            "var {} = {:?}",
+            story.var_name(v),
+            story.var_initial(v)
+        )
+        .unwrap();
+    }
+    let mut assets: Vec<String> = story
+        .asset_ids()
+        .map(|a| format!("asset {} = {:?}", names.assets.name(a), story.asset(a)))
+        .collect();
+    assets.sort();
+    for &f in story.flow_ids() {
+        let start = story.flow_start(f).map(|n| story.node_name(n));
+        writeln!(out, "flow {} -> {start:?}", story.flow_name(f)).unwrap();
+    }
+    let mut nodes: Vec<String> = story
+        .node_ids()
+        .map(|id| {
+            let node = story.node(id).unwrap();
+            let mut s = format!(
+                "node {}: {:?}",
+                story.node_name(id),
+                node.get::<Text>().unwrap().source
+            );
+            let next = node.get::<Next>().unwrap().0.map(|n| story.node_name(n));
+            let assets: Vec<&str> = node
+                .get::<NodeAssets>()
+                .unwrap()
+                .0
+                .iter()
+                .map(|&a| names.assets.name(a))
+                .collect();
+            write!(
+                s,
+                " next {next:?} on_enter {:?} tags {:?} assets {assets:?}",
+                node.get::<OnEnter>().unwrap().0.sources,
+                node.get::<Tags>().unwrap().0,
+            )
+            .unwrap();
+            for &c in &node.get::<Choices>().unwrap().0 {
+                let c = story.world().entity(c);
+                let key = c.get::<Choice>().unwrap();
+                write!(
+                    s,
+                    "\n  choice {} explicit {} {:?} -> {} when {:?} set {:?} {:?} tags {:?}",
+                    story.choice_name(key.id),
+                    key.explicit_id,
+                    c.get::<Text>().unwrap().source,
+                    story.node_name(c.get::<Target>().unwrap().0),
+                    c.get::<Condition>().unwrap().0.as_ref().map(|(s, _)| s),
+                    c.get::<ChoiceEffects>().unwrap().0.sources,
+                    c.get::<ChoiceFlags>().unwrap(),
+                    c.get::<Tags>().unwrap().0,
+                )
+                .unwrap();
+            }
+            s
+        })
+        .collect();
+    nodes.sort();
+    for line in assets.iter().chain(&nodes) {
+        writeln!(out, "{line}").unwrap();
+    }
+    out
+}

@@ -11,33 +11,77 @@ use super::{Finding, Limits, Parsed, contained};
 use crate::expr::{Effect, Expr, ExprError, Scope, Template};
 use crate::story::components::*;
 use crate::story::{
-    AssetId, ChoiceData, FileId, Names, NodeData, NodeId, SourceFile, StoryData, VarId,
+    AssetId, ChoiceData, FileId, Names, NodeData, NodeId, SourceFile, Story, StoryData, VarId,
 };
 use crate::value::{Type, Value};
 
 /// The result of compiling, whether or not it had errors.
-pub(super) struct Compiled {
-    pub(super) files: Vec<SourceFile>,
-    data: Option<StoryData>,
+pub(crate) struct Compiled {
+    pub(crate) files: Vec<SourceFile>,
+    /// The story; `None` when the main file did not parse (always reported as an error).
+    /// When `partial`, `nodes` holds only the nodes of files that were compiled.
+    pub(crate) data: Option<StoryData>,
+    /// Whether the nodes of unchanged files were kept from the running story instead of
+    /// being compiled again.
+    pub(crate) partial: bool,
+    /// Which node ids the story declares, indexed by id.
+    pub(crate) declared: Vec<bool>,
 }
 
 impl Compiled {
-    /// The story data with its files; `None` when the main file did not parse (which
-    /// is always reported as an error).
-    pub(super) fn into_story_data(self) -> Option<StoryData> {
+    /// The story data with its files and names.
+    pub(crate) fn into_story_data(self, names: Names) -> Option<StoryData> {
         let mut data = self.data?;
         data.files = self.files;
+        data.names = names;
         Some(data)
     }
 }
 
-/// Names declared so far, for resolving expressions.
-struct Declared {
-    vars: HashMap<String, (VarId, Type)>,
-    nodes: HashMap<String, NodeId>,
+/// What a reload may keep from the running story.
+#[derive(Clone, Copy)]
+pub(crate) struct Reuse<'a> {
+    /// The running story, compiled from the cached files.
+    pub(crate) story: &'a Story,
+    /// Whether each file was read and parsed anew (else its parse is the cached one).
+    pub(crate) fresh: &'a [bool],
 }
 
-impl Scope for Declared {
+impl Reuse<'_> {
+    /// Whether the nodes of unchanged files are still valid as compiled: every name they
+    /// could refer to is still declared, and every variable keeps its type. New names do
+    /// not matter, since an unchanged file cannot refer to them.
+    fn unchanged_files_hold(
+        &self,
+        declared: &Declared<'_>,
+        node_set: &[bool],
+        names: &Names,
+    ) -> bool {
+        let story = self.story;
+        story
+            .node_ids()
+            .all(|id| node_set.get(id.index()).copied().unwrap_or(false))
+            && story.var_ids().iter().all(|&v| {
+                let ty = story.var_initial(v).map(Value::ty);
+                declared
+                    .vars
+                    .get(names.vars.name(v))
+                    .is_some_and(|&(id, t)| id == v && Some(t) == ty)
+            })
+            && story
+                .asset_ids()
+                .all(|a| declared.assets.contains(names.assets.name(a)))
+    }
+}
+
+/// Names declared so far, for resolving expressions.
+struct Declared<'p> {
+    vars: HashMap<&'p str, (VarId, Type)>,
+    nodes: HashMap<&'p str, NodeId>,
+    assets: HashSet<&'p str>,
+}
+
+impl Scope for Declared<'_> {
     fn var(&self, name: &str) -> Option<(VarId, Type)> {
         self.vars.get(name).copied()
     }
@@ -56,7 +100,7 @@ fn is_identifier(name: &str) -> bool {
 }
 
 /// Where each declared name was first seen, for duplicate reports.
-type FirstSeen = HashMap<String, (FileId, Vec<Seg>)>;
+type FirstSeen<'p> = HashMap<&'p str, FileId>;
 
 struct Ctx<'a> {
     files: &'a [SourceFile],
@@ -83,15 +127,15 @@ impl Ctx<'_> {
     }
 
     /// Records a declaration; reports a duplicate at its second place.
-    fn declare(
+    fn declare<'p>(
         &mut self,
-        seen: &mut FirstSeen,
+        seen: &mut FirstSeen<'p>,
         what: &str,
-        name: &str,
+        name: &'p str,
         file: FileId,
-        path: Vec<Seg>,
+        path: impl FnOnce() -> Vec<Seg>,
     ) -> bool {
-        if let Some((first_file, _)) = seen.get(name) {
+        if let Some(first_file) = seen.get(name) {
             let where_ = if *first_file == file {
                 "earlier in this file".to_owned()
             } else {
@@ -101,13 +145,13 @@ impl Ctx<'_> {
                 last: *first_file == file,
                 ..Finding::error(
                     file,
-                    path,
+                    path(),
                     format!("duplicate {what} `{name}` (first declared {where_})"),
                 )
             });
             return false;
         }
-        seen.insert(name.to_owned(), (file, path));
+        seen.insert(name, file);
         true
     }
 }
@@ -119,22 +163,40 @@ struct FileParts<'p> {
     nodes: &'p Entries<NodeDef>,
 }
 
-pub(super) fn compile(
+/// Validates the parsed files as one story and compiles them, interning names into
+/// `names`. With `reuse`, the nodes of unchanged files are not compiled again when they
+/// are still valid as they are (see [`Reuse`]); the result is then `partial`.
+pub(crate) fn compile(
     root: PathBuf,
     files: Vec<SourceFile>,
-    parsed: Vec<Option<Parsed>>,
+    parsed: &[Option<Arc<Parsed>>],
     limits: &Limits,
     findings: &mut Vec<Finding>,
+    names: &mut Names,
+    reuse: Option<Reuse<'_>>,
 ) -> Compiled {
-    let Some(Some(Parsed::Main(main))) = parsed.first() else {
-        return Compiled { files, data: None };
+    let Some(Some(main)) = parsed.first() else {
+        return Compiled {
+            files,
+            data: None,
+            partial: false,
+            declared: Vec::new(),
+        };
+    };
+    let Parsed::Main(main) = &**main else {
+        return Compiled {
+            files,
+            data: None,
+            partial: false,
+            declared: Vec::new(),
+        };
     };
     let parts: Vec<FileParts<'_>> = parsed
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
             let file = FileId(i as u32);
-            match p.as_ref()? {
+            match &**p.as_ref()? {
                 Parsed::Main(m) => Some(FileParts {
                     file,
                     variables: &m.variables,
@@ -155,13 +217,13 @@ pub(super) fn compile(
         limits,
         findings,
     };
-    let mut names = Names::default();
     let main_file = FileId(0);
 
     // Variables.
     let mut declared = Declared {
         vars: HashMap::new(),
         nodes: HashMap::new(),
+        assets: HashSet::new(),
     };
     let mut variables = Vec::new();
     let mut seen = FirstSeen::new();
@@ -172,11 +234,11 @@ pub(super) fn compile(
                 cx.error(p.file, path, format!("`{name}` is not a valid variable name (letters, digits and `_`, not a keyword or function)"));
                 continue;
             }
-            if !cx.declare(&mut seen, "variable", name, p.file, path) {
+            if !cx.declare(&mut seen, "variable", name, p.file, || path) {
                 continue;
             }
             let id = names.vars.intern(name);
-            declared.vars.insert(name.clone(), (id, value.ty()));
+            declared.vars.insert(name, (id, value.ty()));
             variables.push((id, value.clone()));
         }
     }
@@ -187,9 +249,10 @@ pub(super) fn compile(
     for p in &parts {
         for (name, def) in &p.assets.0 {
             let path = vec![Seg::Field("assets"), Seg::Key(name.clone())];
-            if !cx.declare(&mut seen, "asset", name, p.file, path.clone()) {
+            if !cx.declare(&mut seen, "asset", name, p.file, || path.clone()) {
                 continue;
             }
+            declared.assets.insert(name);
             let mut field = path.clone();
             field.push(Seg::Field("path"));
             match contained(&root, &def.path) {
@@ -226,18 +289,20 @@ pub(super) fn compile(
     // Node ids first, so that references may point forward.
     let mut seen = FirstSeen::new();
     let mut node_defs: Vec<(FileId, NodeId, &str, &NodeDef)> = Vec::new();
+    let mut node_set = vec![false; names.nodes.len()];
     for p in &parts {
         for (name, def) in &p.nodes.0 {
-            let path = vec![Seg::Field("nodes"), Seg::Key(name.clone())];
+            let path = || vec![Seg::Field("nodes"), Seg::Key(name.clone())];
             if name.is_empty() {
-                cx.error(p.file, path, "a node id may not be empty");
+                cx.error(p.file, path(), "a node id may not be empty");
                 continue;
             }
             if !cx.declare(&mut seen, "node", name, p.file, path) {
                 continue;
             }
             let id = names.nodes.intern(name);
-            declared.nodes.insert(name.clone(), id);
+            declared.nodes.insert(name, id);
+            *crate::story::grow(&mut node_set, id.index()) = true;
             node_defs.push((p.file, id, name, def));
         }
     }
@@ -256,7 +321,7 @@ pub(super) fn compile(
     // Flows.
     let mut flows = Vec::new();
     let start_path = vec![Seg::Field("start")];
-    match declared.nodes.get(&main.start) {
+    match declared.nodes.get(main.start.as_str()) {
         Some(&start) => flows.push((names.flows.intern(crate::MAIN_FLOW), start)),
         None => cx.error(
             main_file,
@@ -282,7 +347,7 @@ pub(super) fn compile(
             });
             continue;
         }
-        match declared.nodes.get(start) {
+        match declared.nodes.get(start.as_str()) {
             Some(&node) => flows.push((names.flows.intern(name), node)),
             None => cx.error(
                 main_file,
@@ -292,13 +357,16 @@ pub(super) fn compile(
         }
     }
 
-    // Nodes.
+    // Nodes, except those of unchanged files when they still hold.
+    let keep_unchanged = reuse.filter(|r| r.unchanged_files_hold(&declared, &node_set, names));
     let mut nodes = Vec::new();
     for &(file, id, name, def) in &node_defs {
+        if keep_unchanged.is_some_and(|r| !r.fresh.get(file.0 as usize).copied().unwrap_or(true)) {
+            continue;
+        }
         let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
-        if let Some(node) = compile_node(
-            &mut cx, &mut names, &declared, &asset_ids, file, id, path, def,
-        ) {
+        if let Some(node) = compile_node(&mut cx, names, &declared, &asset_ids, file, id, path, def)
+        {
             nodes.push(node);
         }
     }
@@ -312,7 +380,7 @@ pub(super) fn compile(
         edges
             .entry(id)
             .or_default()
-            .extend(targets.filter_map(|t| declared.nodes.get(t).copied()));
+            .extend(targets.filter_map(|t| declared.nodes.get(t.as_str()).copied()));
     }
     let mut reached: HashSet<NodeId> = HashSet::new();
     let mut queue: VecDeque<NodeId> = flows.iter().map(|&(_, start)| start).collect();
@@ -339,7 +407,7 @@ pub(super) fn compile(
         save_id,
         root,
         files: Vec::new(),
-        names,
+        names: Names::default(),
         variables,
         assets,
         flows,
@@ -348,6 +416,8 @@ pub(super) fn compile(
     Compiled {
         data: Some(data),
         files,
+        partial: keep_unchanged.is_some(),
+        declared: node_set,
     }
 }
 
@@ -370,7 +440,7 @@ fn compile_node(
     let errors_before = cx.findings.len();
     let text = compile_text(cx, declared, file, at("text"), &def.text);
     let next = match &def.next {
-        Some(n) => match declared.nodes.get(n) {
+        Some(n) => match declared.nodes.get(n.as_str()) {
             Some(&n) => Some(n),
             None => {
                 cx.error(
@@ -405,7 +475,7 @@ fn compile_node(
             p.push(Seg::Field(field));
             p
         };
-        let target = match declared.nodes.get(&c.to) {
+        let target = match declared.nodes.get(c.to.as_str()) {
             Some(&t) => Some(t),
             None => {
                 cx.error(
@@ -463,7 +533,7 @@ fn compile_node(
         return None;
     }
     Some(NodeData {
-        node: Node { id, file },
+        node: Node { id },
         text: text?,
         choices,
         next: Next(next),

@@ -7,12 +7,15 @@ mod compile;
 mod format;
 mod locate;
 
-use std::io::Read;
+use std::collections::{HashMap, HashSet};
+use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::story::{FileId, SourceFile, Story, StoryData};
+use crate::story::{FileId, Names, SourceFile, Story, StoryData};
+pub(crate) use compile::{Reuse, compile};
 use format::{IncludeFile, StoryFile};
 use locate::{Seg, SourceMap};
 
@@ -88,17 +91,151 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, LoadError> {
 /// # Errors
 /// As [`load`].
 pub fn load_data(path: &Path, limits: &Limits) -> Result<(StoryData, Diagnostics), LoadError> {
+    load_cached(path, limits).map(|(data, diagnostics, _)| (data, diagnostics))
+}
+
+/// As [`load_data`], also returning the parsed files for later reloads.
+pub(crate) fn load_cached(
+    path: &Path,
+    limits: &Limits,
+) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
+    let read = read_story(path, limits, None, &Changes::All)?;
+    let mut names = Names::default();
+    let mut findings = read.findings;
+    let compiled = compile::compile(
+        read.root,
+        read.files,
+        &read.parsed,
+        limits,
+        &mut findings,
+        &mut names,
+        None,
+    );
+    let diagnostics = resolve_findings(&compiled.files, findings);
+    let cache = FileCache::of(&compiled.files, &read.parsed);
+    match compiled.into_story_data(names) {
+        Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
+        _ => Err(LoadError::Invalid(diagnostics)),
+    }
+}
+
+/// Which files changed since the cache was filled.
+#[derive(Clone, Debug)]
+pub(crate) enum Changes {
+    /// Every file may have changed: read them all (a file whose text is the same keeps its
+    /// parse).
+    All,
+    /// Only these files changed (paths as [`file_key`] makes them).
+    Paths(HashSet<PathBuf>),
+}
+
+impl Changes {
+    fn includes(&self, key: &Path) -> bool {
+        match self {
+            Changes::All => true,
+            Changes::Paths(paths) => paths.contains(key),
+        }
+    }
+}
+
+/// The files of the last good load, parsed, so that a reload reads and parses only the
+/// files that changed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FileCache {
+    files: HashMap<PathBuf, CachedFile>,
+}
+
+#[derive(Clone, Debug)]
+struct CachedFile {
+    text: Arc<str>,
+    parsed: Arc<Parsed>,
+}
+
+impl FileCache {
+    /// The cache of files and their parses (files that did not parse are left out).
+    pub(crate) fn of(files: &[SourceFile], parsed: &[Option<Arc<Parsed>>]) -> FileCache {
+        let files = files
+            .iter()
+            .zip(parsed)
+            .filter_map(|(f, p)| {
+                let parsed = p.clone()?;
+                Some((
+                    file_key(&f.path),
+                    CachedFile {
+                        text: f.text.clone(),
+                        parsed,
+                    },
+                ))
+            })
+            .collect();
+        FileCache { files }
+    }
+
+    /// Whether `key` is one of the story's files.
+    pub(crate) fn contains(&self, key: &Path) -> bool {
+        self.files.contains_key(key)
+    }
+}
+
+/// A path made absolute and free of `.` and `..`, without touching the file system beyond
+/// the current directory; the key that file caches and watcher events agree on.
+pub(crate) fn file_key(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The story's files, read and parsed.
+pub(crate) struct ReadFiles {
+    pub(crate) root: PathBuf,
+    pub(crate) files: Vec<SourceFile>,
+    /// Each file's parse; `None` where it failed (an error is among the findings).
+    pub(crate) parsed: Vec<Option<Arc<Parsed>>>,
+    /// Whether each file was read and parsed now (else taken from the cache).
+    pub(crate) fresh: Vec<bool>,
+    pub(crate) findings: Vec<Finding>,
+    /// Time spent reading files.
+    pub(crate) reading: Duration,
+    /// Time spent parsing files.
+    pub(crate) parsing: Duration,
+}
+
+/// Reads the story's files from its main file through its includes, taking unchanged files
+/// from `cache`.
+pub(crate) fn read_story(
+    path: &Path,
+    limits: &Limits,
+    cache: Option<&FileCache>,
+    changes: &Changes,
+) -> Result<ReadFiles, LoadError> {
     let (root, main) = resolve(path)?;
     let mut reader = Reader {
         root: root.clone(),
         limits,
-        files: Vec::new(),
-        parsed: Vec::new(),
-        findings: Vec::new(),
+        cache,
+        changes,
+        read: ReadFiles {
+            root,
+            files: Vec::new(),
+            parsed: Vec::new(),
+            fresh: Vec::new(),
+            findings: Vec::new(),
+            reading: Duration::ZERO,
+            parsing: Duration::ZERO,
+        },
         stack: Vec::new(),
     };
     // The main file must be readable at all; a read failure is not a story mistake.
-    let text = read_text(&main, limits).map_err(|e| match e {
+    let text = reader.fetch(&main).map_err(|e| match e {
         ReadFailure::Io(source) => LoadError::Unreadable {
             path: main.clone(),
             source,
@@ -106,18 +243,7 @@ pub fn load_data(path: &Path, limits: &Limits) -> Result<(StoryData, Diagnostics
         ReadFailure::Finding(d) => LoadError::Invalid(diagnostics_of(vec![d])),
     })?;
     reader.add_file(main, text, true);
-    let Reader {
-        files,
-        parsed,
-        mut findings,
-        ..
-    } = reader;
-    let data = compile::compile(root, files, parsed, limits, &mut findings);
-    let diagnostics = resolve_findings(&data.files, findings);
-    match data.into_story_data() {
-        Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics)),
-        _ => Err(LoadError::Invalid(diagnostics)),
-    }
+    Ok(reader.read)
 }
 
 /// The story directory and the main file for a path.
@@ -177,6 +303,7 @@ impl Finding {
 }
 
 /// The parsed content of one file.
+#[derive(Debug)]
 pub(crate) enum Parsed {
     Main(StoryFile),
     Include(IncludeFile),
@@ -185,9 +312,9 @@ pub(crate) enum Parsed {
 struct Reader<'l> {
     root: PathBuf,
     limits: &'l Limits,
-    files: Vec<SourceFile>,
-    parsed: Vec<Option<Parsed>>,
-    findings: Vec<Finding>,
+    cache: Option<&'l FileCache>,
+    changes: &'l Changes,
+    read: ReadFiles,
     /// Files being included, for cycle detection.
     stack: Vec<PathBuf>,
 }
@@ -195,6 +322,12 @@ struct Reader<'l> {
 enum ReadFailure {
     Io(std::io::Error),
     Finding(Diagnostic),
+}
+
+/// A file's text, and its parse when the cache holds it for this very text.
+struct Fetched {
+    text: Arc<str>,
+    parsed: Option<Arc<Parsed>>,
 }
 
 fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadFailure> {
@@ -239,46 +372,67 @@ fn ron_options(limits: &Limits) -> ron::Options {
 }
 
 impl Reader<'_> {
-    fn add_file(&mut self, path: PathBuf, text: String, main: bool) {
-        let file = FileId(self.files.len() as u32);
-        if is_blank(&text) {
-            self.files.push(SourceFile {
-                path,
-                text: Arc::from(text),
+    /// The text of the file at `path`: from the cache when it has not changed, else read.
+    fn fetch(&mut self, path: &Path) -> Result<Fetched, ReadFailure> {
+        let key = file_key(path);
+        let cached = self.cache.and_then(|c| c.files.get(&key));
+        if let Some(c) = cached
+            && !self.changes.includes(&key)
+        {
+            return Ok(Fetched {
+                text: c.text.clone(),
+                parsed: Some(c.parsed.clone()),
             });
-            self.parsed.push(None);
-            self.findings.push(Finding {
-                at: Some((1, 1)),
-                ..Finding::error(file, Vec::new(), "file is empty")
-            });
-            return;
         }
-        let options = ron_options(self.limits);
-        let parsed = if main {
-            options.from_str::<StoryFile>(&text).map(Parsed::Main)
-        } else {
-            options.from_str::<IncludeFile>(&text).map(Parsed::Include)
-        };
-        self.files.push(SourceFile {
-            path: path.clone(),
+        let started = Instant::now();
+        let text = read_text(path, self.limits);
+        self.read.reading += started.elapsed();
+        let text = text?;
+        // A save that did not change the text keeps its parse.
+        let parsed = cached
+            .filter(|c| *c.text == *text)
+            .map(|c| c.parsed.clone());
+        Ok(Fetched {
             text: Arc::from(text),
+            parsed,
+        })
+    }
+
+    fn add_file(&mut self, path: PathBuf, fetched: Fetched, main: bool) {
+        let file = FileId(self.read.files.len() as u32);
+        let Fetched { text, parsed } = fetched;
+        self.read.files.push(SourceFile {
+            path: path.clone(),
+            text: text.clone(),
         });
+        self.read.fresh.push(parsed.is_none());
         let parsed = match parsed {
-            Ok(p) => p,
-            Err(e) => {
-                self.findings.push(Finding {
-                    at: Some((e.span.start.line, e.span.start.col)),
-                    ..Finding::error(file, Vec::new(), ron_message(&e.code))
+            Some(p) => p,
+            None if is_blank(&text) => {
+                self.read.parsed.push(None);
+                self.read.findings.push(Finding {
+                    at: Some((1, 1)),
+                    ..Finding::error(file, Vec::new(), "file is empty")
                 });
-                self.parsed.push(None);
                 return;
             }
+            None => match self.parse(&text, main) {
+                Ok(p) => Arc::new(p),
+                Err(e) => {
+                    self.read.findings.push(Finding {
+                        at: Some((e.span.start.line, e.span.start.col)),
+                        ..Finding::error(file, Vec::new(), ron_message(&e.code))
+                    });
+                    self.read.parsed.push(None);
+                    return;
+                }
+            },
         };
-        let includes = match &parsed {
+        let includes = match &*parsed {
             Parsed::Main(f) => f.include.clone(),
             Parsed::Include(f) => f.include.clone(),
         };
-        self.parsed.push(Some(parsed));
+        self.read.parsed.push(Some(parsed));
         self.stack.push(path);
         for (i, include) in includes.iter().enumerate() {
             self.include(file, i, include);
@@ -286,10 +440,22 @@ impl Reader<'_> {
         self.stack.pop();
     }
 
+    fn parse(&mut self, text: &str, main: bool) -> Result<Parsed, ron::error::SpannedError> {
+        let started = Instant::now();
+        let options = ron_options(self.limits);
+        let parsed = if main {
+            options.from_str::<StoryFile>(text).map(Parsed::Main)
+        } else {
+            options.from_str::<IncludeFile>(text).map(Parsed::Include)
+        };
+        self.read.parsing += started.elapsed();
+        parsed
+    }
+
     fn include(&mut self, from: FileId, index: usize, include: &str) {
         let path = vec![Seg::Field("include"), Seg::Index(index)];
         let Some(target) = contained(&self.root, include) else {
-            self.findings.push(Finding::error(
+            self.read.findings.push(Finding::error(
                 from,
                 path,
                 format!("include `{include}` points outside the story directory"),
@@ -302,45 +468,46 @@ impl Reader<'_> {
                 .chain(std::iter::once(&target))
                 .map(|p| p.display().to_string())
                 .collect();
-            self.findings.push(Finding::error(
+            self.read.findings.push(Finding::error(
                 from,
                 path,
                 format!("include cycle: {}", cycle.join(" -> ")),
             ));
             return;
         }
-        if self.files.iter().any(|f| same_file(&f.path, &target)) {
-            self.findings.push(Finding::error(
+        if self.read.files.iter().any(|f| same_file(&f.path, &target)) {
+            self.read.findings.push(Finding::error(
                 from,
                 path,
                 format!("`{include}` is included more than once"),
             ));
             return;
         }
-        if self.files.len() >= self.limits.max_files {
-            self.findings.push(Finding::error(
+        if self.read.files.len() >= self.limits.max_files {
+            self.read.findings.push(Finding::error(
                 from,
                 path,
                 format!("more files than the limit of {}", self.limits.max_files),
             ));
             return;
         }
-        match read_text(&target, self.limits) {
-            Ok(text) => self.add_file(target, text, false),
-            Err(ReadFailure::Io(e)) => self.findings.push(Finding::error(
+        match self.fetch(&target) {
+            Ok(fetched) => self.add_file(target, fetched, false),
+            Err(ReadFailure::Io(e)) => self.read.findings.push(Finding::error(
                 from,
                 path,
                 format!("cannot read include `{include}`: {e}"),
             )),
             Err(ReadFailure::Finding(d)) => {
                 // Report the problem in the included file itself.
-                let file = FileId(self.files.len() as u32);
-                self.files.push(SourceFile {
+                let file = FileId(self.read.files.len() as u32);
+                self.read.files.push(SourceFile {
                     path: target,
                     text: Arc::from(""),
                 });
-                self.parsed.push(None);
-                self.findings.push(Finding {
+                self.read.parsed.push(None);
+                self.read.fresh.push(true);
+                self.read.findings.push(Finding {
                     at: Some((d.line, d.col)),
                     ..Finding::error(file, Vec::new(), d.message)
                 });
@@ -412,7 +579,7 @@ fn diagnostics_of(items: Vec<Diagnostic>) -> Diagnostics {
 
 /// Gives every finding its line and column, building a source map only for files that
 /// have findings.
-fn resolve_findings(files: &[SourceFile], mut findings: Vec<Finding>) -> Diagnostics {
+pub(crate) fn resolve_findings(files: &[SourceFile], mut findings: Vec<Finding>) -> Diagnostics {
     findings.sort_by_key(|f| f.file);
     let mut out = Diagnostics::default();
     let mut current: Option<(FileId, SourceMap<'_>)> = None;

@@ -60,6 +60,27 @@ pub enum Event {
         /// The flow now current.
         to: FlowId,
     },
+    /// A reload removed the node a flow was at, and the flow moved to the most recent node
+    /// of its history that still exists, else to its start. The move is not an entry: no
+    /// visit is counted and no effect runs.
+    Relocated {
+        /// The flow.
+        flow: FlowId,
+        /// The removed node.
+        from: NodeId,
+        /// The node the flow is at now.
+        to: NodeId,
+    },
+    /// A reload changed a variable's type, and the session reset it to the new initial
+    /// value.
+    VariableReset {
+        /// The variable.
+        var: VarId,
+        /// Its value before, of the old type.
+        old: Option<Value>,
+        /// The new initial value.
+        new: Value,
+    },
     /// The flow reached a node with no choice and no `next`.
     StoryEnded {
         /// The flow.

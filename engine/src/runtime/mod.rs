@@ -8,6 +8,7 @@
 
 mod error;
 mod event;
+mod reload;
 mod render;
 mod rng;
 mod save;
@@ -413,6 +414,8 @@ impl Session {
         self.log.redo.push(step);
         self.events.clear();
         self.passage.clear();
+        // The step may lead back to a node or flow that a reload removed since.
+        self.repair_position(story);
         self.show(story)?;
         Ok(&self.events)
     }
@@ -427,6 +430,7 @@ impl Session {
         self.log.undo.push_back(step);
         self.events.clear();
         self.passage.clear();
+        self.repair_position(story);
         self.show(story)?;
         Ok(&self.events)
     }

@@ -61,6 +61,32 @@ impl UndoLog {
         self.spare.push(step);
     }
 
+    /// Every step, undoable and redoable.
+    fn steps_mut(&mut self) -> impl Iterator<Item = &mut Vec<Change>> {
+        self.undo.iter_mut().chain(self.redo.iter_mut())
+    }
+
+    /// Drops the changes of variables that a reload removed or reset, so that undo never
+    /// brings back a value of a type the variable no longer has.
+    pub(crate) fn forget_vars(&mut self, vars: &[VarId]) {
+        for step in self.steps_mut() {
+            step.retain(|c| !matches!(c, Change::Var { var, .. } if vars.contains(var)));
+        }
+    }
+
+    /// Follows a choice to its new id.
+    pub(crate) fn rename_choice(&mut self, node: NodeId, old: ChoiceId, new: ChoiceId) {
+        for step in self.steps_mut() {
+            for change in step.iter_mut() {
+                if let Change::Chosen { key } = change
+                    && *key == (node, old)
+                {
+                    *key = (node, new);
+                }
+            }
+        }
+    }
+
     /// Commits a new step: it becomes undoable and the redo stack is dropped.
     pub(crate) fn commit(&mut self, step: Vec<Change>, limit: usize) {
         while let Some(s) = self.redo.pop() {
@@ -86,14 +112,9 @@ pub(crate) struct Target<'a> {
     pub(crate) current: &'a mut usize,
 }
 
-/// The element at `i`, growing the table with defaults when the index is new (ids
-/// interned after the session started).
-pub(crate) fn slot<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
-    if v.len() <= i {
-        v.resize(i + 1, T::default());
-    }
-    &mut v[i]
-}
+/// The element at `i`, growing the table when the id was interned after the session
+/// started.
+pub(crate) use crate::story::grow as slot;
 
 impl Change {
     /// Applies the change (redo) or reverts it (undo).

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use bevy_ecs::prelude::{Component, Entity};
 use serde::Deserialize;
 
-use super::{AssetId, ChoiceId, FileId, FlowId, NodeId, VarId};
+use super::{AssetId, ChoiceId, FlowId, NodeId, VarId};
 use crate::expr::{Effect, Expr, Template};
 use crate::value::Value;
 
@@ -20,8 +20,6 @@ use crate::value::Value;
 pub struct Node {
     /// The node's stable id.
     pub id: NodeId,
-    /// The file the node is written in.
-    pub file: FileId,
 }
 
 /// Story text, kept as written and compiled.

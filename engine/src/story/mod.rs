@@ -5,8 +5,10 @@
 //! variable, with a component per editable field (see [`components`]). Tables indexed by
 //! id map each stable id to its entity.
 
+mod apply;
 pub mod components;
 mod ids;
+mod patch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +17,8 @@ use bevy_ecs::prelude::{Entity, World};
 use bevy_ecs::world::EntityRef;
 
 pub use ids::{AssetId, ChoiceId, FlowId, Id, Interner, Names, NodeId, VarId};
+pub(crate) use patch::diff;
+pub use patch::{Delta, NodeField, NodeSummary, Patch, TextPiece};
 
 use crate::expr::Template;
 use crate::value::Value;
@@ -115,11 +119,34 @@ pub struct Story {
     main_flow: FlowId,
 }
 
-fn set<I: Id>(table: &mut Vec<Option<Entity>>, id: I, entity: Entity) {
-    if table.len() <= id.index() {
-        table.resize(id.index() + 1, None);
+impl std::fmt::Debug for Story {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Story")
+            .field("title", &self.title)
+            .field("n_nodes", &self.n_nodes)
+            .finish_non_exhaustive()
     }
-    table[id.index()] = Some(entity);
+}
+
+/// The element at `i`, growing the table with defaults when the index is new (ids
+/// interned after the table was made).
+pub(crate) fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
+    if v.len() <= i {
+        v.resize(i + 1, T::default());
+    }
+    &mut v[i]
+}
+
+fn set<I: Id>(table: &mut Vec<Option<Entity>>, id: I, entity: Entity) {
+    *grow(table, id.index()) = Some(entity);
+}
+
+fn ids_of<I: Id>(table: &[Option<Entity>]) -> impl Iterator<Item = I> + '_ {
+    table
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_some())
+        .map(|(i, _)| I::from_index(i as u32))
 }
 
 fn lookup<I: Id>(table: &[Option<Entity>], id: I) -> Option<Entity> {
@@ -238,6 +265,12 @@ impl Story {
         &self.names
     }
 
+    /// The interned names, mutably: a reload interns new names before it diffs. Interners
+    /// only grow, so names interned by a reload that fails are unused but harmless.
+    pub(crate) fn names_mut(&mut self) -> &mut Names {
+        &mut self.names
+    }
+
     /// The number of nodes.
     pub fn n_nodes(&self) -> usize {
         self.n_nodes
@@ -274,11 +307,7 @@ impl Story {
 
     /// Node ids in no particular order.
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.is_some())
-            .map(|(i, _)| NodeId::from_index(i as u32))
+        ids_of(&self.nodes)
     }
 
     /// The node's text component.
@@ -340,6 +369,11 @@ impl Story {
             .assets
             .lookup(name)
             .filter(|&id| lookup(&self.assets, id).is_some())
+    }
+
+    /// Assets in no particular order.
+    pub fn asset_ids(&self) -> impl Iterator<Item = AssetId> + '_ {
+        ids_of(&self.assets)
     }
 
     /// An asset's source.

@@ -1,0 +1,190 @@
+//! [`Host`]: a story, its sessions and a watcher, kept in step across reloads.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{ReloadReport, Reloader};
+use crate::diagnostic::Diagnostics;
+use crate::load::{Limits, LoadError};
+use crate::runtime::{RuntimeError, Session, SessionConfig};
+use crate::story::Story;
+use crate::watch::{Batch, WatchConfig, WatchError, Watcher};
+
+/// Names a session held by a [`Host`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey(usize);
+
+/// What a reload did to the story and to each session.
+#[derive(Debug)]
+pub struct Reloaded {
+    /// The report, or why the edit was rejected (the story and sessions are then as they
+    /// were).
+    pub result: Result<ReloadReport, LoadError>,
+    /// Each session the reload reached, with the error of one whose current node failed
+    /// to render. The session's [`Session::events`] hold what the reload did to it.
+    pub sessions: Vec<(SessionKey, Result<(), RuntimeError>)>,
+}
+
+/// Owns a story and its sessions, watches the story's files, and applies every good edit
+/// to the story and brings every session along.
+///
+/// # Examples
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use qnce::{Limits, SessionConfig};
+/// use qnce::reload::Host;
+///
+/// let dir = std::env::temp_dir().join(format!("qnce-doc-host-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let story = r#"Story(title: "t", start: "a", nodes: { "a": (text: "Hello") })"#;
+/// std::fs::write(dir.join("story.ron"), story)?;
+/// let (mut host, _warnings) = Host::open(&dir, Limits::default())?;
+/// let player = host.add_session(SessionConfig::with_seed(1))?;
+///
+/// std::fs::write(dir.join("story.ron"), story.replace("Hello", "Hello again"))?;
+/// // A game calls `host.poll()` once a frame after `host.watch(..)`; here, by hand:
+/// let reloaded = host.reload(Some(&[dir.join("story.ron")]));
+/// assert!(reloaded.result.is_ok());
+/// assert_eq!(host.session(player).map(|s| s.text()), Some("Hello again"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Host {
+    story: Story,
+    reloader: Reloader,
+    sessions: Vec<Option<Session>>,
+    watcher: Option<Watcher>,
+}
+
+impl Host {
+    /// Loads the story at `path`. Returns the host and the story's warnings.
+    ///
+    /// # Errors
+    /// As [`crate::load`].
+    pub fn open(path: &Path, limits: Limits) -> Result<(Host, Diagnostics), LoadError> {
+        let (story, reloader, warnings) = Reloader::load(path, limits)?;
+        let host = Host {
+            story,
+            reloader,
+            sessions: Vec::new(),
+            watcher: None,
+        };
+        Ok((host, warnings))
+    }
+
+    /// Starts watching the story directory; edits are then picked up by [`Host::poll`] or
+    /// [`Host::wait`].
+    ///
+    /// # Errors
+    /// [`WatchError`] when the directory cannot be watched.
+    pub fn watch(&mut self, config: &WatchConfig) -> Result<(), WatchError> {
+        self.watcher = Some(Watcher::new(self.reloader.root(), config)?);
+        Ok(())
+    }
+
+    /// The watcher, once [`Host::watch`] started it (to `select!` on its batches).
+    pub fn watcher(&self) -> Option<&Watcher> {
+        self.watcher.as_ref()
+    }
+
+    /// The story.
+    pub fn story(&self) -> &Story {
+        &self.story
+    }
+
+    /// Starts a session at the story's start.
+    ///
+    /// # Errors
+    /// As [`Session::new`].
+    pub fn add_session(&mut self, config: SessionConfig) -> Result<SessionKey, RuntimeError> {
+        let session = Session::new(&self.story, config)?;
+        Ok(self.insert_session(session))
+    }
+
+    /// Takes a session (a restored save, say) into the host.
+    pub fn insert_session(&mut self, session: Session) -> SessionKey {
+        self.sessions.push(Some(session));
+        SessionKey(self.sessions.len() - 1)
+    }
+
+    /// A session.
+    pub fn session(&self, key: SessionKey) -> Option<&Session> {
+        self.sessions.get(key.0).and_then(Option::as_ref)
+    }
+
+    /// The story and a session, for calls such as [`Session::choose`].
+    pub fn play(&mut self, key: SessionKey) -> Option<(&Story, &mut Session)> {
+        let session = self.sessions.get_mut(key.0).and_then(Option::as_mut)?;
+        Some((&self.story, session))
+    }
+
+    /// Gives a session back; the host no longer updates it.
+    pub fn remove_session(&mut self, key: SessionKey) -> Option<Session> {
+        self.sessions.get_mut(key.0).and_then(Option::take)
+    }
+
+    /// Reloads after `changed` paths changed (every file when `None`) and brings every
+    /// session along.
+    pub fn reload(&mut self, changed: Option<&[PathBuf]>) -> Reloaded {
+        let result = self.reloader.reload(&mut self.story, changed);
+        let mut sessions = Vec::new();
+        if let Ok(report) = &result {
+            for (i, session) in self.sessions.iter_mut().enumerate() {
+                if let Some(session) = session {
+                    let outcome = session.after_reload(&self.story, &report.delta).map(|_| ());
+                    sessions.push((SessionKey(i), outcome));
+                }
+            }
+        }
+        Reloaded { result, sessions }
+    }
+
+    /// Reloads for a watcher's batch, if it concerns the story (else `None`).
+    pub fn handle(&mut self, batch: &Batch) -> Option<Reloaded> {
+        if batch.rescan {
+            return Some(self.reload(None));
+        }
+        let paths: Vec<PathBuf> = batch
+            .paths
+            .iter()
+            .filter(|p| self.reloader.concerns(p))
+            .cloned()
+            .collect();
+        (!paths.is_empty()).then(|| self.reload(Some(&paths)))
+    }
+
+    /// Takes every batch the watcher has sent so far as one change and reloads if it
+    /// concerns the story. Never blocks; a game calls it once a frame.
+    pub fn poll(&mut self) -> Option<Reloaded> {
+        let mut merged = Batch::default();
+        while let Some(batch) = self.watcher.as_ref().and_then(Watcher::try_next) {
+            merge(&mut merged, batch);
+        }
+        self.handle(&merged)
+    }
+
+    /// Waits at most `timeout` for a change that concerns the story and reloads.
+    pub fn wait(&mut self, timeout: Duration) -> Option<Reloaded> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let mut batch = self.watcher.as_ref()?.wait(left)?;
+            while let Some(more) = self.watcher.as_ref().and_then(Watcher::try_next) {
+                merge(&mut batch, more);
+            }
+            if let Some(reloaded) = self.handle(&batch) {
+                return Some(reloaded);
+            }
+        }
+    }
+}
+
+fn merge(into: &mut Batch, batch: Batch) {
+    into.rescan |= batch.rescan;
+    into.errors.extend(batch.errors);
+    for path in batch.paths {
+        if !into.paths.contains(&path) {
+            into.paths.push(path);
+        }
+    }
+}

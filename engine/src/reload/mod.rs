@@ -1,0 +1,246 @@
+//! Live reload: taking an edit of a story's files into the running story.
+//!
+//! A [`Reloader`] remembers the story's files as last loaded, parsed. On a change it reads
+//! and parses only the changed files, validates the whole story (compiling only the nodes
+//! of changed files when the rest is still valid as compiled), diffs the result against
+//! the running story's world and applies the [`Patch`](crate::story::Patch) as one
+//! transaction. An edit that does not load changes nothing: the running story stays as it
+//! was and the errors come back with file, line and column.
+//!
+//! [`Host`] puts it together for games and runners: it owns the story, its sessions and a
+//! [`Watcher`](crate::watch::Watcher), and brings every session along after each reload.
+
+mod host;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use host::{Host, Reloaded, SessionKey};
+
+use crate::Limits;
+use crate::diagnostic::Diagnostics;
+use crate::load::{self, Changes, FileCache, LoadError, Reuse};
+use crate::story::{Delta, Names, Patch, Story};
+
+/// Time spent in each phase of a reload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Reading changed files.
+    pub reading: Duration,
+    /// Parsing changed files.
+    pub parsing: Duration,
+    /// Validating the whole story and compiling changed nodes.
+    pub validating: Duration,
+    /// Computing the patch.
+    pub diffing: Duration,
+    /// Applying it to the world.
+    pub applying: Duration,
+}
+
+impl Timings {
+    /// The whole reload.
+    pub fn total(&self) -> Duration {
+        self.reading + self.parsing + self.validating + self.diffing + self.applying
+    }
+}
+
+/// What a successful reload did.
+#[derive(Clone, Debug)]
+pub struct ReloadReport {
+    /// The files read and parsed anew (unchanged files are taken from the cache).
+    pub files: Vec<PathBuf>,
+    /// What changed in the story.
+    pub delta: Delta,
+    /// Warnings of the new version (of the files compiled anew, and of the whole story).
+    pub warnings: Diagnostics,
+    /// Whether the nodes of unchanged files were kept as compiled; `false` when the edit
+    /// removed a name or changed a variable's type, so that every file was compiled again.
+    pub partial: bool,
+    /// Time spent in each phase.
+    pub timings: Timings,
+}
+
+/// A reload computed but not applied yet: the patch and what it took to make it.
+#[derive(Debug)]
+pub struct Planned {
+    /// The patch to apply.
+    pub patch: Patch,
+    /// The files read and parsed anew.
+    pub files: Vec<PathBuf>,
+    /// Warnings of the new version.
+    pub warnings: Diagnostics,
+    /// As [`ReloadReport::partial`].
+    pub partial: bool,
+    /// Time spent so far (`applying` is zero).
+    pub timings: Timings,
+    cache: FileCache,
+}
+
+/// Keeps a story's files between reloads and turns changes into patches.
+#[derive(Debug)]
+pub struct Reloader {
+    path: PathBuf,
+    root: PathBuf,
+    limits: Limits,
+    cache: FileCache,
+    /// Files changed since the last reload that applied.
+    pending: HashSet<PathBuf>,
+    /// Whether every file must be read again at the next reload.
+    pending_all: bool,
+}
+
+impl Reloader {
+    /// Loads the story at `path` (a directory holding `story.ron`, or a `.ron` file) and
+    /// keeps its files for later reloads.
+    ///
+    /// # Errors
+    /// As [`crate::load`].
+    pub fn load(path: &Path, limits: Limits) -> Result<(Story, Reloader, Diagnostics), LoadError> {
+        let (data, diagnostics, cache) = load::load_cached(path, &limits)?;
+        let reloader = Reloader {
+            path: path.to_owned(),
+            root: data.root.clone(),
+            limits,
+            cache,
+            pending: HashSet::new(),
+            pending_all: false,
+        };
+        Ok((Story::from_data(data), reloader, diagnostics))
+    }
+
+    /// The story directory, which a watcher should watch.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether a change to `path` can matter to the story: one of its files, or a `.ron`
+    /// file that an edit may come to include. Hidden files (editor locks and swap files)
+    /// matter only when the story includes them.
+    pub fn concerns(&self, path: &Path) -> bool {
+        let key = load::file_key(path);
+        if self.cache.contains(&key) {
+            return true;
+        }
+        let hidden = key
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_none_or(|n| n.starts_with('.'));
+        !hidden && key.extension().is_some_and(|e| e == "ron")
+    }
+
+    /// Computes the patch for `changed` paths (all files when `None`) without applying it.
+    /// Names the new version declares are interned into the story right away; interners
+    /// only grow, so this is harmless if the patch is never applied.
+    ///
+    /// # Errors
+    /// [`LoadError::Unreadable`] when the main file cannot be read, [`LoadError::Invalid`]
+    /// when the new version has errors. The story is unchanged, and the changed paths are
+    /// read again at the next reload.
+    pub fn plan(
+        &mut self,
+        story: &mut Story,
+        changed: Option<&[PathBuf]>,
+    ) -> Result<Planned, LoadError> {
+        match changed {
+            None => self.pending_all = true,
+            Some(paths) => self.pending.extend(paths.iter().map(|p| load::file_key(p))),
+        }
+        let changes = if self.pending_all {
+            Changes::All
+        } else {
+            Changes::Paths(self.pending.clone())
+        };
+        let read = load::read_story(&self.path, &self.limits, Some(&self.cache), &changes)?;
+        let mut timings = Timings {
+            reading: read.reading,
+            parsing: read.parsing,
+            ..Timings::default()
+        };
+        let files: Vec<PathBuf> = read
+            .files
+            .iter()
+            .zip(&read.fresh)
+            .filter(|(_, fresh)| **fresh)
+            .map(|(f, _)| f.path.clone())
+            .collect();
+
+        let started = Instant::now();
+        let mut names = std::mem::take(story.names_mut());
+        let mut findings = read.findings;
+        let mut compiled = load::compile(
+            read.root,
+            read.files,
+            &read.parsed,
+            &self.limits,
+            &mut findings,
+            &mut names,
+            Some(Reuse {
+                story,
+                fresh: &read.fresh,
+            }),
+        );
+        *story.names_mut() = names;
+        let warnings = load::resolve_findings(&compiled.files, findings);
+        timings.validating = started.elapsed();
+        if warnings.has_errors() {
+            return Err(LoadError::Invalid(warnings));
+        }
+        let cache = FileCache::of(&compiled.files, &read.parsed);
+        let declared = std::mem::take(&mut compiled.declared);
+        let partial = compiled.partial;
+        let Some(data) = compiled.into_story_data(Names::default()) else {
+            return Err(LoadError::Invalid(warnings));
+        };
+
+        let started = Instant::now();
+        let patch = crate::story::diff(story, data, &declared);
+        timings.diffing = started.elapsed();
+        Ok(Planned {
+            patch,
+            files,
+            warnings,
+            partial,
+            timings,
+            cache,
+        })
+    }
+
+    /// Applies a planned reload to the story it was planned for.
+    pub fn apply(&mut self, story: &mut Story, planned: Planned) -> ReloadReport {
+        let Planned {
+            patch,
+            files,
+            warnings,
+            partial,
+            mut timings,
+            cache,
+        } = planned;
+        let started = Instant::now();
+        let delta = story.apply(patch);
+        timings.applying = started.elapsed();
+        self.cache = cache;
+        self.pending.clear();
+        self.pending_all = false;
+        ReloadReport {
+            files,
+            delta,
+            warnings,
+            partial,
+            timings,
+        }
+    }
+
+    /// Reloads after `changed` paths changed (every file when `None`): plans and applies.
+    ///
+    /// # Errors
+    /// As [`Reloader::plan`]; the story is then unchanged.
+    pub fn reload(
+        &mut self,
+        story: &mut Story,
+        changed: Option<&[PathBuf]>,
+    ) -> Result<ReloadReport, LoadError> {
+        let planned = self.plan(story, changed)?;
+        Ok(self.apply(story, planned))
+    }
+}

@@ -1,0 +1,156 @@
+//! Bringing a session along after its story was patched by a reload.
+//!
+//! Everything the player built up survives: variables, visit counts, history, the undo
+//! log, the random generator and the position in every flow. What the edit made invalid
+//! is repaired, and said: a removed current node moves its flow back along its history,
+//! a variable whose type changed is reset to its new initial value.
+
+use super::undo::slot;
+use super::{ChoiceView, Event, RuntimeError, Session};
+use crate::story::{Delta, FlowId, NodeId, Story};
+
+/// What the current node showed before a reload, to tell whether it shows anything else
+/// after.
+struct Shown {
+    text: String,
+    choice_text: String,
+    choices: Vec<ChoiceView>,
+    ended: bool,
+}
+
+impl Session {
+    /// Brings the session along after a reload applied `delta` to `story`, and returns
+    /// what happened: [`Event::Relocated`] for each flow moved off a removed node,
+    /// [`Event::VariableReset`] for each variable reset, [`Event::FlowSwitched`] when the
+    /// current flow was removed, and [`Event::NodeShown`] when the current node now shows
+    /// something else (its text, its choices, or whether it ends). The current node is
+    /// rendered again with the generator state it was first rendered with.
+    ///
+    /// # Errors
+    /// An expression of the current node that fails to evaluate; the session's state is
+    /// still brought along.
+    pub fn after_reload(&mut self, story: &Story, delta: &Delta) -> Result<&[Event], RuntimeError> {
+        self.events.clear();
+        self.passage.clear();
+
+        for &var in &delta.vars_removed {
+            *slot(&mut self.vars, var.index()) = None;
+        }
+        for &var in &delta.vars_added {
+            *slot(&mut self.vars, var.index()) = story.var_initial(var).cloned();
+        }
+        for &var in &delta.vars_retyped {
+            let Some(new) = story.var_initial(var).cloned() else {
+                continue;
+            };
+            let old = slot(&mut self.vars, var.index()).replace(new.clone());
+            self.events.push(Event::VariableReset { var, old, new });
+        }
+        let forgotten: Vec<_> = delta
+            .vars_removed
+            .iter()
+            .chain(&delta.vars_retyped)
+            .copied()
+            .collect();
+        if !forgotten.is_empty() {
+            self.log.forget_vars(&forgotten);
+        }
+
+        for node in &delta.nodes_changed {
+            for &(old, new) in &node.choices_renamed {
+                if self.chosen.remove(&(node.node, old)) {
+                    self.chosen.insert((node.node, new));
+                }
+                self.log.rename_choice(node.node, old, new);
+            }
+        }
+
+        let moved = self.repair_position(story);
+        let current = self.current_node();
+        let touched = moved
+            || !delta.vars_retyped.is_empty()
+            || current.is_some_and(|n| delta.changed(n).is_some());
+        if touched {
+            self.show_if_different(story)?;
+        }
+        Ok(&self.events)
+    }
+
+    /// Moves the current flow to `main` when its flow is gone, and every flow off a node
+    /// that is gone. Returns whether the current position moved.
+    pub(super) fn repair_position(&mut self, story: &Story) -> bool {
+        let mut moved = false;
+        let current_flow = self.current_flow();
+        if story.flow_start(current_flow).is_none()
+            && let Some(main) = self.flows.iter().position(|f| f.id == story.main_flow())
+        {
+            self.current = main;
+            self.events.push(Event::FlowSwitched {
+                from: current_flow,
+                to: story.main_flow(),
+            });
+            moved = true;
+        }
+        for i in 0..self.flows.len() {
+            let flow = &self.flows[i];
+            let Some(node) = flow.node else {
+                continue;
+            };
+            if story.node_entity(node).is_some() {
+                continue;
+            }
+            let Some(to) = relocation(story, flow.id, &flow.history) else {
+                continue;
+            };
+            self.flows[i].node = Some(to);
+            self.events.push(Event::Relocated {
+                flow: self.flows[i].id,
+                from: node,
+                to,
+            });
+            moved |= i == self.current;
+        }
+        moved
+    }
+
+    /// Renders the current node again; keeps the [`Event::NodeShown`] only when it shows
+    /// something other than before.
+    fn show_if_different(&mut self, story: &Story) -> Result<(), RuntimeError> {
+        let before = Shown {
+            text: self.text.clone(),
+            choice_text: self.choice_text.clone(),
+            choices: self.choices.clone(),
+            ended: self.ended,
+        };
+        let (n_events, n_passage) = (self.events.len(), self.passage.len());
+        self.show(story)?;
+        let same = before.text == self.text
+            && before.ended == self.ended
+            && before.choices.len() == self.choices.len()
+            && before.choices.iter().zip(&self.choices).all(|(a, b)| {
+                a.id == b.id
+                    && self.slice(&before.choice_text, a.text)
+                        == self.slice(&self.choice_text, b.text)
+            });
+        let moved = self.events[..n_events]
+            .iter()
+            .any(|e| matches!(e, Event::Relocated { .. } | Event::FlowSwitched { .. }));
+        if same && !moved {
+            self.events.truncate(n_events);
+            self.passage.truncate(n_passage);
+        }
+        Ok(())
+    }
+}
+
+/// Where a flow goes when its node was removed: the most recent node of its history that
+/// still exists, else its start.
+fn relocation(story: &Story, flow: FlowId, history: &[NodeId]) -> Option<NodeId> {
+    history
+        .iter()
+        .rev()
+        .copied()
+        .find(|&n| story.node_entity(n).is_some())
+        .or_else(|| story.flow_start(flow))
+        .or_else(|| story.flow_start(story.main_flow()))
+}

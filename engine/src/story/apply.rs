@@ -1,0 +1,229 @@
+//! Applying a [`Patch`] to a story's world, writing only the components it changes, and
+//! reading back through bevy_ecs change detection what the last patch touched.
+
+use bevy_ecs::change_detection::DetectChanges;
+use bevy_ecs::component::Component;
+use bevy_ecs::prelude::Entity;
+
+use super::components::*;
+use super::patch::{AssetOp, ChoiceChange, ChoiceSlot, Delta, FlowOp, NodeChange, NodeField};
+use super::patch::{NodeOp, Patch, VarOp};
+use super::{NodeId, Story, set};
+
+/// Writes `value` into the entity's component, which marks it changed.
+fn write<T: Component<Mutability = bevy_ecs::component::Mutable>>(
+    world: &mut bevy_ecs::world::World,
+    e: Entity,
+    value: Option<T>,
+) {
+    if let Some(value) = value
+        && let Some(mut c) = world.get_mut::<T>(e)
+    {
+        *c = value;
+    }
+}
+
+impl Story {
+    /// Applies a patch as one transaction and returns what it changed.
+    ///
+    /// Change detection is reset first, so that afterwards `Ref::is_changed` and
+    /// `Changed<T>` queries on [`Story::world`] show exactly the components this patch
+    /// wrote (see [`Story::changed_fields`]).
+    pub fn apply(&mut self, patch: Patch) -> Delta {
+        let delta = patch.delta();
+        self.world.clear_trackers();
+        self.title = patch.title;
+        self.save_id = patch.save_id;
+        self.files = patch.files;
+
+        for op in patch.vars {
+            match op {
+                VarOp::Add(id, value) => {
+                    let e = self.world.spawn((Variable { id }, Initial(value))).id();
+                    set(&mut self.vars, id, e);
+                }
+                VarOp::Remove(id) => {
+                    if let Some(e) = self.vars.get_mut(id.index()).and_then(Option::take) {
+                        self.world.despawn(e);
+                    }
+                }
+                VarOp::Initial { var, value, .. } => {
+                    if let Some(e) = super::lookup(&self.vars, var) {
+                        write(&mut self.world, e, Some(Initial(value)));
+                    }
+                }
+            }
+        }
+        self.var_order = patch.var_order;
+
+        for op in patch.assets {
+            match op {
+                AssetOp::Add(id, source) => {
+                    let e = self.world.spawn((Asset { id }, source)).id();
+                    set(&mut self.assets, id, e);
+                }
+                AssetOp::Remove(id) => {
+                    if let Some(e) = self.assets.get_mut(id.index()).and_then(Option::take) {
+                        self.world.despawn(e);
+                    }
+                }
+                AssetOp::Change(id, source) => {
+                    if let Some(e) = super::lookup(&self.assets, id) {
+                        write(&mut self.world, e, Some(source));
+                    }
+                }
+            }
+        }
+
+        for op in patch.flows {
+            match op {
+                FlowOp::Add(id, start) => {
+                    let e = self.world.spawn((Flow { id }, FlowStart(start))).id();
+                    set(&mut self.flows, id, e);
+                }
+                FlowOp::Remove(id) => {
+                    if let Some(e) = self.flows.get_mut(id.index()).and_then(Option::take) {
+                        self.world.despawn(e);
+                    }
+                }
+                FlowOp::Start(id, start) => {
+                    if let Some(e) = super::lookup(&self.flows, id) {
+                        write(&mut self.world, e, Some(FlowStart(start)));
+                    }
+                }
+            }
+        }
+        self.flow_order = patch.flow_order;
+
+        for op in patch.nodes {
+            match op {
+                NodeOp::Add(node) => {
+                    self.spawn_node(*node);
+                }
+                NodeOp::Remove(id) => self.despawn_node(id),
+                NodeOp::Change(change) => self.change_node(*change),
+            }
+        }
+        delta
+    }
+
+    fn despawn_node(&mut self, id: NodeId) {
+        let Some(e) = self.nodes.get_mut(id.index()).and_then(Option::take) else {
+            return;
+        };
+        if let Some(choices) = self.world.get::<Choices>(e) {
+            for c in choices.0.clone() {
+                self.world.despawn(c);
+            }
+        }
+        self.world.despawn(e);
+        self.n_nodes -= 1;
+    }
+
+    fn change_node(&mut self, change: NodeChange) {
+        let Some(e) = super::lookup(&self.nodes, change.id) else {
+            return;
+        };
+        let world = &mut self.world;
+        write(world, e, change.text);
+        write(world, e, change.next);
+        write(world, e, change.on_enter);
+        write(world, e, change.tags);
+        write(world, e, change.assets);
+        let Some(choices) = change.choices else {
+            return;
+        };
+        for c in choices.removed {
+            world.despawn(c);
+        }
+        let list: Vec<Entity> = choices
+            .slots
+            .into_iter()
+            .map(|slot| match slot {
+                ChoiceSlot::Keep(c) => c,
+                ChoiceSlot::Update(c, change) => {
+                    let ChoiceChange {
+                        choice,
+                        text,
+                        target,
+                        condition,
+                        effects,
+                        flags,
+                        tags,
+                    } = *change;
+                    write(world, c, choice);
+                    write(world, c, text);
+                    write(world, c, target);
+                    write(world, c, condition);
+                    write(world, c, effects);
+                    write(world, c, flags);
+                    write(world, c, tags);
+                    c
+                }
+                ChoiceSlot::Add(c) => world
+                    .spawn((
+                        c.choice,
+                        c.text,
+                        c.target,
+                        c.condition,
+                        c.effects,
+                        c.flags,
+                        c.tags,
+                    ))
+                    .id(),
+            })
+            .collect();
+        if world.get::<Choices>(e).is_none_or(|old| old.0 != list) {
+            write(world, e, Some(Choices(list)));
+        }
+    }
+
+    /// The fields of a node that the last applied patch wrote, read from bevy_ecs change
+    /// detection: the node's own components, and for `choices` its list or any of its
+    /// choices' components. Empty for a node the patch did not touch; every field of a node
+    /// the patch added (and of every node before the first patch).
+    pub fn changed_fields(&self, id: NodeId) -> Vec<NodeField> {
+        let Some(node) = self.node(id) else {
+            return Vec::new();
+        };
+        let is_changed = |f: NodeField| match f {
+            NodeField::Text => node.get_ref::<Text>().is_some_and(|c| c.is_changed()),
+            NodeField::Next => node.get_ref::<Next>().is_some_and(|c| c.is_changed()),
+            NodeField::OnEnter => node.get_ref::<OnEnter>().is_some_and(|c| c.is_changed()),
+            NodeField::Tags => node.get_ref::<Tags>().is_some_and(|c| c.is_changed()),
+            NodeField::Assets => node.get_ref::<NodeAssets>().is_some_and(|c| c.is_changed()),
+            NodeField::Choices => node.get_ref::<Choices>().is_some_and(|c| {
+                c.is_changed()
+                    || c.0.iter().any(|&e| {
+                        self.world
+                            .get_entity(e)
+                            .is_ok_and(|choice| choice_changed(&choice))
+                    })
+            }),
+        };
+        [
+            NodeField::Text,
+            NodeField::Choices,
+            NodeField::Next,
+            NodeField::OnEnter,
+            NodeField::Tags,
+            NodeField::Assets,
+        ]
+        .into_iter()
+        .filter(|&f| is_changed(f))
+        .collect()
+    }
+}
+
+fn choice_changed(c: &bevy_ecs::world::EntityRef<'_>) -> bool {
+    fn changed<T: Component>(c: &bevy_ecs::world::EntityRef<'_>) -> bool {
+        c.get_ref::<T>().is_some_and(|r| r.is_changed())
+    }
+    changed::<Choice>(c)
+        || changed::<Text>(c)
+        || changed::<Target>(c)
+        || changed::<Condition>(c)
+        || changed::<ChoiceEffects>(c)
+        || changed::<ChoiceFlags>(c)
+        || changed::<Tags>(c)
+}

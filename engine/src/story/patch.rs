@@ -1,0 +1,534 @@
+//! The field-level patch between a running story and its edited version: computing it
+//! ([`diff`]) and what it says it changes ([`Delta`]).
+//!
+//! A diff reads the running story's world and the freshly compiled [`StoryData`] and
+//! records only what differs: a node whose text changed yields one new `Text` component
+//! and nothing else. Choices are matched by id; choices left over without an explicit id
+//! are aligned with a sequence diff, so that a reworded or retargeted choice keeps its
+//! entity and the sessions' `once` state.
+
+use std::ops::Range;
+
+use bevy_ecs::prelude::Entity;
+use similar::{Algorithm, DiffOp, capture_diff_slices_by_key};
+
+use super::components::*;
+use super::{
+    AssetId, ChoiceData, ChoiceId, FlowId, NodeData, NodeId, SourceFile, Story, StoryData, VarId,
+};
+use crate::value::Value;
+
+/// What a patch writes; built by [`diff`], applied by [`Story::apply`].
+#[derive(Clone, Debug)]
+pub struct Patch {
+    pub(crate) title: String,
+    pub(crate) save_id: String,
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) var_order: Vec<VarId>,
+    pub(crate) flow_order: Vec<FlowId>,
+    pub(crate) vars: Vec<VarOp>,
+    pub(crate) assets: Vec<AssetOp>,
+    pub(crate) flows: Vec<FlowOp>,
+    pub(crate) nodes: Vec<NodeOp>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum VarOp {
+    Add(VarId, Value),
+    Remove(VarId),
+    /// The initial value changed; `retyped` when its type changed too.
+    Initial {
+        var: VarId,
+        value: Value,
+        retyped: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum AssetOp {
+    Add(AssetId, AssetSource),
+    Remove(AssetId),
+    Change(AssetId, AssetSource),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum FlowOp {
+    Add(FlowId, NodeId),
+    Remove(FlowId),
+    Start(FlowId, NodeId),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum NodeOp {
+    Add(Box<NodeData>),
+    Remove(NodeId),
+    Change(Box<NodeChange>),
+}
+
+/// The changed components of one node; `None` where a field is unchanged.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeChange {
+    pub(crate) id: NodeId,
+    pub(crate) text: Option<Text>,
+    pub(crate) next: Option<Next>,
+    pub(crate) on_enter: Option<OnEnter>,
+    pub(crate) tags: Option<Tags>,
+    pub(crate) assets: Option<NodeAssets>,
+    pub(crate) choices: Option<ChoicesChange>,
+    /// The summary, with the text's word diff.
+    pub(crate) summary: NodeSummary,
+}
+
+/// A node's new choice list.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ChoicesChange {
+    /// The new list, in display order.
+    pub(crate) slots: Vec<ChoiceSlot>,
+    /// Entities of choices that are gone.
+    pub(crate) removed: Vec<Entity>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum ChoiceSlot {
+    Keep(Entity),
+    Update(Entity, Box<ChoiceChange>),
+    Add(Box<ChoiceData>),
+}
+
+/// The changed components of one choice; `None` where a field is unchanged.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ChoiceChange {
+    pub(crate) choice: Option<Choice>,
+    pub(crate) text: Option<Text>,
+    pub(crate) target: Option<Target>,
+    pub(crate) condition: Option<Condition>,
+    pub(crate) effects: Option<ChoiceEffects>,
+    pub(crate) flags: Option<ChoiceFlags>,
+    pub(crate) tags: Option<Tags>,
+}
+
+/// A field of a node that an edit can change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeField {
+    /// The text.
+    Text,
+    /// The choices: added, removed, reordered or changed.
+    Choices,
+    /// The automatic advance.
+    Next,
+    /// The effects on entry.
+    OnEnter,
+    /// The tags.
+    Tags,
+    /// The assets.
+    Assets,
+}
+
+impl NodeField {
+    /// The field's name in the story format.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeField::Text => "text",
+            NodeField::Choices => "choices",
+            NodeField::Next => "next",
+            NodeField::OnEnter => "on_enter",
+            NodeField::Tags => "tags",
+            NodeField::Assets => "assets",
+        }
+    }
+}
+
+/// A piece of a word-level text diff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextPiece {
+    /// Words in both texts.
+    Same(String),
+    /// Words only in the old text.
+    Removed(String),
+    /// Words only in the new text.
+    Added(String),
+}
+
+/// What changed in one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSummary {
+    /// The node.
+    pub node: NodeId,
+    /// The fields written, in the order of [`NodeField`].
+    pub fields: Vec<NodeField>,
+    /// The word-level diff of the text, when the text changed.
+    pub text_diff: Vec<TextPiece>,
+    /// Choices added.
+    pub choices_added: Vec<ChoiceId>,
+    /// Choices removed.
+    pub choices_removed: Vec<ChoiceId>,
+    /// Choices kept whose content changed.
+    pub choices_changed: Vec<ChoiceId>,
+    /// Choices kept under a new derived id (old, new): a reworded choice that shares its
+    /// target with another, for example. Sessions move their `once` state along.
+    pub choices_renamed: Vec<(ChoiceId, ChoiceId)>,
+}
+
+impl NodeSummary {
+    fn new(node: NodeId) -> NodeSummary {
+        NodeSummary {
+            node,
+            fields: Vec::new(),
+            text_diff: Vec::new(),
+            choices_added: Vec::new(),
+            choices_removed: Vec::new(),
+            choices_changed: Vec::new(),
+            choices_renamed: Vec::new(),
+        }
+    }
+}
+
+/// What a patch changes, for sessions and for reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// Nodes added.
+    pub nodes_added: Vec<NodeId>,
+    /// Nodes removed.
+    pub nodes_removed: Vec<NodeId>,
+    /// Nodes changed, with their fields.
+    pub nodes_changed: Vec<NodeSummary>,
+    /// Variables added.
+    pub vars_added: Vec<VarId>,
+    /// Variables removed.
+    pub vars_removed: Vec<VarId>,
+    /// Variables whose initial value changed with the same type; sessions keep theirs.
+    pub vars_initial: Vec<VarId>,
+    /// Variables whose type changed; sessions reset them to the new initial value.
+    pub vars_retyped: Vec<VarId>,
+    /// Assets added.
+    pub assets_added: Vec<AssetId>,
+    /// Assets removed.
+    pub assets_removed: Vec<AssetId>,
+    /// Assets whose path or kind changed.
+    pub assets_changed: Vec<AssetId>,
+    /// Flows added.
+    pub flows_added: Vec<FlowId>,
+    /// Flows removed.
+    pub flows_removed: Vec<FlowId>,
+    /// Flows whose start changed.
+    pub flows_restarted: Vec<FlowId>,
+}
+
+impl Delta {
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Delta::default()
+    }
+
+    /// The summary of a changed node.
+    pub fn changed(&self, node: NodeId) -> Option<&NodeSummary> {
+        self.nodes_changed.iter().find(|c| c.node == node)
+    }
+}
+
+impl Patch {
+    /// What the patch changes.
+    pub fn delta(&self) -> Delta {
+        let mut d = Delta::default();
+        for op in &self.nodes {
+            match op {
+                NodeOp::Add(n) => d.nodes_added.push(n.node.id),
+                NodeOp::Remove(id) => d.nodes_removed.push(*id),
+                NodeOp::Change(c) => d.nodes_changed.push(c.summary.clone()),
+            }
+        }
+        for op in &self.vars {
+            match op {
+                VarOp::Add(v, _) => d.vars_added.push(*v),
+                VarOp::Remove(v) => d.vars_removed.push(*v),
+                VarOp::Initial { var, retyped, .. } if *retyped => d.vars_retyped.push(*var),
+                VarOp::Initial { var, .. } => d.vars_initial.push(*var),
+            }
+        }
+        for op in &self.assets {
+            match op {
+                AssetOp::Add(a, _) => d.assets_added.push(*a),
+                AssetOp::Remove(a) => d.assets_removed.push(*a),
+                AssetOp::Change(a, _) => d.assets_changed.push(*a),
+            }
+        }
+        for op in &self.flows {
+            match op {
+                FlowOp::Add(f, _) => d.flows_added.push(*f),
+                FlowOp::Remove(f) => d.flows_removed.push(*f),
+                FlowOp::Start(f, _) => d.flows_restarted.push(*f),
+            }
+        }
+        d
+    }
+
+    /// How many nodes the patch adds, removes or changes.
+    pub fn n_node_ops(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+/// Computes the patch that turns `story` into `new`.
+///
+/// `declared` says which node ids `new` declares (indexed by id). `new.nodes` may hold only
+/// the nodes that were compiled again (see [`crate::load`]'s reuse of unchanged files):
+/// declared nodes it does not hold are unchanged.
+pub(crate) fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
+    let mut patch = Patch {
+        title: new.title,
+        save_id: new.save_id,
+        files: new.files,
+        var_order: new.variables.iter().map(|(v, _)| *v).collect(),
+        flow_order: new.flows.iter().map(|(f, _)| *f).collect(),
+        vars: Vec::new(),
+        assets: Vec::new(),
+        flows: Vec::new(),
+        nodes: Vec::new(),
+    };
+
+    // Variables, assets and flows are few: compare them all.
+    for &old in story.var_ids() {
+        if !new.variables.iter().any(|(v, _)| *v == old) {
+            patch.vars.push(VarOp::Remove(old));
+        }
+    }
+    for (var, value) in new.variables {
+        match story.var_initial(var) {
+            None => patch.vars.push(VarOp::Add(var, value)),
+            Some(old) if *old != value => patch.vars.push(VarOp::Initial {
+                var,
+                retyped: old.ty() != value.ty(),
+                value,
+            }),
+            Some(_) => {}
+        }
+    }
+    for old in story.asset_ids() {
+        if !new.assets.iter().any(|(a, _)| *a == old) {
+            patch.assets.push(AssetOp::Remove(old));
+        }
+    }
+    for (asset, source) in new.assets {
+        match story.asset(asset) {
+            None => patch.assets.push(AssetOp::Add(asset, source)),
+            Some(old) if *old != source => patch.assets.push(AssetOp::Change(asset, source)),
+            Some(_) => {}
+        }
+    }
+    for &old in story.flow_ids() {
+        if !new.flows.iter().any(|(f, _)| *f == old) {
+            patch.flows.push(FlowOp::Remove(old));
+        }
+    }
+    for (flow, start) in new.flows {
+        match story.flow_start(flow) {
+            None => patch.flows.push(FlowOp::Add(flow, start)),
+            Some(old) if old != start => patch.flows.push(FlowOp::Start(flow, start)),
+            Some(_) => {}
+        }
+    }
+
+    // Nodes: removed are those no longer declared; the compiled ones are added or compared.
+    for id in story.node_ids() {
+        if !declared.get(id.index()).copied().unwrap_or(false) {
+            patch.nodes.push(NodeOp::Remove(id));
+        }
+    }
+    for node in new.nodes {
+        match story.node_entity(node.node.id) {
+            None => patch.nodes.push(NodeOp::Add(Box::new(node))),
+            Some(e) => {
+                if let Some(change) = diff_node(story, e, node) {
+                    patch.nodes.push(NodeOp::Change(Box::new(change)));
+                }
+            }
+        }
+    }
+    patch
+}
+
+/// A changed component: the new value when it differs from the world's.
+fn changed<T: bevy_ecs::component::Component + PartialEq>(
+    story: &Story,
+    e: Entity,
+    new: T,
+) -> Option<T> {
+    (story.world().get::<T>(e) != Some(&new)).then_some(new)
+}
+
+fn diff_node(story: &Story, e: Entity, new: NodeData) -> Option<NodeChange> {
+    let id = new.node.id;
+    let old_text = story.world().get::<Text>(e).map(|t| t.source.clone());
+    let mut change = NodeChange {
+        id,
+        text: changed(story, e, new.text),
+        next: changed(story, e, new.next),
+        on_enter: changed(story, e, new.on_enter),
+        tags: changed(story, e, new.tags),
+        assets: changed(story, e, new.assets),
+        choices: None,
+        summary: NodeSummary::new(id),
+    };
+    let old_choices = story
+        .world()
+        .get::<Choices>(e)
+        .map_or(&[][..], |c| &c.0[..]);
+    change.choices = diff_choices(story, old_choices, new.choices, &mut change.summary);
+
+    let s = &mut change.summary;
+    let fields = [
+        (NodeField::Text, change.text.is_some()),
+        (NodeField::Choices, change.choices.is_some()),
+        (NodeField::Next, change.next.is_some()),
+        (NodeField::OnEnter, change.on_enter.is_some()),
+        (NodeField::Tags, change.tags.is_some()),
+        (NodeField::Assets, change.assets.is_some()),
+    ];
+    s.fields = fields.iter().filter(|f| f.1).map(|f| f.0).collect();
+    if s.fields.is_empty() {
+        return None;
+    }
+    if let (Some(old), Some(new)) = (old_text, &change.text) {
+        s.text_diff = word_diff(&old, &new.source);
+    }
+    Some(change)
+}
+
+/// The word-level diff of two texts, with neighbouring pieces of one kind merged.
+pub(crate) fn word_diff(old: &str, new: &str) -> Vec<TextPiece> {
+    let diff = similar::TextDiff::from_words(old, new);
+    let mut out: Vec<TextPiece> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let word = change.value();
+        let piece = match change.tag() {
+            similar::ChangeTag::Equal => TextPiece::Same(word.to_owned()),
+            similar::ChangeTag::Delete => TextPiece::Removed(word.to_owned()),
+            similar::ChangeTag::Insert => TextPiece::Added(word.to_owned()),
+        };
+        match (out.last_mut(), piece) {
+            (Some(TextPiece::Same(a)), TextPiece::Same(b))
+            | (Some(TextPiece::Removed(a)), TextPiece::Removed(b))
+            | (Some(TextPiece::Added(a)), TextPiece::Added(b)) => a.push_str(&b),
+            (_, piece) => out.push(piece),
+        }
+    }
+    out
+}
+
+/// An old choice as the world holds it.
+struct OldChoice {
+    entity: Entity,
+    choice: Choice,
+    target: NodeId,
+}
+
+/// Pairs old and new choices and builds the new list; `None` when nothing changed.
+fn diff_choices(
+    story: &Story,
+    old: &[Entity],
+    new: Vec<ChoiceData>,
+    summary: &mut NodeSummary,
+) -> Option<ChoicesChange> {
+    let world = story.world();
+    let old: Vec<OldChoice> = old
+        .iter()
+        .filter_map(|&entity| {
+            Some(OldChoice {
+                entity,
+                choice: *world.get::<Choice>(entity)?,
+                target: world.get::<Target>(entity)?.0,
+            })
+        })
+        .collect();
+
+    // 1. The same id is the same choice, wherever it moved.
+    let mut pair_of_new: Vec<Option<usize>> = vec![None; new.len()];
+    let mut paired_old = vec![false; old.len()];
+    for (j, c) in new.iter().enumerate() {
+        if let Some(i) = old.iter().position(|o| o.choice.id == c.choice.id) {
+            pair_of_new[j] = Some(i);
+            paired_old[i] = true;
+        }
+    }
+    // 2. Left-over choices without explicit ids are aligned by target with a sequence
+    //    diff: a reworded or retargeted choice pairs with the one it replaces.
+    let old_left: Vec<usize> = (0..old.len())
+        .filter(|&i| !paired_old[i] && !old[i].choice.explicit_id)
+        .collect();
+    let new_left: Vec<usize> = (0..new.len())
+        .filter(|&j| pair_of_new[j].is_none() && !new[j].choice.explicit_id)
+        .collect();
+    if !old_left.is_empty() && !new_left.is_empty() {
+        let old_targets: Vec<NodeId> = old_left.iter().map(|&i| old[i].target).collect();
+        let new_targets: Vec<NodeId> = new_left.iter().map(|&j| new[j].target.0).collect();
+        let ops = capture_diff_slices_by_key(Algorithm::Myers, &old_targets, &new_targets, |t| *t);
+        for op in ops {
+            let (_, olds, news): (_, Range<usize>, Range<usize>) = op.as_tag_tuple();
+            if matches!(op, DiffOp::Delete { .. } | DiffOp::Insert { .. }) {
+                continue;
+            }
+            for (a, b) in olds.zip(news) {
+                pair_of_new[new_left[b]] = Some(old_left[a]);
+                paired_old[old_left[a]] = true;
+            }
+        }
+    }
+
+    let mut out = ChoicesChange::default();
+    let mut order_changed = old.len() != new.len();
+    for (j, c) in new.into_iter().enumerate() {
+        match pair_of_new[j] {
+            None => {
+                summary.choices_added.push(c.choice.id);
+                order_changed = true;
+                out.slots.push(ChoiceSlot::Add(Box::new(c)));
+            }
+            Some(i) => {
+                let o = &old[i];
+                order_changed |= i != j;
+                let e = o.entity;
+                let new_id = c.choice.id;
+                let change = ChoiceChange {
+                    choice: changed(story, e, c.choice),
+                    text: changed(story, e, c.text),
+                    target: changed(story, e, c.target),
+                    condition: changed(story, e, c.condition),
+                    effects: changed(story, e, c.effects),
+                    flags: changed(story, e, c.flags),
+                    tags: changed(story, e, c.tags),
+                };
+                if o.choice.id != new_id {
+                    summary.choices_renamed.push((o.choice.id, new_id));
+                }
+                if change.is_empty() {
+                    out.slots.push(ChoiceSlot::Keep(e));
+                } else {
+                    summary.choices_changed.push(new_id);
+                    out.slots.push(ChoiceSlot::Update(e, Box::new(change)));
+                }
+            }
+        }
+    }
+    for (i, o) in old.iter().enumerate() {
+        if !paired_old[i] {
+            summary.choices_removed.push(o.choice.id);
+            out.removed.push(o.entity);
+        }
+    }
+    let unchanged = !order_changed
+        && out.removed.is_empty()
+        && out.slots.iter().all(|s| matches!(s, ChoiceSlot::Keep(_)));
+    (!unchanged).then_some(out)
+}
+
+impl ChoiceChange {
+    fn is_empty(&self) -> bool {
+        self.choice.is_none()
+            && self.text.is_none()
+            && self.target.is_none()
+            && self.condition.is_none()
+            && self.effects.is_none()
+            && self.flags.is_none()
+            && self.tags.is_none()
+    }
+}

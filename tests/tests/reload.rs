@@ -1,0 +1,718 @@
+//! Live reload through the engine API: one test per kind of edit, asserting the patched
+//! story, the session state that survives, and which components change detection flags.
+
+use bevy_ecs::change_detection::DetectChanges;
+use qnce::reload::{Host, ReloadReport, SessionKey};
+use qnce::story::{NodeField, TextPiece};
+use qnce::{Event, Limits, LoadError, Session, SessionConfig, Value};
+
+use crate::support::{TempDir, canonical};
+
+/// A story in a temporary directory, loaded in a host with one session.
+struct Live {
+    dir: TempDir,
+    host: Host,
+    player: SessionKey,
+}
+
+impl Live {
+    fn new(tag: &str, story: &str) -> Live {
+        let dir = TempDir::new(tag);
+        dir.write("story.ron", story);
+        let (mut host, _) = Host::open(dir.path(), Limits::default()).unwrap();
+        let player = host.add_session(SessionConfig::with_seed(3)).unwrap();
+        Live { dir, host, player }
+    }
+
+    /// Writes `file` and reloads it; panics if the edit is rejected.
+    fn edit_file(&mut self, file: &str, text: &str) -> ReloadReport {
+        let path = self.dir.write(file, text);
+        let reloaded = self.host.reload(Some(&[path]));
+        for (_, outcome) in &reloaded.sessions {
+            outcome.as_ref().unwrap();
+        }
+        match reloaded.result {
+            Ok(report) => report,
+            Err(e) => panic!("edit rejected: {e}"),
+        }
+    }
+
+    fn edit(&mut self, text: &str) -> ReloadReport {
+        self.edit_file("story.ron", text)
+    }
+
+    /// Writes `story.ron` and reloads it, expecting the edit to be rejected.
+    fn edit_rejected(&mut self, text: &str) -> String {
+        let path = self.dir.write("story.ron", text);
+        match self.host.reload(Some(&[path])).result {
+            Err(e @ LoadError::Invalid(_)) => e.to_string(),
+            other => panic!("expected a rejected edit, got {other:?}"),
+        }
+    }
+
+    fn session(&self) -> &Session {
+        self.host.session(self.player).unwrap()
+    }
+
+    fn choose(&mut self, index: usize) {
+        let (story, session) = self.host.play(self.player).unwrap();
+        session.choose(story, index).unwrap();
+    }
+
+    fn node(&self, name: &str) -> qnce::NodeId {
+        self.host.story().node_id(name).unwrap()
+    }
+
+    fn choices(&self) -> Vec<String> {
+        self.session()
+            .choices()
+            .map(|(_, t)| t.to_owned())
+            .collect()
+    }
+
+    /// The node names the last reload changed, with their fields.
+    fn changed(report: &ReloadReport, story: &qnce::Story) -> Vec<(String, Vec<NodeField>)> {
+        report
+            .delta
+            .nodes_changed
+            .iter()
+            .map(|c| (story.node_name(c.node).to_owned(), c.fields.clone()))
+            .collect()
+    }
+
+    /// Every node with a field that change detection flags, with those fields.
+    fn flagged(&self) -> Vec<(String, Vec<NodeField>)> {
+        let story = self.host.story();
+        let mut out: Vec<_> = story
+            .node_ids()
+            .map(|id| (story.node_name(id).to_owned(), story.changed_fields(id)))
+            .filter(|(_, f)| !f.is_empty())
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+const BASE: &str = r#"Story(title: "Base", start: "a",
+    variables: { "gold": Int(0), "name": Str("Ann") },
+    assets: { "map": (path: "map.txt", kind: Text) },
+    flows: { "side": "s" },
+    nodes: {
+        "a": (text: "You have {gold} gold.", choices: [
+            (text: "Dig", to: "a", set: ["gold += 1"]),
+            (text: "Rest once", to: "b", once: true),
+            (text: "Walk", to: "c"),
+        ]),
+        "b": (text: "You rest.", next: "a"),
+        "c": (text: "A road.", choices: [(text: "Back", to: "a")]),
+        "s": (text: "A side story."),
+    })"#;
+
+/// `BASE` with `from` replaced by `to` (which must occur).
+fn with(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "{from:?} not in BASE");
+    BASE.replacen(from, to, 1)
+}
+
+fn map_asset_story(tag: &str) -> Live {
+    let dir = TempDir::new(tag);
+    dir.write("map.txt", "a map");
+    dir.write("story.ron", BASE);
+    let (mut host, _) = Host::open(dir.path(), Limits::default()).unwrap();
+    let player = host.add_session(SessionConfig::with_seed(3)).unwrap();
+    Live { dir, host, player }
+}
+
+/// Plays `a` -> Dig twice -> Rest (back at `a` via `next`), so that the session has
+/// variables, visits, history, a used `once` choice and undo steps.
+fn played(tag: &str) -> Live {
+    let mut live = map_asset_story(tag);
+    live.choose(0);
+    live.choose(0);
+    live.choose(1);
+    assert_eq!(live.session().text(), "You have 2 gold.");
+    live
+}
+
+#[test]
+fn text_edit_changes_only_the_text_and_rerenders_the_current_node() {
+    let mut live = played("text");
+    let a = live.node("a");
+    let visits = live.session().visits(a);
+    let history = live
+        .session()
+        .history(live.host.story().main_flow())
+        .to_vec();
+    let report = live.edit(&with("You have {gold} gold.", "You hold {gold} coins."));
+    assert_eq!(
+        Live::changed(&report, live.host.story()),
+        vec![("a".to_owned(), vec![NodeField::Text])]
+    );
+    assert_eq!(
+        live.flagged(),
+        vec![("a".to_owned(), vec![NodeField::Text])]
+    );
+    assert_eq!(
+        report.delta.nodes_changed[0].text_diff,
+        vec![
+            TextPiece::Same("You ".into()),
+            TextPiece::Removed("have".into()),
+            TextPiece::Added("hold".into()),
+            TextPiece::Same(" {gold} ".into()),
+            TextPiece::Removed("gold.".into()),
+            TextPiece::Added("coins.".into()),
+        ]
+    );
+    let s = live.session();
+    assert_eq!(s.text(), "You hold 2 coins.");
+    assert!(matches!(s.events(), [Event::NodeShown { .. }]));
+    assert_eq!(s.visits(a), visits);
+    assert_eq!(s.history(live.host.story().main_flow()), history);
+    assert_eq!(s.turns(), 3);
+    assert!(s.can_undo());
+    assert!(report.partial);
+    // Undo still walks back through the steps taken before the edit.
+    let (story, session) = live.host.play(live.player).unwrap();
+    session.undo(story).unwrap();
+    assert_eq!(session.text(), "You hold 2 coins.");
+    assert_eq!(live.choices(), ["Dig", "Rest once", "Walk"]);
+}
+
+#[test]
+fn unchanged_save_changes_nothing() {
+    let mut live = played("same");
+    let report = live.edit(BASE);
+    assert!(report.delta.is_empty());
+    assert!(live.flagged().is_empty());
+    assert!(live.session().events().is_empty());
+}
+
+#[test]
+fn each_node_field_edit_is_reported_and_flagged_alone() {
+    // (edit from, edit to, the field)
+    let cases = [
+        (
+            r#""b": (text: "You rest.", next: "a")"#,
+            r#""b": (text: "You rest.", next: "c")"#,
+            NodeField::Next,
+        ),
+        (
+            r#""c": (text: "A road.","#,
+            r#""c": (text: "A road.", on_enter: ["gold += 10"],"#,
+            NodeField::OnEnter,
+        ),
+        (
+            r#""c": (text: "A road.","#,
+            r#""c": (text: "A road.", tags: ["outdoor"],"#,
+            NodeField::Tags,
+        ),
+        (
+            r#""c": (text: "A road.","#,
+            r#""c": (text: "A road.", assets: ["map"],"#,
+            NodeField::Assets,
+        ),
+        (
+            r#"(text: "Back", to: "a")"#,
+            r#"(text: "Go back", to: "a")"#,
+            NodeField::Choices,
+        ),
+    ];
+    for (from, to, field) in cases {
+        let mut live = played(&format!("field-{}", field.name()));
+        let report = live.edit(&with(from, to));
+        let node = if field == NodeField::Next { "b" } else { "c" };
+        let expected = vec![(node.to_owned(), vec![field])];
+        assert_eq!(
+            Live::changed(&report, live.host.story()),
+            expected,
+            "{field:?}"
+        );
+        assert_eq!(live.flagged(), expected, "{field:?}");
+        // The current node `a` did not change: nothing to show again.
+        assert!(live.session().events().is_empty(), "{field:?}");
+    }
+}
+
+#[test]
+fn inserted_choice_is_one_operation_and_others_keep_identity_and_once_state() {
+    let mut live = played("insert-choice");
+    let a = live.node("a");
+    let before: Vec<_> = live.session().choices().map(|(v, _)| v.entity).collect();
+    let report = live.edit(&with(
+        r#"(text: "Walk", to: "c"),"#,
+        r#"(text: "Sing", to: "s"),
+            (text: "Walk", to: "c"),"#,
+    ));
+    let c = &report.delta.nodes_changed[0];
+    assert_eq!(c.fields, vec![NodeField::Choices]);
+    assert_eq!(c.choices_added.len(), 1);
+    assert!(c.choices_removed.is_empty() && c.choices_changed.is_empty());
+    // `Rest once` was chosen before the edit and stays hidden.
+    assert_eq!(live.choices(), ["Dig", "Sing", "Walk"]);
+    let after: Vec<_> = live.session().choices().map(|(v, _)| v.entity).collect();
+    assert_eq!(after[0], before[0]);
+    assert_eq!(after[2], before[1]);
+    assert_eq!(
+        live.flagged(),
+        vec![("a".to_owned(), vec![NodeField::Choices])]
+    );
+    assert!(
+        live.session()
+            .was_chosen(a, live.host.story().names().choices.lookup("b").unwrap())
+    );
+}
+
+#[test]
+fn removed_choice_is_one_operation() {
+    let mut live = played("remove-choice");
+    let surplus = surplus_entities(&live);
+    let report = live.edit(&with(r#"(text: "Dig", to: "a", set: ["gold += 1"]),"#, ""));
+    let c = &report.delta.nodes_changed[0];
+    assert_eq!(c.choices_removed.len(), 1);
+    assert!(c.choices_added.is_empty() && c.choices_changed.is_empty());
+    assert_eq!(live.choices(), ["Walk"]);
+    assert_eq!(surplus_entities(&live), surplus);
+}
+
+/// Entities in the world beyond the story's nodes, choices, variables, assets and flows
+/// (counted through the public accessors): bevy_ecs keeps some of its own. A reload that
+/// missed a despawn, or spawned twice, changes this number.
+fn surplus_entities(live: &Live) -> i64 {
+    let story = live.host.story();
+    let choices: usize = story
+        .node_ids()
+        .map(|id| {
+            story
+                .node(id)
+                .unwrap()
+                .get::<qnce::story::components::Choices>()
+                .unwrap()
+                .0
+                .len()
+        })
+        .sum();
+    let ours = story.n_nodes()
+        + choices
+        + story.var_ids().len()
+        + story.asset_ids().count()
+        + story.flow_ids().len();
+    i64::from(story.world().entity_count()) - ours as i64
+}
+
+#[test]
+fn reworded_choice_sharing_a_target_keeps_its_once_state_under_its_new_id() {
+    let story = r#"Story(title: "t", start: "a", nodes: {
+        "a": (text: "Hall", choices: [
+            (text: "Knock once", to: "a", once: true),
+            (text: "Wait", to: "a"),
+        ]),
+    })"#;
+    let mut live = Live::new("reword", story);
+    live.choose(0);
+    assert_eq!(live.choices(), ["Wait"]);
+    let before = live.host.story().node(live.node("a")).unwrap();
+    let entities = before
+        .get::<qnce::story::components::Choices>()
+        .unwrap()
+        .0
+        .clone();
+    let report = live.edit(&story.replace("Knock once", "Knock loudly"));
+    let c = &report.delta.nodes_changed[0];
+    let names = &live.host.story().names().choices;
+    assert_eq!(
+        c.choices_renamed,
+        vec![(
+            names.lookup("a/knock-once").unwrap(),
+            names.lookup("a/knock-loudly").unwrap()
+        )]
+    );
+    assert_eq!(
+        c.choices_changed,
+        vec![names.lookup("a/knock-loudly").unwrap()]
+    );
+    assert!(c.choices_added.is_empty() && c.choices_removed.is_empty());
+    // Same entities in the same order: the choice list itself was not rewritten.
+    let after = live.host.story().node(live.node("a")).unwrap();
+    assert_eq!(
+        after.get::<qnce::story::components::Choices>().unwrap().0,
+        entities
+    );
+    assert!(
+        !after
+            .get_ref::<qnce::story::components::Choices>()
+            .unwrap()
+            .is_changed()
+    );
+    // Still chosen, so still hidden.
+    assert_eq!(live.choices(), ["Wait"]);
+    // Undo still reverts the choice under its new id.
+    let (story, session) = live.host.play(live.player).unwrap();
+    session.undo(story).unwrap();
+    assert_eq!(live.choices(), ["Knock loudly", "Wait"]);
+}
+
+#[test]
+fn reordered_choices_rewrite_only_the_list_and_keep_every_choice() {
+    let mut live = played("reorder");
+    let report = live.edit(&with(
+        r#"(text: "Dig", to: "a", set: ["gold += 1"]),
+            (text: "Rest once", to: "b", once: true),
+            (text: "Walk", to: "c"),"#,
+        r#"(text: "Walk", to: "c"),
+            (text: "Dig", to: "a", set: ["gold += 1"]),
+            (text: "Rest once", to: "b", once: true),"#,
+    ));
+    let c = &report.delta.nodes_changed[0];
+    assert_eq!(c.fields, vec![NodeField::Choices]);
+    assert!(c.choices_added.is_empty() && c.choices_removed.is_empty());
+    assert!(c.choices_changed.is_empty() && c.choices_renamed.is_empty());
+    assert_eq!(live.choices(), ["Walk", "Dig"]);
+}
+
+#[test]
+fn choices_with_explicit_ids_are_matched_by_id() {
+    let story = r#"Story(title: "t", start: "a", nodes: {
+        "a": (text: "Hall", choices: [
+            (id: "knock", text: "Knock", to: "a", once: true),
+            (id: "leave", text: "Leave", to: "b"),
+        ]),
+        "b": (text: "Out"),
+    })"#;
+    let mut live = Live::new("explicit", story);
+    live.choose(0);
+    // Reworded, retargeted and moved: still the same choice by id.
+    let report = live.edit(&story.replace(
+        r#"(id: "knock", text: "Knock", to: "a", once: true),
+            (id: "leave", text: "Leave", to: "b"),"#,
+        r#"(id: "leave", text: "Go", to: "b"),
+            (id: "knock", text: "Bang", to: "b", once: true),"#,
+    ));
+    let c = &report.delta.nodes_changed[0];
+    let names = &live.host.story().names().choices;
+    let (knock, leave) = (
+        names.lookup("knock").unwrap(),
+        names.lookup("leave").unwrap(),
+    );
+    let mut changed = c.choices_changed.clone();
+    changed.sort();
+    let mut expected = vec![knock, leave];
+    expected.sort();
+    assert_eq!(changed, expected);
+    assert!(c.choices_added.is_empty() && c.choices_removed.is_empty());
+    assert_eq!(live.choices(), ["Go"]);
+}
+
+#[test]
+fn added_node_is_spawned_and_reachable_at_once() {
+    let mut live = played("add-node");
+    let surplus = surplus_entities(&live);
+    let report = live.edit(&with(
+        r#""s": (text: "A side story."),"#,
+        r#""s": (text: "A side story."),
+        "d": (text: "A new place."),"#,
+    ));
+    assert_eq!(report.delta.nodes_added, vec![live.node("d")]);
+    assert!(report.delta.nodes_changed.is_empty());
+    assert_eq!(
+        live.flagged(),
+        vec![(
+            "d".to_owned(),
+            vec![
+                NodeField::Text,
+                NodeField::Choices,
+                NodeField::Next,
+                NodeField::OnEnter,
+                NodeField::Tags,
+                NodeField::Assets
+            ]
+        )]
+    );
+    assert_eq!(live.host.story().n_nodes(), 5);
+    assert_eq!(surplus_entities(&live), surplus);
+}
+
+#[test]
+fn removed_node_is_despawned_with_its_choices() {
+    let mut live = played("remove-node");
+    let c = live.node("c");
+    let surplus = surplus_entities(&live);
+    let report = live.edit(&with(r#"(text: "Walk", to: "c"),"#, "").replace(
+        r#""c": (text: "A road.", choices: [(text: "Back", to: "a")]),"#,
+        "",
+    ));
+    assert_eq!(report.delta.nodes_removed, vec![c]);
+    assert!(live.host.story().node_id("c").is_none());
+    assert_eq!(surplus_entities(&live), surplus);
+    // A removed name means unchanged files may refer to it: everything was checked again.
+    assert!(!report.partial);
+}
+
+#[test]
+fn removing_the_current_node_moves_back_along_history_and_says_so() {
+    let mut live = map_asset_story("remove-current");
+    live.choose(2); // a -> c
+    let (a, c) = (live.node("a"), live.node("c"));
+    let gold_before = live
+        .session()
+        .var(live.host.story().var_id("gold").unwrap())
+        .cloned();
+    live.edit(&with(r#"(text: "Walk", to: "c"),"#, "").replace(
+        r#""c": (text: "A road.", choices: [(text: "Back", to: "a")]),"#,
+        "",
+    ));
+    let s = live.session();
+    assert_eq!(s.current_node(), Some(a));
+    let main = live.host.story().main_flow();
+    assert!(matches!(
+        s.events(),
+        [Event::Relocated { flow, from, to }, Event::NodeShown { .. }]
+            if *flow == main && *from == c && *to == a
+    ));
+    assert_eq!(s.text(), "You have 0 gold.");
+    // Moving is not entering: no visit counted, history as it was.
+    assert_eq!(s.visits(a), 1);
+    assert_eq!(s.history(main).last(), Some(&c));
+    assert_eq!(
+        s.var(live.host.story().var_id("gold").unwrap()).cloned(),
+        gold_before
+    );
+    // Undo leads back to `a` as before; redo would lead to the removed node and relocates.
+    let (story, session) = live.host.play(live.player).unwrap();
+    session.undo(story).unwrap();
+    assert_eq!(session.current_node(), Some(a));
+    session.redo(story).unwrap();
+    assert_eq!(session.current_node(), Some(a));
+    assert!(matches!(session.events()[0], Event::Relocated { .. }));
+}
+
+#[test]
+fn removing_the_current_flow_returns_to_main() {
+    let mut live = map_asset_story("remove-flow");
+    let side = live.host.story().flow_id("side").unwrap();
+    {
+        let (story, session) = live.host.play(live.player).unwrap();
+        session.switch_flow(story, side).unwrap();
+    }
+    let report = live.edit(&with(r#"flows: { "side": "s" },"#, ""));
+    assert_eq!(report.delta.flows_removed, vec![side]);
+    let s = live.session();
+    assert_eq!(s.current_flow(), live.host.story().main_flow());
+    assert_eq!(s.text(), "You have 0 gold.");
+    assert!(matches!(s.events()[0], Event::FlowSwitched { from, .. } if from == side));
+}
+
+#[test]
+fn flows_added_and_restarted_are_reported() {
+    let mut live = map_asset_story("flows");
+    let report = live.edit(&with(
+        r#"flows: { "side": "s" },"#,
+        r#"flows: { "side": "c", "more": "b" },"#,
+    ));
+    let story = live.host.story();
+    let (side, more) = (
+        story.flow_id("side").unwrap(),
+        story.flow_id("more").unwrap(),
+    );
+    assert_eq!(report.delta.flows_restarted, vec![side]);
+    assert_eq!(report.delta.flows_added, vec![more]);
+    assert_eq!(story.flow_start(side), story.node_id("c"));
+    assert_eq!(story.flow_ids(), [story.main_flow(), side, more]);
+}
+
+#[test]
+fn variables_added_removed_changed_and_retyped() {
+    let story = r#"Story(title: "t", start: "a",
+        variables: { "gold": Int(0), "name": Str("Ann"), "lamp": Bool(false) },
+        nodes: { "a": (text: "{name} has {gold}.", choices: [(text: "Dig", to: "a", set: ["gold += 5"])]) })"#;
+    let mut live = Live::new("vars", story);
+    live.choose(0);
+    let gold = live.host.story().var_id("gold").unwrap();
+    let name = live.host.story().var_id("name").unwrap();
+    let lamp = live.host.story().var_id("lamp").unwrap();
+    // gold: initial 0 -> 100 (kept at 5); name: Str -> Int (reset); lamp removed; hp added.
+    let edited = r#"Story(title: "t", start: "a",
+        variables: { "gold": Int(100), "name": Int(7), "hp": Int(3) },
+        nodes: { "a": (text: "{name} has {gold}, hp {hp}.", choices: [(text: "Dig", to: "a", set: ["gold += 5"])]) })"#;
+    let report = live.edit(edited);
+    let hp = live.host.story().var_id("hp").unwrap();
+    let d = &report.delta;
+    assert_eq!(
+        (
+            &d.vars_added[..],
+            &d.vars_removed[..],
+            &d.vars_initial[..],
+            &d.vars_retyped[..]
+        ),
+        (&[hp][..], &[lamp][..], &[gold][..], &[name][..])
+    );
+    let s = live.session();
+    assert_eq!(s.var(gold), Some(&Value::Int(5)));
+    assert_eq!(s.var(name), Some(&Value::Int(7)));
+    assert_eq!(s.var(hp), Some(&Value::Int(3)));
+    assert_eq!(s.var(lamp), None);
+    assert!(s.events().iter().any(|e| matches!(
+        e,
+        Event::VariableReset { var, old: Some(Value::Str(_)), new: Value::Int(7) } if *var == name
+    )));
+    assert_eq!(s.text(), "7 has 5, hp 3.");
+    assert_eq!(live.host.story().var_initial(gold), Some(&Value::Int(100)));
+    // Undo reverts `gold` but not the reset variable, whose old value has the old type.
+    let (story, session) = live.host.play(live.player).unwrap();
+    session.undo(story).unwrap();
+    assert_eq!(session.var(gold), Some(&Value::Int(0)));
+    assert_eq!(session.var(name), Some(&Value::Int(7)));
+}
+
+#[test]
+fn assets_added_removed_and_moved() {
+    let mut live = map_asset_story("assets");
+    live.dir.write("maps/old.txt", "old");
+    live.dir.write("song.ogg", "la");
+    let report = live.edit(&with(
+        r#"assets: { "map": (path: "map.txt", kind: Text) },"#,
+        r#"assets: { "map": (path: "maps/old.txt", kind: Text), "song": (path: "song.ogg", kind: Audio) },"#,
+    ));
+    let story = live.host.story();
+    let (map, song) = (
+        story.asset_id("map").unwrap(),
+        story.asset_id("song").unwrap(),
+    );
+    assert_eq!(report.delta.assets_changed, vec![map]);
+    assert_eq!(report.delta.assets_added, vec![song]);
+    assert_eq!(
+        story.asset(map).unwrap().path,
+        std::path::Path::new("maps/old.txt")
+    );
+    let report = live.edit(BASE);
+    assert_eq!(report.delta.assets_removed, vec![song]);
+    assert!(live.host.story().asset_id("song").is_none());
+}
+
+#[test]
+fn syntax_error_is_rejected_whole_and_the_fix_applies() {
+    let mut live = played("syntax");
+    let before = canonical(live.host.story());
+    let text_before = live.session().text().to_owned();
+    let broken = with(
+        "You have {gold} gold.\", choices: [",
+        "You have {gold} gold.\", choices: [[",
+    );
+    let error = live.edit_rejected(&broken);
+    let line = broken
+        .lines()
+        .position(|l| l.contains("choices: [["))
+        .unwrap()
+        + 1;
+    assert!(error.contains(&format!("story.ron:{line}:")), "{error}");
+    assert_eq!(canonical(live.host.story()), before);
+    assert_eq!(live.session().text(), text_before);
+    let report = live.edit(&with("You have {gold} gold.", "Gold: {gold}."));
+    assert_eq!(report.delta.nodes_changed.len(), 1);
+    assert_eq!(live.session().text(), "Gold: 2.");
+}
+
+#[test]
+fn dangling_target_and_type_errors_are_rejected_with_positions() {
+    let mut live = played("dangling");
+    let before = canonical(live.host.story());
+    let line_of = |text: &str, what: &str| text.lines().position(|l| l.contains(what)).unwrap() + 1;
+    let dangling = with(
+        r#"(text: "Walk", to: "c")"#,
+        r#"(text: "Walk", to: "nowhere")"#,
+    );
+    let error = live.edit_rejected(&dangling);
+    let at = format!("story.ron:{}:", line_of(&dangling, "nowhere"));
+    assert!(
+        error.contains(&at) && error.contains("`nowhere`"),
+        "{error}"
+    );
+    let mistyped = with(r#"set: ["gold += 1"]"#, r#"set: ["gold += \"x\""]"#);
+    let error = live.edit_rejected(&mistyped);
+    let at = format!("story.ron:{}:", line_of(&mistyped, "gold += "));
+    assert!(error.contains(&at), "{error}");
+    assert_eq!(canonical(live.host.story()), before);
+    assert_eq!(
+        live.session()
+            .var(live.host.story().var_id("gold").unwrap()),
+        Some(&Value::Int(2))
+    );
+}
+
+#[test]
+fn half_written_file_is_rejected_and_the_complete_write_applies() {
+    let mut live = played("half");
+    let full = with("You rest.", "You rest well.");
+    let error = live.edit_rejected(&full[..full.len() / 2]);
+    assert!(error.contains("story.ron:"), "{error}");
+    let report = live.edit(&full);
+    assert_eq!(
+        Live::changed(&report, live.host.story()),
+        vec![("b".to_owned(), vec![NodeField::Text])]
+    );
+}
+
+#[test]
+fn editing_one_include_reads_and_compiles_only_that_file() {
+    let dir = TempDir::new("include");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#,
+    );
+    dir.write("one.ron", r#"Include(nodes: { "one": (text: "One") })"#);
+    let two = dir.write("two.ron", r#"Include(nodes: { "two": (text: "Two") })"#);
+    let (mut host, _) = Host::open(dir.path(), Limits::default()).unwrap();
+    std::fs::write(&two, r#"Include(nodes: { "two": (text: "Two!") })"#).unwrap();
+    let report = host.reload(Some(std::slice::from_ref(&two))).result.unwrap();
+    assert_eq!(report.files, vec![two.clone()]);
+    assert!(report.partial);
+    assert_eq!(report.delta.nodes_changed.len(), 1);
+    // A file that did not change is not read even when the watcher names it (say, a save
+    // of identical text): its parse is kept.
+    let report = host.reload(Some(&[two])).result.unwrap();
+    assert!(report.delta.is_empty());
+    // An edit that includes a new file reads it.
+    let three = dir.write(
+        "three.ron",
+        r#"Include(nodes: { "three": (text: "Three") })"#,
+    );
+    let main = dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron", "three.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two"), (text: "3", to: "three")]) })"#,
+    );
+    let report = host.reload(Some(std::slice::from_ref(&main))).result.unwrap();
+    assert_eq!(report.files, vec![main, three]);
+    assert_eq!(
+        report.delta.nodes_added,
+        vec![host.story().node_id("three").unwrap()]
+    );
+}
+
+#[test]
+fn a_failed_reload_keeps_its_changed_files_for_the_next_attempt() {
+    let dir = TempDir::new("pending");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron"], nodes: { "a": (text: "A", next: "one") })"#,
+    );
+    let one = dir.write("one.ron", r#"Include(nodes: { "one": (text: "One") })"#);
+    let (mut host, _) = Host::open(dir.path(), Limits::default()).unwrap();
+    // `one.ron` now points at a node that `story.ron` will declare in the next save.
+    std::fs::write(
+        &one,
+        r#"Include(nodes: { "one": (text: "One", next: "z") })"#,
+    )
+    .unwrap();
+    assert!(host.reload(Some(&[one])).result.is_err());
+    let main = dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron"], nodes: { "a": (text: "A", next: "one"), "z": (text: "Z") })"#,
+    );
+    // Only `story.ron` is named now; the change to `one.ron` is still taken.
+    let report = host.reload(Some(&[main])).result.unwrap();
+    let story = host.story();
+    assert_eq!(report.delta.nodes_added, vec![story.node_id("z").unwrap()]);
+    assert_eq!(
+        Live::changed(&report, story),
+        vec![("one".to_owned(), vec![NodeField::Next])]
+    );
+}
