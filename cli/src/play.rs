@@ -1,12 +1,16 @@
 //! `qnce play` in line mode: `--plain` reads commands from standard input, `--choices`
-//! takes them from the command line, `--json` prints a machine-readable transcript.
+//! takes them from the command line, `--json` prints a machine-readable transcript, and
+//! `--watch` applies every save of the story's files while playing.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crossbeam_channel::{Receiver, select};
 use qnce::persist::{read_save, write_save};
-use qnce::{Limits, LoadError, RuntimeError, Session, SessionConfig, Story};
+use qnce::reload::{Host, SessionKey};
+use qnce::watch::WatchConfig;
+use qnce::{Limits, LoadError, RuntimeError, Session, SessionConfig};
 
 use crate::transcript::Transcript;
 use crate::{EXIT_ERRORS, EXIT_USAGE};
@@ -29,6 +33,10 @@ pub(crate) struct PlayArgs {
     /// Print a JSON-lines transcript.
     #[arg(long)]
     json: bool,
+    /// Watch the story's files and apply every save while playing; the session keeps its
+    /// state. Commands are read from standard input (after any --choices) until it ends.
+    #[arg(long)]
+    watch: bool,
     /// Seed of the story's random generator (default: random, always reported).
     #[arg(long, conflicts_with = "load")]
     seed: Option<u64>,
@@ -40,33 +48,77 @@ pub(crate) struct PlayArgs {
     load: Option<PathBuf>,
 }
 
-/// Where commands come from.
-enum Input {
-    Script(VecDeque<String>),
-    Lines(std::io::StdinLock<'static>),
+/// Where commands come from: scripted tokens first, then standard input's lines when
+/// reading it.
+struct Input {
+    script: VecDeque<String>,
+    lines: Option<Receiver<String>>,
+    /// Whether to print a prompt before waiting for a line.
+    prompt: bool,
+}
+
+/// What the loop waits for next.
+enum Next {
+    Command(String),
+    Batch(qnce::watch::Batch),
+    End,
 }
 
 impl Input {
-    fn next(&mut self, prompt: bool) -> Option<String> {
-        match self {
-            Input::Script(tokens) => tokens.pop_front(),
-            Input::Lines(stdin) => {
-                if prompt {
-                    print!("> ");
-                    let _ = std::io::stdout().flush();
-                }
-                let mut line = String::new();
-                match stdin.read_line(&mut line) {
-                    Ok(0) | Err(_) => None,
-                    Ok(_) => Some(line.trim().to_owned()),
-                }
-            }
+    fn new(args: &PlayArgs) -> Input {
+        let script: VecDeque<String> = args
+            .choices
+            .iter()
+            .flatten()
+            .map(|t| t.trim().to_owned())
+            .collect();
+        let read_stdin = args.choices.is_none() || args.watch;
+        Input {
+            script,
+            lines: read_stdin.then(stdin_lines),
+            prompt: read_stdin
+                && !args.json
+                && args.choices.is_none()
+                && std::io::stdin().is_terminal(),
         }
     }
 
+    /// Whether a bad command ends play (scripts), rather than being reported.
     fn scripted(&self) -> bool {
-        matches!(self, Input::Script(_))
+        self.lines.is_none()
     }
+
+    fn next(&mut self, batches: &Receiver<qnce::watch::Batch>) -> Next {
+        if let Some(token) = self.script.pop_front() {
+            return Next::Command(token);
+        }
+        let Some(lines) = &self.lines else {
+            return Next::End;
+        };
+        if self.prompt {
+            print!("> ");
+            let _ = std::io::stdout().flush();
+        }
+        select! {
+            recv(lines) -> line => line.map_or(Next::End, Next::Command),
+            recv(batches) -> batch => batch.map_or(Next::End, Next::Batch),
+        }
+    }
+}
+
+/// Standard input's lines, read on a thread of their own so that the loop can wait on
+/// them and on the watcher at once. The channel closes at the end of input.
+fn stdin_lines() -> Receiver<String> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line.trim().to_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 fn random_seed() -> u64 {
@@ -75,13 +127,13 @@ fn random_seed() -> u64 {
     std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now()) >> 11
 }
 
-fn load_story(path: &Path) -> Result<Story, u8> {
-    match qnce::load(path, &Limits::default()) {
-        Ok(loaded) => {
-            for w in &loaded.warnings {
+fn open(path: &Path) -> Result<Host, u8> {
+    match Host::open(path, Limits::default()) {
+        Ok((host, warnings)) => {
+            for w in &warnings {
                 eprintln!("{w}");
             }
-            Ok(loaded.story)
+            Ok(host)
         }
         Err(LoadError::Invalid(diagnostics)) => {
             for d in &diagnostics {
@@ -96,59 +148,73 @@ fn load_story(path: &Path) -> Result<Story, u8> {
     }
 }
 
-fn start_session(args: &PlayArgs, story: &Story) -> Result<Session, u8> {
+fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
     if let Some(path) = &args.load {
         let save = read_save(path).map_err(|e| {
             eprintln!("qnce: {e}");
             EXIT_ERRORS
         })?;
-        let (session, warnings) = Session::restore(story, &save, SessionConfig::default())
+        let (session, warnings) = Session::restore(host.story(), &save, SessionConfig::default())
             .map_err(|e| {
-                eprintln!("qnce: {}: {e}", path.display());
-                EXIT_ERRORS
-            })?;
+            eprintln!("qnce: {}: {e}", path.display());
+            EXIT_ERRORS
+        })?;
         for w in warnings {
             eprintln!("qnce: warning: {w}");
         }
-        return Ok(session);
+        return Ok(host.insert_session(session));
     }
     let seed = args.seed.unwrap_or_else(random_seed);
-    Session::new(story, SessionConfig::with_seed(seed)).map_err(|e| {
-        eprintln!("qnce: {e}");
-        EXIT_ERRORS
-    })
+    host.add_session(SessionConfig::with_seed(seed))
+        .map_err(|e| {
+            eprintln!("qnce: {e}");
+            EXIT_ERRORS
+        })
 }
 
 pub(crate) fn run(args: &PlayArgs) -> u8 {
-    let story = match load_story(&args.path) {
-        Ok(s) => s,
+    let mut host = match open(&args.path) {
+        Ok(h) => h,
         Err(code) => return code,
     };
-    let mut session = match start_session(args, &story) {
-        Ok(s) => s,
+    let player = match start_session(args, &mut host) {
+        Ok(k) => k,
         Err(code) => return code,
     };
+    if args.watch {
+        // Watching starts before the first line is printed: an edit made after the reader
+        // saw the start is never missed.
+        if let Err(e) = host.watch(&WatchConfig::default()) {
+            eprintln!("qnce: {e}");
+            return EXIT_USAGE;
+        }
+        if !args.json {
+            eprintln!("(watching {} for changes)", args.path.display());
+        }
+    }
     let out = Transcript { json: args.json };
-    out.start(&story, &session);
+    let Some((story, session)) = host.play(player) else {
+        return EXIT_ERRORS;
+    };
+    out.start(story, session);
     if args.load.is_some() {
         // Show where the save resumes.
-        if let Err(e) = session.refresh(&story) {
+        if let Err(e) = session.refresh(story) {
             eprintln!("qnce: {e}");
             return EXIT_ERRORS;
         }
     }
-    out.events(&story, &session);
-    let mut input = match &args.choices {
-        Some(tokens) => Input::Script(tokens.iter().map(|t| t.trim().to_owned()).collect()),
-        None => Input::Lines(std::io::stdin().lock()),
+    out.events(story, session);
+    let mut input = Input::new(args);
+    let code = play_loop(args, &mut host, player, &mut input, &out);
+    let Some((story, session)) = host.play(player) else {
+        return EXIT_ERRORS;
     };
-    let prompt = !input.scripted() && !args.json && std::io::stdin().is_terminal();
-    let code = play_loop(args, &story, &mut session, &mut input, &out, prompt);
     if code == 0 || input.scripted() {
-        out.finish(&story, &session);
+        out.finish(story, session);
     }
     if let Some(path) = &args.save
-        && let Err(e) = write_save(path, &session.save(&story))
+        && let Err(e) = write_save(path, &session.save(story))
     {
         eprintln!("qnce: cannot save: {e}");
         return EXIT_ERRORS;
@@ -158,16 +224,30 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
 
 fn play_loop(
     args: &PlayArgs,
-    story: &Story,
-    session: &mut Session,
+    host: &mut Host,
+    player: SessionKey,
     input: &mut Input,
     out: &Transcript,
-    prompt: bool,
 ) -> u8 {
-    while let Some(command) = input.next(prompt) {
+    let never = crossbeam_channel::never();
+    loop {
+        let batches = host.watcher().map_or(&never, |w| w.batches());
+        let command = match input.next(batches) {
+            Next::End => return 0,
+            Next::Batch(batch) => {
+                if let Some(reloaded) = host.handle(&batch) {
+                    out.reload(host.story(), &reloaded, host.session(player));
+                }
+                continue;
+            }
+            Next::Command(c) => c,
+        };
+        let Some((story, session)) = host.play(player) else {
+            return EXIT_ERRORS;
+        };
         let result: Result<(), RuntimeError> = match command.as_str() {
             "" => continue,
-            "quit" | "q" => break,
+            "quit" | "q" => return 0,
             "undo" => session.undo(story).map(|_| ()),
             "redo" => session.redo(story).map(|_| ()),
             "save" => {
@@ -222,5 +302,4 @@ fn play_loop(
             }
         }
     }
-    0
 }

@@ -1,6 +1,8 @@
 //! Output of `qnce play`: plain text for people, JSON lines for programs.
 
-use qnce::{Event, Session, Story, Value};
+use qnce::reload::Reloaded;
+use qnce::story::TextPiece;
+use qnce::{Event, LoadError, Session, Story, Value};
 use serde_json::{Map, json};
 
 /// Where play output goes and in which form.
@@ -106,6 +108,153 @@ impl Transcript {
         }
     }
 
+    /// A reload's outcome, then the current node again if the reload changed what it
+    /// shows or moved the flow.
+    pub(crate) fn reload(&self, story: &Story, reloaded: &Reloaded, session: Option<&Session>) {
+        let report = match &reloaded.result {
+            Ok(report) => report,
+            Err(e) => return self.rejected(e),
+        };
+        let d = &report.delta;
+        let node_names =
+            |ids: &[qnce::NodeId]| ids.iter().map(|&n| story.node_name(n)).collect::<Vec<_>>();
+        let session_events = session.map_or(&[][..], Session::events);
+        let relocated: Vec<_> = session_events
+            .iter()
+            .filter_map(|e| match *e {
+                Event::Relocated { flow, from, to } => Some((flow, from, to)),
+                _ => None,
+            })
+            .collect();
+        let reset: Vec<_> = session_events
+            .iter()
+            .filter_map(|e| match e {
+                Event::VariableReset { var, new, .. } => Some((*var, new)),
+                _ => None,
+            })
+            .collect();
+        if self.json {
+            let changed: Vec<_> = d
+                .nodes_changed
+                .iter()
+                .map(|c| {
+                    let fields: Vec<_> = c.fields.iter().map(|f| f.name()).collect();
+                    let mut entry = json!({"node": story.node_name(c.node), "fields": fields});
+                    if !c.text_diff.is_empty() {
+                        entry["diff"] = json!(marked_diff(&c.text_diff));
+                    }
+                    entry
+                })
+                .collect();
+            let relocated: Vec<_> = relocated
+                .iter()
+                .map(|&(flow, from, to)| {
+                    json!({
+                        "flow": story.flow_name(flow),
+                        "from": story.node_name(from),
+                        "to": story.node_name(to),
+                    })
+                })
+                .collect();
+            let reset: Vec<_> = reset.iter().map(|&(v, _)| story.var_name(v)).collect();
+            let files: Vec<_> = report
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
+            let line = json!({
+                "type": "reload",
+                "ok": true,
+                "files": files,
+                "added": node_names(&d.nodes_added),
+                "removed": node_names(&d.nodes_removed),
+                "changed": changed,
+                "relocated": relocated,
+                "reset": reset,
+                "micros": report.timings.total().as_micros() as u64,
+            });
+            say!("{line}");
+        } else {
+            let mut parts = Vec::new();
+            for c in &d.nodes_changed {
+                let fields: Vec<_> = c.fields.iter().map(|f| f.name()).collect();
+                parts.push(format!(
+                    "changed {} ({})",
+                    story.node_name(c.node),
+                    fields.join(", ")
+                ));
+            }
+            if !d.nodes_added.is_empty() {
+                parts.push(format!("added {}", node_names(&d.nodes_added).join(", ")));
+            }
+            if !d.nodes_removed.is_empty() {
+                parts.push(format!(
+                    "removed {}",
+                    node_names(&d.nodes_removed).join(", ")
+                ));
+            }
+            if parts.is_empty() && !d.is_empty() {
+                parts.push("variables, assets or flows changed".into());
+            }
+            if parts.is_empty() {
+                parts.push("no change".into());
+            }
+            let ms = report.timings.total().as_secs_f64() * 1000.0;
+            say!("\n[reloaded in {ms:.1} ms: {}]", parts.join("; "));
+            for c in d.nodes_changed.iter().filter(|c| !c.text_diff.is_empty()) {
+                say!(
+                    "  {}: {}",
+                    story.node_name(c.node),
+                    marked_diff(&c.text_diff)
+                );
+            }
+            for &(_, from, to) in &relocated {
+                say!(
+                    "[{} was removed; moved back to {}]",
+                    story.node_name(from),
+                    story.node_name(to)
+                );
+            }
+            for &(v, new) in &reset {
+                say!("[{} reset to {new}: its type changed]", story.var_name(v));
+            }
+        }
+        for (_, outcome) in &reloaded.sessions {
+            if let Err(e) = outcome {
+                eprintln!("qnce: {e}");
+            }
+        }
+        if let Some(session) = session {
+            self.events(story, session);
+        }
+    }
+
+    fn rejected(&self, e: &LoadError) {
+        let errors: Vec<String> = match e {
+            LoadError::Invalid(diagnostics) => diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| format!("{}:{}:{}: {}", d.path.display(), d.line, d.col, d.message))
+                .collect(),
+            other => vec![other.to_string()],
+        };
+        if self.json {
+            say!(
+                "{}",
+                json!({"type": "reload", "ok": false, "errors": errors})
+            );
+        } else {
+            if let LoadError::Invalid(diagnostics) = e {
+                for d in diagnostics.iter().filter(|d| d.is_error()) {
+                    eprintln!("{}", crate::check::render(d));
+                }
+            } else {
+                eprintln!("qnce: {e}");
+            }
+            eprintln!("[reload rejected: the story keeps running as it was]");
+        }
+    }
+
     /// The closing line: `end` when the flow ended, `stop` when input ran out first.
     pub(crate) fn finish(&self, story: &Story, session: &Session) {
         let ended = session.is_ended();
@@ -132,4 +281,25 @@ impl Transcript {
             say!("\n(the end)");
         }
     }
+}
+
+/// A word diff as text: `[-removed-]` and `{+added+}` around changed words.
+fn marked_diff(pieces: &[TextPiece]) -> String {
+    let mut out = String::new();
+    for p in pieces {
+        match p {
+            TextPiece::Same(s) => out.push_str(s),
+            TextPiece::Removed(s) => {
+                out.push_str("[-");
+                out.push_str(s);
+                out.push_str("-]");
+            }
+            TextPiece::Added(s) => {
+                out.push_str("{+");
+                out.push_str(s);
+                out.push_str("+}");
+            }
+        }
+    }
+    out
 }

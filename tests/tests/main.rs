@@ -8,6 +8,8 @@
 //! - `expressions`: precedence, types and errors of the expression language
 //! - `properties`: property tests over random input and random playthroughs
 //! - `reload`: live reload through the engine API, one test per kind of edit
+//! - `watch`: live reload end to end, the real watcher and the real binary
+//! - `storm`: hundreds of saves, some broken, through the real watcher
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod bad_input;
@@ -18,4 +20,6 @@ mod golden;
 mod properties;
 mod reload;
 mod runtime;
+mod storm;
 mod support;
+mod watch;

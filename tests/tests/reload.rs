@@ -662,7 +662,10 @@ fn editing_one_include_reads_and_compiles_only_that_file() {
     let two = dir.write("two.ron", r#"Include(nodes: { "two": (text: "Two") })"#);
     let (mut host, _) = Host::open(dir.path(), Limits::default()).unwrap();
     std::fs::write(&two, r#"Include(nodes: { "two": (text: "Two!") })"#).unwrap();
-    let report = host.reload(Some(std::slice::from_ref(&two))).result.unwrap();
+    let report = host
+        .reload(Some(std::slice::from_ref(&two)))
+        .result
+        .unwrap();
     assert_eq!(report.files, vec![two.clone()]);
     assert!(report.partial);
     assert_eq!(report.delta.nodes_changed.len(), 1);
@@ -679,7 +682,10 @@ fn editing_one_include_reads_and_compiles_only_that_file() {
         "story.ron",
         r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron", "three.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two"), (text: "3", to: "three")]) })"#,
     );
-    let report = host.reload(Some(std::slice::from_ref(&main))).result.unwrap();
+    let report = host
+        .reload(Some(std::slice::from_ref(&main)))
+        .result
+        .unwrap();
     assert_eq!(report.files, vec![main, three]);
     assert_eq!(
         report.delta.nodes_added,
@@ -715,4 +721,29 @@ fn a_failed_reload_keeps_its_changed_files_for_the_next_attempt() {
         Live::changed(&report, story),
         vec![("one".to_owned(), vec![NodeField::Next])]
     );
+}
+
+#[test]
+fn ended_node_that_gains_a_next_advances_as_a_step() {
+    let story = r#"Story(title: "t", start: "a", nodes: {
+        "a": (text: "A", choices: [(text: "On", to: "b")]),
+        "b": (text: "The end?"),
+        "c": (text: "Not yet."),
+    })"#;
+    let mut live = Live::new("gains-next", story);
+    live.choose(0);
+    assert!(live.session().is_ended());
+    live.edit(&story.replace(
+        r#""b": (text: "The end?"),"#,
+        r#""b": (text: "The end?", next: "c"),"#,
+    ));
+    let s = live.session();
+    assert_eq!(s.current_node(), Some(live.node("c")));
+    assert!(matches!(
+        s.events(),
+        [Event::NodeEntered { .. }, Event::StoryEnded { .. }]
+    ));
+    let (story, session) = live.host.play(live.player).unwrap();
+    session.undo(story).unwrap();
+    assert_eq!(session.current_node(), Some(live.node("b")));
 }

@@ -7,6 +7,7 @@
 
 use super::undo::slot;
 use super::{ChoiceView, Event, RuntimeError, Session};
+use crate::story::components::Next;
 use crate::story::{Delta, FlowId, NodeId, Story};
 
 /// What the current node showed before a reload, to tell whether it shows anything else
@@ -72,8 +73,43 @@ impl Session {
             || current.is_some_and(|n| delta.changed(n).is_some());
         if touched {
             self.show_if_different(story)?;
+            if !self.ended && self.choices.is_empty() {
+                self.advance(story)?;
+            }
         }
         Ok(&self.events)
+    }
+
+    /// Follows the current node's fallback or `next` as a step of its own, for a node that
+    /// an edit left with nothing to choose but a way on (it gained a `next`, or lost its
+    /// last available choice). Play would have advanced there by itself; so does a reload.
+    fn advance(&mut self, story: &Story) -> Result<(), RuntimeError> {
+        // Keep what the reload reported, except the showing of the node being left.
+        let mut reported = std::mem::take(&mut self.events);
+        reported.retain(|e| !matches!(e, Event::NodeShown { .. }));
+        self.begin();
+        let result = self.advance_inner(story);
+        let outcome = self.finish(story, result, true);
+        reported.append(&mut self.events);
+        self.events = reported;
+        outcome
+    }
+
+    fn advance_inner(&mut self, story: &Story) -> Result<(), RuntimeError> {
+        let Some(node) = self.current_node() else {
+            return Ok(());
+        };
+        let entity = story
+            .node_entity(node)
+            .ok_or_else(|| RuntimeError::MissingNode(story.node_name(node).into()))?;
+        if let Some(fallback) = self.available_fallback(story, node, entity)? {
+            let target = self.take(story, node, fallback, true)?;
+            return self.enter_chain(story, target);
+        }
+        match story.world().get::<Next>(entity).and_then(|n| n.0) {
+            Some(next) => self.enter_chain(story, next),
+            None => Ok(()),
+        }
     }
 
     /// Moves the current flow to `main` when its flow is gone, and every flow off a node
