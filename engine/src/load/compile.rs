@@ -1,7 +1,9 @@
 //! Validation and compilation: parsed files to [`StoryData`], pure and without I/O except
 //! checking that asset files exist.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -45,9 +47,47 @@ pub(crate) struct Reuse<'a> {
     pub(crate) story: &'a Story,
     /// Whether each file was read and parsed anew (else its parse is the cached one).
     pub(crate) fresh: &'a [bool],
+    /// For each file read anew, the parse the running story was compiled from.
+    pub(crate) previous: &'a [Option<Arc<Parsed>>],
 }
 
-impl Reuse<'_> {
+impl<'a> Reuse<'a> {
+    /// The nodes of the files read anew as the running story had them, by name.
+    fn previous_defs(&self) -> HashMap<&'a str, &'a NodeDef> {
+        self.previous
+            .iter()
+            .flatten()
+            .flat_map(|p| nodes_of(p).0.iter().map(|(name, def)| (name.as_str(), def)))
+            .collect()
+    }
+
+    /// Whether the files read anew declare the same nodes with the same targets as
+    /// before, so that what is reachable cannot have changed.
+    fn same_graph(&self, parsed: &[Option<Arc<Parsed>>]) -> bool {
+        self.fresh
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| **f)
+            .all(|(i, _)| {
+                match (
+                    self.previous.get(i).and_then(Option::as_ref),
+                    parsed.get(i).and_then(Option::as_ref),
+                ) {
+                    (Some(old), Some(new)) => {
+                        let (old, new) = (&nodes_of(old).0, &nodes_of(new).0);
+                        old.len() == new.len()
+                            && old.iter().zip(new).all(|((a, x), (b, y))| {
+                                a == b
+                                    && x.next == y.next
+                                    && x.choices.len() == y.choices.len()
+                                    && x.choices.iter().zip(&y.choices).all(|(c, d)| c.to == d.to)
+                            })
+                    }
+                    _ => false,
+                }
+            })
+    }
+
     /// Whether the nodes of unchanged files are still valid as compiled: every name they
     /// could refer to is still declared, and every variable keeps its type. New names do
     /// not matter, since an unchanged file cannot refer to them.
@@ -71,6 +111,13 @@ impl Reuse<'_> {
             && story
                 .asset_ids()
                 .all(|a| declared.assets.contains(names.assets.name(a)))
+    }
+}
+
+fn nodes_of(parsed: &Parsed) -> &Entries<NodeDef> {
+    match parsed {
+        Parsed::Main(m) => &m.nodes,
+        Parsed::Include(f) => &f.nodes,
     }
 }
 
@@ -221,12 +268,12 @@ pub(crate) fn compile(
 
     // Variables.
     let mut declared = Declared {
-        vars: HashMap::new(),
-        nodes: HashMap::new(),
-        assets: HashSet::new(),
+        vars: HashMap::default(),
+        nodes: HashMap::default(),
+        assets: HashSet::default(),
     };
     let mut variables = Vec::new();
-    let mut seen = FirstSeen::new();
+    let mut seen = FirstSeen::default();
     for p in &parts {
         for (name, value) in &p.variables.0 {
             let path = vec![Seg::Field("variables"), Seg::Key(name.clone())];
@@ -245,7 +292,7 @@ pub(crate) fn compile(
 
     // Assets.
     let mut assets = Vec::new();
-    let mut seen = FirstSeen::new();
+    let mut seen = FirstSeen::default();
     for p in &parts {
         for (name, def) in &p.assets.0 {
             let path = vec![Seg::Field("assets"), Seg::Key(name.clone())];
@@ -287,7 +334,7 @@ pub(crate) fn compile(
         .collect();
 
     // Node ids first, so that references may point forward.
-    let mut seen = FirstSeen::new();
+    let mut seen = FirstSeen::default();
     let mut node_defs: Vec<(FileId, NodeId, &str, &NodeDef)> = Vec::new();
     let mut node_set = vec![false; names.nodes.len()];
     for p in &parts {
@@ -329,7 +376,7 @@ pub(crate) fn compile(
             format!("start node `{}` does not exist", main.start),
         ),
     }
-    let mut seen_flows = HashSet::new();
+    let mut seen_flows = HashSet::default();
     for (name, start) in &main.flows.0 {
         let path = vec![Seg::Field("flows"), Seg::Key(name.clone())];
         if name == crate::MAIN_FLOW {
@@ -357,12 +404,20 @@ pub(crate) fn compile(
         }
     }
 
-    // Nodes, except those of unchanged files when they still hold.
+    // Nodes, except those that are as the running story has them: every node of an
+    // unchanged file, and nodes of changed files written as before, when the names they
+    // refer to all still hold.
     let keep_unchanged = reuse.filter(|r| r.unchanged_files_hold(&declared, &node_set, names));
+    let previous_defs = keep_unchanged
+        .map(|r| r.previous_defs())
+        .unwrap_or_default();
     let mut nodes = Vec::new();
     for &(file, id, name, def) in &node_defs {
-        if keep_unchanged.is_some_and(|r| !r.fresh.get(file.0 as usize).copied().unwrap_or(true)) {
-            continue;
+        if let Some(r) = keep_unchanged {
+            let fresh = r.fresh.get(file.0 as usize).copied().unwrap_or(true);
+            if !fresh || previous_defs.get(name) == Some(&def) {
+                continue;
+            }
         }
         let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
         if let Some(node) = compile_node(&mut cx, names, &declared, &asset_ids, file, id, path, def)
@@ -371,34 +426,11 @@ pub(crate) fn compile(
         }
     }
 
-    // Warnings: unreachable nodes and conditions that never hold.
-    // Edges come from what was written, so that a choice with an error elsewhere does not
-    // make its target look unreachable.
-    let mut edges: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
-    for &(_, id, _, def) in &node_defs {
-        let targets = def.choices.iter().map(|c| &c.to).chain(&def.next);
-        edges
-            .entry(id)
-            .or_default()
-            .extend(targets.filter_map(|t| declared.nodes.get(t.as_str()).copied()));
-    }
-    let mut reached: HashSet<NodeId> = HashSet::new();
-    let mut queue: VecDeque<NodeId> = flows.iter().map(|&(_, start)| start).collect();
-    while let Some(n) = queue.pop_front() {
-        if reached.insert(n) {
-            queue.extend(edges.get(&n).into_iter().flatten().copied());
-        }
-    }
-    if !flows.is_empty() {
-        for &(file, id, name, _) in &node_defs {
-            if !reached.contains(&id) {
-                cx.findings.push(Finding::warning(
-                    file,
-                    vec![Seg::Field("nodes"), Seg::Key(name.to_owned())],
-                    format!("node `{name}` is unreachable from every flow's start"),
-                ));
-            }
-        }
+    // Warning: nodes unreachable from every flow's start. When no edge can have changed,
+    // neither can reachability, and the running story's warnings stand.
+    let graph_unchanged = keep_unchanged.is_some_and(|r| r.same_graph(parsed));
+    if !flows.is_empty() && !graph_unchanged {
+        warn_unreachable(&mut cx, &declared, &node_defs, &flows, names.nodes.len());
     }
 
     let save_id = main.id.clone().unwrap_or_else(|| main.title.clone());
@@ -418,6 +450,45 @@ pub(crate) fn compile(
         files,
         partial: keep_unchanged.is_some(),
         declared: node_set,
+    }
+}
+
+/// Warns of every node that no flow's start leads to. Edges come from what was written,
+/// so that a choice with an error elsewhere does not make its target look unreachable.
+fn warn_unreachable(
+    cx: &mut Ctx<'_>,
+    declared: &Declared<'_>,
+    node_defs: &[(FileId, NodeId, &str, &NodeDef)],
+    flows: &[(crate::story::FlowId, NodeId)],
+    n_ids: usize,
+) {
+    // Node definitions by id, then a breadth-first walk from every start.
+    let mut def_of: Vec<Option<&NodeDef>> = vec![None; n_ids];
+    for &(_, id, _, def) in node_defs {
+        *crate::story::grow(&mut def_of, id.index()) = Some(def);
+    }
+    let mut reached = vec![false; n_ids];
+    let mut queue: VecDeque<NodeId> = flows.iter().map(|&(_, start)| start).collect();
+    while let Some(n) = queue.pop_front() {
+        let Some(seen) = reached.get_mut(n.index()) else {
+            continue;
+        };
+        if std::mem::replace(seen, true) {
+            continue;
+        }
+        if let Some(Some(def)) = def_of.get(n.index()) {
+            let targets = def.choices.iter().map(|c| &c.to).chain(&def.next);
+            queue.extend(targets.filter_map(|t| declared.nodes.get(t.as_str()).copied()));
+        }
+    }
+    for &(file, id, name, _) in node_defs {
+        if !reached.get(id.index()).copied().unwrap_or(false) {
+            cx.findings.push(Finding::warning(
+                file,
+                vec![Seg::Field("nodes"), Seg::Key(name.to_owned())],
+                format!("node `{name}` is unreachable from every flow's start"),
+            ));
+        }
     }
 }
 
@@ -552,11 +623,11 @@ fn choice_ids(
     path: &[Seg],
     choices: &[ChoiceDef],
 ) -> Vec<Option<String>> {
-    let mut per_target: HashMap<&str, usize> = HashMap::new();
+    let mut per_target: HashMap<&str, usize> = HashMap::default();
     for c in choices.iter().filter(|c| c.id.is_none()) {
         *per_target.entry(c.to.as_str()).or_default() += 1;
     }
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     let mut out = Vec::new();
     for (i, c) in choices.iter().enumerate() {
         let id = match &c.id {

@@ -50,7 +50,7 @@ pub(crate) struct AssetDef {
     pub(crate) kind: crate::story::components::AssetKind,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Node")]
 pub(crate) struct NodeDef {
     pub(crate) text: String,
@@ -66,7 +66,7 @@ pub(crate) struct NodeDef {
     pub(crate) assets: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Choice")]
 pub(crate) struct ChoiceDef {
     #[serde(default)]

@@ -180,9 +180,13 @@ impl FileCache {
 /// A path made absolute and free of `.` and `..`, without touching the file system beyond
 /// the current directory; the key that file caches and watcher events agree on.
 pub(crate) fn file_key(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()))
+}
+
+/// `path` without `.` and `..` components, lexically.
+fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
-    for c in absolute.components() {
+    for c in path.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
@@ -202,6 +206,8 @@ pub(crate) struct ReadFiles {
     pub(crate) parsed: Vec<Option<Arc<Parsed>>>,
     /// Whether each file was read and parsed now (else taken from the cache).
     pub(crate) fresh: Vec<bool>,
+    /// For each file read anew, its parse as the cache held it (the running version).
+    pub(crate) previous: Vec<Option<Arc<Parsed>>>,
     pub(crate) findings: Vec<Finding>,
     /// Time spent reading files.
     pub(crate) reading: Duration,
@@ -219,6 +225,8 @@ pub(crate) fn read_story(
 ) -> Result<ReadFiles, LoadError> {
     let (root, main) = resolve(path)?;
     let mut reader = Reader {
+        root_abs: file_key(&root),
+        root_real: None,
         root: root.clone(),
         limits,
         cache,
@@ -228,21 +236,24 @@ pub(crate) fn read_story(
             files: Vec::new(),
             parsed: Vec::new(),
             fresh: Vec::new(),
+            previous: Vec::new(),
             findings: Vec::new(),
             reading: Duration::ZERO,
             parsing: Duration::ZERO,
         },
         stack: Vec::new(),
+        seen: HashSet::new(),
     };
     // The main file must be readable at all; a read failure is not a story mistake.
-    let text = reader.fetch(&main).map_err(|e| match e {
+    let main_key = file_key(&main);
+    let text = reader.fetch(&main, &main_key).map_err(|e| match e {
         ReadFailure::Io(source) => LoadError::Unreadable {
             path: main.clone(),
             source,
         },
         ReadFailure::Finding(d) => LoadError::Invalid(diagnostics_of(vec![d])),
     })?;
-    reader.add_file(main, text, true);
+    reader.add_file(main, main_key, text, true);
     Ok(reader.read)
 }
 
@@ -311,12 +322,18 @@ pub(crate) enum Parsed {
 
 struct Reader<'l> {
     root: PathBuf,
+    /// The root made absolute and normalized, for file keys.
+    root_abs: PathBuf,
+    /// The root with links followed, found when first needed.
+    root_real: Option<PathBuf>,
     limits: &'l Limits,
     cache: Option<&'l FileCache>,
     changes: &'l Changes,
     read: ReadFiles,
-    /// Files being included, for cycle detection.
+    /// Keys of the files being included, for cycle detection.
     stack: Vec<PathBuf>,
+    /// Keys of the files read so far, for duplicate detection.
+    seen: HashSet<PathBuf>,
 }
 
 enum ReadFailure {
@@ -328,6 +345,8 @@ enum ReadFailure {
 struct Fetched {
     text: Arc<str>,
     parsed: Option<Arc<Parsed>>,
+    /// The cached parse of an earlier text of the file.
+    previous: Option<Arc<Parsed>>,
 }
 
 fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadFailure> {
@@ -373,15 +392,15 @@ fn ron_options(limits: &Limits) -> ron::Options {
 
 impl Reader<'_> {
     /// The text of the file at `path`: from the cache when it has not changed, else read.
-    fn fetch(&mut self, path: &Path) -> Result<Fetched, ReadFailure> {
-        let key = file_key(path);
-        let cached = self.cache.and_then(|c| c.files.get(&key));
+    fn fetch(&mut self, path: &Path, key: &Path) -> Result<Fetched, ReadFailure> {
+        let cached = self.cache.and_then(|c| c.files.get(key));
         if let Some(c) = cached
-            && !self.changes.includes(&key)
+            && !self.changes.includes(key)
         {
             return Ok(Fetched {
                 text: c.text.clone(),
                 parsed: Some(c.parsed.clone()),
+                previous: None,
             });
         }
         let started = Instant::now();
@@ -389,23 +408,32 @@ impl Reader<'_> {
         self.read.reading += started.elapsed();
         let text = text?;
         // A save that did not change the text keeps its parse.
-        let parsed = cached
-            .filter(|c| *c.text == *text)
-            .map(|c| c.parsed.clone());
+        let (parsed, previous) = match cached {
+            Some(c) if *c.text == *text => (Some(c.parsed.clone()), None),
+            Some(c) => (None, Some(c.parsed.clone())),
+            None => (None, None),
+        };
         Ok(Fetched {
             text: Arc::from(text),
             parsed,
+            previous,
         })
     }
 
-    fn add_file(&mut self, path: PathBuf, fetched: Fetched, main: bool) {
+    fn add_file(&mut self, path: PathBuf, key: PathBuf, fetched: Fetched, main: bool) {
         let file = FileId(self.read.files.len() as u32);
-        let Fetched { text, parsed } = fetched;
+        self.seen.insert(key.clone());
+        let Fetched {
+            text,
+            parsed,
+            previous,
+        } = fetched;
         self.read.files.push(SourceFile {
             path: path.clone(),
             text: text.clone(),
         });
         self.read.fresh.push(parsed.is_none());
+        self.read.previous.push(previous);
         let parsed = match parsed {
             Some(p) => p,
             None if is_blank(&text) => {
@@ -433,7 +461,7 @@ impl Reader<'_> {
             Parsed::Include(f) => f.include.clone(),
         };
         self.read.parsed.push(Some(parsed));
-        self.stack.push(path);
+        self.stack.push(key);
         for (i, include) in includes.iter().enumerate() {
             self.include(file, i, include);
         }
@@ -454,18 +482,19 @@ impl Reader<'_> {
 
     fn include(&mut self, from: FileId, index: usize, include: &str) {
         let path = vec![Seg::Field("include"), Seg::Index(index)];
-        let Some(target) = contained(&self.root, include) else {
-            self.read.findings.push(Finding::error(
-                from,
-                path,
-                format!("include `{include}` points outside the story directory"),
-            ));
+        let outside = || format!("include `{include}` points outside the story directory");
+        if !lexically_inside(include) {
+            self.read
+                .findings
+                .push(Finding::error(from, path, outside()));
             return;
-        };
-        if let Some(pos) = self.stack.iter().position(|p| same_file(p, &target)) {
+        }
+        let target = self.root.join(include);
+        let key = normalize(&self.root_abs.join(include));
+        if let Some(pos) = self.stack.iter().position(|k| *k == key) {
             let cycle: Vec<String> = self.stack[pos..]
                 .iter()
-                .chain(std::iter::once(&target))
+                .chain(std::iter::once(&key))
                 .map(|p| p.display().to_string())
                 .collect();
             self.read.findings.push(Finding::error(
@@ -475,7 +504,7 @@ impl Reader<'_> {
             ));
             return;
         }
-        if self.read.files.iter().any(|f| same_file(&f.path, &target)) {
+        if self.seen.contains(&key) {
             self.read.findings.push(Finding::error(
                 from,
                 path,
@@ -491,8 +520,17 @@ impl Reader<'_> {
             ));
             return;
         }
-        match self.fetch(&target) {
-            Ok(fetched) => self.add_file(target, fetched, false),
+        let fetched = self.fetch(&target, &key);
+        // A file read anew may be a link out of the story directory; a cached one was
+        // checked when it was read.
+        if matches!(&fetched, Ok(f) if f.parsed.is_none()) && self.escapes_by_links(&target) {
+            self.read
+                .findings
+                .push(Finding::error(from, path, outside()));
+            return;
+        }
+        match fetched {
+            Ok(fetched) => self.add_file(target, key, fetched, false),
             Err(ReadFailure::Io(e)) => self.read.findings.push(Finding::error(
                 from,
                 path,
@@ -507,11 +545,23 @@ impl Reader<'_> {
                 });
                 self.read.parsed.push(None);
                 self.read.fresh.push(true);
+                self.read.previous.push(None);
                 self.read.findings.push(Finding {
                     at: Some((d.line, d.col)),
                     ..Finding::error(file, Vec::new(), d.message)
                 });
             }
+        }
+    }
+
+    /// Whether `target`, once links are followed, lies outside the story directory.
+    fn escapes_by_links(&mut self, target: &Path) -> bool {
+        if self.root_real.is_none() {
+            self.root_real = self.root.canonicalize().ok();
+        }
+        match (&self.root_real, target.canonicalize()) {
+            (Some(root), Ok(real)) => !real.starts_with(root),
+            _ => false,
         }
     }
 }
@@ -524,32 +574,33 @@ fn is_blank(text: &str) -> bool {
     })
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
-/// `relative` joined to `root`, if it stays inside `root` lexically and, where the file
-/// exists, after following links.
-pub(crate) fn contained(root: &Path, relative: &str) -> Option<PathBuf> {
-    let rel = Path::new(relative);
+/// Whether a relative path stays inside the directory it is relative to, without
+/// following links: no root, no prefix, never above its start.
+fn lexically_inside(relative: &str) -> bool {
     let mut depth = 0i32;
-    for c in rel.components() {
+    for c in Path::new(relative).components() {
         match c {
             Component::Normal(_) => depth += 1,
             Component::CurDir => {}
             Component::ParentDir => {
                 depth -= 1;
                 if depth < 0 {
-                    return None;
+                    return false;
                 }
             }
-            Component::RootDir | Component::Prefix(_) => return None,
+            Component::RootDir | Component::Prefix(_) => return false,
         }
     }
-    let joined = root.join(rel);
+    true
+}
+
+/// `relative` joined to `root`, if it stays inside `root` lexically and, where the file
+/// exists, after following links.
+pub(crate) fn contained(root: &Path, relative: &str) -> Option<PathBuf> {
+    if !lexically_inside(relative) {
+        return None;
+    }
+    let joined = root.join(relative);
     if let (Ok(real_root), Ok(real)) = (root.canonicalize(), joined.canonicalize())
         && !real.starts_with(&real_root)
     {

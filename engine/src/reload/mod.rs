@@ -178,6 +178,7 @@ impl Reloader {
             Some(Reuse {
                 story,
                 fresh: &read.fresh,
+                previous: &read.previous,
             }),
         );
         *story.names_mut() = names;
