@@ -333,9 +333,12 @@ pub(crate) fn compile(
         .map(|(id, _)| (names.assets.name(*id).to_owned(), *id))
         .collect();
 
-    // Node ids first, so that references may point forward.
-    let mut seen = FirstSeen::default();
-    let mut node_defs: Vec<(FileId, NodeId, &str, &NodeDef)> = Vec::new();
+    // Node ids first, so that references may point forward. The tables are sized up
+    // front: growing them was a tenth of a reload's time on a large story.
+    let n_written: usize = parts.iter().map(|p| p.nodes.0.len()).sum();
+    let mut seen = FirstSeen::with_capacity_and_hasher(n_written, Default::default());
+    declared.nodes.reserve(n_written);
+    let mut node_defs: Vec<(FileId, NodeId, &str, &NodeDef)> = Vec::with_capacity(n_written);
     let mut node_set = vec![false; names.nodes.len()];
     for p in &parts {
         for (name, def) in &p.nodes.0 {

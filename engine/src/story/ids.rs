@@ -6,8 +6,9 @@
 //!
 //! [`Story`]: crate::Story
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -74,7 +75,7 @@ impl<I> Default for Interner<I> {
     fn default() -> Self {
         Interner {
             names: Vec::new(),
-            ids: HashMap::new(),
+            ids: HashMap::default(),
         }
     }
 }

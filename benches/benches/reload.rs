@@ -1,0 +1,78 @@
+//! Live reload benches on the generated 10,000-node story over 100 files: a one-node text
+//! edit through the whole reload path, the full rebuild it replaces, and applying a
+//! one-field patch alone.
+//!
+//! `cargo bench -p qnce-benches --bench reload`; the `reload` binary reports the phase
+//! breakdown, percentiles and memory (see BENCHMARKS.md).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use qnce::Limits;
+use qnce::reload::Reloader;
+use qnce_benches::generate::{StoryShape, file_name, write_story};
+
+/// The story directory, the edited file and its two versions (node 5000's text differs).
+fn setup() -> (PathBuf, PathBuf, [String; 2]) {
+    let dir = std::env::temp_dir().join("qnce-bench-reload");
+    write_story(&dir, StoryShape::LARGE).expect("writing the generated story");
+    let part = dir.join(file_name(50));
+    let original = std::fs::read_to_string(&part).expect("reading part 50");
+    let edited = original.replacen("\"Room 5000. ", "\"Hall 5000. ", 1);
+    assert_ne!(original, edited);
+    (dir, part, [original, edited])
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("writing the edit");
+}
+
+fn reload(c: &mut Criterion) {
+    let (dir, part, versions) = setup();
+    let mut group = c.benchmark_group("reload");
+    group.sample_size(10);
+    group.bench_function("full-rebuild/10000", |b| {
+        b.iter(|| qnce::load(&dir, &Limits::default()).expect("loads"))
+    });
+    write(&part, &versions[0]);
+    let (mut story, mut reloader, _) =
+        Reloader::load(&dir, Limits::default()).expect("generated story loads");
+    let changed = std::slice::from_ref(&part);
+    let mut flip = 0;
+    group.sample_size(50);
+    group.bench_function("text-edit/10000", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                flip ^= 1;
+                write(&part, &versions[flip]);
+                let t = Instant::now();
+                let report = reloader.reload(&mut story, Some(changed)).expect("reloads");
+                total += t.elapsed();
+                assert_eq!(report.delta.nodes_changed.len(), 1);
+            }
+            total
+        })
+    });
+    group.bench_function("apply-one-field/10000", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                flip ^= 1;
+                write(&part, &versions[flip]);
+                let planned = reloader.plan(&mut story, Some(changed)).expect("plans");
+                let t = Instant::now();
+                let report = reloader.apply(&mut story, planned);
+                total += t.elapsed();
+                assert_eq!(report.delta.nodes_changed.len(), 1);
+            }
+            total
+        })
+    });
+    group.finish();
+    write(&part, &versions[0]);
+}
+
+criterion_group!(benches, reload);
+criterion_main!(benches);
