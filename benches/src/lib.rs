@@ -6,3 +6,16 @@
 //! something the size of a real game.
 
 pub mod generate;
+
+/// A memory figure of this process from `/proc/self/status` (such as `VmRSS` or `VmHWM`),
+/// in KiB; 0 where the file or the field is missing (not Linux).
+pub fn proc_status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.split(':').next() == Some(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}

@@ -16,16 +16,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Peak resident set size in KiB, from /proc (Linux only; 0 elsewhere).
+/// Peak resident set size in KiB (Linux only; 0 elsewhere).
 fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
+    qnce_benches::proc_status_kib("VmHWM")
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -26,16 +26,9 @@ fn median(v: Vec<Duration>) -> Duration {
     percentile(v, 0.5)
 }
 
-/// Resident set size now, in KiB, from /proc (Linux only; 0 elsewhere).
+/// Resident set size now, in KiB (Linux only; 0 elsewhere).
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
+    qnce_benches::proc_status_kib("VmRSS")
 }
 
 fn us(d: Duration) -> f64 {

@@ -8,7 +8,7 @@ use bevy_ecs::prelude::Entity;
 use super::components::*;
 use super::patch::{AssetOp, ChoiceChange, ChoiceSlot, Delta, FlowOp, NodeChange, NodeField};
 use super::patch::{NodeOp, Patch, VarOp};
-use super::{NodeId, Story, set};
+use super::{NodeId, Story, set, spawn_choice, unset};
 
 /// Writes `value` into the entity's component, which marks it changed.
 fn write<T: Component<Mutability = bevy_ecs::component::Mutable>>(
@@ -43,7 +43,7 @@ impl Story {
                     set(&mut self.vars, id, e);
                 }
                 VarOp::Remove(id) => {
-                    if let Some(e) = self.vars.get_mut(id.index()).and_then(Option::take) {
+                    if let Some(e) = unset(&mut self.vars, id) {
                         self.world.despawn(e);
                     }
                 }
@@ -63,7 +63,7 @@ impl Story {
                     set(&mut self.assets, id, e);
                 }
                 AssetOp::Remove(id) => {
-                    if let Some(e) = self.assets.get_mut(id.index()).and_then(Option::take) {
+                    if let Some(e) = unset(&mut self.assets, id) {
                         self.world.despawn(e);
                     }
                 }
@@ -82,7 +82,7 @@ impl Story {
                     set(&mut self.flows, id, e);
                 }
                 FlowOp::Remove(id) => {
-                    if let Some(e) = self.flows.get_mut(id.index()).and_then(Option::take) {
+                    if let Some(e) = unset(&mut self.flows, id) {
                         self.world.despawn(e);
                     }
                 }
@@ -108,7 +108,7 @@ impl Story {
     }
 
     fn despawn_node(&mut self, id: NodeId) {
-        let Some(e) = self.nodes.get_mut(id.index()).and_then(Option::take) else {
+        let Some(e) = unset(&mut self.nodes, id) else {
             return;
         };
         if let Some(choices) = self.world.get::<Choices>(e) {
@@ -160,17 +160,7 @@ impl Story {
                     write(world, c, tags);
                     c
                 }
-                ChoiceSlot::Add(c) => world
-                    .spawn((
-                        c.choice,
-                        c.text,
-                        c.target,
-                        c.condition,
-                        c.effects,
-                        c.flags,
-                        c.tags,
-                    ))
-                    .id(),
+                ChoiceSlot::Add(c) => spawn_choice(world, *c),
             })
             .collect();
         if world.get::<Choices>(e).is_none_or(|old| old.0 != list) {

@@ -137,6 +137,26 @@ pub(crate) fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
     &mut v[i]
 }
 
+/// Spawns a choice's entity.
+fn spawn_choice(world: &mut World, c: ChoiceData) -> Entity {
+    world
+        .spawn((
+            c.choice,
+            c.text,
+            c.target,
+            c.condition,
+            c.effects,
+            c.flags,
+            c.tags,
+        ))
+        .id()
+}
+
+/// Takes an id's entity out of its table.
+fn unset<I: Id>(table: &mut [Option<Entity>], id: I) -> Option<Entity> {
+    table.get_mut(id.index()).and_then(Option::take)
+}
+
 fn set<I: Id>(table: &mut Vec<Option<Entity>>, id: I, entity: Entity) {
     *grow(table, id.index()) = Some(entity);
 }
@@ -198,19 +218,7 @@ impl Story {
         let choices: Vec<Entity> = node
             .choices
             .into_iter()
-            .map(|c| {
-                self.world
-                    .spawn((
-                        c.choice,
-                        c.text,
-                        c.target,
-                        c.condition,
-                        c.effects,
-                        c.flags,
-                        c.tags,
-                    ))
-                    .id()
-            })
+            .map(|c| spawn_choice(&mut self.world, c))
             .collect();
         let id = node.node.id;
         let e = self
