@@ -274,6 +274,25 @@ fn removed_choice_is_one_operation() {
     assert_eq!(surplus_entities(&live), surplus);
 }
 
+/// The names of the entities of kind `K` (by its identity component) whose component `C`
+/// change detection flags, sorted.
+fn flagged_of<K, C>(live: &Live, name: impl Fn(&K) -> String) -> Vec<String>
+where
+    K: bevy_ecs::component::Component,
+    C: bevy_ecs::component::Component,
+{
+    let mut out: Vec<String> = live
+        .host
+        .story()
+        .world()
+        .iter_entities()
+        .filter(|e| e.get_ref::<C>().is_some_and(|c| c.is_changed()))
+        .filter_map(|e| e.get::<K>().map(&name))
+        .collect();
+    out.sort();
+    out
+}
+
 /// Entities in the world beyond the story's nodes, choices, variables, assets and flows
 /// (counted through the public accessors): bevy_ecs keeps some of its own. A reload that
 /// missed a despawn, or spawned twice, changes this number.
@@ -516,6 +535,13 @@ fn flows_added_and_restarted_are_reported() {
     assert_eq!(report.delta.flows_restarted, vec![side]);
     assert_eq!(report.delta.flows_added, vec![more]);
     assert_eq!(story.flow_start(side), story.node_id("c"));
+    use qnce::story::components::{Flow, FlowStart};
+    let flow_name = |f: &Flow| live.host.story().flow_name(f.id).to_owned();
+    assert_eq!(
+        flagged_of::<Flow, FlowStart>(&live, flow_name),
+        ["more", "side"]
+    );
+    assert!(live.flagged().is_empty());
     assert_eq!(story.flow_ids(), [story.main_flow(), side, more]);
 }
 
@@ -534,6 +560,13 @@ fn variables_added_removed_changed_and_retyped() {
         variables: { "gold": Int(100), "name": Int(7), "hp": Int(3) },
         nodes: { "a": (text: "{name} has {gold}, hp {hp}.", choices: [(text: "Dig", to: "a", set: ["gold += 5"])]) })"#;
     let report = live.edit(edited);
+    use qnce::story::components::{Initial, Variable};
+    let var_name = |v: &Variable| live.host.story().var_name(v.id).to_owned();
+    // `gold` and `name` were written; `hp` is new (a new entity counts as changed).
+    assert_eq!(
+        flagged_of::<Variable, Initial>(&live, var_name),
+        ["gold", "hp", "name"]
+    );
     let hp = live.host.story().var_id("hp").unwrap();
     let d = &report.delta;
     assert_eq!(
