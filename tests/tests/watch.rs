@@ -25,9 +25,10 @@ struct Player {
 }
 
 impl Player {
-    fn start(dir: &TempDir) -> Player {
+    /// Starts `qnce play --watch --seed 1` with `mode` (`--json` or `--plain`).
+    fn spawn(dir: &TempDir, mode: &str) -> Player {
         let mut child = Command::new(qnce_bin())
-            .args(["play", "--watch", "--json", "--seed", "1"])
+            .args(["play", "--watch", mode, "--seed", "1"])
             .arg(dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -44,28 +45,38 @@ impl Player {
             }
         });
         let stdin = child.stdin.take();
-        let mut player = Player {
+        Player {
             child,
             stdin,
             lines,
             seen: Vec::new(),
-        };
-        // The watch is in place once the first line is out.
+        }
+    }
+
+    /// Starts `qnce play --watch --json`; the watch is in place once the first line is out.
+    fn start(dir: &TempDir) -> Player {
+        let mut player = Player::spawn(dir, "--json");
         assert_eq!(player.next()["type"], "start");
         player
     }
 
-    fn next(&mut self) -> Value {
+    /// The next line as printed.
+    fn next_line(&mut self) -> String {
         match self.lines.recv_timeout(PATIENCE) {
             Ok(line) => {
                 self.seen.push(line.clone());
-                serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"))
+                line
             }
             Err(e) => panic!(
                 "no line within {PATIENCE:?} ({e}); seen:\n{}",
                 self.seen.join("\n")
             ),
         }
+    }
+
+    fn next(&mut self) -> Value {
+        let line = self.next_line();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"))
     }
 
     /// Reads lines until one satisfies `want`, skipping others (a save can arrive as
@@ -224,27 +235,9 @@ fn play_watch_json_applies_edits_and_rejects_bad_saves() {
 fn play_watch_plain_shows_the_word_diff() {
     let dir = TempDir::new("watch-plain");
     let path = dir.write("story.ron", STORY);
-    let mut child = Command::new(qnce_bin())
-        .args(["play", "--watch", "--plain", "--seed", "1"])
-        .arg(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = crossbeam_channel::unbounded::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let _ = tx.send(line.unwrap());
-        }
-    });
-    let mut seen = Vec::new();
+    let mut p = Player::spawn(&dir, "--plain");
     let mut wait_for = |want: &str| loop {
-        let line = lines
-            .recv_timeout(PATIENCE)
-            .unwrap_or_else(|e| panic!("no {want:?} ({e}); seen:\n{}", seen.join("\n")));
-        seen.push(line.clone());
+        let line = p.next_line();
         if line.contains(want) {
             return line;
         }
@@ -256,6 +249,6 @@ fn play_watch_plain_shows_the_word_diff() {
     let diff = wait_for("  a: ");
     assert_eq!(diff, "  a: [-Room-]{+Hall+} A, gold {gold}.");
     wait_for("Hall A, gold 1.");
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success());
+    drop(p.stdin.take());
+    assert!(p.child.wait().unwrap().success());
 }

@@ -222,15 +222,7 @@ pub(crate) fn compile(
     names: &mut Names,
     reuse: Option<Reuse<'_>>,
 ) -> Compiled {
-    let Some(Some(main)) = parsed.first() else {
-        return Compiled {
-            files,
-            data: None,
-            partial: false,
-            declared: Vec::new(),
-        };
-    };
-    let Parsed::Main(main) = &**main else {
+    let Some(Parsed::Main(main)) = parsed.first().and_then(Option::as_deref) else {
         return Compiled {
             files,
             data: None,

@@ -112,7 +112,7 @@ pub(crate) fn load_cached(
         None,
     );
     let diagnostics = resolve_findings(&compiled.files, findings);
-    let cache = FileCache::of(&compiled.files, &read.parsed);
+    let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
     match compiled.into_story_data(names) {
         Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
         _ => Err(LoadError::Invalid(diagnostics)),
@@ -152,15 +152,21 @@ struct CachedFile {
 }
 
 impl FileCache {
-    /// The cache of files and their parses (files that did not parse are left out).
-    pub(crate) fn of(files: &[SourceFile], parsed: &[Option<Arc<Parsed>>]) -> FileCache {
-        let files = files
+    /// The cache of the files a read found, with their texts after compiling (`files`) and
+    /// their parses (files that did not parse are left out).
+    pub(crate) fn of(
+        keys: &[PathBuf],
+        files: &[SourceFile],
+        parsed: &[Option<Arc<Parsed>>],
+    ) -> FileCache {
+        let files = keys
             .iter()
+            .zip(files)
             .zip(parsed)
-            .filter_map(|(f, p)| {
+            .filter_map(|((key, f), p)| {
                 let parsed = p.clone()?;
                 Some((
-                    file_key(&f.path),
+                    key.clone(),
                     CachedFile {
                         text: f.text.clone(),
                         parsed,
@@ -202,6 +208,8 @@ fn normalize(path: &Path) -> PathBuf {
 pub(crate) struct ReadFiles {
     pub(crate) root: PathBuf,
     pub(crate) files: Vec<SourceFile>,
+    /// Each file's key (see [`file_key`]).
+    pub(crate) keys: Vec<PathBuf>,
     /// Each file's parse; `None` where it failed (an error is among the findings).
     pub(crate) parsed: Vec<Option<Arc<Parsed>>>,
     /// Whether each file was read and parsed now (else taken from the cache).
@@ -234,6 +242,7 @@ pub(crate) fn read_story(
         read: ReadFiles {
             root,
             files: Vec::new(),
+            keys: Vec::new(),
             parsed: Vec::new(),
             fresh: Vec::new(),
             previous: Vec::new(),
@@ -423,6 +432,7 @@ impl Reader<'_> {
     fn add_file(&mut self, path: PathBuf, key: PathBuf, fetched: Fetched, main: bool) {
         let file = FileId(self.read.files.len() as u32);
         self.seen.insert(key.clone());
+        self.read.keys.push(key.clone());
         let Fetched {
             text,
             parsed,
@@ -543,6 +553,7 @@ impl Reader<'_> {
                     path: target,
                     text: Arc::from(""),
                 });
+                self.read.keys.push(key);
                 self.read.parsed.push(None);
                 self.read.fresh.push(true);
                 self.read.previous.push(None);

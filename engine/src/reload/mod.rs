@@ -187,7 +187,7 @@ impl Reloader {
         if warnings.has_errors() {
             return Err(LoadError::Invalid(warnings));
         }
-        let cache = FileCache::of(&compiled.files, &read.parsed);
+        let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
         let declared = std::mem::take(&mut compiled.declared);
         let partial = compiled.partial;
         let Some(data) = compiled.into_story_data(Names::default()) else {

@@ -72,7 +72,7 @@ impl Session {
             || !delta.vars_retyped.is_empty()
             || current.is_some_and(|n| delta.changed(n).is_some());
         if touched {
-            self.show_if_different(story)?;
+            self.show_if_different(story, moved)?;
             if !self.ended && self.choices.is_empty() {
                 self.advance(story)?;
             }
@@ -149,9 +149,9 @@ impl Session {
         moved
     }
 
-    /// Renders the current node again; keeps the [`Event::NodeShown`] only when it shows
-    /// something other than before.
-    fn show_if_different(&mut self, story: &Story) -> Result<(), RuntimeError> {
+    /// Renders the current node again; keeps the [`Event::NodeShown`] only when the
+    /// position `moved` or the node shows something other than before.
+    fn show_if_different(&mut self, story: &Story, moved: bool) -> Result<(), RuntimeError> {
         let before = Shown {
             text: self.text.clone(),
             choice_text: self.choice_text.clone(),
@@ -168,9 +168,6 @@ impl Session {
                     && self.slice(&before.choice_text, a.text)
                         == self.slice(&self.choice_text, b.text)
             });
-        let moved = self.events[..n_events]
-            .iter()
-            .any(|e| matches!(e, Event::Relocated { .. } | Event::FlowSwitched { .. }));
         if same && !moved {
             self.events.truncate(n_events);
             self.passage.truncate(n_passage);

@@ -261,11 +261,6 @@ impl Patch {
         }
         d
     }
-
-    /// How many nodes the patch adds, removes or changes.
-    pub fn n_node_ops(&self) -> usize {
-        self.nodes.len()
-    }
 }
 
 /// Computes the patch that turns `story` into `new`.
