@@ -1,16 +1,22 @@
-//! `qnce play` in line mode: `--plain` reads commands from standard input, `--choices`
-//! takes them from the command line, `--json` prints a machine-readable transcript, and
-//! `--watch` applies every save of the story's files while playing.
+//! `qnce play`: full-screen in a terminal (see `qnce_cli::tui`), else in line mode:
+//! `--plain` reads commands from standard input, `--choices` takes them from the command
+//! line, `--json` prints a machine-readable transcript. `--watch` applies every save of the
+//! story's files while playing. Every command reaches the session as a `qnce::input::Input`
+//! through `Controls::apply`, as keys and controller buttons do in the full-screen runner.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crossbeam_channel::{Receiver, select};
+use qnce::input::{Controls, Input, Outcome};
 use qnce::persist::{read_save, write_save};
 use qnce::reload::{Host, SessionKey};
 use qnce::watch::WatchConfig;
-use qnce::{Limits, LoadError, RuntimeError, Session, SessionConfig};
+use qnce::{Limits, LoadError, Session, SessionConfig};
+use qnce_cli::tui::slots::Slots;
+use qnce_cli::tui::term::{TermConfig, run as run_full_screen};
+use qnce_cli::tui::{App, AppConfig};
 
 use crate::transcript::Transcript;
 use crate::{EXIT_ERRORS, EXIT_USAGE};
@@ -46,11 +52,26 @@ pub(crate) struct PlayArgs {
     /// Resume the session saved in FILE.
     #[arg(long, value_name = "FILE")]
     load: Option<PathBuf>,
+    /// Full screen: the directory of the save slots (default: qnce/saves/STORY under the
+    /// user's data directory, $XDG_DATA_HOME or ~/.local/share).
+    #[arg(long, value_name = "DIR")]
+    save_dir: Option<PathBuf>,
+    /// Full screen: do not read game controllers.
+    #[arg(long)]
+    no_gamepad: bool,
+}
+
+impl PlayArgs {
+    /// Whether to play full-screen: no line-mode option was given and standard output is
+    /// a terminal.
+    fn full_screen(&self) -> bool {
+        !self.plain && !self.json && self.choices.is_none() && std::io::stdout().is_terminal()
+    }
 }
 
 /// Where commands come from: scripted tokens first, then standard input's lines when
 /// reading it.
-struct Input {
+struct Commands {
     script: VecDeque<String>,
     lines: Option<Receiver<String>>,
     /// Whether to print a prompt before waiting for a line.
@@ -64,8 +85,8 @@ enum Next {
     End,
 }
 
-impl Input {
-    fn new(args: &PlayArgs) -> Input {
+impl Commands {
+    fn new(args: &PlayArgs) -> Commands {
         let script: VecDeque<String> = args
             .choices
             .iter()
@@ -73,7 +94,7 @@ impl Input {
             .map(|t| t.trim().to_owned())
             .collect();
         let read_stdin = args.choices.is_none() || args.watch;
-        Input {
+        Commands {
             script,
             lines: read_stdin.then(stdin_lines),
             prompt: read_stdin
@@ -148,20 +169,24 @@ fn open(path: &Path) -> Result<Host, u8> {
     }
 }
 
+fn restore(host: &Host, path: &Path, config: SessionConfig) -> Result<Session, u8> {
+    let save = read_save(path).map_err(|e| {
+        eprintln!("qnce: {e}");
+        EXIT_ERRORS
+    })?;
+    let (session, warnings) = Session::restore(host.story(), &save, config).map_err(|e| {
+        eprintln!("qnce: {}: {e}", path.display());
+        EXIT_ERRORS
+    })?;
+    for w in warnings {
+        eprintln!("qnce: warning: {w}");
+    }
+    Ok(session)
+}
+
 fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
     if let Some(path) = &args.load {
-        let save = read_save(path).map_err(|e| {
-            eprintln!("qnce: {e}");
-            EXIT_ERRORS
-        })?;
-        let (session, warnings) = Session::restore(host.story(), &save, SessionConfig::default())
-            .map_err(|e| {
-            eprintln!("qnce: {}: {e}", path.display());
-            EXIT_ERRORS
-        })?;
-        for w in warnings {
-            eprintln!("qnce: warning: {w}");
-        }
+        let session = restore(host, path, SessionConfig::default())?;
         return Ok(host.insert_session(session));
     }
     let seed = args.seed.unwrap_or_else(random_seed);
@@ -188,9 +213,12 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
             eprintln!("qnce: {e}");
             return EXIT_USAGE;
         }
-        if !args.json {
+        if !args.json && !args.full_screen() {
             eprintln!("(watching {} for changes)", args.path.display());
         }
+    }
+    if args.full_screen() {
+        return full_screen(args, host, player);
     }
     let out = Transcript { json: args.json };
     let Some((story, session)) = host.play(player) else {
@@ -205,12 +233,12 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
         }
     }
     out.events(story, session);
-    let mut input = Input::new(args);
-    let code = play_loop(args, &mut host, player, &mut input, &out);
+    let mut commands = Commands::new(args);
+    let code = play_loop(args, &mut host, player, &mut commands, &out);
     let Some((story, session)) = host.play(player) else {
         return EXIT_ERRORS;
     };
-    if code == 0 || input.scripted() {
+    if code == 0 || commands.scripted() {
         out.finish(story, session);
     }
     if let Some(path) = &args.save
@@ -222,17 +250,76 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
     code
 }
 
+/// The slot directory for `story`: `--save-dir`, else `qnce/saves/STORY` under the user's
+/// data directory, else `qnce-saves` in the current directory.
+fn save_dir(args: &PlayArgs, story: &qnce::Story) -> PathBuf {
+    if let Some(dir) = &args.save_dir {
+        return dir.clone();
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
+    let slug: String = story
+        .save_id()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match data {
+        Some(data) => data.join("qnce").join("saves").join(slug),
+        None => PathBuf::from("qnce-saves").join(slug),
+    }
+}
+
+fn full_screen(args: &PlayArgs, host: Host, player: SessionKey) -> u8 {
+    /// How many save slots the full-screen runner offers.
+    const N_SLOTS: usize = 5;
+    let slots = Slots::new(save_dir(args, host.story()), N_SLOTS);
+    let config = AppConfig {
+        slots,
+        watching: args.watch,
+    };
+    let mut app = App::new(host, player, config);
+    let result = run_full_screen(
+        &mut app,
+        TermConfig {
+            pads: !args.no_gamepad,
+        },
+    );
+    // The terminal is restored here, whatever happened.
+    if let Err(e) = result {
+        eprintln!("qnce: terminal: {e}");
+        return EXIT_USAGE;
+    }
+    let host = app.into_host();
+    if let Some(path) = &args.save
+        && let Some(session) = host.session(player)
+        && let Err(e) = write_save(path, &session.save(host.story()))
+    {
+        eprintln!("qnce: cannot save: {e}");
+        return EXIT_ERRORS;
+    }
+    0
+}
+
 fn play_loop(
     args: &PlayArgs,
     host: &mut Host,
     player: SessionKey,
-    input: &mut Input,
+    commands: &mut Commands,
     out: &Transcript,
 ) -> u8 {
     let never = crossbeam_channel::never();
+    let mut controls = Controls::default();
     loop {
         let batches = host.watcher().map_or(&never, |w| w.batches());
-        let command = match input.next(batches) {
+        let command = match commands.next(batches) {
             Next::End => return 0,
             Next::Batch(batch) => {
                 if let Some(reloaded) = host.handle(&batch) {
@@ -242,64 +329,64 @@ fn play_loop(
             }
             Next::Command(c) => c,
         };
+        if command.is_empty() {
+            continue;
+        }
         let Some((story, session)) = host.play(player) else {
             return EXIT_ERRORS;
         };
-        let result: Result<(), RuntimeError> = match command.as_str() {
-            "" => continue,
-            "quit" | "q" => return 0,
-            "undo" => session.undo(story).map(|_| ()),
-            "redo" => session.redo(story).map(|_| ()),
-            "save" => {
-                let path = args
-                    .save
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE));
+        let input = match Input::parse(&command, story) {
+            Ok(input) => input,
+            Err(e) => {
+                eprintln!("qnce: {e}");
+                if commands.scripted() {
+                    return EXIT_ERRORS;
+                }
+                continue;
+            }
+        };
+        match controls.apply(story, session, input) {
+            Ok(Outcome::Played) => out.events(story, session),
+            Ok(Outcome::Moved(_) | Outcome::Nothing) => {}
+            Ok(Outcome::ForRunner(Input::Quit)) => return 0,
+            Ok(Outcome::ForRunner(Input::Save)) => {
+                let path = save_file(args);
                 match write_save(&path, &session.save(story)) {
                     Ok(()) => eprintln!("saved to {}", path.display()),
                     Err(e) => eprintln!("qnce: cannot save: {e}"),
                 }
-                continue;
             }
-            c if c.starts_with("flow") => {
-                let name = c
-                    .trim_start_matches("flow")
-                    .trim_start_matches([':', ' '])
-                    .trim();
-                match story.flow_id(name) {
-                    Some(flow) => session.switch_flow(story, flow).map(|_| ()),
-                    None => Err(RuntimeError::UnknownFlow(name.to_owned())),
-                }
-            }
-            c => match c.parse::<usize>() {
-                Ok(n) if n >= 1 => session.choose(story, n - 1).map(|_| ()),
-                Ok(_) => Err(RuntimeError::NoSuchChoice {
-                    node: session
-                        .current_node()
-                        .map_or("?", |n| story.node_name(n))
-                        .to_owned(),
-                    number: 0,
-                    n_choices: session.n_choices(),
-                }),
-                Err(_) => {
-                    eprintln!(
-                        "qnce: unknown command `{c}` (a choice number, undo, redo, flow NAME, save, quit)"
-                    );
-                    if input.scripted() {
+            Ok(Outcome::ForRunner(Input::Load)) => {
+                let path = save_file(args);
+                let config = session.config().clone();
+                if let Ok(restored) = restore(host, &path, config) {
+                    let Some((story, session)) = host.play(player) else {
                         return EXIT_ERRORS;
+                    };
+                    *session = restored;
+                    eprintln!("loaded {}", path.display());
+                    if let Err(e) = session.refresh(story) {
+                        eprintln!("qnce: {e}");
                     }
-                    continue;
+                    out.events(story, session);
                 }
-            },
-        };
-        match result {
-            Ok(()) => out.events(story, session),
+            }
+            Ok(Outcome::ForRunner(_)) => {
+                eprintln!("qnce: `{command}` works in the full-screen runner only");
+            }
             Err(e) => {
                 eprintln!("qnce: {e}");
-                if input.scripted() {
+                if commands.scripted() {
                     return EXIT_ERRORS;
                 }
             }
         }
     }
+}
+
+/// Where line mode's `save` and `load` go: `--save`, else `qnce-save.ron`.
+fn save_file(args: &PlayArgs) -> PathBuf {
+    args.save
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE))
 }

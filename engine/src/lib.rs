@@ -43,6 +43,7 @@
 
 pub mod diagnostic;
 pub mod expr;
+pub mod input;
 pub mod load;
 pub mod persist;
 pub mod reload;

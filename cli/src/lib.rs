@@ -1,0 +1,11 @@
+//! The parts of the `qnce` runner that are more than argument parsing: the full-screen
+//! terminal UI ([`tui`]), game controllers ([`pad`], with the `gamepad` feature) and input
+//! latency ([`latency`]). The `qnce` binary is a thin shell around them; tests and
+//! benches drive them directly (a ratatui `TestBackend`, a real `Gilrs` fed with
+//! synthetic events).
+#![forbid(unsafe_code)]
+
+pub mod latency;
+#[cfg(feature = "gamepad")]
+pub mod pad;
+pub mod tui;

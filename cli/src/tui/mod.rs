@@ -1,0 +1,640 @@
+//! The full-screen runner, apart from the terminal: [`App`] takes inputs, reloads and
+//! controller news with the time they happened, and draws itself into any ratatui frame
+//! (the terminal, or a `TestBackend` in tests). [`term::run`] is the terminal around it.
+//!
+//! Every input, from the keyboard, a controller or a menu, reaches the session through
+//! [`Controls::apply`], the same path that line mode and scripts take.
+
+pub mod keys;
+pub mod passage;
+pub mod slots;
+pub mod term;
+mod view;
+
+use std::time::{Duration, Instant};
+
+use qnce::input::{Controls, Input, Outcome};
+use qnce::reload::{Host, Reloaded, SessionKey};
+use qnce::story::TextPiece;
+use qnce::{LoadError, Session, Story};
+use ratatui::Frame;
+
+use crate::latency::Latency;
+use passage::Passage;
+use slots::{SlotState, Slots};
+
+/// How long a banner stays up unless another replaces it.
+pub const BANNER_TIME: Duration = Duration::from_secs(6);
+
+/// How the runner is set up.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// Where `s` and `l` save and load.
+    pub slots: Slots,
+    /// Whether the story's files are watched (shown in the status line).
+    pub watching: bool,
+}
+
+/// Whether game controllers can be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PadSupport {
+    /// The binary was built without the `gamepad` feature.
+    NotBuilt,
+    /// gilrs could not start; why.
+    Unavailable(String),
+    /// Controllers are read; these are connected.
+    Connected(Vec<String>),
+}
+
+/// How a banner reads: news, a reload, or a problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BannerKind {
+    /// Saved, loaded, a controller connected.
+    Info,
+    /// A reload succeeded.
+    Reload,
+    /// Something failed; play goes on.
+    Problem,
+}
+
+/// How a piece of banner text is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// As it is.
+    Plain,
+    /// Words an edit removed.
+    Removed,
+    /// Words an edit added.
+    Added,
+}
+
+/// A short message over the story, gone after [`BANNER_TIME`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Banner {
+    /// Its kind.
+    pub kind: BannerKind,
+    /// Its title.
+    pub title: String,
+    /// Its lines, each in pieces of one tone.
+    pub lines: Vec<Vec<(String, Tone)>>,
+    until: Instant,
+}
+
+/// What a menu line does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MenuItem {
+    Resume,
+    Save,
+    Load,
+    Flows,
+    Variables,
+    Help,
+    Quit,
+}
+
+impl MenuItem {
+    const ALL: [MenuItem; 7] = [
+        MenuItem::Resume,
+        MenuItem::Save,
+        MenuItem::Load,
+        MenuItem::Flows,
+        MenuItem::Variables,
+        MenuItem::Help,
+        MenuItem::Quit,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            MenuItem::Resume => "Resume",
+            MenuItem::Save => "Save…",
+            MenuItem::Load => "Load…",
+            MenuItem::Flows => "Switch flow…",
+            MenuItem::Variables => "Variables and visits",
+            MenuItem::Help => "Help",
+            MenuItem::Quit => "Quit",
+        }
+    }
+}
+
+/// Whether the slot list saves or loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotMode {
+    Save,
+    Load,
+}
+
+/// A window over the story that takes the inputs while it is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Overlay {
+    Help,
+    Menu { selected: usize },
+    Slots { mode: SlotMode, selected: usize },
+    Flows { selected: usize },
+}
+
+/// The full-screen runner's state.
+#[derive(Debug)]
+pub struct App {
+    host: Host,
+    player: SessionKey,
+    controls: Controls,
+    passage: Passage,
+    /// Lines scrolled back from the end of the passage.
+    scroll: usize,
+    /// The passage pane's height at the last draw, for scrolling by pages.
+    page: usize,
+    show_variables: bool,
+    overlay: Option<Overlay>,
+    banner: Option<Banner>,
+    /// The last rejected reload's errors, shown until an edit loads again.
+    errors: Vec<String>,
+    pads: PadSupport,
+    latency: Latency,
+    config: AppConfig,
+    quit: bool,
+}
+
+impl App {
+    /// A runner for `player`, a session of `host`.
+    ///
+    /// # Panics
+    /// When `host` holds no session `player`.
+    pub fn new(host: Host, player: SessionKey, config: AppConfig) -> App {
+        #[allow(clippy::expect_used)]
+        let session = host
+            .session(player)
+            .expect("the player's session is in the host");
+        let passage = Passage::new(session);
+        let mut controls = Controls::default();
+        controls.reset(session);
+        App {
+            host,
+            player,
+            controls,
+            passage,
+            scroll: 0,
+            page: 10,
+            show_variables: false,
+            overlay: None,
+            banner: None,
+            errors: Vec::new(),
+            pads: PadSupport::NotBuilt,
+            latency: Latency::default(),
+            config,
+            quit: false,
+        }
+    }
+
+    /// The host: the story, the sessions, the watcher.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The story.
+    pub fn story(&self) -> &Story {
+        self.host.story()
+    }
+
+    /// The player's session.
+    pub fn session(&self) -> &Session {
+        #[allow(clippy::expect_used)]
+        self.host
+            .session(self.player)
+            .expect("the player's session stays in the host")
+    }
+
+    /// The highlighted choice.
+    pub fn controls(&self) -> &Controls {
+        &self.controls
+    }
+
+    /// The passage so far.
+    pub fn passage(&self) -> &Passage {
+        &self.passage
+    }
+
+    /// The banner up now, if any.
+    pub fn banner(&self) -> Option<&Banner> {
+        self.banner.as_ref()
+    }
+
+    /// The last rejected reload's errors (`path:line:col: message`), empty once the
+    /// story loads again.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// Input latencies recorded by the terminal loop.
+    pub fn latency(&self) -> &Latency {
+        &self.latency
+    }
+
+    /// Records one input's latency.
+    pub fn record_latency(&mut self, latency: Duration) {
+        self.latency.record(latency);
+    }
+
+    /// Whether the player asked to quit.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Gives the host back (to save the session when play ends).
+    pub fn into_host(self) -> Host {
+        self.host
+    }
+
+    /// Applies one input read at `now`.
+    pub fn input(&mut self, input: Input, now: Instant) {
+        if let Some(overlay) = self.overlay {
+            self.overlay_input(overlay, input, now);
+            return;
+        }
+        let selected = self.controls.selected();
+        let Some((story, session)) = self.host.play(self.player) else {
+            return;
+        };
+        let chosen_index = match input {
+            Input::Confirm => Some(selected),
+            Input::Choose(index) => Some(index),
+            _ => None,
+        };
+        let chosen = chosen_index
+            .and_then(|i| session.choices().nth(i))
+            .map(|(_, text)| text.to_owned());
+        match self.controls.apply(story, session, input) {
+            Ok(Outcome::Played) => {
+                match input {
+                    Input::Undo => self.passage.undo(session),
+                    Input::Redo => self.passage.redo(session),
+                    _ => self.passage.step(story, session, chosen),
+                }
+                self.scroll = 0;
+            }
+            Ok(Outcome::Moved(_) | Outcome::Nothing) => {}
+            Ok(Outcome::ForRunner(input)) => self.runner_input(input, now),
+            Err(e) => self.notify(BannerKind::Problem, e.to_string(), Vec::new(), now),
+        }
+    }
+
+    /// Takes what a reload did: a banner with what changed and the current node's word
+    /// diff, or the errors of a rejected edit (kept until an edit loads).
+    pub fn reloaded(&mut self, reloaded: &Reloaded, now: Instant) {
+        let report = match &reloaded.result {
+            Ok(report) => report,
+            Err(e) => {
+                self.errors = error_lines(e);
+                return;
+            }
+        };
+        self.errors.clear();
+        let Some((story, session)) = self.host.play(self.player) else {
+            return;
+        };
+        self.passage.reloaded(story, session);
+        self.controls.follow(session);
+        let delta = &report.delta;
+        let mut summary = Vec::new();
+        for change in &delta.nodes_changed {
+            let fields: Vec<_> = change.fields.iter().map(|f| f.name()).collect();
+            summary.push(format!(
+                "changed {} ({})",
+                story.node_name(change.node),
+                fields.join(", ")
+            ));
+        }
+        let names = |ids: &[qnce::NodeId]| {
+            ids.iter()
+                .map(|&n| story.node_name(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !delta.nodes_added.is_empty() {
+            summary.push(format!("added {}", names(&delta.nodes_added)));
+        }
+        if !delta.nodes_removed.is_empty() {
+            summary.push(format!("removed {}", names(&delta.nodes_removed)));
+        }
+        if summary.is_empty() {
+            summary.push(if delta.is_empty() {
+                "no change".to_owned()
+            } else {
+                "variables, assets or flows changed".to_owned()
+            });
+        }
+        let mut lines = vec![vec![(summary.join("; "), Tone::Plain)]];
+        let current = session.current_node();
+        if let Some(change) = delta
+            .nodes_changed
+            .iter()
+            .find(|c| Some(c.node) == current && !c.text_diff.is_empty())
+        {
+            lines.push(diff_pieces(&change.text_diff));
+        }
+        for (_, outcome) in &reloaded.sessions {
+            if let Err(e) = outcome {
+                lines.push(vec![(e.to_string(), Tone::Removed)]);
+            }
+        }
+        let ms = report.timings.total().as_secs_f64() * 1000.0;
+        self.banner = Some(Banner {
+            kind: BannerKind::Reload,
+            title: format!("Reloaded in {ms:.1} ms"),
+            lines,
+            until: now + BANNER_TIME,
+        });
+    }
+
+    /// Applies a batch of file changes from the host's watcher.
+    pub fn watched(&mut self, batch: &qnce::watch::Batch, now: Instant) {
+        if let Some(reloaded) = self.host.handle(batch) {
+            self.reloaded(&reloaded, now);
+        }
+    }
+
+    /// Sets whether controllers can be used, and says so once: which are connected, or
+    /// that play is keyboard-only.
+    pub fn set_pads(&mut self, pads: PadSupport, now: Instant) {
+        let message = match &pads {
+            PadSupport::NotBuilt => None,
+            PadSupport::Unavailable(reason) => Some(format!("{reason}; playing with the keyboard")),
+            PadSupport::Connected(names) if names.is_empty() => Some(
+                "No controller found; playing with the keyboard (plug one in at any time)"
+                    .to_owned(),
+            ),
+            PadSupport::Connected(names) => Some(format!("Controller: {}", names.join(", "))),
+        };
+        self.pads = pads;
+        if let Some(message) = message {
+            self.notify(BannerKind::Info, message, Vec::new(), now);
+        }
+    }
+
+    /// A controller was connected.
+    pub fn pad_connected(&mut self, name: String, now: Instant) {
+        let message = format!("Controller connected: {name}");
+        match &mut self.pads {
+            PadSupport::Connected(names) => names.push(name),
+            other => *other = PadSupport::Connected(vec![name]),
+        }
+        self.notify(BannerKind::Info, message, Vec::new(), now);
+    }
+
+    /// A controller was disconnected.
+    pub fn pad_disconnected(&mut self, name: &str, now: Instant) {
+        if let PadSupport::Connected(names) = &mut self.pads
+            && let Some(i) = names.iter().position(|n| n == name)
+        {
+            names.remove(i);
+        }
+        self.notify(
+            BannerKind::Info,
+            format!("Controller disconnected: {name}"),
+            Vec::new(),
+            now,
+        );
+    }
+
+    /// Takes down a banner whose time is up; returns whether the screen changed.
+    pub fn tick(&mut self, now: Instant) -> bool {
+        if self.banner.as_ref().is_some_and(|b| now >= b.until) {
+            self.banner = None;
+            return true;
+        }
+        false
+    }
+
+    /// When [`App::tick`] next has something to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.banner.as_ref().map(|b| b.until)
+    }
+
+    /// Draws the whole screen.
+    pub fn draw(&mut self, frame: &mut Frame<'_>) {
+        view::draw(self, frame);
+    }
+
+    fn notify(
+        &mut self,
+        kind: BannerKind,
+        title: String,
+        lines: Vec<Vec<(String, Tone)>>,
+        now: Instant,
+    ) {
+        self.banner = Some(Banner {
+            kind,
+            title,
+            lines,
+            until: now + BANNER_TIME,
+        });
+    }
+
+    fn runner_input(&mut self, input: Input, now: Instant) {
+        match input {
+            Input::Save => self.open_slots(SlotMode::Save),
+            Input::Load => self.open_slots(SlotMode::Load),
+            Input::Menu => self.overlay = Some(Overlay::Menu { selected: 0 }),
+            Input::FlowMenu => {
+                let current = self.session().current_flow();
+                let selected = self
+                    .story()
+                    .flow_ids()
+                    .iter()
+                    .position(|&f| f == current)
+                    .unwrap_or(0);
+                self.overlay = Some(Overlay::Flows { selected });
+            }
+            Input::ToggleVariables => self.show_variables = !self.show_variables,
+            Input::Help => self.overlay = Some(Overlay::Help),
+            Input::ScrollUp => self.scroll += self.page.max(2) / 2,
+            Input::ScrollDown => self.scroll = self.scroll.saturating_sub(self.page.max(2) / 2),
+            Input::Back => {
+                if self.scroll > 0 {
+                    self.scroll = 0;
+                } else {
+                    self.banner = None;
+                }
+            }
+            Input::Quit => self.quit = true,
+            // The session's own inputs never come back from `Controls::apply`.
+            Input::Up
+            | Input::Down
+            | Input::Confirm
+            | Input::Choose(_)
+            | Input::Undo
+            | Input::Redo
+            | Input::SwitchFlow(_) => {}
+        }
+        let _ = now;
+    }
+
+    fn open_slots(&mut self, mode: SlotMode) {
+        self.overlay = Some(Overlay::Slots { mode, selected: 0 });
+    }
+
+    /// How many lines the open overlay lists.
+    fn overlay_len(&self, overlay: Overlay) -> usize {
+        match overlay {
+            Overlay::Help => 0,
+            Overlay::Menu { .. } => MenuItem::ALL.len(),
+            Overlay::Slots { .. } => self.config.slots.n_slots(),
+            Overlay::Flows { .. } => self.story().flow_ids().len(),
+        }
+    }
+
+    fn overlay_input(&mut self, overlay: Overlay, input: Input, now: Instant) {
+        let n_items = self.overlay_len(overlay);
+        let selected = match overlay {
+            Overlay::Help => {
+                // Any key that means "back" or "help" closes the help; the rest wait.
+                if matches!(
+                    input,
+                    Input::Help | Input::Back | Input::Undo | Input::Quit | Input::Confirm
+                ) {
+                    self.overlay = None;
+                }
+                return;
+            }
+            Overlay::Menu { selected }
+            | Overlay::Slots { selected, .. }
+            | Overlay::Flows { selected } => selected,
+        };
+        let pick = match input {
+            Input::Up => {
+                self.overlay = Some(with_selected(overlay, selected.saturating_sub(1)));
+                return;
+            }
+            Input::Down => {
+                let next = (selected + 1).min(n_items.saturating_sub(1));
+                self.overlay = Some(with_selected(overlay, next));
+                return;
+            }
+            Input::Confirm => selected,
+            Input::Choose(index) if index < n_items => index,
+            Input::Back | Input::Undo | Input::Quit | Input::Menu => {
+                self.overlay = None;
+                return;
+            }
+            _ => return,
+        };
+        self.overlay = None;
+        match overlay {
+            Overlay::Menu { .. } => match MenuItem::ALL[pick] {
+                MenuItem::Resume => {}
+                MenuItem::Save => self.open_slots(SlotMode::Save),
+                MenuItem::Load => self.open_slots(SlotMode::Load),
+                MenuItem::Flows => self.runner_input(Input::FlowMenu, now),
+                MenuItem::Variables => self.show_variables = !self.show_variables,
+                MenuItem::Help => self.overlay = Some(Overlay::Help),
+                MenuItem::Quit => self.quit = true,
+            },
+            Overlay::Slots {
+                mode: SlotMode::Save,
+                ..
+            } => self.save_slot(pick + 1, now),
+            Overlay::Slots {
+                mode: SlotMode::Load,
+                ..
+            } => self.load_slot(pick + 1, now),
+            Overlay::Flows { .. } => {
+                if let Some(&flow) = self.story().flow_ids().get(pick) {
+                    self.input(Input::SwitchFlow(flow), now);
+                }
+            }
+            Overlay::Help => {}
+        }
+    }
+
+    fn save_slot(&mut self, number: usize, now: Instant) {
+        let save = self.session().save(self.story());
+        match self.config.slots.save(number, &save) {
+            Ok(path) => self.notify(
+                BannerKind::Info,
+                format!("Saved to slot {number}"),
+                vec![vec![(path.display().to_string(), Tone::Plain)]],
+                now,
+            ),
+            Err(e) => self.notify(
+                BannerKind::Problem,
+                format!("Cannot save: {e}"),
+                Vec::new(),
+                now,
+            ),
+        }
+    }
+
+    fn load_slot(&mut self, number: usize, now: Instant) {
+        let save = match self.config.slots.load(number) {
+            Ok(save) => save,
+            Err(e) => {
+                let title = if self.config.slots.state(number) == SlotState::Empty {
+                    format!("Slot {number} is empty")
+                } else {
+                    format!("Cannot load slot {number}: {e}")
+                };
+                return self.notify(BannerKind::Problem, title, Vec::new(), now);
+            }
+        };
+        let Some((story, session)) = self.host.play(self.player) else {
+            return;
+        };
+        let config = session.config().clone();
+        match Session::restore(story, &save, config) {
+            Ok((restored, warnings)) => {
+                *session = restored;
+                self.passage
+                    .restart(session, format!("loaded slot {number}"));
+                self.controls.reset(session);
+                self.scroll = 0;
+                let lines = warnings
+                    .into_iter()
+                    .map(|w| vec![(w, Tone::Plain)])
+                    .collect();
+                self.notify(
+                    BannerKind::Info,
+                    format!("Loaded slot {number}"),
+                    lines,
+                    now,
+                );
+            }
+            Err(e) => self.notify(
+                BannerKind::Problem,
+                format!("Cannot load slot {number}: {e}"),
+                Vec::new(),
+                now,
+            ),
+        }
+    }
+}
+
+fn with_selected(overlay: Overlay, selected: usize) -> Overlay {
+    match overlay {
+        Overlay::Menu { .. } => Overlay::Menu { selected },
+        Overlay::Slots { mode, .. } => Overlay::Slots { mode, selected },
+        Overlay::Flows { .. } => Overlay::Flows { selected },
+        Overlay::Help => Overlay::Help,
+    }
+}
+
+/// A rejected edit's errors as `path:line:col: message` lines.
+fn error_lines(e: &LoadError) -> Vec<String> {
+    match e {
+        LoadError::Invalid(diagnostics) => diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{}:{}:{}: {}", d.path.display(), d.line, d.col, d.message))
+            .collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+fn diff_pieces(pieces: &[TextPiece]) -> Vec<(String, Tone)> {
+    pieces
+        .iter()
+        .map(|p| match p {
+            TextPiece::Same(s) => (s.clone(), Tone::Plain),
+            TextPiece::Removed(s) => (s.clone(), Tone::Removed),
+            TextPiece::Added(s) => (s.clone(), Tone::Added),
+        })
+        .collect()
+}
