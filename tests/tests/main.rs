@@ -10,16 +10,22 @@
 //! - `reload`: live reload through the engine API, one test per kind of edit
 //! - `watch`: live reload end to end, the real watcher and the real binary
 //! - `storm`: hundreds of saves, some broken, through the real watcher
+//! - `input`: the engine's input type: the one path from any device to a session
+//! - `gamepad`: controller mapping through gilrs's own events in a real `Gilrs`
+//! - `tui`: the full-screen runner drawn into a `TestBackend`, with screen snapshots
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod bad_input;
 mod cli;
 mod diagnostics;
 mod expressions;
+mod gamepad;
 mod golden;
+mod input;
 mod properties;
 mod reload;
 mod runtime;
 mod storm;
 mod support;
+mod tui;
 mod watch;

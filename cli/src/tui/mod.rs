@@ -345,6 +345,13 @@ impl App {
         });
     }
 
+    /// Reloads the `changed` files (all when `None`) and takes the outcome, as a batch
+    /// from the watcher would.
+    pub fn reload(&mut self, changed: Option<&[std::path::PathBuf]>, now: Instant) {
+        let reloaded = self.host.reload(changed);
+        self.reloaded(&reloaded, now);
+    }
+
     /// Applies a batch of file changes from the host's watcher.
     pub fn watched(&mut self, batch: &qnce::watch::Batch, now: Instant) {
         if let Some(reloaded) = self.host.handle(batch) {
@@ -628,13 +635,43 @@ fn error_lines(e: &LoadError) -> Vec<String> {
     }
 }
 
+/// Words of unchanged text kept on each side of a change in a banner's diff.
+const DIFF_CONTEXT: usize = 5;
+
+/// A word diff for a banner: changed words with a few unchanged words around them, and
+/// `…` for the unchanged text in between.
 fn diff_pieces(pieces: &[TextPiece]) -> Vec<(String, Tone)> {
+    let last = pieces.len().saturating_sub(1);
     pieces
         .iter()
-        .map(|p| match p {
-            TextPiece::Same(s) => (s.clone(), Tone::Plain),
+        .enumerate()
+        .map(|(i, p)| match p {
+            TextPiece::Same(s) => (elide(s, i > 0, i < last), Tone::Plain),
             TextPiece::Removed(s) => (s.clone(), Tone::Removed),
             TextPiece::Added(s) => (s.clone(), Tone::Added),
         })
         .collect()
+}
+
+/// Unchanged text with only `DIFF_CONTEXT` words kept next to a change before it (`after`)
+/// and after it (`before`).
+fn elide(text: &str, after: bool, before: bool) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let keep = DIFF_CONTEXT + 1; // split leaves an empty word at a change's boundary
+    let head = if after { keep } else { 0 };
+    let tail = if before { keep } else { 0 };
+    if words.len() <= head + tail {
+        return text.to_owned();
+    }
+    let mut out = words[..head].join(" ");
+    if after {
+        out.push_str(" …");
+    } else {
+        out.push('…');
+    }
+    if before {
+        out.push(' ');
+        out.push_str(&words[words.len() - tail..].join(" "));
+    }
+    out
 }

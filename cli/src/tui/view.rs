@@ -268,7 +268,7 @@ fn draw_status(app: &App, frame: &mut Frame<'_>, area: Rect) {
     let session = app.session();
     let node = session.current_node().map_or("-", |n| story.node_name(n));
     let pad = match &app.pads {
-        PadSupport::NotBuilt => "pad: not built in".to_owned(),
+        PadSupport::NotBuilt => "pad: not built".to_owned(),
         PadSupport::Unavailable(_) => "pad: unavailable".to_owned(),
         PadSupport::Connected(names) if names.is_empty() => "pad: none".to_owned(),
         PadSupport::Connected(names) => format!("pad: {}", names.join(", ")),
@@ -283,12 +283,17 @@ fn draw_status(app: &App, frame: &mut Frame<'_>, area: Rect) {
     if app.config.watching {
         parts.push("watching".to_owned());
     }
-    parts.push("? help".to_owned());
-    let text = format!(" {} ", parts.join(" │ "));
+    let style = Style::new().add_modifier(Modifier::REVERSED);
+    // The help hint keeps its place at the right however long the rest is.
+    let hint = " ? help ";
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(to_u16(hint.len()))])
+            .areas(area);
     frame.render_widget(
-        Paragraph::new(text).style(Style::new().add_modifier(Modifier::REVERSED)),
-        area,
+        Paragraph::new(format!(" {}", parts.join(" │ "))).style(style),
+        left,
     );
+    frame.render_widget(Paragraph::new(hint).style(style), right);
 }
 
 fn draw_overlay(app: &App, frame: &mut Frame<'_>, overlay: Overlay) {
