@@ -13,12 +13,14 @@
 //! - `input`: the engine's input type: the one path from any device to a session
 //! - `gamepad`: controller mapping through gilrs's own events in a real `Gilrs`
 //! - `tui`: the full-screen runner drawn into a `TestBackend`, with screen snapshots
+//! - `fullscreen`: the real binary full-screen in tmux, keys in, screens out
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod bad_input;
 mod cli;
 mod diagnostics;
 mod expressions;
+mod fullscreen;
 mod gamepad;
 mod golden;
 mod input;

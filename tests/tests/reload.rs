@@ -757,6 +757,38 @@ fn a_failed_reload_keeps_its_changed_files_for_the_next_attempt() {
 }
 
 #[test]
+fn ron_files_outside_the_story_matter_only_while_an_edit_waits_for_them() {
+    use qnce::watch::Batch;
+    let dir = TempDir::new("concerns");
+    let main = dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", nodes: { "a": (text: "A") })"#,
+    );
+    let (mut host, _) = Host::open(dir.path(), Limits::default()).unwrap();
+    let batch = |paths: Vec<std::path::PathBuf>| Batch {
+        paths,
+        rescan: false,
+        errors: Vec::new(),
+    };
+    // A save file kept in the story directory is not part of the story.
+    let save = dir.write("saves/slot-1.ron", "Save()");
+    assert!(host.handle(&batch(vec![save])).is_none());
+    assert!(host.handle(&batch(vec![main.clone()])).is_some());
+    // An edit that includes a file not written yet is rejected and waits; writing the
+    // file (named alone by the watcher) completes it.
+    std::fs::write(
+        &main,
+        r#"Story(title: "t", start: "a", include: ["more.ron"], nodes: { "a": (text: "A", next: "b") })"#,
+    )
+    .unwrap();
+    assert!(host.handle(&batch(vec![main])).unwrap().result.is_err());
+    let more = dir.write("more.ron", r#"Include(nodes: { "b": (text: "B") })"#);
+    let reloaded = host.handle(&batch(vec![more])).unwrap();
+    assert!(reloaded.result.is_ok());
+    assert!(host.story().node_id("b").is_some());
+}
+
+#[test]
 fn ended_node_that_gains_a_next_advances_as_a_step() {
     let story = r#"Story(title: "t", start: "a", nodes: {
         "a": (text: "A", choices: [(text: "On", to: "b")]),

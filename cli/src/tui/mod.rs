@@ -284,6 +284,14 @@ impl App {
             Ok(report) => report,
             Err(e) => {
                 self.errors = error_lines(e);
+                // The last success's banner would contradict the error panel.
+                if self
+                    .banner
+                    .as_ref()
+                    .is_some_and(|b| b.kind == BannerKind::Reload)
+                {
+                    self.banner = None;
+                }
                 return;
             }
         };

@@ -114,13 +114,17 @@ impl Reloader {
         &self.root
     }
 
-    /// Whether a change to `path` can matter to the story: one of its files, or a `.ron`
-    /// file that an edit may come to include. Hidden files (editor locks and swap files)
-    /// matter only when the story includes them.
+    /// Whether a change to `path` can matter to the story: one of its files, or, while a
+    /// rejected edit is pending, a `.ron` file that the edit may be waiting for (an include
+    /// written after the file that names it). Other files, such as save files kept in the
+    /// story directory, and hidden files (editor locks and swap files) do not matter.
     pub fn concerns(&self, path: &Path) -> bool {
         let key = load::file_key(path);
         if self.cache.contains(&key) {
             return true;
+        }
+        if self.pending.is_empty() && !self.pending_all {
+            return false;
         }
         let hidden = key
             .file_name()
