@@ -476,3 +476,45 @@ fn the_end_says_how_to_go_on() {
     assert!(f.app.session().is_ended());
     assert!(f.screen(80, 14).contains("The end: u undoes, q quits"));
 }
+
+#[test]
+fn keys_map_to_the_documented_inputs() {
+    use qnce_cli::tui::keys;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+    let cases = [
+        (KeyCode::Up, Some(Input::Up)),
+        (KeyCode::Char('k'), Some(Input::Up)),
+        (KeyCode::Down, Some(Input::Down)),
+        (KeyCode::Char('j'), Some(Input::Down)),
+        (KeyCode::Enter, Some(Input::Confirm)),
+        (KeyCode::Char('1'), Some(Input::Choose(0))),
+        (KeyCode::Char('9'), Some(Input::Choose(8))),
+        (KeyCode::Char('0'), None),
+        (KeyCode::Char('u'), Some(Input::Undo)),
+        (KeyCode::Char('r'), Some(Input::Redo)),
+        (KeyCode::Char('s'), Some(Input::Save)),
+        (KeyCode::Char('l'), Some(Input::Load)),
+        (KeyCode::Char('f'), Some(Input::FlowMenu)),
+        (KeyCode::Char('v'), Some(Input::ToggleVariables)),
+        (KeyCode::Char('?'), Some(Input::Help)),
+        (KeyCode::PageUp, Some(Input::ScrollUp)),
+        (KeyCode::PageDown, Some(Input::ScrollDown)),
+        (KeyCode::Esc, Some(Input::Back)),
+        (KeyCode::Char('q'), Some(Input::Quit)),
+        (KeyCode::Char('x'), None),
+    ];
+    for (code, expected) in cases {
+        assert_eq!(keys::input(KeyEvent::from(code)), expected, "{code:?}");
+    }
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(keys::input(ctrl_c), Some(Input::Quit));
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(
+        keys::input(ctrl_u),
+        None,
+        "a modified key is not the plain key"
+    );
+    let release =
+        KeyEvent::new_with_kind(KeyCode::Enter, KeyModifiers::NONE, KeyEventKind::Release);
+    assert_eq!(keys::input(release), None, "a release does not act twice");
+}

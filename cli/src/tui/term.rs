@@ -45,8 +45,10 @@ pub struct TermConfig {
 /// # Errors
 /// When the terminal cannot be set up, drawn to or read. The terminal is restored first.
 pub fn run(app: &mut App, config: TermConfig) -> std::io::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    // The guard comes first: if setting up fails half-way (raw mode on, the alternate
+    // screen refused), the early return still restores.
     let _restore = Restore;
+    let mut terminal = ratatui::try_init()?;
     let (tx, rx) = crossbeam_channel::unbounded();
     let keys = tx.clone();
     std::thread::Builder::new()
