@@ -175,32 +175,11 @@ impl Transcript {
             });
             say!("{line}");
         } else {
-            let mut parts = Vec::new();
-            for c in &d.nodes_changed {
-                let fields: Vec<_> = c.fields.iter().map(|f| f.name()).collect();
-                parts.push(format!(
-                    "changed {} ({})",
-                    story.node_name(c.node),
-                    fields.join(", ")
-                ));
-            }
-            if !d.nodes_added.is_empty() {
-                parts.push(format!("added {}", node_names(&d.nodes_added).join(", ")));
-            }
-            if !d.nodes_removed.is_empty() {
-                parts.push(format!(
-                    "removed {}",
-                    node_names(&d.nodes_removed).join(", ")
-                ));
-            }
-            if parts.is_empty() && !d.is_empty() {
-                parts.push("variables, assets or flows changed".into());
-            }
-            if parts.is_empty() {
-                parts.push("no change".into());
-            }
             let ms = report.timings.total().as_secs_f64() * 1000.0;
-            say!("\n[reloaded in {ms:.1} ms: {}]", parts.join("; "));
+            say!(
+                "\n[reloaded in {ms:.1} ms: {}]",
+                qnce_cli::report::summary(story, d)
+            );
             for c in d.nodes_changed.iter().filter(|c| !c.text_diff.is_empty()) {
                 say!(
                     "  {}: {}",
@@ -230,14 +209,7 @@ impl Transcript {
     }
 
     fn rejected(&self, e: &LoadError) {
-        let errors: Vec<String> = match e {
-            LoadError::Invalid(diagnostics) => diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| format!("{}:{}:{}: {}", d.path.display(), d.line, d.col, d.message))
-                .collect(),
-            other => vec![other.to_string()],
-        };
+        let errors = qnce_cli::report::error_lines(e);
         if self.json {
             say!(
                 "{}",

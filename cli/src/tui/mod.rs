@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use qnce::input::{Controls, Input, Outcome};
 use qnce::reload::{Host, Reloaded, SessionKey};
 use qnce::story::TextPiece;
-use qnce::{LoadError, Session, Story};
+use qnce::{Session, Story};
 use ratatui::Frame;
 
 use crate::latency::Latency;
@@ -283,7 +283,7 @@ impl App {
         let report = match &reloaded.result {
             Ok(report) => report,
             Err(e) => {
-                self.errors = error_lines(e);
+                self.errors = crate::report::error_lines(e);
                 // The last success's banner would contradict the error panel.
                 if self
                     .banner
@@ -302,35 +302,7 @@ impl App {
         self.passage.reloaded(story, session);
         self.controls.follow(session);
         let delta = &report.delta;
-        let mut summary = Vec::new();
-        for change in &delta.nodes_changed {
-            let fields: Vec<_> = change.fields.iter().map(|f| f.name()).collect();
-            summary.push(format!(
-                "changed {} ({})",
-                story.node_name(change.node),
-                fields.join(", ")
-            ));
-        }
-        let names = |ids: &[qnce::NodeId]| {
-            ids.iter()
-                .map(|&n| story.node_name(n))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if !delta.nodes_added.is_empty() {
-            summary.push(format!("added {}", names(&delta.nodes_added)));
-        }
-        if !delta.nodes_removed.is_empty() {
-            summary.push(format!("removed {}", names(&delta.nodes_removed)));
-        }
-        if summary.is_empty() {
-            summary.push(if delta.is_empty() {
-                "no change".to_owned()
-            } else {
-                "variables, assets or flows changed".to_owned()
-            });
-        }
-        let mut lines = vec![vec![(summary.join("; "), Tone::Plain)]];
+        let mut lines = vec![vec![(crate::report::summary(story, delta), Tone::Plain)]];
         let current = session.current_node();
         if let Some(change) = delta
             .nodes_changed
@@ -628,18 +600,6 @@ fn with_selected(overlay: Overlay, selected: usize) -> Overlay {
         Overlay::Slots { mode, .. } => Overlay::Slots { mode, selected },
         Overlay::Flows { .. } => Overlay::Flows { selected },
         Overlay::Help => Overlay::Help,
-    }
-}
-
-/// A rejected edit's errors as `path:line:col: message` lines.
-fn error_lines(e: &LoadError) -> Vec<String> {
-    match e {
-        LoadError::Invalid(diagnostics) => diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("{}:{}:{}: {}", d.path.display(), d.line, d.col, d.message))
-            .collect(),
-        other => vec![other.to_string()],
     }
 }
 
