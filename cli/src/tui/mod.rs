@@ -160,7 +160,6 @@ impl App {
     /// # Panics
     /// When `host` holds no session `player`.
     pub fn new(host: Host, player: SessionKey, config: AppConfig) -> App {
-        #[allow(clippy::expect_used)]
         let session = host
             .session(player)
             .expect("the player's session is in the host");
@@ -197,7 +196,6 @@ impl App {
 
     /// The player's session.
     pub fn session(&self) -> &Session {
-        #[allow(clippy::expect_used)]
         self.host
             .session(self.player)
             .expect("the player's session stays in the host")
@@ -272,7 +270,7 @@ impl App {
                 self.scroll = 0;
             }
             Ok(Outcome::Moved(_) | Outcome::Nothing) => {}
-            Ok(Outcome::ForRunner(input)) => self.runner_input(input, now),
+            Ok(Outcome::ForRunner(input)) => self.runner_input(input),
             Err(e) => self.notify(BannerKind::Problem, e.to_string(), Vec::new(), now),
         }
     }
@@ -416,7 +414,7 @@ impl App {
         });
     }
 
-    fn runner_input(&mut self, input: Input, now: Instant) {
+    fn runner_input(&mut self, input: Input) {
         match input {
             Input::Save => self.open_slots(SlotMode::Save),
             Input::Load => self.open_slots(SlotMode::Load),
@@ -452,7 +450,6 @@ impl App {
             | Input::Redo
             | Input::SwitchFlow(_) => {}
         }
-        let _ = now;
     }
 
     fn open_slots(&mut self, mode: SlotMode) {
@@ -510,7 +507,7 @@ impl App {
                 MenuItem::Resume => {}
                 MenuItem::Save => self.open_slots(SlotMode::Save),
                 MenuItem::Load => self.open_slots(SlotMode::Load),
-                MenuItem::Flows => self.runner_input(Input::FlowMenu, now),
+                MenuItem::Flows => self.runner_input(Input::FlowMenu),
                 MenuItem::Variables => self.show_variables = !self.show_variables,
                 MenuItem::Help => self.overlay = Some(Overlay::Help),
                 MenuItem::Quit => self.quit = true,

@@ -80,6 +80,8 @@ impl Passage {
             .iter()
             .any(|e| matches!(e, Event::NodeEntered { .. }));
         if advanced {
+            // An advance is a new step: the session forgets its undone steps, and so do we.
+            self.undone.clear();
             self.steps.push(self.entries.len());
         }
         self.events(story, session);
