@@ -11,7 +11,6 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
 use gilrs::{Axis, Button, EventType, GamepadId, Gilrs, GilrsBuilder};
 use qnce::input::Input;
 
@@ -207,10 +206,10 @@ pub fn open() -> Result<Gilrs, String> {
     }
 }
 
-/// Reads `gilrs` on the calling thread and sends each mapped event with the time it was
-/// read (for input latency): first the controllers connected at the start, then every
-/// event and every repeat. Returns when `tx`'s receiver is gone (noticed at the next send).
-pub fn read(mut gilrs: Gilrs, config: PadConfig, tx: &Sender<(PadEvent, Instant)>) {
+/// Reads `gilrs` on the calling thread and hands `send` each mapped event with the time
+/// it was read (for input latency): first the controllers connected at the start, then
+/// every event and every repeat. Returns when `send` returns `false` (its receiver is gone).
+pub fn read(mut gilrs: Gilrs, config: PadConfig, mut send: impl FnMut(PadEvent, Instant) -> bool) {
     /// How long to block when nothing is held.
     const IDLE: Duration = Duration::from_millis(250);
     let mut mapper = Mapper::new(config);
@@ -222,7 +221,7 @@ pub fn read(mut gilrs: Gilrs, config: PadConfig, tx: &Sender<(PadEvent, Instant)
         let connected = gilrs::Event::new(id, EventType::Connected);
         let now = Instant::now();
         if let Some(event) = mapper.event(&connected, Some(&name), now)
-            && tx.send((event, now)).is_err()
+            && !send(event, now)
         {
             return;
         }
@@ -237,14 +236,14 @@ pub fn read(mut gilrs: Gilrs, config: PadConfig, tx: &Sender<(PadEvent, Instant)
                 .connected_gamepad(event.id)
                 .map(|pad| pad.name().to_owned());
             if let Some(mapped) = mapper.event(&event, name.as_deref(), now)
-                && tx.send((mapped, now)).is_err()
+                && !send(mapped, now)
             {
                 return;
             }
         }
         let now = Instant::now();
         if let Some(input) = mapper.repeat(now)
-            && tx.send((PadEvent::Input(input), now)).is_err()
+            && !send(PadEvent::Input(input), now)
         {
             return;
         }

@@ -205,7 +205,11 @@ fn the_reading_thread_sends_mapped_events_with_their_read_time() {
     ));
     let (tx, rx) = crossbeam_channel::unbounded();
     let before = Instant::now();
-    std::thread::spawn(move || qnce_cli::pad::read(gilrs, PadConfig::default(), &tx));
+    std::thread::spawn(move || {
+        qnce_cli::pad::read(gilrs, PadConfig::default(), |event, at| {
+            tx.send((event, at)).is_ok()
+        });
+    });
     let patience = Duration::from_secs(30);
     let mut got = Vec::new();
     for _ in 0..3 {

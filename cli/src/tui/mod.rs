@@ -21,7 +21,8 @@ use ratatui::Frame;
 
 use crate::latency::Latency;
 use passage::Passage;
-use slots::{SlotState, Slots};
+use qnce::persist::SaveFileError;
+use slots::Slots;
 
 /// How long a banner stays up unless another replaces it.
 pub const BANNER_TIME: Duration = Duration::from_secs(6);
@@ -551,10 +552,13 @@ impl App {
         let save = match self.config.slots.load(number) {
             Ok(save) => save,
             Err(e) => {
-                let title = if self.config.slots.state(number) == SlotState::Empty {
-                    format!("Slot {number} is empty")
-                } else {
-                    format!("Cannot load slot {number}: {e}")
+                let title = match e {
+                    SaveFileError::Io { source, .. }
+                        if source.kind() == std::io::ErrorKind::NotFound =>
+                    {
+                        format!("Slot {number} is empty")
+                    }
+                    e => format!("Cannot load slot {number}: {e}"),
                 };
                 return self.notify(BannerKind::Problem, title, Vec::new(), now);
             }

@@ -104,21 +104,13 @@ fn start_pads(app: &mut App, config: TermConfig, tx: &crossbeam_channel::Sender<
     } else {
         app.pads = PadSupport::Connected(Vec::new());
     }
-    let (pad_tx, pad_rx) = crossbeam_channel::unbounded();
     let tx = tx.clone();
     let spawned = std::thread::Builder::new()
         .name("qnce-pads".into())
-        .spawn(move || crate::pad::read(gilrs, crate::pad::PadConfig::default(), &pad_tx))
-        .and_then(|_| {
-            std::thread::Builder::new()
-                .name("qnce-pads-forward".into())
-                .spawn(move || {
-                    for (event, at) in pad_rx {
-                        if tx.send(Message::Pad(event, at)).is_err() {
-                            return;
-                        }
-                    }
-                })
+        .spawn(move || {
+            crate::pad::read(gilrs, crate::pad::PadConfig::default(), |event, at| {
+                tx.send(Message::Pad(event, at)).is_ok()
+            });
         });
     if let Err(e) = spawned {
         app.set_pads(
