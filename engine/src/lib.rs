@@ -46,6 +46,7 @@ pub mod expr;
 pub mod input;
 pub mod load;
 pub mod persist;
+pub mod pool;
 pub mod reload;
 pub mod runtime;
 pub mod story;

@@ -6,6 +6,7 @@
 //! - `bad_input`: inputs that must give errors, never panics
 //! - `runtime`: sessions: undo and redo, flows, chains, host variables, saves
 //! - `expressions`: precedence, types and errors of the expression language
+//! - `pool`: the thread pool: priorities, full queues, panics, shutdown
 //! - `properties`: property tests over random input and random playthroughs
 //! - `reload`: live reload through the engine API, one test per kind of edit
 //! - `watch`: live reload end to end, the real watcher and the real binary
@@ -24,6 +25,7 @@ mod fullscreen;
 mod gamepad;
 mod golden;
 mod input;
+mod pool;
 mod properties;
 mod reload;
 mod runtime;
