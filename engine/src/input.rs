@@ -167,6 +167,7 @@ impl Controls {
         session: &mut Session,
         input: Input,
     ) -> Result<Outcome, RuntimeError> {
+        let _span = tracing::debug_span!("input").entered();
         let n_choices = session.n_choices();
         match input {
             Input::Up | Input::Down => {

@@ -41,6 +41,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod assets;
 pub mod diagnostic;
 pub mod expr;
 pub mod input;
@@ -49,7 +50,9 @@ pub mod persist;
 pub mod pool;
 pub mod reload;
 pub mod runtime;
+pub mod services;
 pub mod story;
+pub mod telemetry;
 pub mod value;
 pub mod watch;
 

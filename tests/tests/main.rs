@@ -6,6 +6,8 @@
 //! - `bad_input`: inputs that must give errors, never panics
 //! - `runtime`: sessions: undo and redo, flows, chains, host variables, saves
 //! - `expressions`: precedence, types and errors of the expression language
+//! - `assets`: the asset cache and preloading's hit rate on the example stories
+//! - `telemetry`: telemetry sinks, budgets, span timings, `/metrics` over loopback
 //! - `pool`: the thread pool: priorities, full queues, panics, shutdown
 //! - `properties`: property tests over random input and random playthroughs
 //! - `reload`: live reload through the engine API, one test per kind of edit
@@ -17,6 +19,7 @@
 //! - `fullscreen`: the real binary full-screen in tmux, keys in, screens out
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
+mod assets;
 mod bad_input;
 mod cli;
 mod diagnostics;
@@ -31,5 +34,6 @@ mod reload;
 mod runtime;
 mod storm;
 mod support;
+mod telemetry;
 mod tui;
 mod watch;

@@ -30,6 +30,25 @@ impl TempDir {
         &self.0
     }
 
+    /// A fresh copy of the directory tree at `from`.
+    pub fn copy_of(from: &Path, tag: &str) -> TempDir {
+        fn copy(from: &Path, to: &Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for entry in std::fs::read_dir(from).unwrap() {
+                let entry = entry.unwrap();
+                let target = to.join(entry.file_name());
+                if entry.file_type().unwrap().is_dir() {
+                    copy(&entry.path(), &target);
+                } else {
+                    std::fs::copy(entry.path(), target).unwrap();
+                }
+            }
+        }
+        let dir = TempDir::new(tag);
+        copy(from, dir.path());
+        dir
+    }
+
     /// Writes a file (creating parent directories) and returns its path.
     pub fn write(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
         let path = self.0.join(name);
@@ -43,6 +62,11 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The example story `stories/<name>`.
+pub fn example(name: &str) -> PathBuf {
+    root().join("stories").join(name)
 }
 
 /// A story directory holding `story.ron` with `text`.

@@ -241,6 +241,7 @@ impl Effect {
     /// # Errors
     /// Arithmetic overflow, division by zero, or a variable the state does not hold.
     pub fn compute<E: Env>(&self, env: &mut E) -> Result<Value, EvalError> {
+        let _span = tracing::trace_span!("eval").entered();
         let rhs = self.value.eval(env)?;
         let new = match self.op {
             EffectOp::Assign => rhs,

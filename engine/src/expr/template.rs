@@ -91,6 +91,7 @@ impl Template {
     /// # Errors
     /// As [`Expr::eval`].
     pub fn render<E: Env>(&self, env: &mut E, out: &mut String) -> Result<(), EvalError> {
+        let _span = tracing::trace_span!("eval").entered();
         for part in self.parts.iter() {
             match part {
                 Part::Lit(a, b) => out.push_str(&self.literal[*a as usize..*b as usize]),

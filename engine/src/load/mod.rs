@@ -99,6 +99,7 @@ pub(crate) fn load_cached(
     path: &Path,
     limits: &Limits,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
+    let _span = tracing::debug_span!("load").entered();
     let read = read_story(path, limits, None, &Changes::All)?;
     let mut names = Names::default();
     let mut findings = read.findings;
@@ -479,6 +480,7 @@ impl Reader<'_> {
     }
 
     fn parse(&mut self, text: &str, main: bool) -> Result<Parsed, ron::error::SpannedError> {
+        let _span = tracing::debug_span!("parse").entered();
         let started = Instant::now();
         let options = ron_options(self.limits);
         let parsed = if main {

@@ -1,13 +1,17 @@
 //! [`Host`]: a story, its sessions and a watcher, kept in step across reloads.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{ReloadReport, Reloader};
+use crate::assets::{Assets, NodeAssetsReady};
 use crate::diagnostic::Diagnostics;
+use crate::input::{Controls, Input, Outcome};
 use crate::load::{Limits, LoadError};
-use crate::runtime::{RuntimeError, Session, SessionConfig};
+use crate::runtime::{Event, RuntimeError, Session, SessionConfig};
+use crate::services::Services;
 use crate::story::Story;
+use crate::telemetry::{self, Telemetry};
 use crate::watch::{Batch, WatchConfig, WatchError, Watcher};
 
 /// Names a session held by a [`Host`].
@@ -53,7 +57,17 @@ pub struct Host {
     story: Story,
     reloader: Reloader,
     sessions: Vec<Option<Session>>,
+    /// Each session's current node's assets, as last looked up (empty until attached).
+    assets: Vec<NodeAssetsReady>,
     watcher: Option<Watcher>,
+    attached: Option<Attached>,
+}
+
+/// What [`Host::attach`] connects.
+#[derive(Debug)]
+struct Attached {
+    telemetry: Telemetry,
+    assets: Assets,
 }
 
 impl Host {
@@ -67,7 +81,9 @@ impl Host {
             story,
             reloader,
             sessions: Vec::new(),
+            assets: Vec::new(),
             watcher: None,
+            attached: None,
         };
         Ok((host, warnings))
     }
@@ -103,8 +119,103 @@ impl Host {
 
     /// Takes a session (a restored save, say) into the host.
     pub fn insert_session(&mut self, session: Session) -> SessionKey {
+        if let Some(attached) = &self.attached {
+            attached.telemetry.record(telemetry::Event::SessionStarted {
+                story: self.story.title().to_owned(),
+                seed: session.seed(),
+            });
+        }
         self.sessions.push(Some(session));
-        SessionKey(self.sessions.len() - 1)
+        self.assets.push(NodeAssetsReady::default());
+        let key = SessionKey(self.sessions.len() - 1);
+        self.look_ahead(key);
+        key
+    }
+
+    /// Connects the host to the engine's services: from now on it reports sessions,
+    /// steps and reloads as telemetry, and keeps the assets of each session's next nodes
+    /// loaded (see [`crate::assets`]).
+    pub fn attach(&mut self, services: &Services) {
+        self.attached = Some(Attached {
+            telemetry: services.telemetry.clone(),
+            assets: services.assets.clone(),
+        });
+        for i in 0..self.sessions.len() {
+            self.look_ahead(SessionKey(i));
+        }
+    }
+
+    /// The assets of a session's current node, as looked up when it was entered or
+    /// shown (what was not loaded then is `pending`). Empty unless [`Host::attach`]ed.
+    pub fn assets(&self, key: SessionKey) -> Option<&NodeAssetsReady> {
+        self.assets.get(key.0)
+    }
+
+    /// Applies a player's input to a session through `controls` (the one path from any
+    /// device, see [`crate::input`]), then reports what it did and preloads ahead.
+    /// `None` when there is no such session.
+    pub fn input(
+        &mut self,
+        key: SessionKey,
+        controls: &mut Controls,
+        input: Input,
+    ) -> Option<Result<Outcome, RuntimeError>> {
+        let (story, session) = self.play(key)?;
+        let result = controls.apply(story, session, input);
+        if let Ok(Outcome::Played) = result {
+            self.observe(key);
+        }
+        Some(result)
+    }
+
+    /// Reports the events of a session's last call (made through [`Host::play`]) and
+    /// preloads ahead of it. [`Host::input`] calls it; call it after each call made
+    /// directly, once.
+    pub fn observe(&mut self, key: SessionKey) {
+        let Some(attached) = &self.attached else {
+            return;
+        };
+        let Some(session) = self.sessions.get(key.0).and_then(Option::as_ref) else {
+            return;
+        };
+        let story = &self.story;
+        let mut moved = false;
+        for event in session.events() {
+            match *event {
+                Event::NodeEntered { flow, node, .. } => {
+                    moved = true;
+                    attached.telemetry.record(telemetry::Event::NodeEntered {
+                        flow: story.flow_name(flow).to_owned(),
+                        node: story.node_name(node).to_owned(),
+                    });
+                }
+                Event::ChoiceMade {
+                    flow, node, choice, ..
+                } => attached.telemetry.record(telemetry::Event::ChoiceMade {
+                    flow: story.flow_name(flow).to_owned(),
+                    node: story.node_name(node).to_owned(),
+                    choice: story.choice_name(choice).to_owned(),
+                }),
+                Event::NodeShown { .. } | Event::Relocated { .. } => moved = true,
+                _ => {}
+            }
+        }
+        if moved {
+            self.look_ahead(key);
+        }
+    }
+
+    /// Looks up the assets of a session's current node and preloads those ahead of it.
+    fn look_ahead(&mut self, key: SessionKey) {
+        let (Some(attached), Some(Some(session))) = (&self.attached, self.sessions.get(key.0))
+        else {
+            return;
+        };
+        let now = Instant::now();
+        if let Some(node) = session.current_node() {
+            self.assets[key.0] = attached.assets.node(&self.story, node, now);
+        }
+        attached.assets.preload_ahead(&self.story, session, now);
     }
 
     /// A session.
@@ -136,11 +247,29 @@ impl Host {
                 }
             }
         }
+        if let Some(attached) = &self.attached {
+            attached.telemetry.record(reload_event(&result));
+            if result.is_ok() {
+                // Asset paths may have changed with the story; look again.
+                for i in 0..self.sessions.len() {
+                    self.look_ahead(SessionKey(i));
+                }
+            }
+        }
         Reloaded { result, sessions }
     }
 
     /// Reloads for a watcher's batch, if it concerns the story (else `None`).
+    /// Changed asset files are dropped from the cache and loaded again for the sessions
+    /// that are near them.
     pub fn handle(&mut self, batch: &Batch) -> Option<Reloaded> {
+        if let Some(attached) = &self.attached
+            && attached.assets.invalidate(&batch.paths) > 0
+        {
+            for i in 0..self.sessions.len() {
+                self.look_ahead(SessionKey(i));
+            }
+        }
         if batch.rescan {
             return Some(self.reload(None));
         }
@@ -176,6 +305,31 @@ impl Host {
                 return Some(reloaded);
             }
         }
+    }
+}
+
+fn reload_event(result: &Result<ReloadReport, LoadError>) -> telemetry::Event {
+    match result {
+        Ok(report) => {
+            let delta = &report.delta;
+            telemetry::Event::ReloadSucceeded {
+                nodes_changed: delta.nodes_added.len()
+                    + delta.nodes_removed.len()
+                    + delta.nodes_changed.len(),
+                micros: u64::try_from(report.timings.total().as_micros()).unwrap_or(u64::MAX),
+            }
+        }
+        Err(LoadError::Invalid(diagnostics)) => telemetry::Event::ReloadFailed {
+            errors: diagnostics.n_errors(),
+            first: diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .map_or_else(String::new, ToString::to_string),
+        },
+        Err(e) => telemetry::Event::ReloadFailed {
+            errors: 1,
+            first: e.to_string(),
+        },
     }
 }
 

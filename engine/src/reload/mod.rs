@@ -245,6 +245,7 @@ impl Reloader {
         story: &mut Story,
         changed: Option<&[PathBuf]>,
     ) -> Result<ReloadReport, LoadError> {
+        let _span = tracing::debug_span!("reload").entered();
         let planned = self.plan(story, changed)?;
         Ok(self.apply(story, planned))
     }

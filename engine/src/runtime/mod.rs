@@ -326,6 +326,7 @@ impl Session {
     /// An index that is not displayed, an ended flow, or an error while advancing; the
     /// session is then unchanged.
     pub fn choose(&mut self, story: &Story, index: usize) -> Result<&[Event], RuntimeError> {
+        let _span = tracing::debug_span!("step").entered();
         self.begin();
         let result = self.choose_inner(story, index);
         self.finish(story, result, true)?;
@@ -405,6 +406,7 @@ impl Session {
     /// # Errors
     /// [`RuntimeError::NothingToUndo`], or an error rendering the restored node.
     pub fn undo(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
+        let _span = tracing::debug_span!("undo").entered();
         let step = self
             .log
             .undo
@@ -425,6 +427,7 @@ impl Session {
     /// # Errors
     /// [`RuntimeError::NothingToRedo`], or an error rendering the restored node.
     pub fn redo(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
+        let _span = tracing::debug_span!("redo").entered();
         let step = self.log.redo.pop().ok_or(RuntimeError::NothingToRedo)?;
         self.replay(&step, true);
         self.log.undo.push_back(step);

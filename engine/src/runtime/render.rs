@@ -130,9 +130,11 @@ impl Session {
             return Ok(false);
         }
         match story.world().get::<Condition>(c).and_then(|c| c.0.as_ref()) {
-            Some((source, cond)) => cond
-                .eval_bool(&mut self.state())
-                .map_err(|e| Self::eval_error(story, node, format!("condition `{source}`"), e)),
+            Some((source, cond)) => {
+                let _span = tracing::trace_span!("eval").entered();
+                cond.eval_bool(&mut self.state())
+                    .map_err(|e| Self::eval_error(story, node, format!("condition `{source}`"), e))
+            }
             None => Ok(true),
         }
     }

@@ -30,6 +30,7 @@ impl Story {
     /// `Changed<T>` queries on [`Story::world`] show exactly the components this patch
     /// wrote (see [`Story::changed_fields`]).
     pub fn apply(&mut self, patch: Patch) -> Delta {
+        let _span = tracing::debug_span!("apply").entered();
         let delta = patch.delta();
         self.world.clear_trackers();
         self.title = patch.title;

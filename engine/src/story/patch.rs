@@ -269,6 +269,7 @@ impl Patch {
 /// the nodes that were compiled again (see [`crate::load`]'s reuse of unchanged files):
 /// declared nodes it does not hold are unchanged.
 pub(crate) fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
+    let _span = tracing::debug_span!("diff").entered();
     let mut patch = Patch {
         title: new.title,
         save_id: new.save_id,
