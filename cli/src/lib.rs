@@ -1,6 +1,7 @@
 //! The parts of the `qnce` runner that are more than argument parsing: the full-screen
 //! terminal UI ([`tui`]), game controllers ([`pad`], with the `gamepad` feature) and input
-//! latency ([`latency`]), and reload outcomes in words ([`report`]). The `qnce` binary is a thin shell around them; tests and
+//! latency ([`latency`]), reload outcomes in words ([`report`]) and the `qnce perf` client
+//! and dashboard ([`perf`]). The `qnce` binary is a thin shell around them; tests and
 //! benches drive them directly (a ratatui `TestBackend`, a real `Gilrs` fed with
 //! synthetic events).
 #![forbid(unsafe_code)]
@@ -8,5 +9,6 @@
 pub mod latency;
 #[cfg(feature = "gamepad")]
 pub mod pad;
+pub mod perf;
 pub mod report;
 pub mod tui;

@@ -16,6 +16,8 @@ macro_rules! say {
 }
 
 mod check;
+mod observe;
+mod perf_command;
 mod play;
 mod transcript;
 
@@ -49,7 +51,9 @@ enum Command {
         json: bool,
     },
     /// Play a story.
-    Play(play::PlayArgs),
+    Play(Box<play::PlayArgs>),
+    /// Watch a running engine (`qnce play --metrics-addr`) from outside.
+    Perf(perf_command::PerfArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check { path, json } => check::run(&path, json),
         Command::Play(args) => play::run(&args),
+        Command::Perf(args) => perf_command::run(&args),
     };
     ExitCode::from(code)
 }

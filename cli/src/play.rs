@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, select};
 use qnce::input::{Controls, Input, Outcome};
@@ -18,6 +19,7 @@ use qnce_cli::tui::slots::Slots;
 use qnce_cli::tui::term::{TermConfig, run as run_full_screen};
 use qnce_cli::tui::{App, AppConfig};
 
+use crate::observe::ObserveArgs;
 use crate::transcript::Transcript;
 use crate::{EXIT_ERRORS, EXIT_USAGE};
 
@@ -59,6 +61,8 @@ pub(crate) struct PlayArgs {
     /// Full screen: do not read game controllers.
     #[arg(long)]
     no_gamepad: bool,
+    #[command(flatten)]
+    observe: ObserveArgs,
 }
 
 impl PlayArgs {
@@ -198,10 +202,26 @@ fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
 }
 
 pub(crate) fn run(args: &PlayArgs) -> u8 {
-    let mut host = match open(&args.path) {
-        Ok(h) => h,
-        Err(code) => return code,
+    // Started first, so that loading the story is timed and traced too.
+    let observed = match crate::observe::start(&args.observe) {
+        Ok(observed) => observed,
+        Err(e) => {
+            eprintln!("qnce: {e}");
+            return EXIT_USAGE;
+        }
     };
+    let code = match open(&args.path) {
+        Ok(mut host) => {
+            host.attach(observed.services());
+            play(args, host)
+        }
+        Err(code) => code,
+    };
+    observed.shutdown();
+    code
+}
+
+fn play(args: &PlayArgs, mut host: Host) -> u8 {
     let player = match start_session(args, &mut host) {
         Ok(k) => k,
         Err(code) => return code,
@@ -332,10 +352,8 @@ fn play_loop(
         if command.is_empty() {
             continue;
         }
-        let Some((story, session)) = host.play(player) else {
-            return EXIT_ERRORS;
-        };
-        let input = match Input::parse(&command, story) {
+        let read_at = Instant::now();
+        let input = match Input::parse(&command, host.story()) {
             Ok(input) => input,
             Err(e) => {
                 eprintln!("qnce: {e}");
@@ -345,8 +363,20 @@ fn play_loop(
                 continue;
             }
         };
-        match controls.apply(story, session, input) {
-            Ok(Outcome::Played) => out.events(story, session),
+        let Some(result) = host.input(player, &mut controls, input) else {
+            return EXIT_ERRORS;
+        };
+        let Some((story, session)) = host.play(player) else {
+            return EXIT_ERRORS;
+        };
+        match result {
+            Ok(Outcome::Played) => {
+                out.events(story, session);
+                // Line mode's latency: the command read to its events printed.
+                if let Some(telemetry) = host.telemetry() {
+                    telemetry.input_latency(read_at.elapsed());
+                }
+            }
             Ok(Outcome::Moved(_) | Outcome::Nothing) => {}
             Ok(Outcome::ForRunner(Input::Quit)) => return 0,
             Ok(Outcome::ForRunner(Input::Save)) => {
@@ -360,10 +390,10 @@ fn play_loop(
                 let path = save_file(args);
                 let config = session.config().clone();
                 if let Ok(restored) = restore(host, &path, config) {
+                    host.replace_session(player, restored);
                     let Some((story, session)) = host.play(player) else {
                         return EXIT_ERRORS;
                     };
-                    *session = restored;
                     eprintln!("loaded {}", path.display());
                     if let Err(e) = session.refresh(story) {
                         eprintln!("qnce: {e}");

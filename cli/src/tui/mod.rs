@@ -228,8 +228,12 @@ impl App {
         &self.latency
     }
 
-    /// Records one input's latency.
+    /// Records one input's latency (also as telemetry when the host is attached to the
+    /// engine's services).
     pub fn record_latency(&mut self, latency: Duration) {
+        if let Some(telemetry) = self.host.telemetry() {
+            telemetry.input_latency(latency);
+        }
         self.latency.record(latency);
     }
 
@@ -250,7 +254,7 @@ impl App {
             return;
         }
         let selected = self.controls.selected();
-        let Some((story, session)) = self.host.play(self.player) else {
+        let Some(session) = self.host.session(self.player) else {
             return;
         };
         let chosen_index = match input {
@@ -261,12 +265,18 @@ impl App {
         let chosen = chosen_index
             .and_then(|i| session.choices().nth(i))
             .map(|(_, text)| text.to_owned());
-        match self.controls.apply(story, session, input) {
+        let Some(result) = self.host.input(self.player, &mut self.controls, input) else {
+            return;
+        };
+        match result {
             Ok(Outcome::Played) => {
+                let Some(session) = self.host.session(self.player) else {
+                    return;
+                };
                 match input {
                     Input::Undo => self.passage.undo(session),
                     Input::Redo => self.passage.redo(session),
-                    _ => self.passage.step(story, session, chosen),
+                    _ => self.passage.step(self.host.story(), session, chosen),
                 }
                 self.scroll = 0;
             }
@@ -563,13 +573,16 @@ impl App {
                 return self.notify(BannerKind::Problem, title, Vec::new(), now);
             }
         };
-        let Some((story, session)) = self.host.play(self.player) else {
+        let Some(session) = self.host.session(self.player) else {
             return;
         };
         let config = session.config().clone();
-        match Session::restore(story, &save, config) {
+        match Session::restore(self.host.story(), &save, config) {
             Ok((restored, warnings)) => {
-                *session = restored;
+                self.host.replace_session(self.player, restored);
+                let Some(session) = self.host.session(self.player) else {
+                    return;
+                };
                 self.passage
                     .restart(session, format!("loaded slot {number}"));
                 self.controls.reset(session);

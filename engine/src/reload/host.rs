@@ -145,6 +145,28 @@ impl Host {
         }
     }
 
+    /// Puts `session` (a loaded save, say) in the place of the session `key`, and looks
+    /// ahead from it as from a new session; returns the session replaced.
+    pub fn replace_session(&mut self, key: SessionKey, session: Session) -> Option<Session> {
+        let slot = self.sessions.get_mut(key.0)?;
+        let old = slot.replace(session);
+        if let Some(attached) = &self.attached
+            && let Some(session) = slot.as_ref()
+        {
+            attached.telemetry.record(telemetry::Event::SessionStarted {
+                story: self.story.title().to_owned(),
+                seed: session.seed(),
+            });
+        }
+        self.look_ahead(key);
+        old
+    }
+
+    /// The telemetry the host reports to, once [`Host::attach`]ed.
+    pub fn telemetry(&self) -> Option<&Telemetry> {
+        self.attached.as_ref().map(|a| &a.telemetry)
+    }
+
     /// The assets of a session's current node, as looked up when it was entered or
     /// shown (what was not loaded then is `pending`). Empty unless [`Host::attach`]ed.
     pub fn assets(&self, key: SessionKey) -> Option<&NodeAssetsReady> {
