@@ -812,3 +812,60 @@ fn ended_node_that_gains_a_next_advances_as_a_step() {
     session.undo(story).unwrap();
     assert_eq!(session.current_node(), Some(live.node("b")));
 }
+
+#[test]
+fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome() {
+    use qnce::services::{Services, ServicesConfig};
+    let services = Services::start(&ServicesConfig::default()).unwrap();
+    let example = crate::support::example("lighthouse");
+    let pooled_dir = TempDir::copy_of(&example, "reload-pooled");
+    let plain_dir = TempDir::copy_of(&example, "reload-plain");
+    let (mut pooled, _) = Host::open(pooled_dir.path(), Limits::default()).unwrap();
+    pooled.attach(&services);
+    let (mut plain, _) = Host::open(plain_dir.path(), Limits::default()).unwrap();
+    let mut outcomes = Vec::new();
+    for (dir, host) in [(&pooled_dir, &mut pooled), (&plain_dir, &mut plain)] {
+        let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
+        let edit = |file: &str, from: &str, to: &str| {
+            let path = dir.path().join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(text.contains(from), "{file} holds {from:?}");
+            std::fs::write(&path, text.replace(from, to)).unwrap();
+            path
+        };
+        // Two files at once: read and parsed together.
+        let changed = [
+            edit(
+                "chapters/shore.ron",
+                "Waves batter the rocks",
+                "Grey waves pound the rocks",
+            ),
+            edit("chapters/tower.ron", "The door creaks", "The door groans"),
+        ];
+        let report = host.reload(Some(&changed)).result.unwrap();
+        let mut files: Vec<_> = report
+            .files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_owned())
+            .collect();
+        files.sort();
+        let text = host.session(player).unwrap().text().to_owned();
+        // Then two at once again, one of them broken: rejected with the same position.
+        let changed = [
+            edit(
+                "chapters/radio.ron",
+                "The radio hisses.",
+                "The radio hisses, \"),",
+            ),
+            edit("chapters/tower.ron", "The door groans", "The door sighs"),
+        ];
+        let error = host.reload(Some(&changed)).result.unwrap_err().to_string();
+        let relative = error.replace(&dir.path().display().to_string(), "DIR");
+        outcomes.push((files, report.delta.nodes_changed.len(), text, relative));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0].1, 2);
+    assert!(outcomes[0].2.starts_with("Grey waves pound the rocks"));
+    assert!(outcomes[0].3.contains("DIR/chapters/radio.ron:9:42: error"), "{}", outcomes[0].3);
+    services.shutdown();
+}

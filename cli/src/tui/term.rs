@@ -33,6 +33,21 @@ impl Drop for Restore {
     }
 }
 
+/// The hook `ratatui::try_init` installs restores the terminal on any panic, but a panic
+/// in an engine pool job is caught, counted and reported as telemetry, and play goes on:
+/// for those, neither restore the terminal nor print over the screen.
+fn keep_screen_on_pool_panics() {
+    let restoring = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let on_pool = std::thread::current()
+            .name()
+            .is_some_and(|name| name.starts_with("qnce-pool-"));
+        if !on_pool {
+            restoring(info);
+        }
+    }));
+}
+
 /// How the terminal loop is set up.
 #[derive(Clone, Copy, Debug)]
 pub struct TermConfig {
@@ -49,6 +64,7 @@ pub fn run(app: &mut App, config: TermConfig) -> std::io::Result<()> {
     // screen refused), the early return still restores.
     let _restore = Restore;
     let mut terminal = ratatui::try_init()?;
+    keep_screen_on_pool_panics();
     let (tx, rx) = crossbeam_channel::unbounded();
     let keys = tx.clone();
     std::thread::Builder::new()

@@ -100,7 +100,7 @@ pub(crate) fn load_cached(
     limits: &Limits,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
-    let read = read_story(path, limits, None, &Changes::All)?;
+    let read = read_story(path, limits, None, &Changes::All, Preread::default())?;
     let mut names = Names::default();
     let mut findings = read.findings;
     let compiled = compile::compile(
@@ -136,6 +136,82 @@ impl Changes {
             Changes::All => true,
             Changes::Paths(paths) => paths.contains(key),
         }
+    }
+}
+
+/// Changed files read and parsed ahead of a reload, on several threads at once (see
+/// [`preread`]); the reader takes them instead of reading and parsing itself.
+#[derive(Default)]
+pub(crate) struct Preread {
+    files: HashMap<PathBuf, PrereadFile>,
+    /// Time spent, in all, reading and parsing (summed over threads).
+    pub(crate) reading: Duration,
+    pub(crate) parsing: Duration,
+}
+
+struct PrereadFile {
+    text: Result<String, ReadFailure>,
+    /// The parse of `text` (none when it was not read or is blank).
+    parsed: Option<Result<Parsed, ron::error::SpannedError>>,
+}
+
+/// Reads and parses the changed files among the cached ones, on `pool` and the calling
+/// thread at once, when there are at least two (for one, the reader does it as well).
+pub(crate) fn preread(
+    pool: &crate::pool::Pool,
+    path: &Path,
+    limits: &Limits,
+    cache: &FileCache,
+    changes: &Changes,
+) -> Preread {
+    let Changes::Paths(paths) = changes else {
+        return Preread::default();
+    };
+    let Ok((_, main)) = resolve(path) else {
+        return Preread::default();
+    };
+    let main_key = file_key(&main);
+    let jobs: Vec<(PathBuf, bool)> = paths
+        .iter()
+        .filter(|key| cache.files.contains_key(*key))
+        .map(|key| (key.clone(), *key == main_key))
+        .collect();
+    if jobs.len() < 2 {
+        return Preread::default();
+    }
+    let limits = limits.clone();
+    let done = pool.map(jobs, move |(key, main)| {
+        let started = Instant::now();
+        let text = read_text(&key, &limits);
+        let reading = started.elapsed();
+        let started = Instant::now();
+        let parsed = match &text {
+            Ok(text) if !is_blank(text) => Some(parse_text(text, main, &limits)),
+            _ => None,
+        };
+        (
+            key,
+            PrereadFile { text, parsed },
+            reading,
+            started.elapsed(),
+        )
+    });
+    let mut preread = Preread::default();
+    for (key, file, reading, parsing) in done {
+        preread.reading += reading;
+        preread.parsing += parsing;
+        preread.files.insert(key, file);
+    }
+    preread
+}
+
+fn parse_text(text: &str, main: bool, limits: &Limits) -> Result<Parsed, ron::error::SpannedError> {
+    let _span = tracing::debug_span!("parse").entered();
+    let options = ron_options(limits);
+    if main {
+        options.from_str::<StoryFile>(text).map(Parsed::Main)
+    } else {
+        options.from_str::<IncludeFile>(text).map(Parsed::Include)
     }
 }
 
@@ -231,6 +307,7 @@ pub(crate) fn read_story(
     limits: &Limits,
     cache: Option<&FileCache>,
     changes: &Changes,
+    preread: Preread,
 ) -> Result<ReadFiles, LoadError> {
     let (root, main) = resolve(path)?;
     let mut reader = Reader {
@@ -248,11 +325,13 @@ pub(crate) fn read_story(
             fresh: Vec::new(),
             previous: Vec::new(),
             findings: Vec::new(),
-            reading: Duration::ZERO,
-            parsing: Duration::ZERO,
+            reading: preread.reading,
+            parsing: preread.parsing,
         },
         stack: Vec::new(),
         seen: HashSet::new(),
+        preread: preread.files,
+        preparsed: HashMap::new(),
     };
     // The main file must be readable at all; a read failure is not a story mistake.
     let main_key = file_key(&main);
@@ -344,6 +423,10 @@ struct Reader<'l> {
     stack: Vec<PathBuf>,
     /// Keys of the files read so far, for duplicate detection.
     seen: HashSet<PathBuf>,
+    /// Files read and parsed ahead, not yet taken.
+    preread: HashMap<PathBuf, PrereadFile>,
+    /// Parses taken from `preread` by `fetch`, for `add_file`.
+    preparsed: HashMap<PathBuf, Result<Parsed, ron::error::SpannedError>>,
 }
 
 enum ReadFailure {
@@ -413,9 +496,27 @@ impl Reader<'_> {
                 previous: None,
             });
         }
-        let started = Instant::now();
-        let text = read_text(path, self.limits);
-        self.read.reading += started.elapsed();
+        let text = match self.preread.remove(key) {
+            Some(pre) => {
+                if let Some(parsed) = pre.parsed {
+                    self.preparsed.insert(key.to_owned(), parsed);
+                }
+                // Read by its key; name it as the reader would have.
+                pre.text.map_err(|e| match e {
+                    ReadFailure::Finding(d) => ReadFailure::Finding(Diagnostic {
+                        path: path.to_owned(),
+                        ..d
+                    }),
+                    io => io,
+                })
+            }
+            None => {
+                let started = Instant::now();
+                let text = read_text(path, self.limits);
+                self.read.reading += started.elapsed();
+                text
+            }
+        };
         let text = text?;
         // A save that did not change the text keeps its parse.
         let (parsed, previous) = match cached {
@@ -455,7 +556,11 @@ impl Reader<'_> {
                 });
                 return;
             }
-            None => match self.parse(&text, main) {
+            None => match self
+                .preparsed
+                .remove(&key)
+                .unwrap_or_else(|| self.parse(&text, main))
+            {
                 Ok(p) => Arc::new(p),
                 Err(e) => {
                     self.read.findings.push(Finding {
@@ -480,14 +585,8 @@ impl Reader<'_> {
     }
 
     fn parse(&mut self, text: &str, main: bool) -> Result<Parsed, ron::error::SpannedError> {
-        let _span = tracing::debug_span!("parse").entered();
         let started = Instant::now();
-        let options = ron_options(self.limits);
-        let parsed = if main {
-            options.from_str::<StoryFile>(text).map(Parsed::Main)
-        } else {
-            options.from_str::<IncludeFile>(text).map(Parsed::Include)
-        };
+        let parsed = parse_text(text, main, self.limits);
         self.read.parsing += started.elapsed();
         parsed
     }

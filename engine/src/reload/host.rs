@@ -133,9 +133,12 @@ impl Host {
     }
 
     /// Connects the host to the engine's services: from now on it reports sessions,
-    /// steps and reloads as telemetry, and keeps the assets of each session's next nodes
-    /// loaded (see [`crate::assets`]).
+    /// steps and reloads as telemetry, keeps the assets of each session's next nodes
+    /// loaded (see [`crate::assets`]), and parses several changed files at once on the
+    /// pool.
     pub fn attach(&mut self, services: &Services) {
+        self.reloader
+            .use_pool(std::sync::Arc::clone(&services.pool));
         self.attached = Some(Attached {
             telemetry: services.telemetry.clone(),
             assets: services.assets.clone(),

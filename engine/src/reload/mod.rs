@@ -14,13 +14,15 @@ mod host;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use host::{Host, Reloaded, SessionKey};
 
 use crate::Limits;
 use crate::diagnostic::Diagnostics;
-use crate::load::{self, Changes, FileCache, LoadError, Reuse};
+use crate::load::{self, Changes, FileCache, LoadError, Preread, Reuse};
+use crate::pool::Pool;
 use crate::story::{Delta, Names, Patch, Story};
 
 /// Time spent in each phase of a reload.
@@ -88,6 +90,8 @@ pub struct Reloader {
     pending: HashSet<PathBuf>,
     /// Whether every file must be read again at the next reload.
     pending_all: bool,
+    /// Where to read and parse several changed files at once.
+    pool: Option<Arc<Pool>>,
 }
 
 impl Reloader {
@@ -105,8 +109,15 @@ impl Reloader {
             cache,
             pending: HashSet::new(),
             pending_all: false,
+            pool: None,
         };
         Ok((Story::from_data(data), reloader, diagnostics))
+    }
+
+    /// Reads and parses several changed files at once on `pool` (high priority, with the
+    /// calling thread working too), rather than one after the other.
+    pub fn use_pool(&mut self, pool: Arc<Pool>) {
+        self.pool = Some(pool);
     }
 
     /// The story directory, which a watcher should watch.
@@ -155,7 +166,18 @@ impl Reloader {
         } else {
             Changes::Paths(self.pending.clone())
         };
-        let read = load::read_story(&self.path, &self.limits, Some(&self.cache), &changes)?;
+        // Several changed files are read and parsed on the pool at once, when there is one.
+        let preread = match &self.pool {
+            Some(pool) => load::preread(pool, &self.path, &self.limits, &self.cache, &changes),
+            None => Preread::default(),
+        };
+        let read = load::read_story(
+            &self.path,
+            &self.limits,
+            Some(&self.cache),
+            &changes,
+            preread,
+        )?;
         let mut timings = Timings {
             reading: read.reading,
             parsing: read.parsing,
