@@ -113,7 +113,9 @@ fn perf_export_reads_a_running_play_and_reset_empties_its_histograms() {
     ]);
     player.send("1", "The river is wide");
     player.send("1", "You made it across");
-    let snapshot = export_when(player.addr, |s| s.counter(CHOICES_MADE) == 2);
+    let snapshot = export_when(player.addr, |s| {
+        s.counter(CHOICES_MADE) == 2 && s.histogram("qnce_input_latency_seconds").count == 2
+    });
     assert_eq!(
         snapshot.histogram(STEP).count,
         2,
@@ -126,16 +128,31 @@ fn perf_export_reads_a_running_play_and_reset_empties_its_histograms() {
             .count
             >= 1
     );
-    assert_eq!(snapshot.counter("qnce_asset_cache_hits_total"), 2);
+    // Three lookups (one a node); whether the preloads won the race with the script's
+    // next command is up to the scheduler, so hits are not counted here (the hit rate is
+    // tested in-process, where the test waits for the preloads as a reader would).
+    let lookups = snapshot.counter("qnce_asset_cache_hits_total")
+        + snapshot.counter("qnce_asset_cache_misses_total");
+    assert_eq!(lookups, 3);
     assert_eq!(snapshot.histogram("qnce_input_latency_seconds").count, 2);
     assert_eq!(
         snapshot.gauge(r#"qnce_pool_queue_depth{priority="high"}"#),
         0
     );
 
-    // The table names the spans; the hit rate is too early to alert (3 lookups).
+    // The table names the spans; a hit rate is too early to alert (3 lookups).
     let addr = player.addr.to_string();
-    let table = qnce(&["perf", "dashboard", "--addr", &addr]);
+    // Thresholds far above anything a debug build on a busy machine takes: no alert.
+    let table = qnce(&[
+        "perf",
+        "dashboard",
+        "--addr",
+        &addr,
+        "--alert-step-p99",
+        "10000",
+        "--alert-reload-p99",
+        "10000",
+    ]);
     assert!(table.status.success(), "{table:?}");
     let text = stdout(&table);
     assert!(
@@ -144,7 +161,7 @@ fn perf_export_reads_a_running_play_and_reset_empties_its_histograms() {
         "{text}"
     );
     assert!(
-        text.contains("hit rate 66.7%") && text.contains("alerts         none"),
+        text.contains("asset cache    hits ") && text.contains("alerts         none"),
         "{text}"
     );
     // A threshold crossed: exit 1 and the alert named.
@@ -162,7 +179,10 @@ fn perf_export_reads_a_running_play_and_reset_empties_its_histograms() {
     let csv = qnce(&["perf", "export", "--addr", &addr, "--format", "csv"]);
     let csv = stdout(&csv);
     assert!(csv.starts_with("kind,name,value,count,sum_ns,p50_ns,p95_ns,p99_ns,max_ns\n"));
-    assert!(csv.contains("counter,\"qnce_asset_cache_hits_total\",2,"));
+    assert!(
+        csv.contains("counter,\"qnce_events_total{event=\"\"choice_made\"\"}\",2,"),
+        "{csv}"
+    );
     assert!(
         csv.lines()
             .any(|l| l.starts_with(r#"histogram,"qnce_span_duration_seconds{span=""step""}",,2,"#)),

@@ -866,6 +866,10 @@ fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome()
     assert_eq!(outcomes[0], outcomes[1]);
     assert_eq!(outcomes[0].1, 2);
     assert!(outcomes[0].2.starts_with("Grey waves pound the rocks"));
-    assert!(outcomes[0].3.contains("DIR/chapters/radio.ron:9:42: error"), "{}", outcomes[0].3);
+    assert!(
+        outcomes[0].3.contains("DIR/chapters/radio.ron:9:42: error"),
+        "{}",
+        outcomes[0].3
+    );
     services.shutdown();
 }
