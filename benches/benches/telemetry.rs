@@ -61,18 +61,13 @@ fn spans(c: &mut Criterion) {
     if on {
         // The layer as `qnce play` installs it: the process's global subscriber (a scoped
         // one would add tracing's per-callsite dispatch lookups to both sides).
-        let registry = Arc::new(Registry::default());
         let subscriber =
-            tracing_subscriber::registry().with(SpanTimings::new(Arc::clone(&registry)));
+            tracing_subscriber::registry().with(SpanTimings::new(Arc::new(Registry::default())));
         tracing::subscriber::set_global_default(subscriber).expect("the first global subscriber");
         let (mut session, mut walk) = fresh();
         group.bench_function("step/on", |b| {
             b.iter(|| step(&story, &mut session, &mut walk))
         });
-        let steps = registry
-            .snapshot()
-            .histogram(r#"qnce_span_duration_seconds{span="step"}"#);
-        assert!(steps.count > 0, "the layer timed the steps");
     }
     group.finish();
 }

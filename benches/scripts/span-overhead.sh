@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Step throughput with the span-timing layer on, against off, in alternating processes
-# (a process can install its global subscriber only once, and this machine drifts).
-# Prints each pair's medians and the median of the on/off throughput ratios.
+# (a process can install its global subscriber only once). The order alternates each
+# round (off-on, on-off, ...): on this shared machine whichever side runs second was
+# measured slower, whatever it was. Prints each pair's medians and the median of the
+# on/off throughput ratios.
 #
 #   benches/scripts/span-overhead.sh [ROUNDS]      (default 5)
 set -euo pipefail
@@ -11,7 +13,8 @@ cargo bench -p qnce-benches --bench telemetry --no-run >/dev/null 2>&1
 median() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"])' "$1"; }
 ratios=()
 for round in $(seq "$rounds"); do
-    for side in ${QNCE_SIDES:-off on}; do
+    if (( round % 2 )); then sides="off on"; else sides="on off"; fi
+    for side in $sides; do
         QNCE_BENCH_SPANS=$side cargo bench -q -p qnce-benches --bench telemetry -- \
             "spans/step/$side" --measurement-time 4 >/dev/null 2>&1
     done

@@ -69,7 +69,8 @@ pub const MAIN_FLOW: &str = "main";
 
 #[cfg(test)]
 mod tests {
-    /// The session crosses threads: games run it off the render thread.
+    /// The session, the host and the services cross threads: games run them off the
+    /// render thread.
     #[test]
     fn session_and_story_are_send() {
         fn is_send<T: Send>() {}
@@ -77,5 +78,9 @@ mod tests {
         is_send::<crate::Session>();
         is_send::<crate::Story>();
         is_sync::<crate::Story>();
+        // A game may keep its host and services on another thread than the renderer's.
+        is_send::<crate::reload::Host>();
+        is_send::<crate::services::Services>();
+        is_sync::<crate::services::Services>();
     }
 }
