@@ -8,7 +8,7 @@
 //! - `expressions`: precedence, types and errors of the expression language
 //! - `assets`: the asset cache and preloading's hit rate on the example stories
 //! - `telemetry`: telemetry sinks, budgets, span timings, `/metrics` over loopback
-//! - `perf`: `qnce perf` against a running `qnce play`, and the live dashboard
+//! - `perf`: `qnce perf` against a running `qnce play`, the live dashboard (also in tmux)
 //! - `pool`: the thread pool: priorities, full queues, panics, shutdown
 //! - `properties`: property tests over random input and random playthroughs
 //! - `reload`: live reload through the engine API, one test per kind of edit

@@ -12,7 +12,7 @@ use qnce_cli::perf::{Report, Thresholds};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::support::{TempDir, qnce, qnce_bin, root, stdout};
+use crate::support::{TempDir, Tmux, qnce, qnce_bin, root, stdout};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -312,4 +312,28 @@ fn live_dashboard_draws_history_and_raises_alerts_past_thresholds() {
     assert!(stale.contains("ALERT step p99"));
     let report = Report::new(&reading(1, 0, 0), &Thresholds::default());
     assert_eq!(report.hit_rate(), None, "no lookups, no rate");
+}
+
+#[test]
+fn perf_live_follows_a_running_play_full_screen_and_quits_on_q() {
+    let mut player = Player::start(&[]);
+    let command = format!(
+        "{} perf live --addr {} --interval 100 --alert-hit-rate 0; echo EXIT=$?; sleep 600",
+        qnce_bin().display(),
+        player.addr
+    );
+    let tmux = Tmux::start("perf-live", &command, 100, 28);
+    let screen = tmux.wait_text(&format!("qnce perf live · {} · ", player.addr));
+    assert!(screen.contains("no alerts"), "{screen}");
+    // A step in the other process shows up within a few readings.
+    player.send("1", "The river is wide");
+    let screen = tmux.wait_for("an input counted", |s| {
+        s.lines()
+            .any(|l| l.starts_with("input ") && l.contains(" 1 "))
+    });
+    assert!(screen.contains("step p99"), "{screen}");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_text("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(player.finish().success());
 }
