@@ -409,6 +409,15 @@ impl Pool {
         std::mem::take(&mut *lock(&self.shared.panics))
     }
 
+    /// How many jobs the queue of `priority` holds before refusing more.
+    pub fn capacity(&self, priority: Priority) -> usize {
+        let queue = match priority {
+            Priority::High => &self.high,
+            Priority::Low => &self.low,
+        };
+        queue.capacity().unwrap_or(usize::MAX)
+    }
+
     /// Whether [`Pool::shutdown`] has begun.
     pub fn is_closing(&self) -> bool {
         self.shared.closing.load(Ordering::Acquire)

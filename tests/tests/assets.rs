@@ -231,3 +231,25 @@ fn edited_asset_file_is_invalidated_and_loaded_again() {
     );
     services.shutdown();
 }
+
+#[test]
+fn a_load_begun_before_an_invalidation_is_not_kept() {
+    let cache = cache(100, None);
+    let t = Instant::now();
+    let (a, b) = (Path::new("/a"), Path::new("/b"));
+    let generation = cache.begin_load(a, t).unwrap();
+    assert_eq!(cache.begin_load(a, t), None, "coalesced while loading");
+    // The file may have been read before this edit: what the load read is dropped.
+    cache.invalidate(a);
+    assert_eq!(
+        cache.insert_loaded(a, bytes(5), t, generation),
+        Inserted::Stale
+    );
+    cache.loaded(a);
+    assert!(!cache.contains(a, t));
+    let generation = cache.begin_load(b, t).unwrap();
+    assert_eq!(
+        cache.insert_loaded(b, bytes(5), t, generation),
+        Inserted::Held { evicted: 0 }
+    );
+}

@@ -60,6 +60,9 @@ pub enum Inserted {
     },
     /// Refused: larger than the whole budget.
     TooLarge,
+    /// Dropped: an invalidation came while it was being loaded, so it may be the file's
+    /// old content.
+    Stale,
 }
 
 struct Entry {
@@ -78,6 +81,8 @@ struct Inner {
     bytes: u64,
     /// Paths being loaded now, so that requests for them are coalesced.
     loading: FxHashSet<PathBuf>,
+    /// Counts invalidations, so that a load begun before one is not kept.
+    generation: u64,
 }
 
 struct Metrics {
@@ -197,9 +202,17 @@ impl AssetCache {
     /// Holds `data` as the asset at `path`, loaded at `now`, evicting the least recently
     /// used assets until it fits.
     pub fn insert(&self, path: &Path, data: Arc<[u8]>, now: Instant) -> Inserted {
+        self.insert_locked(&mut self.lock(), path, data, now)
+    }
+
+    fn insert_locked(
+        &self,
+        inner: &mut Inner,
+        path: &Path,
+        data: Arc<[u8]>,
+        now: Instant,
+    ) -> Inserted {
         let size = data.len() as u64;
-        let mut inner = self.lock();
-        let inner = &mut *inner;
         self.remove(inner, path);
         if size > self.config.max_bytes {
             self.metrics.rejected.inc();
@@ -234,7 +247,18 @@ impl AssetCache {
     /// Drops the asset at `path` (its file changed); returns whether one was held.
     pub fn invalidate(&self, path: &Path) -> bool {
         let mut inner = self.lock();
+        inner.generation += 1;
         self.remove(&mut inner, path)
+    }
+
+    /// Drops every asset.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.entries.clear();
+        inner.lru.clear();
+        inner.bytes = 0;
+        self.metrics.bytes.set(0);
     }
 
     fn remove(&self, inner: &mut Inner, path: &Path) -> bool {
@@ -247,16 +271,33 @@ impl AssetCache {
         true
     }
 
-    /// Claims the loading of `path`: `false` when it is held and usable or already being
-    /// loaded (the request is coalesced), else `true`, and the caller must call
-    /// [`AssetCache::loaded`] when done, whatever the outcome.
-    pub fn begin_load(&self, path: &Path, now: Instant) -> bool {
+    /// Claims the loading of `path`: `None` when it is held and usable or already being
+    /// loaded (the request is coalesced), else the claim's generation, to give to
+    /// [`AssetCache::insert_loaded`]; the caller must call [`AssetCache::loaded`] when
+    /// done, whatever the outcome.
+    pub fn begin_load(&self, path: &Path, now: Instant) -> Option<u64> {
         let mut inner = self.lock();
         let fresh = inner
             .entries
             .get(path)
             .is_some_and(|e| self.is_fresh(e, now));
-        !fresh && inner.loading.insert(path.to_owned())
+        (!fresh && inner.loading.insert(path.to_owned())).then_some(inner.generation)
+    }
+
+    /// As [`AssetCache::insert`], for a load claimed at `generation`: dropped when an
+    /// invalidation came since, as the file may have been read before it changed.
+    pub fn insert_loaded(
+        &self,
+        path: &Path,
+        data: Arc<[u8]>,
+        now: Instant,
+        generation: u64,
+    ) -> Inserted {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return Inserted::Stale;
+        }
+        self.insert_locked(&mut inner, path, data, now)
     }
 
     /// Ends a load claimed by [`AssetCache::begin_load`].

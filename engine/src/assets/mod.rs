@@ -20,7 +20,7 @@ use rustc_hash::FxHashSet;
 pub use cache::{AssetCache, CacheConfig, CacheStats, Inserted};
 
 use crate::load::file_key;
-use crate::pool::{AtShutdown, Pool, Priority};
+use crate::pool::{AtShutdown, Pool, Priority, SpawnError};
 use crate::runtime::Session;
 use crate::story::components::{ChoiceFlags, Choices, Next, NodeAssets, Target};
 use crate::story::{AssetId, NodeId, Story};
@@ -186,10 +186,10 @@ impl Assets {
     /// Queues a load of the file at `path` (a cache key, see [`Assets::path`]) unless it
     /// is held or being loaded.
     pub fn request(&self, path: &Path, now: Instant) -> Request {
-        if !self.cache.begin_load(path, now) {
+        let Some(generation) = self.cache.begin_load(path, now) else {
             self.counters.coalesced.inc();
             return Request::Coalesced;
-        }
+        };
         let claim = Claim {
             cache: Arc::clone(&self.cache),
             path: path.to_owned(),
@@ -201,9 +201,12 @@ impl Assets {
             match std::fs::read(&claim.path) {
                 Ok(bytes) => {
                     let size = bytes.len() as u64;
-                    let inserted = claim
-                        .cache
-                        .insert(&claim.path, bytes.into(), Instant::now());
+                    let inserted = claim.cache.insert_loaded(
+                        &claim.path,
+                        bytes.into(),
+                        Instant::now(),
+                        generation,
+                    );
                     if inserted == Inserted::TooLarge {
                         telemetry.record(Event::BudgetExceeded {
                             budget: "cache_bytes".to_owned(),
@@ -228,11 +231,12 @@ impl Assets {
             }
             Err(e) => {
                 self.counters.refused.inc();
-                if let crate::pool::SpawnError::Full(_) = e {
+                if let SpawnError::Full(priority) = e {
+                    let limit = self.pool.capacity(priority) as u64;
                     self.telemetry.record(Event::BudgetExceeded {
                         budget: "pool_queue".to_owned(),
-                        limit: 0,
-                        requested: 1,
+                        limit,
+                        requested: limit + 1,
                     });
                 }
                 Request::Refused
@@ -240,13 +244,18 @@ impl Assets {
         }
     }
 
-    /// After a reload or an edit of asset files: drops the cached copies of `paths`
-    /// (cache keys or watcher paths); returns how many were held.
+    /// After an edit of asset files: drops the cached copies of `paths` (cache keys or
+    /// watcher paths); returns how many were held.
     pub fn invalidate(&self, paths: &[PathBuf]) -> usize {
         paths
             .iter()
             .filter(|p| self.cache.invalidate(&file_key(p)))
             .count()
+    }
+
+    /// Drops every cached asset (any file may have changed).
+    pub fn invalidate_all(&self) {
+        self.cache.clear();
     }
 }
 

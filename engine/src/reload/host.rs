@@ -288,11 +288,15 @@ impl Host {
     /// Changed asset files are dropped from the cache and loaded again for the sessions
     /// that are near them.
     pub fn handle(&mut self, batch: &Batch) -> Option<Reloaded> {
-        if let Some(attached) = &self.attached
-            && attached.assets.invalidate(&batch.paths) > 0
-        {
-            for i in 0..self.sessions.len() {
-                self.look_ahead(SessionKey(i));
+        if let Some(attached) = &self.attached {
+            // Events were lost: any asset file may have changed.
+            if batch.rescan {
+                attached.assets.invalidate_all();
+            }
+            if batch.rescan || attached.assets.invalidate(&batch.paths) > 0 {
+                for i in 0..self.sessions.len() {
+                    self.look_ahead(SessionKey(i));
+                }
             }
         }
         if batch.rescan {
