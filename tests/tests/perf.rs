@@ -3,7 +3,7 @@
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::SocketAddr;
-use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout};
 use std::time::{Duration, Instant};
 
 use qnce::telemetry::Snapshot;
@@ -12,7 +12,7 @@ use qnce_cli::perf::{Report, Thresholds};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::support::{TempDir, Tmux, qnce, qnce_bin, root, stdout};
+use crate::support::{TempDir, Tmux, qnce, qnce_bin, spawn_qnce, stdout};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -25,16 +25,16 @@ struct Player {
 
 impl Player {
     fn start(args: &[&str]) -> Player {
-        let mut child = Command::new(qnce_bin())
-            .args(["play", "stories/crossroads", "--plain", "--seed", "1"])
-            .args(["--metrics-addr", "127.0.0.1:0"])
-            .args(args)
-            .current_dir(root())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let play = [
+            "play",
+            "stories/crossroads",
+            "--plain",
+            "--seed",
+            "1",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ];
+        let mut child = spawn_qnce(&[&play[..], args].concat());
         let mut err = BufReader::new(child.stderr.take().unwrap());
         let addr = read_addr(&mut err);
         let out = BufReader::new(child.stdout.take().unwrap());

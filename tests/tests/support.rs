@@ -117,18 +117,23 @@ pub fn qnce(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// Runs `qnce` with `stdin` as standard input.
-pub fn qnce_stdin(args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
+/// Starts `qnce` with `args` in the workspace root, its standard streams piped.
+pub fn spawn_qnce(args: &[&str]) -> std::process::Child {
     use std::process::Stdio;
-    let mut child = Command::new(qnce_bin())
+    Command::new(qnce_bin())
         .args(args)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `qnce` with `stdin` as standard input.
+pub fn qnce_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = spawn_qnce(args);
     child
         .stdin
         .take()
