@@ -286,7 +286,8 @@ impl Host {
 
     /// Reloads for a watcher's batch, if it concerns the story (else `None`).
     /// Changed asset files are dropped from the cache and loaded again for the sessions
-    /// that are near them.
+    /// that are near them (without counting a lookup: no node was shown); a session's
+    /// [`Host::assets`] has the new content from the next node shown.
     pub fn handle(&mut self, batch: &Batch) -> Option<Reloaded> {
         if let Some(attached) = &self.attached {
             // Events were lost: any asset file may have changed.
@@ -294,8 +295,9 @@ impl Host {
                 attached.assets.invalidate_all();
             }
             if batch.rescan || attached.assets.invalidate(&batch.paths) > 0 {
-                for i in 0..self.sessions.len() {
-                    self.look_ahead(SessionKey(i));
+                let now = Instant::now();
+                for session in self.sessions.iter().flatten() {
+                    attached.assets.preload_ahead(&self.story, session, now);
                 }
             }
         }
