@@ -38,18 +38,102 @@ pub fn file_name(k: usize) -> String {
     format!("part{k:03}.ron")
 }
 
+/// One story graph, written three ways ([`write_story`] as our RON, [`ink_source`],
+/// [`yarn_source`]): each node's text reads two variables; two to four choices, some
+/// conditional, some with an effect; every 500th node an ending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Graph {
+    /// The nodes, `n0` first (the start).
+    pub nodes: Vec<GraphNode>,
+}
+
+/// A node of a [`Graph`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphNode {
+    /// The variables its text shows: `v{a}` and `v{b} * 2`.
+    pub reads: (usize, usize),
+    /// Its choices; none for an ending.
+    pub choices: Vec<GraphChoice>,
+}
+
+/// A choice of a [`GraphNode`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphChoice {
+    /// The index of the node it leads to.
+    pub to: usize,
+    /// Shown only when `v{var} < limit`.
+    pub when: Option<(usize, i64)>,
+    /// Adds one to `v{var}` when taken.
+    pub adds_one_to: Option<usize>,
+}
+
+impl Graph {
+    /// The graph of `n_nodes` nodes from `seed`.
+    pub fn new(n_nodes: usize, seed: u64) -> Graph {
+        let mut rng = Rng::new(seed);
+        let nodes = (0..n_nodes).map(|i| node(i, n_nodes, &mut rng)).collect();
+        Graph { nodes }
+    }
+
+    /// The text of node `i`, as every engine renders it given the values of `v{a}` and
+    /// `v{b}`.
+    pub fn text(&self, i: usize, va: i64, vb: i64) -> String {
+        format!(
+            "Room {i}. The first dial reads {va}, the second {}.",
+            vb * 2
+        )
+    }
+}
+
+fn node(i: usize, n_nodes: usize, rng: &mut Rng) -> GraphNode {
+    let reads = (pick(rng, N_VARS), pick(rng, N_VARS));
+    if i % 500 == 499 {
+        return GraphNode {
+            reads,
+            choices: Vec::new(),
+        };
+    }
+    let n_choices = 2 + pick(rng, 3);
+    let choices = (0..n_choices)
+        .map(|c| {
+            // The first choice always leads on, so every node is reachable.
+            let to = if c == 0 {
+                (i + 1) % n_nodes
+            } else {
+                pick(rng, n_nodes)
+            };
+            let when = (c > 0 && pick(rng, 3) == 0).then(|| {
+                let var = pick(rng, N_VARS);
+                (var, 3 + pick(rng, 20) as i64)
+            });
+            let adds_one_to = (pick(rng, 2) == 0).then(|| pick(rng, N_VARS));
+            GraphChoice {
+                to,
+                when,
+                adds_one_to,
+            }
+        })
+        .collect();
+    GraphNode { reads, choices }
+}
+
+/// The initial value of `v{v}`.
+fn initial(v: usize) -> usize {
+    v % 3
+}
+
 /// Writes the story into `dir` (created if missing): `story.ron` and `n_files` includes.
 ///
 /// # Errors
 /// Any I/O error.
 pub fn write_story(dir: &Path, shape: StoryShape) -> io::Result<()> {
+    let graph = Graph::new(shape.n_nodes, shape.seed);
     std::fs::create_dir_all(dir)?;
     let n_files = shape.n_files.max(1);
-    let mut rng = Rng::new(shape.seed);
     let mut main =
         String::from("Story(\n    title: \"Generated\",\n    start: \"n0\",\n    variables: {\n");
     for v in 0..N_VARS {
-        let _ = writeln!(main, "        \"v{v}\": Int({}),", v % 3);
+        let _ = writeln!(main, "        \"v{v}\": Int({}),", initial(v));
     }
     main.push_str("        \"flag\": Bool(false),\n    },\n    include: [\n");
     for k in 0..n_files {
@@ -63,7 +147,7 @@ pub fn write_story(dir: &Path, shape: StoryShape) -> io::Result<()> {
         let first = k * per_file;
         let last = ((k + 1) * per_file).min(shape.n_nodes);
         for i in first..last {
-            write_node(&mut out, i, shape.n_nodes, &mut rng);
+            write_node(&mut out, i, &graph.nodes[i]);
         }
         out.push_str("    },\n)\n");
         std::fs::write(dir.join(file_name(k)), out)?;
@@ -75,45 +159,99 @@ fn pick(rng: &mut Rng, n: usize) -> usize {
     rng.range(0, n as i64 - 1) as usize
 }
 
-fn write_node(out: &mut String, i: usize, n_nodes: usize, rng: &mut Rng) {
-    let a = pick(rng, N_VARS);
-    let b = pick(rng, N_VARS);
+fn write_node(out: &mut String, i: usize, node: &GraphNode) {
+    let (a, b) = node.reads;
     let _ = write!(
         out,
         "        \"{}\": (\n            text: \"Room {i}. The first dial reads {{v{a}}}, the second {{v{b} * 2}}.\",\n",
         node_name(i)
     );
-    // Every 500th node is an ending; the rest have two to four choices.
-    if i % 500 == 499 {
+    if node.choices.is_empty() {
         out.push_str("            tags: [\"ending\"],\n        ),\n");
         return;
     }
     out.push_str("            choices: [\n");
-    let n_choices = 2 + pick(rng, 3);
-    for c in 0..n_choices {
-        // The first choice always leads on, so every node is reachable.
-        let to = if c == 0 {
-            (i + 1) % n_nodes
-        } else {
-            pick(rng, n_nodes)
-        };
+    for (c, choice) in node.choices.iter().enumerate() {
+        let to = choice.to;
         let _ = write!(
             out,
             "                (text: \"Door {c} to room {to}\", to: \"{}\"",
             node_name(to)
         );
-        if c > 0 && pick(rng, 3) == 0 {
-            let _ = write!(
-                out,
-                ", when: \"v{} < {}\"",
-                pick(rng, N_VARS),
-                3 + pick(rng, 20)
-            );
+        if let Some((var, limit)) = choice.when {
+            let _ = write!(out, ", when: \"v{var} < {limit}\"");
         }
-        if pick(rng, 2) == 0 {
-            let _ = write!(out, ", set: [\"v{} += 1\"]", pick(rng, N_VARS));
+        if let Some(var) = choice.adds_one_to {
+            let _ = write!(out, ", set: [\"v{var} += 1\"]");
         }
         out.push_str("),\n");
     }
     out.push_str("            ],\n        ),\n");
+}
+
+/// The graph as one ink source file (for `bladeink-compiler`): a knot per node, sticky
+/// choices (`+`, like ours, usable again), conditions as `{v < n}`, effects as `~`.
+pub fn ink_source(graph: &Graph) -> String {
+    let mut out = String::new();
+    for v in 0..N_VARS {
+        let _ = writeln!(out, "VAR v{v} = {}", initial(v));
+    }
+    out.push_str("VAR flag = false\n-> n0\n");
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let (a, b) = node.reads;
+        let _ = writeln!(
+            out,
+            "=== {} ===\nRoom {i}. The first dial reads {{v{a}}}, the second {{v{b} * 2}}.",
+            node_name(i)
+        );
+        if node.choices.is_empty() {
+            out.push_str("-> END\n");
+            continue;
+        }
+        for (c, choice) in node.choices.iter().enumerate() {
+            out.push_str("+ ");
+            if let Some((var, limit)) = choice.when {
+                let _ = write!(out, "{{v{var} < {limit}}} ");
+            }
+            let _ = writeln!(out, "[Door {c} to room {}]", choice.to);
+            if let Some(var) = choice.adds_one_to {
+                let _ = writeln!(out, "    ~ v{var} = v{var} + 1");
+            }
+            let _ = writeln!(out, "    -> {}", node_name(choice.to));
+        }
+    }
+    out
+}
+
+/// The graph as one Yarn source file (for `yarnspinner`): a node per node, options with
+/// `<<if>>` conditions, `<<set>>` effects and `<<jump>>`; variables declared in `n0`.
+pub fn yarn_source(graph: &Graph) -> String {
+    let mut out = String::new();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let _ = writeln!(out, "title: {}\n---", node_name(i));
+        if i == 0 {
+            for v in 0..N_VARS {
+                let _ = writeln!(out, "<<declare $v{v} = {}>>", initial(v));
+            }
+            out.push_str("<<declare $flag = false>>\n");
+        }
+        let (a, b) = node.reads;
+        let _ = writeln!(
+            out,
+            "Room {i}. The first dial reads {{$v{a}}}, the second {{$v{b} * 2}}."
+        );
+        for (c, choice) in node.choices.iter().enumerate() {
+            let _ = write!(out, "-> Door {c} to room {}", choice.to);
+            if let Some((var, limit)) = choice.when {
+                let _ = write!(out, " <<if $v{var} < {limit}>>");
+            }
+            out.push('\n');
+            if let Some(var) = choice.adds_one_to {
+                let _ = writeln!(out, "    <<set $v{var} to $v{var} + 1>>");
+            }
+            let _ = writeln!(out, "    <<jump {}>>", node_name(choice.to));
+        }
+        out.push_str("===\n");
+    }
+    out
 }
