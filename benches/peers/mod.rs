@@ -197,6 +197,22 @@ impl Yarn {
     }
 }
 
+impl Yarn {
+    /// A hot reload as Yarn Spinner's Bevy plugin does it: the new program and strings
+    /// replace the old, variables stay (the storage is kept), and the current node
+    /// starts again from its top.
+    pub(crate) fn reload(&mut self, program: YarnProgram, strings: StringTable) {
+        let node = self.dialogue.current_node().expect("a node is running");
+        let mut text_provider = StringTableTextProvider::new();
+        text_provider.extend_base_language(strings);
+        let storage = self.dialogue.variable_storage().clone_shallow();
+        self.dialogue = Dialogue::new(storage, Box::new(text_provider));
+        self.dialogue.add_program(program);
+        self.dialogue.set_node(node).expect("the node still exists");
+        self.continue_();
+    }
+}
+
 impl Engine for Yarn {
     fn text(&self) -> &str {
         &self.text
