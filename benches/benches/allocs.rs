@@ -1,0 +1,105 @@
+//! Heap allocations per step in steady state, and heap bytes held per node once a story is
+//! loaded: ours against ink (bladeink) and Yarn Spinner, counted by a counting global
+//! allocator (`stats_alloc`), not timed.
+//!
+//! `cargo bench -p qnce-benches --bench allocs` prints the table that BENCHMARKS.md quotes
+//! (the 10,000-node graph; 20,000 warm-up steps, then 100,000 counted). Under `cargo test
+//! --benches` it runs once on 1,000 nodes.
+
+#[path = "../peers/mod.rs"]
+mod peers;
+
+use std::alloc::System;
+
+use peers::{Engine, Ink, Qnce, Yarn, compile_ink, compile_yarn};
+use qnce::runtime::Rng;
+use qnce_benches::generate::{Graph, StoryShape, ink_source, write_story, yarn_source};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Bytes allocated and not yet freed by `make`, keeping what it returns.
+fn held<T>(make: impl FnOnce() -> T) -> (T, i64) {
+    let region = Region::new(GLOBAL);
+    let value = make();
+    let change = region.change();
+    let bytes = change.bytes_allocated as i64 - change.bytes_deallocated as i64
+        + change.bytes_reallocated as i64;
+    (value, bytes)
+}
+
+/// Allocations per choice over `n_counted` steps of a seeded walk, after `n_warm` steps.
+/// A walk that reaches an ending starts over; the restarts are not steps, and what they
+/// allocate is left out (and returned as the number of restarts).
+fn allocations_per_step(engine: &mut dyn Engine, n_warm: u64, n_counted: u64) -> (f64, u64) {
+    let mut walk = Rng::new(7);
+    for _ in 0..n_warm {
+        match engine.n_choices() {
+            0 => engine.restart(),
+            n => engine.choose(walk.range(0, n as i64 - 1) as usize),
+        }
+    }
+    let region = Region::new(GLOBAL);
+    let (mut n_choices, mut n_restarts, mut restart_allocs) = (0, 0, 0);
+    for _ in 0..n_counted {
+        match engine.n_choices() {
+            0 => {
+                let before = region.change().allocations;
+                engine.restart();
+                restart_allocs += region.change().allocations - before;
+                n_restarts += 1;
+            }
+            n => {
+                engine.choose(walk.range(0, n as i64 - 1) as usize);
+                n_choices += 1;
+            }
+        }
+    }
+    let allocs = region.change().allocations - restart_allocs;
+    (allocs as f64 / n_choices as f64, n_restarts)
+}
+
+#[allow(clippy::print_stdout)]
+fn main() {
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let (n_nodes, n_warm, n_counted) = if quick {
+        (1_000, 1_000, 2_000)
+    } else {
+        (10_000, 20_000, 100_000)
+    };
+    let shape = StoryShape {
+        n_nodes,
+        n_files: n_nodes / 100,
+        seed: 1,
+    };
+    let dir = std::env::temp_dir().join(format!("qnce-bench-allocs-{n_nodes}"));
+    write_story(&dir, shape).expect("writing the RON story");
+    let graph = Graph::new(n_nodes, shape.seed);
+    let ink_json = compile_ink(&ink_source(&graph));
+    let yarn_source = yarn_source(&graph);
+
+    // What each engine holds once loaded: the compiler's output is made outside the
+    // region for ink (its JSON is what a game ships), inside it for Yarn (the program and
+    // its string table are what the dialogue keeps).
+    let (mut ours, ours_bytes) = held(|| Qnce::load(&dir));
+    let (mut ink, ink_bytes) = held(|| Ink::new(ink_json.clone()));
+    let (mut yarn, yarn_bytes) = held(|| {
+        let (program, strings) = compile_yarn(&yarn_source);
+        Yarn::new(program, strings)
+    });
+    let per_node = |bytes: i64| bytes as f64 / n_nodes as f64;
+    println!("{n_nodes} nodes; {n_warm} warm-up steps, then {n_counted} counted");
+    println!("engine  bytes held per node  allocations per step  restarts (not counted)");
+    for (name, bytes, engine) in [
+        ("qnce", ours_bytes, &mut ours as &mut dyn Engine),
+        ("ink", ink_bytes, &mut ink),
+        ("yarn", yarn_bytes, &mut yarn),
+    ] {
+        let (allocs, n_restarts) = allocations_per_step(engine, n_warm, n_counted);
+        println!(
+            "{name:<7} {:>19.0} {allocs:>21.3} {n_restarts:>23}",
+            per_node(bytes)
+        );
+    }
+}
