@@ -29,10 +29,10 @@ fn held<T>(make: impl FnOnce() -> T) -> (T, i64) {
     (value, bytes)
 }
 
-/// Allocations per choice over `n_counted` steps of a seeded walk, after `n_warm` steps.
-/// A walk that reaches an ending starts over; the restarts are not steps, and what they
-/// allocate is left out (and returned as the number of restarts).
-fn allocations_per_step(engine: &mut dyn Engine, n_warm: u64, n_counted: u64) -> (f64, u64) {
+/// Allocations over `n_counted` steps of a seeded walk, after `n_warm` steps: how many,
+/// over how many choices. A walk that reaches an ending starts over; the restarts are not
+/// steps, and what they allocate is left out (their number is returned last).
+fn allocations_per_step(engine: &mut dyn Engine, n_warm: u64, n_counted: u64) -> (usize, u64, u64) {
     let mut walk = Rng::new(7);
     for _ in 0..n_warm {
         match engine.n_choices() {
@@ -57,7 +57,7 @@ fn allocations_per_step(engine: &mut dyn Engine, n_warm: u64, n_counted: u64) ->
         }
     }
     let allocs = region.change().allocations - restart_allocs;
-    (allocs as f64 / n_choices as f64, n_restarts)
+    (allocs, n_choices, n_restarts)
 }
 
 #[allow(clippy::print_stdout)]
@@ -90,15 +90,18 @@ fn main() {
     });
     let per_node = |bytes: i64| bytes as f64 / n_nodes as f64;
     println!("{n_nodes} nodes; {n_warm} warm-up steps, then {n_counted} counted");
-    println!("engine  bytes held per node  allocations per step  restarts (not counted)");
+    println!(
+        "engine  bytes held per node  allocations per step (in all / steps)  restarts (not counted)"
+    );
     for (name, bytes, engine) in [
         ("qnce", ours_bytes, &mut ours as &mut dyn Engine),
         ("ink", ink_bytes, &mut ink),
         ("yarn", yarn_bytes, &mut yarn),
     ] {
-        let (allocs, n_restarts) = allocations_per_step(engine, n_warm, n_counted);
+        let (allocs, n_steps, n_restarts) = allocations_per_step(engine, n_warm, n_counted);
+        let per_step = allocs as f64 / n_steps as f64;
         println!(
-            "{name:<7} {:>19.0} {allocs:>21.3} {n_restarts:>23}",
+            "{name:<7} {:>19.0} {per_step:>12.4} ({allocs} / {n_steps}) {n_restarts:>12}",
             per_node(bytes)
         );
     }

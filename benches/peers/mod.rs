@@ -57,8 +57,10 @@ impl Engine for Qnce {
     }
 
     fn restart(&mut self) {
-        self.session =
-            Session::new(&self.story, SessionConfig::with_seed(1)).expect("session starts");
+        // A new game keeping the session's buffers, as a long-running game would.
+        self.session
+            .restart(&self.story, 1)
+            .expect("session restarts");
     }
 }
 

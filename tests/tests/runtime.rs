@@ -285,3 +285,30 @@ fn a_save_of_a_newer_format_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn restart_plays_exactly_as_a_new_session_with_the_same_seed() {
+    let story = load(&root().join("stories/crossroads"));
+    let mut reused = Session::new(&story, SessionConfig::with_seed(9)).unwrap();
+    // Play a while: state, history and undo steps to forget (start, river, ferry).
+    for choice in [0, 1] {
+        reused.choose(&story, choice).unwrap();
+    }
+    assert!(reused.can_undo());
+    let events = reused.restart(&story, 4).unwrap().to_vec();
+    let mut fresh = Session::new(&story, SessionConfig::with_seed(4)).unwrap();
+    assert_eq!(events, fresh.events());
+    assert!(!reused.can_undo() && !reused.can_redo());
+    assert_eq!(reused.seed(), 4);
+    assert_eq!(reused.turns(), 0);
+    // Then the same choices give the same texts, variables and visits.
+    for choice in [1, 0, 0] {
+        let (a, b) = (
+            reused.choose(&story, choice).map(<[Event]>::to_vec),
+            fresh.choose(&story, choice).map(<[Event]>::to_vec),
+        );
+        assert_eq!(a.is_ok(), b.is_ok());
+        assert_eq!(reused.text(), fresh.text());
+        assert_eq!(reused.save(&story), fresh.save(&story));
+    }
+}

@@ -172,6 +172,51 @@ impl Session {
         Ok(session)
     }
 
+    /// Starts over at the story's `start` node with `seed`, as [`Session::new`] would,
+    /// keeping the session's buffers (undo steps, history, text), so that a new game in
+    /// a long-running process allocates nothing once they have grown.
+    ///
+    /// # Errors
+    /// As [`Session::new`]. Unlike other calls, a failed restart does not leave the
+    /// session as it was: it is reset, at no node; restart again once the story is fixed.
+    pub fn restart(&mut self, story: &Story, seed: u64) -> Result<&[Event], RuntimeError> {
+        self.config.seed = seed;
+        self.rng = Rng::new(seed);
+        self.turn = 0;
+        self.vars.clear();
+        self.vars.resize(story.names().vars.len(), None);
+        for &v in story.var_ids() {
+            self.vars[v.index()] = story.var_initial(v).cloned();
+        }
+        self.visits.clear();
+        self.visits.resize(story.names().nodes.len(), 0);
+        self.chosen.clear();
+        let mut history = self
+            .flows
+            .first_mut()
+            .map(|f| std::mem::take(&mut f.history))
+            .unwrap_or_default();
+        history.clear();
+        self.flows.clear();
+        let main = story.main_flow();
+        self.flows.push(FlowState {
+            id: main,
+            node: None,
+            history,
+            render_rng: self.rng,
+        });
+        self.current = 0;
+        self.log.clear();
+        self.ended = false;
+        let start = story
+            .flow_start(main)
+            .ok_or_else(|| RuntimeError::UnknownFlow(crate::MAIN_FLOW.into()))?;
+        self.begin();
+        let result = self.enter_chain(story, start);
+        self.finish(story, result, false)?;
+        Ok(&self.events)
+    }
+
     fn blank(story: &Story, config: SessionConfig) -> Session {
         let mut vars = vec![None; story.names().vars.len()];
         for &v in story.var_ids() {

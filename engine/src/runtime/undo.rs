@@ -61,6 +61,16 @@ impl UndoLog {
         self.spare.push(step);
     }
 
+    /// Forgets every step, keeping their buffers for reuse.
+    pub(crate) fn clear(&mut self) {
+        while let Some(step) = self.undo.pop_back() {
+            self.recycle(step);
+        }
+        while let Some(step) = self.redo.pop() {
+            self.recycle(step);
+        }
+    }
+
     /// Every step, undoable and redoable.
     fn steps_mut(&mut self) -> impl Iterator<Item = &mut Vec<Change>> {
         self.undo.iter_mut().chain(self.redo.iter_mut())
