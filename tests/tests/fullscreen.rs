@@ -64,12 +64,12 @@ fn a_player_chooses_undoes_sees_a_live_edit_and_quits_to_a_restored_terminal() {
         ),
     )
     .unwrap();
-    let screen = tmux.wait_text("Reloaded in");
-    assert!(screen.contains("changed dock (text)"), "{screen}");
-    assert!(
-        screen.contains("[-Gulls-]{+Grey gulls+} circle the {+quiet +}dock."),
-        "{screen}"
-    );
+    // Waits for the whole banner: a capture can catch a frame half drawn.
+    let screen = tmux.wait_for("the reload banner", |s| {
+        s.contains("Reloaded in")
+            && s.contains("changed dock (text)")
+            && s.contains("[-Gulls-]{+Grey gulls+} circle the {+quiet +}dock.")
+    });
     assert!(
         screen.contains("Grey gulls circle the quiet dock."),
         "{screen}"
