@@ -80,6 +80,42 @@ impl From<&str> for Value {
     }
 }
 
+impl Value {
+    /// Appends the value as [`fmt::Display`] writes it; integers, the common case in
+    /// story text, without the formatting machinery (this runs at every rendered step).
+    pub fn write_to(&self, out: &mut String) {
+        match self {
+            Value::Int(v) => push_int(out, *v),
+            Value::Str(v) => out.push_str(v),
+            Value::Bool(v) => out.push_str(if *v { "true" } else { "false" }),
+            Value::Float(v) => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{v}");
+            }
+        }
+    }
+}
+
+/// Appends `n` in decimal, as `{n}` would.
+fn push_int(out: &mut String, n: i64) {
+    // 20 digits hold u64::MAX, which is |i64::MIN|.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
 impl fmt::Display for Value {
     /// Formats the value as it appears when interpolated into story text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -107,5 +143,27 @@ impl Type {
     /// Whether values of this type take part in arithmetic.
     pub fn is_numeric(self) -> bool {
         matches!(self, Type::Int | Type::Float)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    #[test]
+    fn write_to_matches_display() {
+        let ints = [0, 7, -7, 10, 99, -100, 1_234_567_890, i64::MAX, i64::MIN].map(Value::Int);
+        let others = [
+            Value::Float(0.25),
+            Value::Float(-3.0),
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Str("abc".into()),
+        ];
+        for value in ints.into_iter().chain(others) {
+            let mut out = String::from(">");
+            value.write_to(&mut out);
+            assert_eq!(out, format!(">{value}"));
+        }
     }
 }

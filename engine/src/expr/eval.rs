@@ -1,7 +1,5 @@
 //! Evaluation of checked expressions against an [`Env`].
 
-use std::fmt::Write;
-
 use super::{ArithOp, CmpOp, Expr, ExprKind};
 use crate::story::{NodeId, VarId};
 use crate::value::Value;
@@ -180,12 +178,7 @@ impl Expr {
         use ExprKind::*;
         match &self.kind {
             Lit(Value::Str(s)) => out.push_str(s),
-            Var(id) => match env.var(*id).ok_or(EvalError::UnsetVariable)? {
-                Value::Str(s) => out.push_str(s),
-                v => {
-                    let _ = write!(out, "{v}");
-                }
-            },
+            Var(id) => env.var(*id).ok_or(EvalError::UnsetVariable)?.write_to(out),
             Concat(a, b) => {
                 a.display(env, out)?;
                 b.display(env, out)?;
@@ -197,10 +190,7 @@ impl Expr {
                     b.display(env, out)?;
                 }
             }
-            _ => {
-                let v = self.eval(env)?;
-                let _ = write!(out, "{v}");
-            }
+            _ => self.eval(env)?.write_to(out),
         }
         Ok(())
     }

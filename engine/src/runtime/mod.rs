@@ -14,7 +14,7 @@ mod rng;
 mod save;
 mod undo;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use bevy_ecs::prelude::Entity;
 
@@ -132,7 +132,7 @@ pub struct Session {
     turn: u64,
     vars: Vec<Option<Value>>,
     visits: Vec<u32>,
-    chosen: HashSet<(NodeId, ChoiceId)>,
+    chosen: FxHashSet<(NodeId, ChoiceId)>,
     flows: Vec<FlowState>,
     current: usize,
     log: UndoLog,
@@ -228,7 +228,7 @@ impl Session {
             turn: 0,
             vars,
             visits: vec![0; story.names().nodes.len()],
-            chosen: HashSet::new(),
+            chosen: FxHashSet::default(),
             flows: Vec::new(),
             current: 0,
             log: UndoLog::default(),

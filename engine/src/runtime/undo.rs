@@ -4,7 +4,9 @@
 //! into a node), so undo and redo cost as much as the step did, not the size of the story.
 //! Step buffers are recycled, so a long game does not allocate once the log is full.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashSet;
 
 use super::rng::Rng;
 use crate::story::{ChoiceId, NodeId, VarId};
@@ -116,7 +118,7 @@ pub(crate) struct Target<'a> {
     pub(crate) vars: &'a mut Vec<Option<Value>>,
     pub(crate) visits: &'a mut Vec<u32>,
     pub(crate) flows: &'a mut [super::FlowState],
-    pub(crate) chosen: &'a mut HashSet<(NodeId, ChoiceId)>,
+    pub(crate) chosen: &'a mut FxHashSet<(NodeId, ChoiceId)>,
     pub(crate) turn: &'a mut u64,
     pub(crate) rng: &'a mut Rng,
     pub(crate) current: &'a mut usize,
