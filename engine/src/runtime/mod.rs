@@ -155,21 +155,26 @@ impl Session {
     /// automatic advances that is too long).
     pub fn new(story: &Story, config: SessionConfig) -> Result<Session, RuntimeError> {
         let mut session = Session::blank(story, config);
+        session.enter_start(story, Vec::new())?;
+        Ok(session)
+    }
+
+    /// Enters the main flow's start, with `history` (empty) as the flow's history buffer.
+    fn enter_start(&mut self, story: &Story, history: Vec<NodeId>) -> Result<(), RuntimeError> {
         let main = story.main_flow();
-        session.flows.push(FlowState {
+        self.flows.push(FlowState {
             id: main,
             node: None,
-            history: Vec::new(),
-            render_rng: session.rng,
+            history,
+            render_rng: self.rng,
         });
         let start = story
             .flow_start(main)
             .ok_or_else(|| RuntimeError::UnknownFlow(crate::MAIN_FLOW.into()))?;
-        session.begin();
-        let result = session.enter_chain(story, start);
+        self.begin();
+        let result = self.enter_chain(story, start);
         // Starting is not a step that can be undone.
-        session.finish(story, result, false)?;
-        Ok(session)
+        self.finish(story, result, false)
     }
 
     /// Starts over at the story's `start` node with `seed`, as [`Session::new`] would,
@@ -198,22 +203,10 @@ impl Session {
             .unwrap_or_default();
         history.clear();
         self.flows.clear();
-        let main = story.main_flow();
-        self.flows.push(FlowState {
-            id: main,
-            node: None,
-            history,
-            render_rng: self.rng,
-        });
         self.current = 0;
         self.log.clear();
         self.ended = false;
-        let start = story
-            .flow_start(main)
-            .ok_or_else(|| RuntimeError::UnknownFlow(crate::MAIN_FLOW.into()))?;
-        self.begin();
-        let result = self.enter_chain(story, start);
-        self.finish(story, result, false)?;
+        self.enter_start(story, history)?;
         Ok(&self.events)
     }
 
