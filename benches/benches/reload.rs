@@ -1,6 +1,6 @@
 //! Live reload benches on the generated 10,000-node story over 100 files: a one-node text
-//! edit through the whole reload path, the full rebuild it replaces, and applying a
-//! one-field patch alone.
+//! edit through the whole reload path, the full rebuild it replaces, and the diff and the
+//! apply of a one-field patch alone.
 //!
 //! `cargo bench -p qnce-benches --bench reload`; the `reload` binary reports the phase
 //! breakdown, percentiles and memory (see BENCHMARKS.md).
@@ -50,6 +50,22 @@ fn reload(c: &mut Criterion) {
                 let t = Instant::now();
                 let report = reloader.reload(&mut story, Some(changed)).expect("reloads");
                 total += t.elapsed();
+                assert_eq!(report.delta.nodes_changed.len(), 1);
+            }
+            total
+        })
+    });
+    // The diff on its own: the phase a plan times around it (reading, parsing and
+    // validating come before it in `plan`, and are left out).
+    group.bench_function("diff-one-node/10000", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                flip ^= 1;
+                write(&part, &versions[flip]);
+                let planned = reloader.plan(&mut story, Some(changed)).expect("plans");
+                total += planned.timings.diffing;
+                let report = reloader.apply(&mut story, planned);
                 assert_eq!(report.delta.nodes_changed.len(), 1);
             }
             total
