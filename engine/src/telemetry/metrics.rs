@@ -133,20 +133,42 @@ impl Histogram {
 
     /// The summary: count, sum, quantiles, maximum.
     pub fn summary(&self) -> Summary {
-        let counts: Vec<u64> = self
-            .buckets
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .collect();
-        let count: u64 = counts.iter().sum();
-        let max = self.max.load(Ordering::Relaxed);
+        self.read().summary()
+    }
+
+    /// The buckets, sum and maximum as they are now, read once, so that what is made of
+    /// them agrees with itself while values are being recorded.
+    fn read(&self) -> Reading {
+        Reading {
+            counts: self
+                .buckets
+                .iter()
+                .map(|b| b.load(Ordering::Relaxed))
+                .collect(),
+            sum_ns: self.sum.load(Ordering::Relaxed),
+            max_ns: self.max.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One read of a [`Histogram`].
+struct Reading {
+    counts: Vec<u64>,
+    sum_ns: u64,
+    max_ns: u64,
+}
+
+impl Reading {
+    fn summary(&self) -> Summary {
+        let count: u64 = self.counts.iter().sum();
+        let max = self.max_ns;
         let quantile = |q: f64| -> u64 {
             if count == 0 {
                 return 0;
             }
             let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
             let mut seen = 0;
-            for (i, &n) in counts.iter().enumerate() {
+            for (i, &n) in self.counts.iter().enumerate() {
                 seen += n;
                 if seen >= rank {
                     let (low, high) = bucket_bounds(i);
@@ -158,7 +180,7 @@ impl Histogram {
         };
         Summary {
             count,
-            sum_ns: self.sum.load(Ordering::Relaxed),
+            sum_ns: self.sum_ns,
             p50_ns: quantile(0.50),
             p95_ns: quantile(0.95),
             p99_ns: quantile(0.99),
@@ -170,12 +192,12 @@ impl Histogram {
     /// bucket counts when its middle is within the bound).
     fn count_at_most(&self, bound: u64) -> u64 {
         let mut n = 0;
-        for (i, bucket) in self.buckets.iter().enumerate() {
+        for (i, &count) in self.counts.iter().enumerate() {
             let (low, high) = bucket_bounds(i);
             if low + (high - low) / 2 > bound {
                 break;
             }
-            n += bucket.load(Ordering::Relaxed);
+            n += count;
         }
         n
     }
@@ -379,11 +401,12 @@ impl Registry {
 }
 
 fn write_histogram(out: &mut String, name: &str, labels: &Labels, h: &Histogram) {
-    // Read the count first and clamp the buckets to it, so that the exposition stays
-    // consistent (cumulative and at most `_count`) while values are being recorded.
-    let summary = h.summary();
+    // One read for every line, so that the buckets are cumulative and end at `_count`
+    // while values are being recorded.
+    let reading = h.read();
+    let summary = reading.summary();
     for bound in PROMETHEUS_BOUNDS {
-        let n = h.count_at_most((bound * 1e9) as u64).min(summary.count);
+        let n = reading.count_at_most((bound * 1e9) as u64);
         let le = format!("{bound}");
         let _ = writeln!(out, "{name}_bucket{} {n}", label_set(labels, Some(&le)));
     }
