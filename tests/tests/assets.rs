@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qnce::assets::{AssetCache, AssetsConfig, CacheConfig, Inserted, Request};
+use qnce::assets::{AssetCache, AssetsConfig, CacheConfig, Inserted, LoadClaim, Request};
 use qnce::input::{Controls, Input};
 use qnce::pool::{AtShutdown, PoolConfig, Priority};
 use qnce::reload::Host;
@@ -237,8 +237,14 @@ fn a_load_begun_before_an_invalidation_is_not_kept() {
     let cache = cache(100, None);
     let t = Instant::now();
     let (a, b) = (Path::new("/a"), Path::new("/b"));
-    let generation = cache.begin_load(a, t).unwrap();
-    assert_eq!(cache.begin_load(a, t), None, "coalesced while loading");
+    let LoadClaim::Claimed(generation) = cache.begin_load(a, t) else {
+        panic!("nothing holds or loads /a yet")
+    };
+    assert_eq!(
+        cache.begin_load(a, t),
+        LoadClaim::Loading,
+        "coalesced while loading"
+    );
     // The file may have been read before this edit: what the load read is dropped.
     cache.invalidate(a);
     assert_eq!(
@@ -247,9 +253,12 @@ fn a_load_begun_before_an_invalidation_is_not_kept() {
     );
     cache.loaded(a);
     assert!(!cache.contains(a, t));
-    let generation = cache.begin_load(b, t).unwrap();
+    let LoadClaim::Claimed(generation) = cache.begin_load(b, t) else {
+        panic!("nothing holds or loads /b yet")
+    };
     assert_eq!(
         cache.insert_loaded(b, bytes(5), t, generation),
         Inserted::Held { evicted: 0 }
     );
+    assert_eq!(cache.begin_load(b, t), LoadClaim::Held);
 }

@@ -50,6 +50,17 @@ pub struct CacheStats {
     pub entries: usize,
 }
 
+/// What [`AssetCache::begin_load`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadClaim {
+    /// The asset is held and usable: nothing to load.
+    Held,
+    /// Someone is loading it now: the request is coalesced with theirs.
+    Loading,
+    /// The caller loads it; the generation goes to [`AssetCache::insert_loaded`].
+    Claimed(u64),
+}
+
 /// What [`AssetCache::insert`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Inserted {
@@ -271,17 +282,22 @@ impl AssetCache {
         true
     }
 
-    /// Claims the loading of `path`: `None` when it is held and usable or already being
-    /// loaded (the request is coalesced), else the claim's generation, to give to
-    /// [`AssetCache::insert_loaded`]; the caller must call [`AssetCache::loaded`] when
-    /// done, whatever the outcome.
-    pub fn begin_load(&self, path: &Path, now: Instant) -> Option<u64> {
+    /// Claims the loading of `path`, unless it is held and usable or already being
+    /// loaded. After [`LoadClaim::Claimed`] the caller must call [`AssetCache::loaded`]
+    /// when done, whatever the outcome.
+    pub fn begin_load(&self, path: &Path, now: Instant) -> LoadClaim {
         let mut inner = self.lock();
         let fresh = inner
             .entries
             .get(path)
             .is_some_and(|e| self.is_fresh(e, now));
-        (!fresh && inner.loading.insert(path.to_owned())).then_some(inner.generation)
+        if fresh {
+            LoadClaim::Held
+        } else if inner.loading.insert(path.to_owned()) {
+            LoadClaim::Claimed(inner.generation)
+        } else {
+            LoadClaim::Loading
+        }
     }
 
     /// As [`AssetCache::insert`], for a load claimed at `generation`: dropped when an

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use rustc_hash::FxHashSet;
 
-pub use cache::{AssetCache, CacheConfig, CacheStats, Inserted};
+pub use cache::{AssetCache, CacheConfig, CacheStats, Inserted, LoadClaim};
 
 use crate::load::file_key;
 use crate::pool::{AtShutdown, Pool, Priority, SpawnError};
@@ -116,7 +116,7 @@ impl Assets {
             ),
             coalesced: counter(
                 "qnce_asset_requests_coalesced_total",
-                "Asset requests for a file held or already being loaded",
+                "Asset requests for a file already being loaded, joined to that load",
             ),
             refused: counter(
                 "qnce_asset_loads_refused_total",
@@ -186,9 +186,13 @@ impl Assets {
     /// Queues a load of the file at `path` (a cache key, see [`Assets::path`]) unless it
     /// is held or being loaded.
     pub fn request(&self, path: &Path, now: Instant) -> Request {
-        let Some(generation) = self.cache.begin_load(path, now) else {
-            self.counters.coalesced.inc();
-            return Request::Coalesced;
+        let generation = match self.cache.begin_load(path, now) {
+            LoadClaim::Claimed(generation) => generation,
+            LoadClaim::Loading => {
+                self.counters.coalesced.inc();
+                return Request::Coalesced;
+            }
+            LoadClaim::Held => return Request::Coalesced,
         };
         let claim = Claim {
             cache: Arc::clone(&self.cache),
