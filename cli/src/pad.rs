@@ -202,6 +202,11 @@ pub fn open() -> Result<Gilrs, String> {
         Err(gilrs::Error::NotImplemented(_)) => {
             Err("controllers are not supported on this platform".into())
         }
+        // libudev is opened at run time (cli/libudev-sys); without it gilrs can only say
+        // that it "failed to create udev context".
+        Err(other) if other.to_string().contains("udev context") => {
+            Err("controllers unavailable: no udev (libudev.so.1 missing?)".into())
+        }
         Err(other) => Err(format!("controllers unavailable: {other}")),
     }
 }
