@@ -1,9 +1,11 @@
-//! The full-screen runner end to end: the real `qnce` binary in a real terminal (tmux),
-//! driven with send-keys and read with capture-pane: a few choices, an undo, a live edit
-//! of the story file, a broken save and its fix, and a clean exit that gives the terminal
-//! back as it was. Each step waits for what it expects on screen, with a generous timeout.
+//! The full-screen runner end to end: the real `qnce` binary in a pseudo-terminal of the
+//! test's own, keys typed in and the screen read through a terminal emulator: a few
+//! choices, an undo, a live edit of the story file, a broken save and its fix, and a clean
+//! exit that gives the terminal back as it was. Each step waits for what it expects on
+//! screen, with a generous timeout.
 
-use crate::support::{TempDir, Tmux, qnce_bin};
+use crate::support::{TempDir, qnce_bin};
+use qnce_terminal::Terminal;
 
 const STORY: &str = r#"Story(
     title: "Harbour",
@@ -24,34 +26,45 @@ fn a_player_chooses_undoes_sees_a_live_edit_and_quits_to_a_restored_terminal() {
     let dir = TempDir::new("fullscreen");
     let story = dir.write("story.ron", STORY);
     let saves = dir.path().join("saves");
-    // After play, print the exit code and the terminal's modes: raw mode turns off
-    // `icanon` and `echo`, so seeing both on shows the terminal was restored.
-    let command = format!(
-        "{} play {} --watch --seed 1 --save-dir {}; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 600",
-        qnce_bin().display(),
-        dir.path().display(),
-        saves.display(),
+    let mut term = Terminal::start(
+        qnce_bin(),
+        &[
+            "play",
+            dir.path().to_str().unwrap(),
+            "--watch",
+            "--seed",
+            "1",
+            "--save-dir",
+            saves.to_str().unwrap(),
+        ],
+        90,
+        26,
     );
-    let tmux = Tmux::start("play", &command, 90, 26);
-    let screen = tmux.wait_text("Gulls circle the dock.");
+    // A frame is drawn top to bottom, so a wait is for its lowest line: a read can end
+    // inside a frame.
+    let screen = term.wait_text("node dock │ turn 0");
+    assert!(screen.contains("Gulls circle the dock."), "{screen}");
     assert!(screen.contains("▶ 1. Count your coins"), "{screen}");
-    assert!(screen.contains("node dock │ turn 0"), "{screen}");
+    // Playing: raw mode (no line editing, no echo), the alternate screen, no cursor.
+    assert!(!term.cooked(), "raw mode while playing");
+    assert!(term.alternate_screen());
+    assert!(term.cursor_hidden());
 
     // Choose with Enter, then with a number.
-    tmux.keys(&["Enter"]);
-    tmux.wait_text("You have 3 coins.");
-    tmux.keys(&["1"]);
-    let screen = tmux.wait_text("turn 2");
+    term.keys(&["Enter"]);
+    term.wait_text("You have 3 coins.");
+    term.keys(&["1"]);
+    let screen = term.wait_text("turn 2");
     assert!(screen.contains("› Back to the dock"), "{screen}");
     // Down and Enter take the second choice.
-    tmux.keys(&["Down"]);
-    tmux.wait_text("▶ 2. Board the ferry");
-    tmux.keys(&["Enter"]);
-    tmux.wait_text("The ferry leaves without a sound.");
-    tmux.wait_text("The end: u undoes, q quits");
+    term.keys(&["Down"]);
+    term.wait_text("▶ 2. Board the ferry");
+    term.keys(&["Enter"]);
+    term.wait_text("The ferry leaves without a sound.");
+    term.wait_text("The end: u undoes, q quits");
     // Undo takes the last step back.
-    tmux.keys(&["u"]);
-    let screen = tmux.wait_text("node dock │ turn 2");
+    term.keys(&["u"]);
+    let screen = term.wait_text("node dock │ turn 2");
     assert!(!screen.contains("The ferry leaves"), "{screen}");
 
     // A live edit of the current node: the banner shows the word diff, the passage the
@@ -64,58 +77,92 @@ fn a_player_chooses_undoes_sees_a_live_edit_and_quits_to_a_restored_terminal() {
         ),
     )
     .unwrap();
-    // Waits for the whole banner: a capture can catch a frame half drawn.
-    let screen = tmux.wait_for("the reload banner", |s| {
+    // Waits for the whole banner and the passage below it: a read can end inside a frame.
+    let screen = term.wait_for("the reload banner and the new text", |s| {
         s.contains("Reloaded in")
             && s.contains("changed dock (text)")
             && s.contains("[-Gulls-]{+Grey gulls+} circle the {+quiet +}dock.")
+            && s.contains("Grey gulls circle the quiet dock.")
     });
-    assert!(
-        screen.contains("Grey gulls circle the quiet dock."),
-        "{screen}"
-    );
     assert!(screen.contains("turn 2"), "{screen}");
-    tmux.keys(&["v"]);
-    tmux.wait_text("coins = 3");
-    tmux.keys(&["v"]);
-    tmux.wait_for("the variables panel closed", |s| !s.contains("coins = 3"));
+    term.keys(&["v"]);
+    term.wait_text("coins = 3");
+    term.keys(&["v"]);
+    term.wait_for("the variables panel closed", |s| !s.contains("coins = 3"));
 
     // A broken save: the errors show with path:line:col while play goes on.
     std::fs::write(&story, STORY.replace(r#"to: "ferry""#, r#"to: "fery""#)).unwrap();
-    let screen = tmux.wait_text("Reload rejected");
-    assert!(
-        screen.contains("story.ron:8:43: choice leads to `fery`"),
-        "{screen}"
-    );
-    assert!(
-        !screen.contains("Reloaded in"),
-        "the last success's banner is gone: {screen}"
-    );
-    tmux.keys(&["Enter"]);
-    tmux.wait_text("turn 3");
+    // The panel's title and its error line, and the last success's banner gone.
+    term.wait_for("the error panel in place of the banner", |s| {
+        s.contains("Reload rejected")
+            && s.contains("story.ron:8:43: choice leads to `fery`")
+            && !s.contains("Reloaded in")
+    });
+    term.keys(&["Enter"]);
+    term.wait_text("turn 3");
     std::fs::write(&story, STORY).unwrap();
-    tmux.wait_for("the error panel gone", |s| !s.contains("Reload rejected"));
+    term.wait_for("the error panel gone", |s| !s.contains("Reload rejected"));
 
     // Save to slot 1 through the slot list.
-    tmux.keys(&["s"]);
-    tmux.wait_text("Save to slot");
-    tmux.keys(&["Enter"]);
-    tmux.wait_text("Saved to slot 1");
+    term.keys(&["s"]);
+    term.wait_text("Save to slot");
+    term.keys(&["Enter"]);
+    term.wait_text("Saved to slot 1");
     assert!(saves.join("slot-1.ron").exists());
 
-    tmux.keys(&["q"]);
-    let screen = tmux.wait_text("EXIT=");
-    assert!(screen.contains("EXIT=0"), "{screen}");
-    tmux.wait_for("the terminal's modes", |s| s.contains("icanon"));
-    let screen = tmux.screen();
-    let modes = screen.lines().find(|l| l.contains("icanon")).unwrap();
-    assert_eq!(
-        modes.split_whitespace().collect::<Vec<_>>(),
-        ["icanon", "echo"],
+    term.keys(&["q"]);
+    assert_eq!(term.wait_exit(), 0);
+    // The terminal is given back as it was: line editing and echo on, the main screen
+    // (the story is no longer on it), the cursor shown.
+    assert!(term.cooked(), "canonical mode and echo restored");
+    assert!(!term.alternate_screen());
+    assert!(!term.cursor_hidden());
+    let screen = term.screen();
+    assert!(!screen.contains("Harbour"), "{screen}");
+}
+
+#[test]
+fn without_libudev_at_run_time_the_runner_says_so_once_and_plays_with_the_keyboard() {
+    // libudev is opened at run time (dlopen), first from LD_LIBRARY_PATH: files there that
+    // are not libraries make it fail under every name it tries, as on a machine without
+    // the library.
+    let dir = TempDir::new("no-udev");
+    for name in ["libudev.so.1", "libudev.so.0", "libudev.so"] {
+        dir.write(name, "");
+    }
+    let story = dir.write("story.ron", STORY);
+    let saves = dir.path().join("saves");
+    let mut term = Terminal::start_with_env(
+        qnce_bin(),
+        &[
+            "play",
+            story.to_str().unwrap(),
+            "--seed",
+            "1",
+            "--save-dir",
+            saves.to_str().unwrap(),
+        ],
+        &[("LD_LIBRARY_PATH", dir.path().to_str().unwrap())],
+        100,
+        26,
+    );
+    let screen = term.wait_text("pad: unavailable");
+    assert!(
+        screen.contains("controllers unavailable: no udev"),
         "{screen}"
     );
-    // The alternate screen was left: the story is no longer on screen.
-    assert!(!screen.contains("Harbour"), "{screen}");
+    assert!(screen.contains("playing with the keyboard"), "{screen}");
+    term.keys(&["Enter"]);
+    // Play goes on with the keyboard; the message is not repeated.
+    let screen = term.wait_text("node count │ turn 1");
+    assert!(screen.contains("You have 3 coins."), "{screen}");
+    assert_eq!(
+        screen.matches("controllers unavailable").count(),
+        1,
+        "{screen}"
+    );
+    term.keys(&["q"]);
+    assert_eq!(term.wait_exit(), 0);
 }
 
 #[test]

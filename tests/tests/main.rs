@@ -8,7 +8,7 @@
 //! - `expressions`: precedence, types and errors of the expression language
 //! - `assets`: the asset cache and preloading's hit rate on the example stories
 //! - `telemetry`: telemetry sinks, budgets, span timings, `/metrics` over loopback
-//! - `perf`: `qnce perf` against a running `qnce play`, the live dashboard (also in tmux)
+//! - `perf`: `qnce perf` against a running `qnce play`, the live dashboard (also in a pty)
 //! - `pool`: the thread pool: priorities, full queues, panics, shutdown
 //! - `properties`: property tests over random input and random playthroughs
 //! - `reload`: live reload through the engine API, one test per kind of edit
@@ -17,7 +17,10 @@
 //! - `input`: the engine's input type: the one path from any device to a session
 //! - `gamepad`: controller mapping through gilrs's own events in a real `Gilrs`
 //! - `tui`: the full-screen runner drawn into a `TestBackend`, with screen snapshots
-//! - `fullscreen`: the real binary full-screen in tmux, keys in, screens out
+//! - `fullscreen`: the real binary full-screen in a pseudo-terminal, keys in, screens out
+//!
+//! `support` holds the shared helpers (temporary stories, the `qnce` binary); the
+//! full-screen tests' terminal is the `qnce-terminal` crate beside this one.
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod assets;

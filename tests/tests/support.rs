@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -234,84 +233,4 @@ pub fn canonical(story: &qnce::Story) -> String {
         writeln!(out, "{line}").unwrap();
     }
     out
-}
-
-/// How long any one expected screen may take; far above what a step or a reload takes.
-const TMUX_PATIENCE: Duration = Duration::from_secs(60);
-
-/// A tmux server of the test's own (its own socket), killed when dropped.
-pub struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// Starts `command` in a `width` × `height` window.
-    pub fn start(tag: &str, command: &str, width: u16, height: u16) -> Tmux {
-        let tmux = Tmux {
-            socket: format!("qnce-test-{}-{tag}", std::process::id()),
-        };
-        tmux.run(&[
-            "new-session",
-            "-d",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            command,
-        ]);
-        tmux
-    }
-
-    pub fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs (.ci/run installs it)");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    pub fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    pub fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "0"])
-    }
-
-    /// Waits until the screen shows what `ready` looks for, and returns it.
-    pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + TMUX_PATIENCE;
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no screen with {what} within {TMUX_PATIENCE:?}; last screen:\n{screen}"
-            );
-            // Polling the pane: tmux offers no event for "the pane now shows X".
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub fn wait_text(&self, needle: &str) -> String {
-        self.wait_for(needle, |s| s.contains(needle))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
 }
