@@ -31,11 +31,12 @@ pub(crate) struct PlayArgs {
     /// A story directory (holding story.ron) or a .ron file.
     path: PathBuf,
     /// Line mode: print text and numbered choices, read one command per line from
-    /// standard input (a choice number, undo, redo, flow NAME, save, quit).
+    /// standard input: a choice number, undo, redo, flow NAME, save, load, quit (save and
+    /// load use the --save file, else qnce-save.ron in the current directory).
     #[arg(long)]
     plain: bool,
-    /// Scripted input instead of standard input: 1-based choice numbers, undo, redo and
-    /// flow:NAME, separated by commas.
+    /// Scripted input instead of standard input: line mode's commands separated by commas
+    /// (1-based choice numbers, undo, redo, flow NAME, save, load, quit).
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     choices: Option<Vec<String>>,
     /// Print a JSON-lines transcript.

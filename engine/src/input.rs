@@ -105,21 +105,29 @@ impl Input {
             "save" => Input::Save,
             "load" => Input::Load,
             "quit" | "q" => Input::Quit,
-            c if c.starts_with("flow") => {
-                let name = c["flow".len()..].trim_start_matches([':', ' ']).trim();
-                let flow = story
-                    .flow_id(name)
-                    .ok_or_else(|| InputError::UnknownFlow(name.to_owned()))?;
-                Input::SwitchFlow(flow)
-            }
-            c => match c.parse::<usize>() {
-                Ok(0) => return Err(InputError::ChoiceZero),
-                Ok(n) => Input::Choose(n - 1),
-                Err(_) => return Err(InputError::Unknown(c.to_owned())),
+            c => match (flow_argument(c), c.parse::<usize>()) {
+                (Some(name), _) => Input::SwitchFlow(
+                    story
+                        .flow_id(name)
+                        .ok_or_else(|| InputError::UnknownFlow(name.to_owned()))?,
+                ),
+                (None, Ok(0)) => return Err(InputError::ChoiceZero),
+                (None, Ok(n)) => Input::Choose(n - 1),
+                (None, Err(_)) => return Err(InputError::Unknown(c.to_owned())),
             },
         };
         Ok(input)
     }
+}
+
+/// The flow named by `flow NAME` or `flow:NAME` (both are accepted everywhere; the docs
+/// show the first), or `None` when `command` is not a flow switch (`flowers` is not).
+fn flow_argument(command: &str) -> Option<&str> {
+    let rest = command.strip_prefix("flow")?;
+    let name = rest
+        .strip_prefix(':')
+        .or_else(|| rest.strip_prefix(char::is_whitespace))?;
+    Some(name.trim())
 }
 
 /// The highlighted choice, and the one place where inputs reach a session.

@@ -238,3 +238,40 @@ fn play_of_a_broken_story_prints_diagnostics_and_exits_1() {
     assert!(stderr(&out).contains("story.ron:1:"), "{}", stderr(&out));
     assert!(stderr(&out).contains("start node `missing` does not exist"));
 }
+
+#[test]
+fn scripted_and_typed_flow_switches_take_either_spelling() {
+    let play = |choices: &str, stdin: &str| {
+        let out = qnce_stdin(
+            &[
+                "play",
+                "stories/lighthouse",
+                "--json",
+                "--seed",
+                "3",
+                "--choices",
+                choices,
+                "--watch",
+            ],
+            stdin,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        json_lines(&out)
+            .into_iter()
+            .filter(|line| line["type"] != "start")
+            .map(|line| {
+                (
+                    line["type"].clone(),
+                    line["node"].clone(),
+                    line["flow"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let colon = play("1,flow:radio,1", "flow:main\n1\nquit\n");
+    assert!(
+        colon.iter().any(|(_, _, flow)| flow == "radio"),
+        "the flow switch happened: {colon:?}"
+    );
+    assert_eq!(play("1,flow radio,1", "flow main\n1\nquit\n"), colon);
+}

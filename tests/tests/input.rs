@@ -129,6 +129,16 @@ fn runner_inputs_come_back_to_the_runner() {
 }
 
 #[test]
+fn a_flow_is_named_with_a_space_or_a_colon() {
+    let (_dir, host, _) = open("input-flow");
+    let story = host.story();
+    let side = Input::SwitchFlow(story.flow_id("side").unwrap());
+    for command in ["flow side", "flow:side", " flow  side ", "flow: side"] {
+        assert_eq!(Input::parse(command, story), Ok(side), "{command:?}");
+    }
+}
+
+#[test]
 fn commands_that_are_not_inputs_are_errors() {
     let (_dir, host, _) = open("input-parse");
     let story = host.story();
@@ -140,6 +150,10 @@ fn commands_that_are_not_inputs_are_errors() {
     assert_eq!(
         Input::parse("flow nowhere", story),
         Err(InputError::UnknownFlow("nowhere".into()))
+    );
+    assert_eq!(
+        Input::parse("flowers", story),
+        Err(InputError::Unknown("flowers".into()))
     );
     assert_eq!(Input::parse(" 3 ", story), Ok(Input::Choose(2)));
     assert_eq!(Input::parse("q", story), Ok(Input::Quit));
