@@ -84,8 +84,9 @@ pub fn load(path: &Path) -> qnce::Story {
     }
 }
 
-/// The built `qnce` binary. `cargo test --workspace` builds it; when only this package is
-/// tested, it is built here once.
+/// The `qnce` binary, built here once per test run with its default features (cargo
+/// builds a package's binary only for that package's own tests, so what lies in the target
+/// directory may be stale, or a keyboard-only build). Up to date, the build takes a moment.
 pub fn qnce_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -93,16 +94,14 @@ pub fn qnce_bin() -> &'static Path {
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_owned();
         let bin = profile_dir.join(format!("qnce{}", std::env::consts::EXE_SUFFIX));
-        if !bin.exists() {
-            let release = profile_dir.file_name().is_some_and(|n| n == "release");
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "-p", "qnce-cli", "--bin", "qnce"])
-                .current_dir(root());
-            if release {
-                cmd.arg("--release");
-            }
-            assert!(cmd.status().unwrap().success(), "building qnce failed");
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "-p", "qnce-cli", "--bin", "qnce"])
+            .current_dir(root());
+        if release {
+            cmd.arg("--release");
         }
+        assert!(cmd.status().unwrap().success(), "building qnce failed");
         bin
     })
 }
