@@ -1,8 +1,16 @@
 //! qnce: a hot-reloadable interactive-narrative engine.
 //!
-//! Stories are written in RON (see `docs/story-format.md`), loaded into a bevy_ecs
-//! [`World`](bevy_ecs::world::World) by [`load`], and played by a [`Session`], which
-//! returns [`Event`]s from each call and can be saved and restored by stable names.
+//! Stories are written in RON (see `docs/story-format.md`), loaded by [`load()`], and
+//! played by a [`Session`], which returns [`Event`]s from each call and can be saved and
+//! restored by stable names.
+//!
+//! This crate is a facade over the engine's layers, each a crate of its own:
+//! `qnce-core` (the story model, sessions, saves; no I/O), `qnce-load` (the compiler:
+//! files to story, with `path:line:col` diagnostics), `qnce-live` (watching and live
+//! reload; feature `watch`) and `qnce-services` (thread pool, assets, telemetry, the
+//! `/metrics` endpoint; feature `services`). Both features are on by default; a game that
+//! only loads and plays a story can turn them off (`default-features = false`) and builds
+//! neither notify nor the HTTP server.
 //!
 //! # Examples
 //! A minimal game loop: load, show the text and choices, choose, until the story ends.
@@ -41,31 +49,28 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod assets;
-pub mod diagnostic;
-pub mod expr;
-pub mod input;
-pub mod load;
-pub mod persist;
-pub mod pool;
-pub mod reload;
-pub mod runtime;
-pub mod services;
-pub mod story;
-pub mod telemetry;
-pub mod value;
-pub mod watch;
-
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use load::{Limits, LoadError, Loaded, load};
-pub use runtime::{
-    ChoiceView, Event, RuntimeError, SaveData, SaveError, Session, SessionConfig, TextRef,
+pub use qnce_core::{
+    AssetId, ChoiceId, ChoiceView, Event, FlowId, NodeId, RuntimeError, SaveData, SaveError,
+    Session, SessionConfig, Story, TextRef, Type, Value, VarId,
 };
-pub use story::{AssetId, ChoiceId, FlowId, NodeId, Story, VarId};
-pub use value::{Type, Value};
-
-/// The name of the default flow, which starts at the story's `start` node.
-pub const MAIN_FLOW: &str = "main";
+pub use qnce_core::{MAIN_FLOW, expr, input, runtime, story, value};
+pub use qnce_load::{Diagnostic, Diagnostics, Limits, LoadError, Loaded, Severity, load};
+pub use qnce_load::{diagnostic, persist};
+/// Loading: reads a story's files, parses them and validates the whole story (the
+/// `qnce-load` crate).
+pub mod load {
+    pub use qnce_load::{Limits, LoadError, Loaded, load, load_data};
+}
+#[cfg(feature = "watch")]
+pub use qnce_live::{reload, watch};
+#[cfg(feature = "services")]
+pub use qnce_services::{assets, pool, telemetry};
+/// The engine's background machinery in one place (the `qnce-services` crate's
+/// [`Services`](qnce_services::Services)).
+#[cfg(feature = "services")]
+pub mod services {
+    pub use qnce_services::{Services, ServicesConfig};
+}
 
 #[cfg(test)]
 mod tests {
@@ -79,8 +84,11 @@ mod tests {
         is_send::<crate::Story>();
         is_sync::<crate::Story>();
         // A game may keep its host and services on another thread than the renderer's.
-        is_send::<crate::reload::Host>();
-        is_send::<crate::services::Services>();
-        is_sync::<crate::services::Services>();
+        #[cfg(all(feature = "watch", feature = "services"))]
+        {
+            is_send::<crate::reload::Host>();
+            is_send::<crate::services::Services>();
+            is_sync::<crate::services::Services>();
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The integration tests: the public API of `qnce` and the built `qnce` binary.
 //!
+//! - `architecture`: ARCHITECTURE.md's crate graph and invariants, against the manifests
 //! - `golden`: scripted playthroughs of every example story against stored transcripts
 //! - `cli`: the binary's modes, exit codes and saves
 //! - `diagnostics`: one case per diagnostic `qnce check` reports, with its position
@@ -23,6 +24,7 @@
 //! full-screen tests' terminal is the `qnce-terminal` crate beside this one.
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
+mod architecture;
 mod assets;
 mod bad_input;
 mod cli;

@@ -1,11 +1,18 @@
-//! Loading: reads a story's files, parses them and validates the whole story.
+//! qnce-load: the compiler. Reads a story's files, parses them and validates the whole
+//! story into a `qnce_core::Story`; also save files on disk ([`persist`]).
 //!
-//! Reading is the only I/O; [`compile`] is pure. Every mistake found becomes a
+//! Reading is the only I/O; compiling is pure. Every mistake found becomes a
 //! [`Diagnostic`] with its file, line and column, and all of them are reported together.
 
+#![forbid(unsafe_code)]
+
 mod compile;
+pub mod diagnostic;
 mod format;
 mod locate;
+pub mod persist;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read as _;
@@ -13,11 +20,10 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::story::{FileId, Names, SourceFile, Story, StoryData};
-pub(crate) use compile::{Reuse, compile};
+use compile::Reuse;
 use format::{IncludeFile, StoryFile};
 use locate::{Seg, SourceMap};
+use qnce_core::story::{FileId, Names, SourceFile, Story, StoryData};
 
 /// Bounds on what a load accepts; exceeding one is an error, never a crash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +101,8 @@ pub fn load_data(path: &Path, limits: &Limits) -> Result<(StoryData, Diagnostics
 }
 
 /// As [`load_data`], also returning the parsed files for later reloads.
-pub(crate) fn load_cached(
+#[doc(hidden)]
+pub fn load_cached(
     path: &Path,
     limits: &Limits,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
@@ -120,9 +127,99 @@ pub(crate) fn load_cached(
     }
 }
 
+/// A story compiled again after some of its files changed, ready to be diffed against the
+/// running story (see `qnce-live`'s `Reloader`).
+#[derive(Debug)]
+pub struct Recompiled {
+    /// The new version's data.
+    pub data: StoryData,
+    /// For each node id, whether the new version declares it.
+    pub declared: Vec<bool>,
+    /// The files read and parsed anew.
+    pub files: Vec<PathBuf>,
+    /// Warnings of the new version.
+    pub warnings: Diagnostics,
+    /// Whether only the nodes of changed files were compiled (the rest kept as compiled).
+    pub partial: bool,
+    /// The files of the new version, for the next reload.
+    pub cache: FileCache,
+    /// Time spent reading, parsing (both summed over threads) and validating.
+    pub reading: Duration,
+    /// See `reading`.
+    pub parsing: Duration,
+    /// See `reading`.
+    pub validating: Duration,
+}
+
+/// Reads the story at `path` again where `changes` says its files changed (taking what
+/// `preread` already read), and compiles the new version against `story`, reusing the
+/// nodes of unchanged files while the names they use still mean the same. Interns the new
+/// version's names into `story`'s interners (they only grow), and changes nothing else.
+///
+/// # Errors
+/// [`LoadError::Unreadable`] when the main file cannot be read, [`LoadError::Invalid`]
+/// when the new version has errors.
+pub fn recompile(
+    path: &Path,
+    limits: &Limits,
+    cache: &FileCache,
+    changes: &Changes,
+    preread: Preread,
+    story: &mut Story,
+) -> Result<Recompiled, LoadError> {
+    let read = read_story(path, limits, Some(cache), changes, preread)?;
+    let files: Vec<PathBuf> = read
+        .files
+        .iter()
+        .zip(&read.fresh)
+        .filter(|(_, fresh)| **fresh)
+        .map(|(f, _)| f.path.clone())
+        .collect();
+    let started = Instant::now();
+    let mut names = std::mem::take(story.names_mut());
+    let mut findings = read.findings;
+    let mut compiled = compile::compile(
+        read.root,
+        read.files,
+        &read.parsed,
+        limits,
+        &mut findings,
+        &mut names,
+        Some(Reuse {
+            story,
+            fresh: &read.fresh,
+            previous: &read.previous,
+        }),
+    );
+    *story.names_mut() = names;
+    let warnings = resolve_findings(&compiled.files, findings);
+    let validating = started.elapsed();
+    if warnings.has_errors() {
+        return Err(LoadError::Invalid(warnings));
+    }
+    let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+    let declared = std::mem::take(&mut compiled.declared);
+    let partial = compiled.partial;
+    let Some(data) = compiled.into_story_data(Names::default()) else {
+        return Err(LoadError::Invalid(warnings));
+    };
+    Ok(Recompiled {
+        data,
+        declared,
+        files,
+        warnings,
+        partial,
+        cache,
+        reading: read.reading,
+        parsing: read.parsing,
+        validating,
+    })
+}
+
 /// Which files changed since the cache was filled.
 #[derive(Clone, Debug)]
-pub(crate) enum Changes {
+#[doc(hidden)]
+pub enum Changes {
     /// Every file may have changed: read them all (a file whose text is the same keeps its
     /// parse).
     All,
@@ -142,11 +239,12 @@ impl Changes {
 /// Changed files read and parsed ahead of a reload, on several threads at once (see
 /// [`preread`]); the reader takes them instead of reading and parsing itself.
 #[derive(Default)]
-pub(crate) struct Preread {
+pub struct Preread {
     files: HashMap<PathBuf, PrereadFile>,
-    /// Time spent, in all, reading and parsing (summed over threads).
-    pub(crate) reading: Duration,
-    pub(crate) parsing: Duration,
+    /// Time spent, in all, reading (summed over threads).
+    pub reading: Duration,
+    /// Time spent, in all, parsing (summed over threads).
+    pub parsing: Duration,
 }
 
 struct PrereadFile {
@@ -155,10 +253,34 @@ struct PrereadFile {
     parsed: Option<Result<Parsed, ron::error::SpannedError>>,
 }
 
-/// Reads and parses the changed files among the cached ones, on `pool` and the calling
-/// thread at once, when there are at least two (for one, the reader does it as well).
-pub(crate) fn preread(
-    pool: &crate::pool::Pool,
+/// A changed file to read and parse ahead of a reload, on any thread.
+pub struct FileJob {
+    key: PathBuf,
+    main: bool,
+    limits: Limits,
+}
+
+/// What reading and parsing a [`FileJob`] gave.
+pub struct FileRead {
+    key: PathBuf,
+    file: PrereadFile,
+    reading: Duration,
+    parsing: Duration,
+}
+
+/// Runs one function over several files at once, the calling thread helping, and returns
+/// the results in the jobs' order. A reload reads and parses its changed files through
+/// one when it has it; the engine's thread pool (`qnce-services`) is one. Loading itself
+/// starts no thread.
+pub trait ParallelMap: Send + Sync + std::fmt::Debug {
+    /// Runs `work` on every job; the results come back in the jobs' order.
+    fn map_files(&self, jobs: Vec<FileJob>, work: fn(FileJob) -> FileRead) -> Vec<FileRead>;
+}
+
+/// Reads and parses the changed files among the cached ones through `parallel`, when
+/// there are at least two (for one, the reader does it as well).
+pub fn preread(
+    parallel: &dyn ParallelMap,
     path: &Path,
     limits: &Limits,
     cache: &FileCache,
@@ -171,38 +293,43 @@ pub(crate) fn preread(
         return Preread::default();
     };
     let main_key = file_key(&main);
-    let jobs: Vec<(PathBuf, bool)> = paths
+    let jobs: Vec<FileJob> = paths
         .iter()
         .filter(|key| cache.files.contains_key(*key))
-        .map(|key| (key.clone(), *key == main_key))
+        .map(|key| FileJob {
+            key: key.clone(),
+            main: *key == main_key,
+            limits: limits.clone(),
+        })
         .collect();
     if jobs.len() < 2 {
         return Preread::default();
     }
-    let limits = limits.clone();
-    let done = pool.map(jobs, move |(key, main)| {
-        let started = Instant::now();
-        let text = read_text(&key, &limits);
-        let reading = started.elapsed();
-        let started = Instant::now();
-        let parsed = match &text {
-            Ok(text) if !is_blank(text) => Some(parse_text(text, main, &limits)),
-            _ => None,
-        };
-        (
-            key,
-            PrereadFile { text, parsed },
-            reading,
-            started.elapsed(),
-        )
-    });
     let mut preread = Preread::default();
-    for (key, file, reading, parsing) in done {
-        preread.reading += reading;
-        preread.parsing += parsing;
-        preread.files.insert(key, file);
+    for read in parallel.map_files(jobs, read_and_parse) {
+        preread.reading += read.reading;
+        preread.parsing += read.parsing;
+        preread.files.insert(read.key, read.file);
     }
     preread
+}
+
+fn read_and_parse(job: FileJob) -> FileRead {
+    let FileJob { key, main, limits } = job;
+    let started = Instant::now();
+    let text = read_text(&key, &limits);
+    let reading = started.elapsed();
+    let started = Instant::now();
+    let parsed = match &text {
+        Ok(text) if !is_blank(text) => Some(parse_text(text, main, &limits)),
+        _ => None,
+    };
+    FileRead {
+        key,
+        file: PrereadFile { text, parsed },
+        reading,
+        parsing: started.elapsed(),
+    }
 }
 
 fn parse_text(text: &str, main: bool, limits: &Limits) -> Result<Parsed, ron::error::SpannedError> {
@@ -218,7 +345,8 @@ fn parse_text(text: &str, main: bool, limits: &Limits) -> Result<Parsed, ron::er
 /// The files of the last good load, parsed, so that a reload reads and parses only the
 /// files that changed.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct FileCache {
+#[doc(hidden)]
+pub struct FileCache {
     files: HashMap<PathBuf, CachedFile>,
 }
 
@@ -255,14 +383,15 @@ impl FileCache {
     }
 
     /// Whether `key` is one of the story's files.
-    pub(crate) fn contains(&self, key: &Path) -> bool {
+    pub fn contains(&self, key: &Path) -> bool {
         self.files.contains_key(key)
     }
 }
 
 /// A path made absolute and free of `.` and `..`, without touching the file system beyond
 /// the current directory; the key that file caches and watcher events agree on.
-pub(crate) fn file_key(path: &Path) -> PathBuf {
+#[doc(hidden)]
+pub fn file_key(path: &Path) -> PathBuf {
     normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()))
 }
 

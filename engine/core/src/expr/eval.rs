@@ -1,7 +1,7 @@
 //! Evaluation of checked expressions against an [`Env`].
 
 use super::{ArithOp, CmpOp, Expr, ExprKind};
-use crate::story::{NodeId, VarId};
+use crate::ids::{NodeId, VarId};
 use crate::value::Value;
 
 /// The state an expression reads: implemented by the runtime's session.

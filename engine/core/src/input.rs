@@ -89,8 +89,8 @@ impl Input {
     /// # let dir = std::env::temp_dir().join(format!("qnce-doc-input-{}", std::process::id()));
     /// # std::fs::create_dir_all(&dir)?;
     /// # std::fs::write(dir.join("story.ron"), r#"Story(title: "t", start: "a", nodes: { "a": (text: "Hi") })"#)?;
-    /// use qnce::input::Input;
-    /// let story = qnce::load(&dir, &qnce::Limits::default())?.story;
+    /// use qnce_core::input::Input;
+    /// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.story;
     /// assert_eq!(Input::parse("2", &story)?, Input::Choose(1));
     /// assert_eq!(Input::parse(" undo ", &story)?, Input::Undo);
     /// assert_eq!(Input::parse("flow main", &story)?, Input::SwitchFlow(story.main_flow()));
@@ -141,9 +141,9 @@ fn flow_argument(command: &str) -> Option<&str> {
 /// #     "a": (text: "Hi", choices: [(text: "Left", to: "l"), (text: "Right", to: "r")]),
 /// #     "l": (text: "L"), "r": (text: "R"),
 /// # })"#)?;
-/// use qnce::input::{Controls, Input, Outcome};
-/// let story = qnce::load(&dir, &qnce::Limits::default())?.story;
-/// let mut session = qnce::Session::new(&story, qnce::SessionConfig::with_seed(1))?;
+/// use qnce_core::input::{Controls, Input, Outcome};
+/// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.story;
+/// let mut session = qnce_core::Session::new(&story, qnce_core::SessionConfig::with_seed(1))?;
 /// let mut controls = Controls::default();
 /// assert_eq!(controls.apply(&story, &mut session, Input::Down)?, Outcome::Moved(1));
 /// assert_eq!(controls.apply(&story, &mut session, Input::Confirm)?, Outcome::Played);

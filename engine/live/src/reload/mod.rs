@@ -3,13 +3,14 @@
 //! A [`Reloader`] remembers the story's files as last loaded, parsed. On a change it reads
 //! and parses only the changed files, validates the whole story (compiling only the nodes
 //! of changed files when the rest is still valid as compiled), diffs the result against
-//! the running story's world and applies the [`Patch`](crate::story::Patch) as one
+//! the running story's world and applies the [`Patch`] as one
 //! transaction. An edit that does not load changes nothing: the running story stays as it
 //! was and the errors come back with file, line and column.
 //!
 //! [`Host`] puts it together for games and runners: it owns the story, its sessions and a
 //! [`Watcher`](crate::watch::Watcher), and brings every session along after each reload.
 
+mod attached;
 mod host;
 
 use std::collections::HashSet;
@@ -19,11 +20,10 @@ use std::time::{Duration, Instant};
 
 pub use host::{Host, Reloaded, SessionKey};
 
-use crate::Limits;
-use crate::diagnostic::Diagnostics;
-use crate::load::{self, Changes, FileCache, LoadError, Preread, Reuse};
-use crate::pool::Pool;
-use crate::story::{Delta, Names, Patch, Story};
+use qnce_core::story::{Delta, Patch, Story};
+use qnce_load::Limits;
+use qnce_load::diagnostic::Diagnostics;
+use qnce_load::{self as load, Changes, FileCache, LoadError, ParallelMap, Preread};
 
 /// Time spent in each phase of a reload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,7 +91,7 @@ pub struct Reloader {
     /// Whether every file must be read again at the next reload.
     pending_all: bool,
     /// Where to read and parse several changed files at once.
-    pool: Option<Arc<Pool>>,
+    parallel: Option<Arc<dyn ParallelMap>>,
 }
 
 impl Reloader {
@@ -99,7 +99,7 @@ impl Reloader {
     /// keeps its files for later reloads.
     ///
     /// # Errors
-    /// As [`crate::load`].
+    /// As [`qnce_load`].
     pub fn load(path: &Path, limits: Limits) -> Result<(Story, Reloader, Diagnostics), LoadError> {
         let (data, diagnostics, cache) = load::load_cached(path, &limits)?;
         let reloader = Reloader {
@@ -109,15 +109,16 @@ impl Reloader {
             cache,
             pending: HashSet::new(),
             pending_all: false,
-            pool: None,
+            parallel: None,
         };
         Ok((Story::from_data(data), reloader, diagnostics))
     }
 
-    /// Reads and parses several changed files at once on `pool` (high priority, with the
-    /// calling thread working too), rather than one after the other.
-    pub fn use_pool(&mut self, pool: Arc<Pool>) {
-        self.pool = Some(pool);
+    /// Reads and parses several changed files at once through `parallel` (the engine's
+    /// pool, for one: high priority, with the calling thread working too), rather than one
+    /// after the other.
+    pub fn read_in_parallel(&mut self, parallel: Arc<dyn ParallelMap>) {
+        self.parallel = Some(parallel);
     }
 
     /// The story directory, which a watcher should watch.
@@ -166,62 +167,42 @@ impl Reloader {
         } else {
             Changes::Paths(self.pending.clone())
         };
-        // Several changed files are read and parsed on the pool at once, when there is one.
-        let preread = match &self.pool {
-            Some(pool) => load::preread(pool, &self.path, &self.limits, &self.cache, &changes),
+        // Several changed files are read and parsed at once, where there is a way to.
+        let preread = match &self.parallel {
+            Some(parallel) => load::preread(
+                parallel.as_ref(),
+                &self.path,
+                &self.limits,
+                &self.cache,
+                &changes,
+            ),
             None => Preread::default(),
         };
-        let read = load::read_story(
+        let recompiled = load::recompile(
             &self.path,
             &self.limits,
-            Some(&self.cache),
+            &self.cache,
             &changes,
             preread,
+            story,
         )?;
         let mut timings = Timings {
-            reading: read.reading,
-            parsing: read.parsing,
+            reading: recompiled.reading,
+            parsing: recompiled.parsing,
+            validating: recompiled.validating,
             ..Timings::default()
         };
-        let files: Vec<PathBuf> = read
-            .files
-            .iter()
-            .zip(&read.fresh)
-            .filter(|(_, fresh)| **fresh)
-            .map(|(f, _)| f.path.clone())
-            .collect();
-
+        let load::Recompiled {
+            data,
+            declared,
+            files,
+            warnings,
+            partial,
+            cache,
+            ..
+        } = recompiled;
         let started = Instant::now();
-        let mut names = std::mem::take(story.names_mut());
-        let mut findings = read.findings;
-        let mut compiled = load::compile(
-            read.root,
-            read.files,
-            &read.parsed,
-            &self.limits,
-            &mut findings,
-            &mut names,
-            Some(Reuse {
-                story,
-                fresh: &read.fresh,
-                previous: &read.previous,
-            }),
-        );
-        *story.names_mut() = names;
-        let warnings = load::resolve_findings(&compiled.files, findings);
-        timings.validating = started.elapsed();
-        if warnings.has_errors() {
-            return Err(LoadError::Invalid(warnings));
-        }
-        let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
-        let declared = std::mem::take(&mut compiled.declared);
-        let partial = compiled.partial;
-        let Some(data) = compiled.into_story_data(Names::default()) else {
-            return Err(LoadError::Invalid(warnings));
-        };
-
-        let started = Instant::now();
-        let patch = crate::story::diff(story, data, &declared);
+        let patch = qnce_core::story::diff(story, data, &declared);
         timings.diffing = started.elapsed();
         Ok(Planned {
             patch,

@@ -71,7 +71,7 @@ impl Default for SpanConfig {
 /// # Examples
 /// ```
 /// use std::sync::Arc;
-/// use qnce::telemetry::{Registry, SpanTimings};
+/// use qnce_services::telemetry::{Registry, SpanTimings};
 /// use tracing_subscriber::layer::SubscriberExt;
 ///
 /// let registry = Arc::new(Registry::default());

@@ -1,17 +1,18 @@
 //! [`Host`]: a story, its sessions and a watcher, kept in step across reloads.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use qnce_core::input::{Controls, Input, Outcome};
+use qnce_core::runtime::{RuntimeError, Session, SessionConfig};
+use qnce_core::story::Story;
+use qnce_load::diagnostic::Diagnostics;
+use qnce_load::{Limits, LoadError};
+#[cfg(feature = "services")]
+use qnce_services::{Services, assets::NodeAssetsReady, telemetry::Telemetry};
+
+use super::attached::Attached;
 use super::{ReloadReport, Reloader};
-use crate::assets::{Assets, NodeAssetsReady};
-use crate::diagnostic::Diagnostics;
-use crate::input::{Controls, Input, Outcome};
-use crate::load::{Limits, LoadError};
-use crate::runtime::{Event, RuntimeError, Session, SessionConfig};
-use crate::services::Services;
-use crate::story::Story;
-use crate::telemetry::{self, Telemetry};
 use crate::watch::{Batch, WatchConfig, WatchError, Watcher};
 
 /// Names a session held by a [`Host`].
@@ -35,8 +36,9 @@ pub struct Reloaded {
 /// # Examples
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use qnce::{Limits, SessionConfig};
-/// use qnce::reload::Host;
+/// use qnce_core::SessionConfig;
+/// use qnce_live::reload::Host;
+/// use qnce_load::Limits;
 ///
 /// let dir = std::env::temp_dir().join(format!("qnce-doc-host-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
@@ -57,31 +59,21 @@ pub struct Host {
     story: Story,
     reloader: Reloader,
     sessions: Vec<Option<Session>>,
-    /// Each session's current node's assets, as last looked up (empty until attached).
-    assets: Vec<NodeAssetsReady>,
     watcher: Option<Watcher>,
     attached: Option<Attached>,
-}
-
-/// What [`Host::attach`] connects.
-#[derive(Debug)]
-struct Attached {
-    telemetry: Telemetry,
-    assets: Assets,
 }
 
 impl Host {
     /// Loads the story at `path`. Returns the host and the story's warnings.
     ///
     /// # Errors
-    /// As [`crate::load`].
+    /// As [`qnce_load`].
     pub fn open(path: &Path, limits: Limits) -> Result<(Host, Diagnostics), LoadError> {
         let (story, reloader, warnings) = Reloader::load(path, limits)?;
         let host = Host {
             story,
             reloader,
             sessions: Vec::new(),
-            assets: Vec::new(),
             watcher: None,
             attached: None,
         };
@@ -120,13 +112,9 @@ impl Host {
     /// Takes a session (a restored save, say) into the host.
     pub fn insert_session(&mut self, session: Session) -> SessionKey {
         if let Some(attached) = &self.attached {
-            attached.telemetry.record(telemetry::Event::SessionStarted {
-                story: self.story.title().to_owned(),
-                seed: session.seed(),
-            });
+            attached.session_started(&self.story, &session);
         }
         self.sessions.push(Some(session));
-        self.assets.push(NodeAssetsReady::default());
         let key = SessionKey(self.sessions.len() - 1);
         self.look_ahead(key);
         key
@@ -134,15 +122,13 @@ impl Host {
 
     /// Connects the host to the engine's services: from now on it reports sessions,
     /// steps and reloads as telemetry, keeps the assets of each session's next nodes
-    /// loaded (see [`crate::assets`]), and parses several changed files at once on the
+    /// loaded (see [`qnce_services::assets`]), and parses several changed files at once on the
     /// pool.
+    #[cfg(feature = "services")]
     pub fn attach(&mut self, services: &Services) {
         self.reloader
-            .use_pool(std::sync::Arc::clone(&services.pool));
-        self.attached = Some(Attached {
-            telemetry: services.telemetry.clone(),
-            assets: services.assets.clone(),
-        });
+            .read_in_parallel(std::sync::Arc::clone(&services.pool) as _);
+        self.attached = Some(Attached::new(services));
         for i in 0..self.sessions.len() {
             self.look_ahead(SessionKey(i));
         }
@@ -156,28 +142,27 @@ impl Host {
         if let Some(attached) = &self.attached
             && let Some(session) = slot.as_ref()
         {
-            attached.telemetry.record(telemetry::Event::SessionStarted {
-                story: self.story.title().to_owned(),
-                seed: session.seed(),
-            });
+            attached.session_started(&self.story, session);
         }
         self.look_ahead(key);
         old
     }
 
     /// The telemetry the host reports to, once [`Host::attach`]ed.
+    #[cfg(feature = "services")]
     pub fn telemetry(&self) -> Option<&Telemetry> {
         self.attached.as_ref().map(|a| &a.telemetry)
     }
 
     /// The assets of a session's current node, as looked up when it was entered or
-    /// shown (what was not loaded then is `pending`). Empty unless [`Host::attach`]ed.
+    /// shown (what was not loaded then is `pending`). `None` unless [`Host::attach`]ed.
+    #[cfg(feature = "services")]
     pub fn assets(&self, key: SessionKey) -> Option<&NodeAssetsReady> {
-        self.assets.get(key.0)
+        self.attached.as_ref()?.ready.get(key.0)
     }
 
     /// Applies a player's input to a session through `controls` (the one path from any
-    /// device, see [`crate::input`]), then reports what it did and preloads ahead.
+    /// device, see [`qnce_core::input`]), then reports what it did and preloads ahead.
     /// `None` when there is no such session.
     pub fn input(
         &mut self,
@@ -203,28 +188,7 @@ impl Host {
         let Some(session) = self.sessions.get(key.0).and_then(Option::as_ref) else {
             return;
         };
-        let story = &self.story;
-        let mut moved = false;
-        for event in session.events() {
-            match *event {
-                Event::NodeEntered { flow, node, .. } => {
-                    moved = true;
-                    attached.telemetry.record(telemetry::Event::NodeEntered {
-                        flow: story.flow_name(flow).to_owned(),
-                        node: story.node_name(node).to_owned(),
-                    });
-                }
-                Event::ChoiceMade {
-                    flow, node, choice, ..
-                } => attached.telemetry.record(telemetry::Event::ChoiceMade {
-                    flow: story.flow_name(flow).to_owned(),
-                    node: story.node_name(node).to_owned(),
-                    choice: story.choice_name(choice).to_owned(),
-                }),
-                Event::NodeShown { .. } | Event::Relocated { .. } => moved = true,
-                _ => {}
-            }
-        }
+        let moved = attached.report_events(&self.story, session.events());
         if moved {
             self.look_ahead(key);
         }
@@ -232,15 +196,11 @@ impl Host {
 
     /// Looks up the assets of a session's current node and preloads those ahead of it.
     fn look_ahead(&mut self, key: SessionKey) {
-        let (Some(attached), Some(Some(session))) = (&self.attached, self.sessions.get(key.0))
-        else {
-            return;
-        };
-        let now = Instant::now();
-        if let Some(node) = session.current_node() {
-            self.assets[key.0] = attached.assets.node(&self.story, node, now);
+        if let (Some(attached), Some(Some(session))) =
+            (&mut self.attached, self.sessions.get(key.0))
+        {
+            attached.look_ahead(&self.story, key.0, session);
         }
-        attached.assets.preload_ahead(&self.story, session, now);
     }
 
     /// A session.
@@ -273,7 +233,7 @@ impl Host {
             }
         }
         if let Some(attached) = &self.attached {
-            attached.telemetry.record(reload_event(&result));
+            attached.reloaded(&result);
             if result.is_ok() {
                 // Asset paths may have changed with the story; look again.
                 for i in 0..self.sessions.len() {
@@ -290,16 +250,7 @@ impl Host {
     /// [`Host::assets`] has the new content from the next node shown.
     pub fn handle(&mut self, batch: &Batch) -> Option<Reloaded> {
         if let Some(attached) = &self.attached {
-            // Events were lost: any asset file may have changed.
-            if batch.rescan {
-                attached.assets.invalidate_all();
-            }
-            if batch.rescan || attached.assets.invalidate(&batch.paths) > 0 {
-                let now = Instant::now();
-                for session in self.sessions.iter().flatten() {
-                    attached.assets.preload_ahead(&self.story, session, now);
-                }
-            }
+            attached.files_changed(&self.story, self.sessions.iter().flatten(), batch);
         }
         if batch.rescan {
             return Some(self.reload(None));
@@ -336,31 +287,6 @@ impl Host {
                 return Some(reloaded);
             }
         }
-    }
-}
-
-fn reload_event(result: &Result<ReloadReport, LoadError>) -> telemetry::Event {
-    match result {
-        Ok(report) => {
-            let delta = &report.delta;
-            telemetry::Event::ReloadSucceeded {
-                nodes_changed: delta.nodes_added.len()
-                    + delta.nodes_removed.len()
-                    + delta.nodes_changed.len(),
-                micros: u64::try_from(report.timings.total().as_micros()).unwrap_or(u64::MAX),
-            }
-        }
-        Err(LoadError::Invalid(diagnostics)) => telemetry::Event::ReloadFailed {
-            errors: diagnostics.n_errors(),
-            first: diagnostics
-                .iter()
-                .find(|d| d.is_error())
-                .map_or_else(String::new, ToString::to_string),
-        },
-        Err(e) => telemetry::Event::ReloadFailed {
-            errors: 1,
-            first: e.to_string(),
-        },
     }
 }
 

@@ -1,6 +1,13 @@
-//! [`Services`]: the engine's background machinery in one place: the [`Pool`], the
-//! metrics [`Registry`], [`Telemetry`] and the [`Assets`] cache, started together and shut
-//! down in order (telemetry flushed, then the pool's queues finished or cancelled).
+//! qnce-services: the engine's background machinery. [`pool`] (the thread pool: priorities,
+//! refusal when full, cancelling at shutdown), [`assets`] (a byte-bounded cache and
+//! preloading of the nodes ahead), [`telemetry`] (events, metrics, span timings, the
+//! `/metrics` endpoint), and [`Services`], which starts them together and shuts them down
+//! in order (telemetry flushed, then the pool's queues finished or cancelled).
+#![forbid(unsafe_code)]
+
+pub mod assets;
+pub mod pool;
+pub mod telemetry;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};

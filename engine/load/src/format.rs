@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::value::Value;
+use qnce_core::value::Value;
 
 /// The main file, `story.ron`.
 #[derive(Debug, Deserialize)]
@@ -47,7 +47,7 @@ pub(crate) struct IncludeFile {
 #[serde(deny_unknown_fields, rename = "Asset")]
 pub(crate) struct AssetDef {
     pub(crate) path: String,
-    pub(crate) kind: crate::story::components::AssetKind,
+    pub(crate) kind: qnce_core::story::components::AssetKind,
 }
 
 #[derive(Debug, PartialEq, Deserialize)]

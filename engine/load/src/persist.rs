@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::runtime::{SaveData, SaveError};
+use qnce_core::runtime::{SaveData, SaveError};
 
 /// Why a save file could not be read or written.
 #[derive(Debug, thiserror::Error)]

@@ -268,7 +268,8 @@ impl Patch {
 /// `declared` says which node ids `new` declares (indexed by id). `new.nodes` may hold only
 /// the nodes that were compiled again (see [`crate::load`]'s reuse of unchanged files):
 /// declared nodes it does not hold are unchanged.
-pub(crate) fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
+#[doc(hidden)]
+pub fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
     let _span = tracing::debug_span!("diff").entered();
     let mut patch = Patch {
         title: new.title,

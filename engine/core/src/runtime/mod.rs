@@ -118,8 +118,8 @@ impl Env for State<'_> {
 ///     "a": (text: "Hello", choices: [(text: "On", to: "b")]),
 ///     "b": (text: "Bye"),
 /// })"#)?;
-/// let story = qnce::load(&dir, &qnce::Limits::default())?.story;
-/// let mut session = qnce::Session::new(&story, qnce::SessionConfig::with_seed(7))?;
+/// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.story;
+/// let mut session = qnce_core::Session::new(&story, qnce_core::SessionConfig::with_seed(7))?;
 /// assert_eq!(session.text(), "Hello");
 /// session.choose(&story, 0)?;
 /// assert!(session.is_ended());

@@ -15,7 +15,7 @@ use std::fmt;
 pub use eval::{Env, EvalError};
 pub use template::Template;
 
-use crate::story::{NodeId, VarId};
+use crate::ids::{NodeId, VarId};
 use crate::value::{Type, Value};
 
 /// Resolves names while an expression is checked.

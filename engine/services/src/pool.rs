@@ -284,6 +284,11 @@ impl Pool {
     /// and returns the results in the items' order. The caller takes items too, so it
     /// never waits for a job that has not started: at worst (queue full, every worker
     /// busy) it does all the work itself.
+    ///
+    /// # Panics
+    /// When `work` panics. On the calling thread the panic unwinds through `map`; in a
+    /// pool job it is caught and counted like any job's, and `map`, which has no result
+    /// for that item, then panics naming the items without one.
     pub fn map<T, R>(&self, items: Vec<T>, work: impl Fn(T) -> R + Send + Sync + 'static) -> Vec<R>
     where
         T: Send + 'static,
@@ -449,6 +454,18 @@ impl Pool {
             cancelled: c.cancelled.load(Ordering::Relaxed) - cancelled_before,
             took: start.elapsed(),
         }
+    }
+}
+
+/// A reload reads and parses several changed files on the pool, at high priority, the
+/// reloading thread helping (see [`Pool::map`]).
+impl qnce_load::ParallelMap for Pool {
+    fn map_files(
+        &self,
+        jobs: Vec<qnce_load::FileJob>,
+        work: fn(qnce_load::FileJob) -> qnce_load::FileRead,
+    ) -> Vec<qnce_load::FileRead> {
+        self.map(jobs, work)
     }
 }
 

@@ -1,13 +1,12 @@
 //! The story model: a loaded story stored in a bevy_ecs [`World`].
 //!
-//! This module does no I/O. [`crate::load`] reads files and builds a [`StoryData`], which
+//! This module does no I/O. `qnce-load` reads files and builds a [`StoryData`], which
 //! [`Story::from_data`] writes into the world: one entity per node, choice, asset, flow and
 //! variable, with a component per editable field (see [`components`]). Tables indexed by
 //! id map each stable id to its entity.
 
 mod apply;
 pub mod components;
-mod ids;
 mod patch;
 
 use std::path::{Path, PathBuf};
@@ -16,8 +15,9 @@ use std::sync::Arc;
 use bevy_ecs::prelude::{Entity, World};
 use bevy_ecs::world::EntityRef;
 
-pub use ids::{AssetId, ChoiceId, FlowId, Id, Interner, Names, NodeId, VarId};
-pub(crate) use patch::diff;
+pub use crate::ids::{AssetId, ChoiceId, FlowId, Id, Interner, Names, NodeId, VarId};
+#[doc(hidden)]
+pub use patch::diff;
 pub use patch::{Delta, NodeField, NodeSummary, Patch, TextPiece};
 
 use crate::expr::Template;
@@ -130,7 +130,8 @@ impl std::fmt::Debug for Story {
 
 /// The element at `i`, growing the table with defaults when the index is new (ids
 /// interned after the table was made).
-pub(crate) fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
+#[doc(hidden)]
+pub fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
     if v.len() <= i {
         v.resize(i + 1, T::default());
     }
@@ -275,7 +276,8 @@ impl Story {
 
     /// The interned names, mutably: a reload interns new names before it diffs. Interners
     /// only grow, so names interned by a reload that fails are unused but harmless.
-    pub(crate) fn names_mut(&mut self) -> &mut Names {
+    #[doc(hidden)]
+    pub fn names_mut(&mut self) -> &mut Names {
         &mut self.names
     }
 

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use super::format::{AssetDef, ChoiceDef, Entries, NodeDef};
 use super::locate::Seg;
 use super::{Finding, Limits, Parsed, contained};
-use crate::expr::{Effect, Expr, ExprError, Scope, Template};
-use crate::story::components::*;
-use crate::story::{
+use qnce_core::expr::{Effect, Expr, ExprError, Scope, Template};
+use qnce_core::story::components::*;
+use qnce_core::story::{
     AssetId, ChoiceData, FileId, Names, NodeData, NodeId, SourceFile, Story, StoryData, VarId,
 };
-use crate::value::{Type, Value};
+use qnce_core::value::{Type, Value};
 
 /// The result of compiling, whether or not it had errors.
 pub(crate) struct Compiled {
@@ -344,7 +344,7 @@ pub(crate) fn compile(
             }
             let id = names.nodes.intern(name);
             declared.nodes.insert(name, id);
-            *crate::story::grow(&mut node_set, id.index()) = true;
+            *qnce_core::story::grow(&mut node_set, id.index()) = true;
             node_defs.push((p.file, id, name, def));
         }
     }
@@ -364,7 +364,7 @@ pub(crate) fn compile(
     let mut flows = Vec::new();
     let start_path = vec![Seg::Field("start")];
     match declared.nodes.get(main.start.as_str()) {
-        Some(&start) => flows.push((names.flows.intern(crate::MAIN_FLOW), start)),
+        Some(&start) => flows.push((names.flows.intern(qnce_core::MAIN_FLOW), start)),
         None => cx.error(
             main_file,
             start_path,
@@ -374,7 +374,7 @@ pub(crate) fn compile(
     let mut seen_flows = HashSet::default();
     for (name, start) in &main.flows.0 {
         let path = vec![Seg::Field("flows"), Seg::Key(name.clone())];
-        if name == crate::MAIN_FLOW {
+        if name == qnce_core::MAIN_FLOW {
             cx.error(
                 main_file,
                 path,
@@ -454,13 +454,13 @@ fn warn_unreachable(
     cx: &mut Ctx<'_>,
     declared: &Declared<'_>,
     node_defs: &[(FileId, NodeId, &str, &NodeDef)],
-    flows: &[(crate::story::FlowId, NodeId)],
+    flows: &[(qnce_core::story::FlowId, NodeId)],
     n_ids: usize,
 ) {
     // Node definitions by id, then a breadth-first walk from every start.
     let mut def_of: Vec<Option<&NodeDef>> = vec![None; n_ids];
     for &(_, id, _, def) in node_defs {
-        *crate::story::grow(&mut def_of, id.index()) = Some(def);
+        *qnce_core::story::grow(&mut def_of, id.index()) = Some(def);
     }
     let mut reached = vec![false; n_ids];
     let mut queue: VecDeque<NodeId> = flows.iter().map(|&(_, start)| start).collect();

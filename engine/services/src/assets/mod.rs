@@ -19,12 +19,12 @@ use rustc_hash::FxHashSet;
 
 pub use cache::{AssetCache, CacheConfig, CacheStats, Inserted, LoadClaim};
 
-use crate::load::file_key;
 use crate::pool::{AtShutdown, Pool, Priority, SpawnError};
-use crate::runtime::Session;
-use crate::story::components::{ChoiceFlags, Choices, Next, NodeAssets, Target};
-use crate::story::{AssetId, NodeId, Story};
 use crate::telemetry::{Counter, Event, Telemetry};
+use qnce_core::runtime::Session;
+use qnce_core::story::components::{ChoiceFlags, Choices, Next, NodeAssets, Target};
+use qnce_core::story::{AssetId, NodeId, Story};
+use qnce_load::file_key;
 
 /// How assets are cached and preloaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -310,7 +310,7 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
                     || session.choices().any(|(view, _)| view.entity == c);
                 let used_up = flags.is_some_and(|f| f.once)
                     && world
-                        .get::<crate::story::components::Choice>(c)
+                        .get::<qnce_core::story::components::Choice>(c)
                         .is_some_and(|k| session.was_chosen(node, k.id));
                 if shown_now
                     && !used_up
