@@ -60,7 +60,7 @@ fn allocations_per_step(engine: &mut dyn Engine, n_warm: u64, n_counted: u64) ->
     (allocs, n_choices, n_restarts)
 }
 
-#[allow(clippy::print_stdout)]
+#[expect(clippy::print_stdout, reason = "a bench prints its figures")]
 fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let (n_nodes, n_warm, n_counted) = if quick {

@@ -3,7 +3,10 @@
 //! `bladeink-compiler`) and Yarn Spinner (`yarnspinner`). Shared by path (`#[path]`),
 //! because bladeink and yarnspinner are dev-dependencies of `qnce-benches` only.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "shared by #[path] between the benches and a test, each using part of it"
+)]
 
 use std::path::Path;
 

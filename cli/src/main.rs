@@ -2,7 +2,11 @@
 //!
 //! The binary is thin: it parses arguments with clap, calls the engine, prints, and maps
 //! outcomes to exit codes (0 success, 1 story or play errors, 2 could not run).
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the binary is where the CLI prints"
+)]
 
 /// `println!` that ends the process quietly when standard output is closed (a reader such
 /// as `head` went away), instead of panicking as `println!` does.

@@ -55,8 +55,9 @@ pub(crate) struct PlayArgs {
     /// Resume the session saved in FILE.
     #[arg(long, value_name = "FILE")]
     load: Option<PathBuf>,
-    /// Full screen: the directory of the save slots (default: qnce/saves/STORY under the
-    /// user's data directory, $XDG_DATA_HOME or ~/.local/share).
+    /// Full screen: the directory of the save slots (default: saves/STORY in qnce's data
+    /// directory: $XDG_DATA_HOME/qnce or ~/.local/share/qnce on Linux, ~/Library/Application
+    /// Support/qnce on macOS, %APPDATA%\qnce\data on Windows).
     #[arg(long, value_name = "DIR")]
     save_dir: Option<PathBuf>,
     /// Full screen: do not read game controllers.
@@ -271,16 +272,15 @@ fn play(args: &PlayArgs, mut host: Host) -> u8 {
     code
 }
 
-/// The slot directory for `story`: `--save-dir`, else `qnce/saves/STORY` under the user's
-/// data directory, else `qnce-saves` in the current directory.
+/// The slot directory for `story`: `--save-dir`, else `saves/STORY` in the platform's data
+/// directory for qnce (`directories`: `$XDG_DATA_HOME/qnce` or `~/.local/share/qnce` on
+/// Linux, `~/Library/Application Support/qnce` on macOS, `%APPDATA%\qnce\data` on
+/// Windows), else `qnce-saves` in the current directory when there is no home directory.
 fn save_dir(args: &PlayArgs, story: &qnce::Story) -> PathBuf {
     if let Some(dir) = &args.save_dir {
         return dir.clone();
     }
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
+    let data = directories::ProjectDirs::from("", "", "qnce").map(|d| d.data_dir().to_owned());
     let slug: String = story
         .save_id()
         .chars()
@@ -293,7 +293,7 @@ fn save_dir(args: &PlayArgs, story: &qnce::Story) -> PathBuf {
         })
         .collect();
     match data {
-        Some(data) => data.join("qnce").join("saves").join(slug),
+        Some(data) => data.join("saves").join(slug),
         None => PathBuf::from("qnce-saves").join(slug),
     }
 }

@@ -2,7 +2,11 @@
 //! choices (here from the command line instead of a player), react to events, and save.
 //!
 //! `cargo run -p qnce --example embed -- stories/crossroads 1 2 1`
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "an example program prints what it plays"
+)]
 
 use qnce::{Event, Limits, Session, SessionConfig};
 
@@ -43,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let save = session.save(&story);
     println!(
         "\n{} bytes of save, turn {}",
-        save.to_ron().len(),
+        save.to_ron()?.len(),
         save.turn
     );
     Ok(())

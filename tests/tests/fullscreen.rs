@@ -166,6 +166,41 @@ fn without_libudev_at_run_time_the_runner_says_so_once_and_plays_with_the_keyboa
 }
 
 #[test]
+fn save_slots_go_to_qnces_data_directory_by_default() {
+    let dir = TempDir::new("data-dir");
+    let story = dir.write("story.ron", STORY);
+    let data = dir.path().join("data");
+    let mut term = Terminal::start_with_env(
+        qnce_bin(),
+        &[
+            "play",
+            story.to_str().unwrap(),
+            "--seed",
+            "1",
+            "--no-gamepad",
+        ],
+        &[
+            ("XDG_DATA_HOME", data.to_str().unwrap()),
+            ("HOME", dir.path().to_str().unwrap()),
+        ],
+        90,
+        26,
+    );
+    term.wait_text("node dock │ turn 0");
+    term.keys(&["s"]);
+    term.wait_text("Save to slot");
+    term.keys(&["Enter"]);
+    term.wait_text("Saved to slot 1");
+    term.keys(&["q"]);
+    assert_eq!(term.wait_exit(), 0);
+    let saves = data.join("qnce").join("saves");
+    let stories: Vec<_> = std::fs::read_dir(&saves).unwrap().collect();
+    assert_eq!(stories.len(), 1, "one story's slots in {}", saves.display());
+    let slot = stories[0].as_ref().unwrap().path().join("slot-1.ron");
+    assert!(slot.is_file(), "{}", slot.display());
+}
+
+#[test]
 fn without_a_terminal_play_falls_back_to_line_mode() {
     let out =
         crate::support::qnce_stdin(&["play", "stories/crossroads", "--seed", "1"], "1\nquit\n");

@@ -22,7 +22,11 @@
 //!
 //! `support` holds the shared helpers (temporary stories, the `qnce` binary); the
 //! full-screen tests' terminal is the `qnce-terminal` crate beside this one.
-#![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
+#![expect(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "tests fail by panicking, and their helpers are public to the test modules"
+)]
 
 mod architecture;
 mod assets;

@@ -85,7 +85,7 @@ proptest! {
 
         let mut first = Session::new(&story, SessionConfig::with_seed(seed)).unwrap();
         play(&story, &mut first, &before);
-        let save = SaveData::from_ron(&first.save(&story).to_ron()).unwrap();
+        let save = SaveData::from_ron(&first.save(&story).to_ron().unwrap()).unwrap();
         let (mut resumed, warnings) = Session::restore(&story, &save, SessionConfig::default()).unwrap();
         prop_assert!(warnings.is_empty(), "{warnings:?}");
         prop_assert_eq!(fingerprint(&story, &resumed), fingerprint(&story, &first));

@@ -238,7 +238,7 @@ fn a_save_migrates_to_an_edited_story() {
     let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
     s.choose(&story, 0).unwrap();
     s.choose(&story, 2).unwrap(); // at "z"
-    let save = SaveData::from_ron(&s.save(&story).to_ron()).unwrap();
+    let save = SaveData::from_ron(&s.save(&story).to_ron().unwrap()).unwrap();
     // The edit: `n` becomes a Str, `f` is removed, `g` is new, and node `z` is removed.
     let edited = COUNTER
         .replace(
@@ -278,6 +278,7 @@ fn a_save_of_a_newer_format_is_refused() {
     let text = s
         .save(&story)
         .to_ron()
+        .unwrap()
         .replacen("version: 1", "version: 99", 1);
     let err = SaveData::from_ron(&text).unwrap_err();
     assert!(
@@ -311,4 +312,25 @@ fn restart_plays_exactly_as_a_new_session_with_the_same_seed() {
         assert_eq!(reused.text(), fresh.text());
         assert_eq!(reused.save(&story), fresh.save(&story));
     }
+}
+
+#[test]
+fn two_writers_of_one_save_path_at_once_leave_one_whole_file() {
+    let dir = crate::support::TempDir::new("atomic-save");
+    let path = dir.path().join("slot-1.ron");
+    let texts = ["a".repeat(200_000), "b".repeat(200_000)];
+    std::thread::scope(|scope| {
+        for text in &texts {
+            let path = &path;
+            scope.spawn(move || {
+                for _ in 0..50 {
+                    qnce::persist::write_atomic(path, text).unwrap();
+                }
+            });
+        }
+    });
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(texts.contains(&written), "one writer's text, whole");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file left behind: {left:?}");
 }

@@ -518,3 +518,28 @@ fn keys_map_to_the_documented_inputs() {
         KeyEvent::new_with_kind(KeyCode::Enter, KeyModifiers::NONE, KeyEventKind::Release);
     assert_eq!(keys::input(release), None, "a release does not act twice");
 }
+
+#[test]
+fn wrapping_counts_display_columns_and_keeps_each_pieces_style() {
+    use qnce_cli::tui::wrap::{wrap, wrap_line};
+    use ratatui::style::{Color, Style};
+    use ratatui::text::{Line, Span};
+
+    // Wide characters take two columns; a word wider than the line is cut.
+    let lines = wrap("灯台守 の話 lighthousekeeper", 6);
+    assert_eq!(lines, ["灯台守", "の話", "lighth", "ouseke", "eper"]);
+    assert!(lines.iter().all(|l| Line::raw(l.as_str()).width() <= 6));
+    // The text's own line breaks stay.
+    assert_eq!(wrap("one two\nthree", 20), ["one two", "three"]);
+
+    let red = Style::new().fg(Color::Red);
+    let line = Line::from(vec![Span::raw("keep "), Span::styled("this red text", red)]);
+    let wrapped = wrap_line(&line, 9);
+    let texts: Vec<String> = wrapped.iter().map(ToString::to_string).collect();
+    assert_eq!(texts, ["keep this", "red text"]);
+    let styles: Vec<Vec<Style>> = wrapped
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.style).collect())
+        .collect();
+    assert_eq!(styles, [vec![Style::new(), red], vec![red, red]]);
+}

@@ -4,7 +4,7 @@
 //! `cargo run --release -p qnce-benches --bin measure [-- RUNS]`
 //! Prints medians over RUNS loads (default 11). Wall-clock figures are for BENCHMARKS.md;
 //! criterion benches give the statistically careful ones.
-#![allow(clippy::print_stdout)]
+#![expect(clippy::print_stdout, reason = "it prints its measurements")]
 
 use std::time::{Duration, Instant};
 

@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .snapshot()
         .histogram(r#"qnce_span_duration_seconds{span="step"}"#)
         .count;
-    #[allow(clippy::print_stdout)]
+    #[expect(clippy::print_stdout, reason = "it prints its measurements")]
     {
         println!(
             "spans {}: {n_steps} steps ({n_events} events) in {:.3} s, {:.0} steps/s, {timed} timed",

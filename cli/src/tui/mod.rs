@@ -10,6 +10,7 @@ pub mod passage;
 pub mod slots;
 pub mod term;
 mod view;
+pub mod wrap;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,6 @@
 //! in step with undo and redo, and word-wrapped to the pane's width when drawn.
 
 use qnce::{Event, NodeId, Session, Story};
-use unicode_width::UnicodeWidthStr;
 
 /// One piece of the passage.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,43 +144,4 @@ impl Passage {
             text: text.to_owned(),
         });
     }
-}
-
-/// Word-wraps `text` to `width` columns: breaks at spaces, keeps the text's own line
-/// breaks, and cuts a word longer than a line.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        let mut line_width = 0;
-        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-            let word_width = word.width();
-            let gap = usize::from(!line.is_empty());
-            if line_width + gap + word_width <= width {
-                if gap == 1 {
-                    line.push(' ');
-                }
-                line.push_str(word);
-                line_width += gap + word_width;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line_width = 0;
-            }
-            // A word wider than the line is cut where it overflows.
-            for ch in word.chars() {
-                let ch_width = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-                if line_width + ch_width > width && !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                    line_width = 0;
-                }
-                line.push(ch);
-                line_width += ch_width;
-            }
-        }
-        lines.push(line);
-    }
-    lines
 }

@@ -95,6 +95,6 @@ impl Slots {
     /// # Errors
     /// When the slot is empty or its file is not a save.
     pub fn load(&self, number: usize) -> Result<SaveData, SaveFileError> {
-        read_save(&self.path(number))
+        read_save(self.path(number))
     }
 }

@@ -6,10 +6,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
-use super::passage::{Entry, wrap};
+use super::passage::Entry;
 use super::slots::SlotState;
+use super::wrap::{wrap, wrap_lines};
 use super::{App, BannerKind, MenuItem, Overlay, PadSupport, SlotMode, Tone};
 
 /// The variables panel's width, when the screen is wide enough.
@@ -44,23 +45,28 @@ fn draw_story_column(app: &mut App, frame: &mut Frame<'_>, area: Rect) {
     let max_choices = usize::from(area.height / 2).max(3);
     let choices_height = (choice_lines.len() + 2).min(max_choices);
     // A banner is its title alone on one line, or a box with its lines.
+    // Measured and drawn from the same wrapped lines.
     let banner = app.banner.as_ref().map(|b| {
         let lines: Vec<Line<'static>> = b.lines.iter().map(|pieces| tone_line(pieces)).collect();
+        let lines = wrap_lines(&lines, inner_width);
         let height = if lines.is_empty() {
             1
         } else {
-            let inner = inner_width.max(1);
-            let n_lines: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-            n_lines.min(MAX_PANEL_LINES) + 2
+            lines.len().min(MAX_PANEL_LINES) + 2
         };
         (b, lines, height)
     });
     let banner_height = banner.as_ref().map_or(0, |&(_, _, height)| height);
-    let error_height = if app.errors.is_empty() {
+    let error_lines: Vec<Line<'_>> = app
+        .errors
+        .iter()
+        .flat_map(|e| wrap(e, inner_width))
+        .map(Line::raw)
+        .collect();
+    let error_height = if error_lines.is_empty() {
         0
     } else {
-        let n: usize = app.errors.iter().map(|e| wrap(e, inner_width).len()).sum();
-        n.min(MAX_PANEL_LINES) + 2
+        error_lines.len().min(MAX_PANEL_LINES) + 2
     };
     let [banner_area, passage_area, error_area, choices_area] = Layout::vertical([
         Constraint::Length(to_u16(banner_height)),
@@ -86,12 +92,7 @@ fn draw_story_column(app: &mut App, frame: &mut Frame<'_>, area: Rect) {
             let block = Block::bordered()
                 .border_style(Style::new().fg(color))
                 .title(title);
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(block),
-                banner_area,
-            );
+            frame.render_widget(Paragraph::new(lines).block(block), banner_area);
         }
     }
     draw_passage(app, frame, passage_area);
@@ -102,13 +103,7 @@ fn draw_story_column(app: &mut App, frame: &mut Frame<'_>, area: Rect) {
                 " Reload rejected: still playing the previous version ",
                 Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             ));
-        let lines: Vec<Line<'_>> = app.errors.iter().map(|e| Line::raw(e.as_str())).collect();
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(block),
-            error_area,
-        );
+        frame.render_widget(Paragraph::new(error_lines).block(block), error_area);
     }
     let title = if app.session().is_ended() {
         " The end: u undoes, q quits "
@@ -248,12 +243,8 @@ fn draw_variables(app: &App, frame: &mut Frame<'_>, area: Rect) {
         lines.push(Line::raw(format!("{name} ×{visits}")));
     }
     let block = Block::bordered().title(" Variables (v) ");
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
-    );
+    let lines = wrap_lines(&lines, usize::from(area.width.saturating_sub(2)));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn show_value(value: &Value) -> String {

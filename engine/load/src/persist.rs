@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use tempfile::NamedTempFile;
+
 use qnce_core::runtime::{SaveData, SaveError};
 
 /// Why a save file could not be read or written.
@@ -27,39 +29,49 @@ pub enum SaveFileError {
     },
 }
 
-/// Writes `text` to `path` atomically: to a temporary file beside it, flushed to disk,
-/// then renamed over `path`. A crash leaves either the old file or the new one, never a
-/// half-written file.
+/// Writes `text` to `path` atomically: to a uniquely named temporary file beside it
+/// (tempfile), flushed to disk, renamed over `path`, and the directory flushed so that the
+/// rename itself survives a crash. A crash leaves either the old file or the new one,
+/// never a half-written file, and writers of the same path at once (threads, processes)
+/// never share a temporary file: the last rename wins whole.
 ///
 /// # Errors
 /// Any I/O error; `path` is then unchanged.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_atomic(path: impl AsRef<Path>, text: &str) -> std::io::Result<()> {
+    let path = path.as_ref();
     let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    let name = path
-        .file_name()
-        .map_or_else(|| "save".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut file = NamedTempFile::new_in(dir)?;
+    file.write_all(text.as_bytes())?;
+    file.as_file().sync_all()?;
+    // On failure the temporary file is removed when the error drops it.
+    file.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+/// Flushes a directory's entries (a rename) to disk, where the platform can.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Writes a save file atomically.
 ///
 /// # Errors
-/// [`SaveFileError::Io`] when the file cannot be written.
-pub fn write_save(path: &Path, save: &SaveData) -> Result<(), SaveFileError> {
-    write_atomic(path, &save.to_ron()).map_err(|source| SaveFileError::Io {
+/// [`SaveFileError::Io`] when the file cannot be written, [`SaveFileError::Invalid`] when
+/// the save cannot be written as text.
+pub fn write_save(path: impl AsRef<Path>, save: &SaveData) -> Result<(), SaveFileError> {
+    let path = path.as_ref();
+    let text = save.to_ron().map_err(|source| SaveFileError::Invalid {
+        path: path.to_owned(),
+        source,
+    })?;
+    write_atomic(path, &text).map_err(|source| SaveFileError::Io {
         path: path.to_owned(),
         source,
     })
@@ -70,7 +82,8 @@ pub fn write_save(path: &Path, save: &SaveData) -> Result<(), SaveFileError> {
 /// # Errors
 /// [`SaveFileError::Io`] when it cannot be read, [`SaveFileError::Invalid`] when it is not
 /// a save this build reads.
-pub fn read_save(path: &Path) -> Result<SaveData, SaveFileError> {
+pub fn read_save(path: impl AsRef<Path>) -> Result<SaveData, SaveFileError> {
+    let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|source| SaveFileError::Io {
         path: path.to_owned(),
         source,

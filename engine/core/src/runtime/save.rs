@@ -58,46 +58,75 @@ pub struct SavedFlow {
     pub render_rng: u64,
 }
 
-/// A saved undo-log change (see the runtime's undo module); flows are named.
+/// A saved undo-log change (see the runtime's undo module), by names: what undoing a step
+/// puts back. Each `old` is the value before the step, each `new` the value after it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub enum SavedChange {
+    /// A variable changed (`None`: it had no value).
     Var {
+        /// The variable's name.
         var: String,
+        /// Its value before.
         old: Option<Value>,
+        /// Its value after.
         new: Option<Value>,
     },
+    /// A node was visited once more.
     Visit {
+        /// The node's name.
         node: String,
     },
+    /// A flow's position moved to another node (`None`: it was at no node).
     Enter {
+        /// The flow's name.
         flow: String,
+        /// The node before.
         old: Option<String>,
+        /// The node after.
         new: String,
     },
+    /// A flow's text-variation generator advanced.
     RenderRng {
+        /// The flow's name.
         flow: String,
+        /// Its state before.
         old: u64,
+        /// Its state after.
         new: u64,
     },
+    /// A choice was taken for the first time.
     Chosen {
+        /// The node the choice belongs to.
         node: String,
+        /// The choice's name.
         choice: String,
     },
+    /// The turn counter advanced.
     Turn,
+    /// The story's random generator advanced.
     Rng {
+        /// Its state before.
         old: u64,
+        /// Its state after.
         new: u64,
     },
+    /// The current flow changed.
     Current {
+        /// The flow before.
         old: String,
+        /// The flow after.
         new: String,
     },
 }
 
-/// Why a save could not be read or restored.
+/// Why a save could not be written, read or restored.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SaveError {
+    /// The save could not be written as RON text (not expected of plain data; reported,
+    /// not hidden, if it ever happens).
+    #[error("the save could not be written as RON: {0}")]
+    Serialize(ron::Error),
     /// The text is not a valid save document.
     #[error("{line}:{col}: {message}")]
     Parse {
@@ -126,12 +155,12 @@ pub enum SaveError {
 
 impl SaveData {
     /// The save as pretty RON text.
-    pub fn to_ron(&self) -> String {
+    ///
+    /// # Errors
+    /// [`SaveError::Serialize`] if ron cannot write it.
+    pub fn to_ron(&self) -> Result<String, SaveError> {
         let config = ron::ser::PrettyConfig::new().depth_limit(3);
-        // Serializing plain data to a string cannot fail; fall back to compact form if it did.
-        ron::ser::to_string_pretty(self, config)
-            .or_else(|_| ron::to_string(self))
-            .unwrap_or_default()
+        ron::ser::to_string_pretty(self, config).map_err(SaveError::Serialize)
     }
 
     /// Reads a save from RON text.
