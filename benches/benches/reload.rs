@@ -37,7 +37,7 @@ fn reload(c: &mut Criterion) {
     });
     write(&part, &versions[0]);
     let (mut story, mut reloader, _) =
-        Reloader::load(&dir, Limits::default()).expect("generated story loads");
+        Reloader::load(&dir, &Limits::default()).expect("generated story loads");
     let changed = std::slice::from_ref(&part);
     let mut flip = 0;
     // Each iteration saves the other version of the file (not timed), plans the reload,

@@ -12,7 +12,8 @@ pub(crate) fn run(path: &Path, json: bool) -> u8 {
     let diagnostics = match qnce::load::load_data(path, &Limits::default()) {
         Ok((_, warnings)) => warnings,
         Err(LoadError::Invalid(d)) => d,
-        Err(e @ LoadError::Unreadable { .. }) => {
+        // Unreadable, and whatever else keeps a story from being read at all.
+        Err(e) => {
             eprintln!("qnce: {e}");
             return EXIT_USAGE;
         }

@@ -155,7 +155,7 @@ fn random_seed() -> u64 {
 }
 
 fn open(path: &Path) -> Result<Host, u8> {
-    match Host::open(path, Limits::default()) {
+    match Host::open(path, &Limits::default()) {
         Ok((host, warnings)) => {
             for w in &warnings {
                 eprintln!("{w}");
@@ -378,7 +378,6 @@ fn play_loop(
                     telemetry.input_latency(read_at.elapsed());
                 }
             }
-            Ok(Outcome::Moved(_) | Outcome::Nothing) => {}
             Ok(Outcome::ForRunner(Input::Quit)) => return 0,
             Ok(Outcome::ForRunner(Input::Save)) => {
                 let path = save_file(args);
@@ -405,6 +404,8 @@ fn play_loop(
             Ok(Outcome::ForRunner(_)) => {
                 eprintln!("qnce: `{command}` works in the full-screen runner only");
             }
+            // Moved, Nothing, and outcomes a later engine may add: nothing to print.
+            Ok(_) => {}
             Err(e) => {
                 eprintln!("qnce: {e}");
                 if commands.scripted() {

@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = args.next().unwrap_or_else(|| "stories/crossroads".into());
     let picks: Vec<usize> = args.filter_map(|a| a.parse().ok()).collect();
 
-    let loaded = qnce::load(path.as_ref(), &Limits::default())?;
+    let loaded = qnce::load(&path, &Limits::default())?;
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }

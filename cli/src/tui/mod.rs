@@ -281,8 +281,9 @@ impl App {
                 }
                 self.scroll = 0;
             }
-            Ok(Outcome::Moved(_) | Outcome::Nothing) => {}
             Ok(Outcome::ForRunner(input)) => self.runner_input(input),
+            // Moved, Nothing, and outcomes a later engine may add: nothing to show.
+            Ok(_) => {}
             Err(e) => self.notify(BannerKind::Problem, e.to_string(), Vec::new(), now),
         }
     }
@@ -453,14 +454,9 @@ impl App {
                 }
             }
             Input::Quit => self.quit = true,
-            // The session's own inputs never come back from `Controls::apply`.
-            Input::Up
-            | Input::Down
-            | Input::Confirm
-            | Input::Choose(_)
-            | Input::Undo
-            | Input::Redo
-            | Input::SwitchFlow(_) => {}
+            // The session's own inputs never come back from `Controls::apply`, and an
+            // input a later engine adds is not one this runner offers.
+            _ => {}
         }
     }
 

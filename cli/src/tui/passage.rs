@@ -117,9 +117,9 @@ impl Passage {
                         story.var_name(var)
                     )));
                 }
-                Event::ChoiceMade { .. }
-                | Event::VariableChanged { .. }
-                | Event::StoryEnded { .. } => {}
+                // ChoiceMade, VariableChanged, StoryEnded and events a later engine
+                // may add do not show in the passage.
+                _ => {}
             }
         }
     }

@@ -11,6 +11,7 @@ use crate::story::{ChoiceId, FlowId, Story};
 
 /// Something the player asked for, whatever the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Input {
     /// Highlight the previous displayed choice.
     Up,
@@ -50,6 +51,7 @@ pub enum Input {
 
 /// What [`Controls::apply`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The session took a step, undid or redid one; [`Session::events`] say what happened.
     Played,
@@ -63,6 +65,7 @@ pub enum Outcome {
 
 /// Why a scripted or typed command is not an input.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InputError {
     /// The command is not one the runner knows.
     #[error("unknown command `{0}` (a choice number, undo, redo, flow NAME, save, load, quit)")]

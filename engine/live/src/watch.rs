@@ -44,6 +44,7 @@ pub struct Batch {
 
 /// Why a directory cannot be watched.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WatchError {
     /// The watcher could not start or could not watch the directory.
     #[error("cannot watch {}: {source}", path.display())]
@@ -104,7 +105,8 @@ impl Watcher {
     /// # Errors
     /// [`WatchError::Notify`] when the platform watcher cannot start or `dir` cannot be
     /// watched (it does not exist, or the limit of watches is reached).
-    pub fn new(dir: &Path, config: &WatchConfig) -> Result<Watcher, WatchError> {
+    pub fn new(dir: impl AsRef<Path>, config: &WatchConfig) -> Result<Watcher, WatchError> {
+        let dir = dir.as_ref();
         let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
         let failed = |source| WatchError::Notify {
             path: dir.clone(),

@@ -57,6 +57,7 @@ impl Default for Limits {
 
 /// Why a story did not load.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The story path itself could not be read: nothing was checked.
     #[error("cannot read {}: {source}", path.display())]
@@ -84,7 +85,7 @@ pub struct Loaded {
 /// # Errors
 /// [`LoadError::Unreadable`] when `path` cannot be read, [`LoadError::Invalid`] with every
 /// diagnostic when the story has errors.
-pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, LoadError> {
+pub fn load(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded, LoadError> {
     let (data, warnings) = load_data(path, limits)?;
     Ok(Loaded {
         story: Story::from_data(data),
@@ -96,8 +97,11 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, LoadError> {
 ///
 /// # Errors
 /// As [`load`].
-pub fn load_data(path: &Path, limits: &Limits) -> Result<(StoryData, Diagnostics), LoadError> {
-    load_cached(path, limits).map(|(data, diagnostics, _)| (data, diagnostics))
+pub fn load_data(
+    path: impl AsRef<Path>,
+    limits: &Limits,
+) -> Result<(StoryData, Diagnostics), LoadError> {
+    load_cached(path.as_ref(), limits).map(|(data, diagnostics, _)| (data, diagnostics))
 }
 
 /// As [`load_data`], also returning the parsed files for later reloads.

@@ -10,6 +10,7 @@ use qnce_core::runtime::{SaveData, SaveError};
 
 /// Why a save file could not be read or written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SaveFileError {
     /// The file could not be read or written.
     #[error("{}: {source}", path.display())]

@@ -63,6 +63,7 @@ pub enum AtShutdown {
 
 /// Why a job was not accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SpawnError {
     /// Its queue is full.
     #[error("the {0:?}-priority queue is full")]

@@ -18,6 +18,7 @@ pub trait Env {
 
 /// Why evaluation failed. Checked expressions fail only on these runtime conditions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EvalError {
     /// Integer arithmetic overflowed.
     #[error("integer overflow")]

@@ -4,6 +4,7 @@ use crate::expr::EvalError;
 
 /// Why a session call failed. A failed call changes nothing.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuntimeError {
     /// The chosen index is not among the displayed choices.
     #[error("node `{node}` shows {n_choices} choice(s); there is no choice {number}")]

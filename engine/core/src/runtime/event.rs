@@ -13,6 +13,7 @@ pub struct TextRef {
 
 /// Something that happened during a call to the session.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// A flow was entered, at `node`, with its rendered text.
     NodeEntered {

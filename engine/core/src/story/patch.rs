@@ -109,6 +109,7 @@ pub(crate) struct ChoiceChange {
 
 /// A field of a node that an edit can change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum NodeField {
     /// The text.
     Text,

@@ -44,7 +44,7 @@ pub struct Reloaded {
 /// std::fs::create_dir_all(&dir)?;
 /// let story = r#"Story(title: "t", start: "a", nodes: { "a": (text: "Hello") })"#;
 /// std::fs::write(dir.join("story.ron"), story)?;
-/// let (mut host, _warnings) = Host::open(&dir, Limits::default())?;
+/// let (mut host, _warnings) = Host::open(&dir, &Limits::default())?;
 /// let player = host.add_session(SessionConfig::with_seed(1))?;
 ///
 /// std::fs::write(dir.join("story.ron"), story.replace("Hello", "Hello again"))?;
@@ -68,7 +68,7 @@ impl Host {
     ///
     /// # Errors
     /// As [`qnce_load`].
-    pub fn open(path: &Path, limits: Limits) -> Result<(Host, Diagnostics), LoadError> {
+    pub fn open(path: impl AsRef<Path>, limits: &Limits) -> Result<(Host, Diagnostics), LoadError> {
         let (story, reloader, warnings) = Reloader::load(path, limits)?;
         let host = Host {
             story,

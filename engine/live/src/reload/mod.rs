@@ -100,7 +100,12 @@ impl Reloader {
     ///
     /// # Errors
     /// As [`qnce_load`].
-    pub fn load(path: &Path, limits: Limits) -> Result<(Story, Reloader, Diagnostics), LoadError> {
+    pub fn load(
+        path: impl AsRef<Path>,
+        limits: &Limits,
+    ) -> Result<(Story, Reloader, Diagnostics), LoadError> {
+        let path = path.as_ref();
+        let limits = limits.clone();
         let (data, diagnostics, cache) = load::load_cached(path, &limits)?;
         let reloader = Reloader {
             path: path.to_owned(),

@@ -30,6 +30,7 @@ use crate::pool::{AtShutdown, Pool, Priority};
 /// Something the engine reports.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     /// A session began.
     SessionStarted {

@@ -98,7 +98,12 @@ impl JsonLines {
     ///
     /// # Errors
     /// When the file cannot be opened.
-    pub fn append(path: &Path, budget: u64, registry: &Registry) -> std::io::Result<JsonLines> {
+    pub fn append(
+        path: impl AsRef<Path>,
+        budget: u64,
+        registry: &Registry,
+    ) -> std::io::Result<JsonLines> {
+        let path = path.as_ref();
         let file = File::options().create(true).append(true).open(path)?;
         Ok(JsonLines {
             out: BufWriter::new(file),
