@@ -1,7 +1,40 @@
 //! Reload outcomes in words, shared by line mode and the full-screen runner.
 
-use qnce::story::Delta;
+use qnce::story::{Delta, TextPiece};
 use qnce::{LoadError, NodeId, Story};
+
+/// How a piece of a word diff is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// As it is.
+    Plain,
+    /// Words an edit removed.
+    Removed,
+    /// Words an edit added.
+    Added,
+}
+
+/// A piece of a word diff as text, the one marking line mode, JSON and the full-screen
+/// banner share: `[-removed-]`, `{+added+}`, unchanged text as it is.
+pub fn mark(text: &str, tone: Tone) -> String {
+    match tone {
+        Tone::Plain => text.to_owned(),
+        Tone::Removed => format!("[-{text}-]"),
+        Tone::Added => format!("{{+{text}+}}"),
+    }
+}
+
+/// A whole word diff as marked text (see [`mark`]).
+pub fn marked_diff(pieces: &[TextPiece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            TextPiece::Same(s) => mark(s, Tone::Plain),
+            TextPiece::Removed(s) => mark(s, Tone::Removed),
+            TextPiece::Added(s) => mark(s, Tone::Added),
+        })
+        .collect()
+}
 
 /// What a reload changed, in one line: `changed NODE (fields); added …; removed …`, or
 /// `no change`.
@@ -43,7 +76,7 @@ pub fn error_lines(e: &LoadError) -> Vec<String> {
         LoadError::Invalid(diagnostics) => diagnostics
             .iter()
             .filter(|d| d.is_error())
-            .map(|d| format!("{}:{}:{}: {}", d.path.display(), d.line, d.col, d.message))
+            .map(|d| format!("{}: {}", d.location(), d.message))
             .collect(),
         other => vec![other.to_string()],
     }

@@ -1,8 +1,8 @@
 //! Output of `qnce play`: plain text for people, JSON lines for programs.
 
 use qnce::reload::Reloaded;
-use qnce::story::TextPiece;
 use qnce::{Event, LoadError, Session, Story, Value};
+use qnce_cli::report::marked_diff;
 use serde_json::{Map, json};
 
 /// Where play output goes and in which form.
@@ -253,25 +253,4 @@ impl Transcript {
             say!("\n(the end)");
         }
     }
-}
-
-/// A word diff as text: `[-removed-]` and `{+added+}` around changed words.
-fn marked_diff(pieces: &[TextPiece]) -> String {
-    let mut out = String::new();
-    for p in pieces {
-        match p {
-            TextPiece::Same(s) => out.push_str(s),
-            TextPiece::Removed(s) => {
-                out.push_str("[-");
-                out.push_str(s);
-                out.push_str("-]");
-            }
-            TextPiece::Added(s) => {
-                out.push_str("{+");
-                out.push_str(s);
-                out.push_str("+}");
-            }
-        }
-    }
-    out
 }

@@ -59,16 +59,7 @@ pub enum BannerKind {
     Problem,
 }
 
-/// How a piece of banner text is shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tone {
-    /// As it is.
-    Plain,
-    /// Words an edit removed.
-    Removed,
-    /// Words an edit added.
-    Added,
-}
+pub use crate::report::Tone;
 
 /// A short message over the story, gone after [`BANNER_TIME`].
 #[derive(Clone, Debug, PartialEq, Eq)]

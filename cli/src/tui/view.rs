@@ -413,18 +413,15 @@ fn draw_help(app: &App, frame: &mut Frame<'_>) {
 fn tone_line(pieces: &[(String, Tone)]) -> Line<'static> {
     let spans: Vec<Span<'static>> = pieces
         .iter()
-        .map(|(text, tone)| match tone {
-            Tone::Plain => Span::raw(text.clone()),
-            Tone::Removed => Span::styled(
-                format!("[-{text}-]"),
-                Style::new()
+        .map(|&(ref text, tone)| {
+            let style = match tone {
+                Tone::Plain => Style::new(),
+                Tone::Removed => Style::new()
                     .fg(Color::Red)
                     .add_modifier(Modifier::CROSSED_OUT),
-            ),
-            Tone::Added => Span::styled(
-                format!("{{+{text}+}}"),
-                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
-            ),
+                Tone::Added => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+            };
+            Span::styled(crate::report::mark(text, tone), style)
         })
         .collect();
     Line::from(spans)

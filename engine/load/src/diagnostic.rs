@@ -38,6 +38,11 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Where the finding is, as `path:line:col`: the one way every report names a place.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.path.display(), self.line, self.col)
+    }
 }
 
 impl fmt::Display for Severity {
@@ -54,10 +59,8 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: {}: {}",
-            self.path.display(),
-            self.line,
-            self.col,
+            "{}: {}: {}",
+            self.location(),
             self.severity,
             self.message
         )
