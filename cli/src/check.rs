@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use qnce::{Diagnostic, Diagnostics, Limits, LoadError};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use qnce::{Diagnostic, Diagnostics, Limits, LoadError, Severity};
 use serde_json::json;
 
 use crate::{EXIT_ERRORS, EXIT_USAGE};
@@ -65,21 +66,47 @@ pub(crate) fn print_human(diagnostics: &Diagnostics) {
     }
 }
 
+/// A diagnostic as `path:line:col: severity: message` (the form editors and CI logs
+/// recognise), then its line with the place underlined (annotate-snippets: display
+/// widths, tabs expanded, the caret under the right column).
 pub(crate) fn render(d: &Diagnostic) -> String {
     let mut out = d.to_string();
     if let Some(line) = &d.source_line {
-        let number = d.line.to_string();
-        let pad = " ".repeat(number.len());
-        // Tabs would misalign the caret; show them as spaces.
-        let shown = line.replace('\t', " ");
-        let caret_at: String = shown
-            .chars()
-            .take(d.col.saturating_sub(1))
-            .map(|_| ' ')
-            .collect();
-        out.push_str(&format!(
-            "\n{pad} |\n{number} | {shown}\n{pad} | {caret_at}^"
-        ));
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            _ => Level::WARNING,
+        };
+        let snippet = Snippet::source(line.as_str())
+            .line_start(d.line)
+            .fold(false)
+            .annotation(AnnotationKind::Primary.span(marked_span(line, d.col)));
+        // A group without a title: the first line above already says what and where.
+        let report = &[Group::with_level(level).element(snippet)];
+        out.push('\n');
+        out.push_str(Renderer::plain().render(report).trim_end());
     }
     out
+}
+
+/// The bytes of `line` to underline for a finding at 1-based character column `col`: a
+/// quoted string whole, else the word there, else one character.
+fn marked_span(line: &str, col: usize) -> std::ops::Range<usize> {
+    let start = line
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(line.len(), |(i, _)| i);
+    let rest = &line[start..];
+    let len = if let Some(quoted) = rest.strip_prefix('"') {
+        quoted.find('"').map_or(rest.len(), |end| end + 2)
+    } else {
+        let word = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if word > 0 {
+            word
+        } else {
+            rest.chars().next().map_or(0, char::len_utf8)
+        }
+    };
+    start..start + len
 }

@@ -275,3 +275,27 @@ fn scripted_and_typed_flow_switches_take_either_spelling() {
     );
     assert_eq!(play("1,flow radio,1", "flow main\n1\nquit\n"), colon);
 }
+
+#[test]
+fn check_underlines_the_place_in_its_line_by_display_columns() {
+    let dir = TempDir::new("snippet");
+    // A tab and wide characters before the place: the caret must still be under it.
+    dir.write(
+        "story.ron",
+        "Story(\n  title: \"t\", start: \"a\",\n  nodes: {\n\t\"a\": (text: \"海の上\", choices: [(text: \"go\", to: \"nowhere\")]),\n  },\n)\n",
+    );
+    let out = qnce(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("story.ron:4:48: error: choice leads to `nowhere`"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let source = lines.iter().position(|l| l.starts_with("4 |")).unwrap();
+    let (shown, carets) = (lines[source], lines[source + 1]);
+    assert!(!shown.contains('\t'), "tabs are expanded: {shown:?}");
+    let under = ratatui::text::Line::raw(&shown[..shown.find("\"nowhere\"").unwrap()]).width();
+    assert_eq!(carets.find('^'), Some(under), "{text}");
+    assert_eq!(carets.matches('^').count(), "\"nowhere\"".len(), "{text}");
+}
