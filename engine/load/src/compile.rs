@@ -7,13 +7,14 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::format::{AssetDef, ChoiceDef, Entries, NodeDef};
+use super::format::{AssetDef, ChoiceDef, Entries, NodeDef, StoryFile};
 use super::locate::Seg;
 use super::{Finding, Limits, Parsed, contained};
 use qnce_core::expr::{Effect, Expr, ExprError, Scope, Template};
 use qnce_core::story::components::*;
 use qnce_core::story::{
-    AssetId, ChoiceData, FileId, Names, NodeData, NodeId, SourceFile, Story, StoryData, VarId,
+    AssetId, ChoiceData, FileId, FlowId, Names, NodeData, NodeId, SourceFile, Story, StoryData,
+    VarId,
 };
 use qnce_core::value::{Type, Value};
 
@@ -210,18 +211,31 @@ struct FileParts<'p> {
     nodes: &'p Entries<NodeDef>,
 }
 
+/// What compiling reads: the story directory, its files and their parses, the limits,
+/// and what a reload may keep of the running story.
+pub(crate) struct Sources<'a> {
+    pub(crate) root: PathBuf,
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) parsed: &'a [Option<Arc<Parsed>>],
+    pub(crate) limits: &'a Limits,
+    pub(crate) reuse: Option<Reuse<'a>>,
+}
+
 /// Validates the parsed files as one story and compiles them, interning names into
 /// `names`. With `reuse`, the nodes of unchanged files are not compiled again when they
 /// are still valid as they are (see [`Reuse`]); the result is then `partial`.
 pub(crate) fn compile(
-    root: PathBuf,
-    files: Vec<SourceFile>,
-    parsed: &[Option<Arc<Parsed>>],
-    limits: &Limits,
+    sources: Sources<'_>,
     findings: &mut Vec<Finding>,
     names: &mut Names,
-    reuse: Option<Reuse<'_>>,
 ) -> Compiled {
+    let Sources {
+        root,
+        files,
+        parsed,
+        limits,
+        reuse,
+    } = sources;
     let Some(Parsed::Main(main)) = parsed.first().and_then(Option::as_deref) else {
         return Compiled {
             files,
@@ -230,174 +244,25 @@ pub(crate) fn compile(
             declared: Vec::new(),
         };
     };
-    let parts: Vec<FileParts<'_>> = parsed
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let file = FileId(i as u32);
-            match &**p.as_ref()? {
-                Parsed::Main(m) => Some(FileParts {
-                    file,
-                    variables: &m.variables,
-                    assets: &m.assets,
-                    nodes: &m.nodes,
-                }),
-                Parsed::Include(f) => Some(FileParts {
-                    file,
-                    variables: &f.variables,
-                    assets: &f.assets,
-                    nodes: &f.nodes,
-                }),
-            }
-        })
-        .collect();
+    let parts = file_parts(parsed);
     let mut cx = Ctx {
         files: &files,
         limits,
         findings,
     };
-    let main_file = FileId(0);
-
-    // Variables.
     let mut declared = Declared {
         vars: HashMap::default(),
         nodes: HashMap::default(),
         assets: HashSet::default(),
     };
-    let mut variables = Vec::new();
-    let mut seen = FirstSeen::default();
-    for p in &parts {
-        for (name, value) in &p.variables.0 {
-            let path = vec![Seg::Field("variables"), Seg::Key(name.clone())];
-            if !is_identifier(name) || FUNCTIONS.contains(&name.as_str()) {
-                cx.error(p.file, path, format!("`{name}` is not a valid variable name (letters, digits and `_`, not a keyword or function)"));
-                continue;
-            }
-            if !cx.declare(&mut seen, "variable", name, p.file, || path) {
-                continue;
-            }
-            let id = names.vars.intern(name);
-            declared.vars.insert(name, (id, value.ty()));
-            variables.push((id, value.clone()));
-        }
-    }
-
-    // Assets.
-    let mut assets = Vec::new();
-    let mut seen = FirstSeen::default();
-    for p in &parts {
-        for (name, def) in &p.assets.0 {
-            let path = vec![Seg::Field("assets"), Seg::Key(name.clone())];
-            if !cx.declare(&mut seen, "asset", name, p.file, || path.clone()) {
-                continue;
-            }
-            declared.assets.insert(name);
-            let mut field = path.clone();
-            field.push(Seg::Field("path"));
-            match contained(&root, &def.path) {
-                None => cx.error(
-                    p.file,
-                    field,
-                    format!(
-                        "asset path `{}` points outside the story directory",
-                        def.path
-                    ),
-                ),
-                Some(full) if !full.is_file() => cx.error(
-                    p.file,
-                    field,
-                    format!("asset file `{}` does not exist", def.path),
-                ),
-                Some(_) => {}
-            }
-            let id = names.assets.intern(name);
-            assets.push((
-                id,
-                AssetSource {
-                    path: PathBuf::from(&def.path),
-                    kind: def.kind,
-                },
-            ));
-        }
-    }
+    let variables = declare_variables(&mut cx, &parts, names, &mut declared);
+    let assets = declare_assets(&mut cx, &root, &parts, names, &mut declared);
     let asset_ids: HashMap<String, AssetId> = assets
         .iter()
         .map(|(id, _)| (names.assets.name(*id).to_owned(), *id))
         .collect();
-
-    // Node ids first, so that references may point forward. The tables are sized up
-    // front: growing them was a tenth of a reload's time on a large story.
-    let n_written: usize = parts.iter().map(|p| p.nodes.0.len()).sum();
-    let mut seen = FirstSeen::with_capacity_and_hasher(n_written, Default::default());
-    declared.nodes.reserve(n_written);
-    let mut node_defs: Vec<(FileId, NodeId, &str, &NodeDef)> = Vec::with_capacity(n_written);
-    let mut node_set = vec![false; names.nodes.len()];
-    for p in &parts {
-        for (name, def) in &p.nodes.0 {
-            let path = || vec![Seg::Field("nodes"), Seg::Key(name.clone())];
-            if name.is_empty() {
-                cx.error(p.file, path(), "a node id may not be empty");
-                continue;
-            }
-            if !cx.declare(&mut seen, "node", name, p.file, path) {
-                continue;
-            }
-            let id = names.nodes.intern(name);
-            declared.nodes.insert(name, id);
-            *qnce_core::story::grow(&mut node_set, id.index()) = true;
-            node_defs.push((p.file, id, name, def));
-        }
-    }
-    if node_defs.len() > limits.max_nodes {
-        cx.error(
-            main_file,
-            vec![Seg::Field("nodes")],
-            format!(
-                "{} nodes exceed the limit of {}",
-                node_defs.len(),
-                limits.max_nodes
-            ),
-        );
-    }
-
-    // Flows.
-    let mut flows = Vec::new();
-    let start_path = vec![Seg::Field("start")];
-    match declared.nodes.get(main.start.as_str()) {
-        Some(&start) => flows.push((names.flows.intern(qnce_core::MAIN_FLOW), start)),
-        None => cx.error(
-            main_file,
-            start_path,
-            format!("start node `{}` does not exist", main.start),
-        ),
-    }
-    let mut seen_flows = HashSet::default();
-    for (name, start) in &main.flows.0 {
-        let path = vec![Seg::Field("flows"), Seg::Key(name.clone())];
-        if name == qnce_core::MAIN_FLOW {
-            cx.error(
-                main_file,
-                path,
-                "flow `main` is the default flow; its start is the story's `start`",
-            );
-            continue;
-        }
-        if !seen_flows.insert(name.clone()) {
-            cx.findings.push(Finding {
-                last: true,
-                ..Finding::error(main_file, path, format!("duplicate flow `{name}`"))
-            });
-            continue;
-        }
-        match declared.nodes.get(start.as_str()) {
-            Some(&node) => flows.push((names.flows.intern(name), node)),
-            None => cx.error(
-                main_file,
-                path,
-                format!("flow `{name}` starts at `{start}`, which does not exist"),
-            ),
-        }
-    }
+    let (node_defs, node_set) = declare_nodes(&mut cx, &parts, names, &mut declared);
+    let flows = declare_flows(&mut cx, main, names, &declared);
 
     // Nodes, except those that are as the running story has them: every node of an
     // unchanged file, and nodes of changed files written as before, when the names they
@@ -406,6 +271,11 @@ pub(crate) fn compile(
     let previous_defs = keep_unchanged
         .map(|r| r.previous_defs())
         .unwrap_or_default();
+    let mut known = Known {
+        names,
+        declared: &declared,
+        asset_ids: &asset_ids,
+    };
     let mut nodes = Vec::new();
     for &(file, id, name, def) in &node_defs {
         if let Some(r) = keep_unchanged {
@@ -415,8 +285,7 @@ pub(crate) fn compile(
             }
         }
         let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
-        if let Some(node) = compile_node(&mut cx, names, &declared, &asset_ids, file, id, path, def)
-        {
+        if let Some(node) = compile_node(&mut cx, &mut known, file, id, path, def) {
             nodes.push(node);
         }
     }
@@ -448,13 +317,279 @@ pub(crate) fn compile(
     }
 }
 
+/// The declarations of each parsed file.
+fn file_parts(parsed: &[Option<Arc<Parsed>>]) -> Vec<FileParts<'_>> {
+    parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let file = FileId(i as u32);
+            match &**p.as_ref()? {
+                Parsed::Main(m) => Some(FileParts {
+                    file,
+                    variables: &m.variables,
+                    assets: &m.assets,
+                    nodes: &m.nodes,
+                }),
+                Parsed::Include(f) => Some(FileParts {
+                    file,
+                    variables: &f.variables,
+                    assets: &f.assets,
+                    nodes: &f.nodes,
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Declares every file's variables; returns their initial values.
+fn declare_variables<'p>(
+    cx: &mut Ctx<'_>,
+    parts: &[FileParts<'p>],
+    names: &mut Names,
+    declared: &mut Declared<'p>,
+) -> Vec<(VarId, Value)> {
+    let mut variables = Vec::new();
+    let mut seen = FirstSeen::default();
+    for p in parts {
+        for (name, value) in &p.variables.0 {
+            let path = vec![Seg::Field("variables"), Seg::Key(name.clone())];
+            if !is_identifier(name) || FUNCTIONS.contains(&name.as_str()) {
+                cx.error(p.file, path, format!("`{name}` is not a valid variable name (letters, digits and `_`, not a keyword or function)"));
+                continue;
+            }
+            if !cx.declare(&mut seen, "variable", name, p.file, || path) {
+                continue;
+            }
+            let id = names.vars.intern(name);
+            declared.vars.insert(name, (id, value.ty()));
+            variables.push((id, value.clone()));
+        }
+    }
+    variables
+}
+
+/// Declares every file's assets, checking that each file exists inside `root`.
+fn declare_assets<'p>(
+    cx: &mut Ctx<'_>,
+    root: &std::path::Path,
+    parts: &[FileParts<'p>],
+    names: &mut Names,
+    declared: &mut Declared<'p>,
+) -> Vec<(AssetId, AssetSource)> {
+    let mut assets = Vec::new();
+    let mut seen = FirstSeen::default();
+    for p in parts {
+        for (name, def) in &p.assets.0 {
+            let path = vec![Seg::Field("assets"), Seg::Key(name.clone())];
+            if !cx.declare(&mut seen, "asset", name, p.file, || path.clone()) {
+                continue;
+            }
+            declared.assets.insert(name);
+            let mut field = path.clone();
+            field.push(Seg::Field("path"));
+            match contained(root, &def.path) {
+                None => cx.error(
+                    p.file,
+                    field,
+                    format!(
+                        "asset path `{}` points outside the story directory",
+                        def.path
+                    ),
+                ),
+                Some(full) if !full.is_file() => cx.error(
+                    p.file,
+                    field,
+                    format!("asset file `{}` does not exist", def.path),
+                ),
+                Some(_) => {}
+            }
+            let id = names.assets.intern(name);
+            assets.push((
+                id,
+                AssetSource {
+                    path: PathBuf::from(&def.path),
+                    kind: def.kind,
+                },
+            ));
+        }
+    }
+    assets
+}
+
+/// A node as written: its file, id, name and definition.
+type NodeDecl<'p> = (FileId, NodeId, &'p str, &'p NodeDef);
+
+/// Declares every file's node ids (first, so that references may point forward); returns
+/// the nodes as written and, by id, whether the story declares each.
+fn declare_nodes<'p>(
+    cx: &mut Ctx<'_>,
+    parts: &[FileParts<'p>],
+    names: &mut Names,
+    declared: &mut Declared<'p>,
+) -> (Vec<NodeDecl<'p>>, Vec<bool>) {
+    // The tables are sized up front: growing them was a tenth of a reload's time on a
+    // large story.
+    let n_written: usize = parts.iter().map(|p| p.nodes.0.len()).sum();
+    let mut seen = FirstSeen::with_capacity_and_hasher(n_written, Default::default());
+    declared.nodes.reserve(n_written);
+    let mut node_defs: Vec<NodeDecl<'p>> = Vec::with_capacity(n_written);
+    let mut node_set = vec![false; names.nodes.len()];
+    for p in parts {
+        for (name, def) in &p.nodes.0 {
+            let path = || vec![Seg::Field("nodes"), Seg::Key(name.clone())];
+            if name.is_empty() {
+                cx.error(p.file, path(), "a node id may not be empty");
+                continue;
+            }
+            if !cx.declare(&mut seen, "node", name, p.file, path) {
+                continue;
+            }
+            let id = names.nodes.intern(name);
+            declared.nodes.insert(name, id);
+            *qnce_core::story::grow(&mut node_set, id.index()) = true;
+            node_defs.push((p.file, id, name, def));
+        }
+    }
+    if node_defs.len() > cx.limits.max_nodes {
+        let message = format!(
+            "{} nodes exceed the limit of {}",
+            node_defs.len(),
+            cx.limits.max_nodes
+        );
+        cx.error(MAIN_FILE, vec![Seg::Field("nodes")], message);
+    }
+    (node_defs, node_set)
+}
+
+/// The main flow (from `start`) and the story's other flows, each with its start node.
+fn declare_flows(
+    cx: &mut Ctx<'_>,
+    main: &StoryFile,
+    names: &mut Names,
+    declared: &Declared<'_>,
+) -> Vec<(FlowId, NodeId)> {
+    let mut flows = Vec::new();
+    let start_path = vec![Seg::Field("start")];
+    match declared.nodes.get(main.start.as_str()) {
+        Some(&start) => flows.push((names.flows.intern(qnce_core::MAIN_FLOW), start)),
+        None => cx.error(
+            MAIN_FILE,
+            start_path,
+            format!("start node `{}` does not exist", main.start),
+        ),
+    }
+    let mut seen_flows = HashSet::default();
+    for (name, start) in &main.flows.0 {
+        let path = vec![Seg::Field("flows"), Seg::Key(name.clone())];
+        if name == qnce_core::MAIN_FLOW {
+            cx.error(
+                MAIN_FILE,
+                path,
+                "flow `main` is the default flow; its start is the story's `start`",
+            );
+            continue;
+        }
+        if !seen_flows.insert(name.clone()) {
+            cx.findings.push(Finding {
+                last: true,
+                ..Finding::error(MAIN_FILE, path, format!("duplicate flow `{name}`"))
+            });
+            continue;
+        }
+        match declared.nodes.get(start.as_str()) {
+            Some(&node) => flows.push((names.flows.intern(name), node)),
+            None => cx.error(
+                MAIN_FILE,
+                path,
+                format!("flow `{name}` starts at `{start}`, which does not exist"),
+            ),
+        }
+    }
+    flows
+}
+
+/// A choice compiled, or `None` when it has errors (reported) or `identity` gives none;
+/// `identity` is asked only when the rest compiled.
+fn compile_choice(
+    cx: &mut Ctx<'_>,
+    declared: &Declared<'_>,
+    file: FileId,
+    path: Vec<Seg>,
+    c: &ChoiceDef,
+    identity: impl FnOnce() -> Option<Choice>,
+) -> Option<ChoiceData> {
+    let at = |field: &'static str| {
+        let mut p = path.clone();
+        p.push(Seg::Field(field));
+        p
+    };
+    let target = match declared.nodes.get(c.to.as_str()) {
+        Some(&t) => Some(t),
+        None => {
+            cx.error(
+                file,
+                at("to"),
+                format!("choice leads to `{}`, which does not exist", c.to),
+            );
+            None
+        }
+    };
+    let condition = match &c.when {
+        Some(src) => match Expr::parse_condition(src, declared, cx.limits.max_expr_depth) {
+            Ok(e) => {
+                if e.constant() == Some(Value::Bool(false)) {
+                    cx.findings.push(Finding::warning(
+                        file,
+                        at("when"),
+                        format!("condition `{src}` can never hold"),
+                    ));
+                }
+                Some((Arc::from(src.as_str()), e))
+            }
+            Err(e) => {
+                cx.expr_error(file, at("when"), e);
+                None
+            }
+        },
+        None => None,
+    };
+    let text = compile_text(cx, declared, file, at("text"), &c.text);
+    let effects = compile_effects(cx, declared, file, at("set"), &c.set);
+    let (Some(text), Some(target)) = (text, target) else {
+        return None;
+    };
+    Some(ChoiceData {
+        choice: identity()?,
+        text,
+        target: Target(target),
+        condition: Condition(condition),
+        effects: ChoiceEffects(effects),
+        flags: ChoiceFlags {
+            once: c.once,
+            fallback: c.fallback,
+        },
+        tags: Tags(c.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
+    })
+}
+
+/// The main file: flows and the start are declared there.
+const MAIN_FILE: FileId = FileId(0);
+
+/// What a node's compile resolves names against, and where it interns new ones.
+struct Known<'k> {
+    names: &'k mut Names,
+    declared: &'k Declared<'k>,
+    asset_ids: &'k HashMap<String, AssetId>,
+}
+
 /// Warns of every node that no flow's start leads to. Edges come from what was written,
 /// so that a choice with an error elsewhere does not make its target look unreachable.
 fn warn_unreachable(
     cx: &mut Ctx<'_>,
     declared: &Declared<'_>,
     node_defs: &[(FileId, NodeId, &str, &NodeDef)],
-    flows: &[(qnce_core::story::FlowId, NodeId)],
+    flows: &[(FlowId, NodeId)],
     n_ids: usize,
 ) {
     // Node definitions by id, then a breadth-first walk from every start.
@@ -487,20 +622,16 @@ fn warn_unreachable(
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a node's compile needs each table; issue 13 asks for a context struct instead"
-)]
 fn compile_node(
     cx: &mut Ctx<'_>,
-    names: &mut Names,
-    declared: &Declared,
-    asset_ids: &HashMap<String, AssetId>,
+    known: &mut Known<'_>,
     file: FileId,
     id: NodeId,
     path: Vec<Seg>,
     def: &NodeDef,
 ) -> Option<NodeData> {
+    let names = &mut *known.names;
+    let (declared, asset_ids) = (known.declared, known.asset_ids);
     let at = |field: &'static str| {
         let mut p = path.clone();
         p.push(Seg::Field(field));
@@ -537,63 +668,17 @@ fn compile_node(
     let choice_ids = choice_ids(cx, file, &at("choices"), &def.choices);
     let mut choices = Vec::new();
     for (i, (c, choice_id)) in def.choices.iter().zip(choice_ids).enumerate() {
-        let mut cpath = at("choices");
-        cpath.push(Seg::Index(i));
-        let cat = |field: &'static str| {
-            let mut p = cpath.clone();
-            p.push(Seg::Field(field));
-            p
+        let mut path = at("choices");
+        path.push(Seg::Index(i));
+        // The choice's id is interned only once the rest of it compiled.
+        let identity = || {
+            choice_id.map(|choice_id| Choice {
+                node: id,
+                id: names.choices.intern(&choice_id),
+                explicit_id: c.id.is_some(),
+            })
         };
-        let target = match declared.nodes.get(c.to.as_str()) {
-            Some(&t) => Some(t),
-            None => {
-                cx.error(
-                    file,
-                    cat("to"),
-                    format!("choice leads to `{}`, which does not exist", c.to),
-                );
-                None
-            }
-        };
-        let condition = match &c.when {
-            Some(src) => match Expr::parse_condition(src, declared, cx.limits.max_expr_depth) {
-                Ok(e) => {
-                    if e.constant() == Some(Value::Bool(false)) {
-                        cx.findings.push(Finding::warning(
-                            file,
-                            cat("when"),
-                            format!("condition `{src}` can never hold"),
-                        ));
-                    }
-                    Some((Arc::from(src.as_str()), e))
-                }
-                Err(e) => {
-                    cx.expr_error(file, cat("when"), e);
-                    None
-                }
-            },
-            None => None,
-        };
-        let ctext = compile_text(cx, declared, file, cat("text"), &c.text);
-        let effects = compile_effects(cx, declared, file, cat("set"), &c.set);
-        if let (Some(target), Some(text), Some(choice_id)) = (target, ctext, choice_id) {
-            choices.push(ChoiceData {
-                choice: Choice {
-                    node: id,
-                    id: names.choices.intern(&choice_id),
-                    explicit_id: c.id.is_some(),
-                },
-                text,
-                target: Target(target),
-                condition: Condition(condition),
-                effects: ChoiceEffects(effects),
-                flags: ChoiceFlags {
-                    once: c.once,
-                    fallback: c.fallback,
-                },
-                tags: Tags(c.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
-            });
-        }
+        choices.extend(compile_choice(cx, declared, file, path, c, identity));
     }
     let had_errors = cx.findings[errors_before..]
         .iter()

@@ -115,13 +115,15 @@ pub fn load_cached(
     let mut names = Names::default();
     let mut findings = read.findings;
     let compiled = compile::compile(
-        read.root,
-        read.files,
-        &read.parsed,
-        limits,
+        compile::Sources {
+            root: read.root,
+            files: read.files,
+            parsed: &read.parsed,
+            limits,
+            reuse: None,
+        },
         &mut findings,
         &mut names,
-        None,
     );
     let diagnostics = resolve_findings(&compiled.files, findings);
     let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
@@ -183,17 +185,19 @@ pub fn recompile(
     let mut names = std::mem::take(story.names_mut());
     let mut findings = read.findings;
     let mut compiled = compile::compile(
-        read.root,
-        read.files,
-        &read.parsed,
-        limits,
+        compile::Sources {
+            root: read.root,
+            files: read.files,
+            parsed: &read.parsed,
+            limits,
+            reuse: Some(Reuse {
+                story,
+                fresh: &read.fresh,
+                previous: &read.previous,
+            }),
+        },
         &mut findings,
         &mut names,
-        Some(Reuse {
-            story,
-            fresh: &read.fresh,
-            previous: &read.previous,
-        }),
     );
     *story.names_mut() = names;
     let warnings = resolve_findings(&compiled.files, findings);
