@@ -1,6 +1,6 @@
 //! Output of `qnce play`: plain text for people, JSON lines for programs.
 
-use qnce::reload::Reloaded;
+use qnce::reload::{ReloadReport, Reloaded};
 use qnce::{Event, LoadError, Session, Story, Value};
 use qnce_cli::report::marked_diff;
 use serde_json::{Map, json};
@@ -115,88 +115,11 @@ impl Transcript {
             Ok(report) => report,
             Err(e) => return self.rejected(e),
         };
-        let d = &report.delta;
-        let node_names =
-            |ids: &[qnce::NodeId]| ids.iter().map(|&n| story.node_name(n)).collect::<Vec<_>>();
-        let session_events = session.map_or(&[][..], Session::events);
-        let relocated: Vec<_> = session_events
-            .iter()
-            .filter_map(|e| match *e {
-                Event::Relocated { flow, from, to } => Some((flow, from, to)),
-                _ => None,
-            })
-            .collect();
-        let reset: Vec<_> = session_events
-            .iter()
-            .filter_map(|e| match e {
-                Event::VariableReset { var, new, .. } => Some((*var, new)),
-                _ => None,
-            })
-            .collect();
+        let moved = Moved::of(session.map_or(&[][..], Session::events));
         if self.json {
-            let changed: Vec<_> = d
-                .nodes_changed
-                .iter()
-                .map(|c| {
-                    let fields: Vec<_> = c.fields.iter().map(|f| f.name()).collect();
-                    let mut entry = json!({"node": story.node_name(c.node), "fields": fields});
-                    if !c.text_diff.is_empty() {
-                        entry["diff"] = json!(marked_diff(&c.text_diff));
-                    }
-                    entry
-                })
-                .collect();
-            let relocated: Vec<_> = relocated
-                .iter()
-                .map(|&(flow, from, to)| {
-                    json!({
-                        "flow": story.flow_name(flow),
-                        "from": story.node_name(from),
-                        "to": story.node_name(to),
-                    })
-                })
-                .collect();
-            let reset: Vec<_> = reset.iter().map(|&(v, _)| story.var_name(v)).collect();
-            let files: Vec<_> = report
-                .files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect();
-            let line = json!({
-                "type": "reload",
-                "ok": true,
-                "files": files,
-                "added": node_names(&d.nodes_added),
-                "removed": node_names(&d.nodes_removed),
-                "changed": changed,
-                "relocated": relocated,
-                "reset": reset,
-                "micros": report.timings.total().as_micros() as u64,
-            });
-            say!("{line}");
+            say!("{}", reload_json(story, report, &moved));
         } else {
-            let ms = report.timings.total().as_secs_f64() * 1000.0;
-            say!(
-                "\n[reloaded in {ms:.1} ms: {}]",
-                qnce_cli::report::summary(story, d)
-            );
-            for c in d.nodes_changed.iter().filter(|c| !c.text_diff.is_empty()) {
-                say!(
-                    "  {}: {}",
-                    story.node_name(c.node),
-                    marked_diff(&c.text_diff)
-                );
-            }
-            for &(_, from, to) in &relocated {
-                say!(
-                    "[{} was removed; moved back to {}]",
-                    story.node_name(from),
-                    story.node_name(to)
-                );
-            }
-            for &(v, new) in &reset {
-                say!("[{} reset to {new}: its type changed]", story.var_name(v));
-            }
+            print_reload(story, report, &moved);
         }
         for (_, outcome) in &reloaded.sessions {
             if let Err(e) = outcome {
@@ -252,5 +175,106 @@ impl Transcript {
         } else if ended {
             say!("\n(the end)");
         }
+    }
+}
+
+/// What a reload did to the session: flows moved off removed nodes, variables reset.
+struct Moved<'a> {
+    relocated: Vec<(qnce::FlowId, qnce::NodeId, qnce::NodeId)>,
+    reset: Vec<(qnce::VarId, &'a Value)>,
+}
+
+impl<'a> Moved<'a> {
+    fn of(events: &'a [Event]) -> Moved<'a> {
+        let mut moved = Moved {
+            relocated: Vec::new(),
+            reset: Vec::new(),
+        };
+        for event in events {
+            match event {
+                Event::Relocated { flow, from, to } => moved.relocated.push((*flow, *from, *to)),
+                Event::VariableReset { var, new, .. } => moved.reset.push((*var, new)),
+                _ => {}
+            }
+        }
+        moved
+    }
+}
+
+/// A good reload as one JSON line.
+fn reload_json(story: &Story, report: &ReloadReport, moved: &Moved<'_>) -> serde_json::Value {
+    let d = &report.delta;
+    let node_names =
+        |ids: &[qnce::NodeId]| ids.iter().map(|&n| story.node_name(n)).collect::<Vec<_>>();
+    let changed: Vec<_> = d
+        .nodes_changed
+        .iter()
+        .map(|c| {
+            let fields: Vec<_> = c.fields.iter().map(|f| f.name()).collect();
+            let mut entry = json!({"node": story.node_name(c.node), "fields": fields});
+            if !c.text_diff.is_empty() {
+                entry["diff"] = json!(marked_diff(&c.text_diff));
+            }
+            entry
+        })
+        .collect();
+    let relocated: Vec<_> = moved
+        .relocated
+        .iter()
+        .map(|&(flow, from, to)| {
+            json!({
+                "flow": story.flow_name(flow),
+                "from": story.node_name(from),
+                "to": story.node_name(to),
+            })
+        })
+        .collect();
+    let reset: Vec<_> = moved
+        .reset
+        .iter()
+        .map(|&(v, _)| story.var_name(v))
+        .collect();
+    let files: Vec<_> = report
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    json!({
+        "type": "reload",
+        "ok": true,
+        "files": files,
+        "added": node_names(&d.nodes_added),
+        "removed": node_names(&d.nodes_removed),
+        "changed": changed,
+        "relocated": relocated,
+        "reset": reset,
+        "micros": report.timings.total().as_micros() as u64,
+    })
+}
+
+/// A good reload in words: the summary, each changed text's word diff, and what moved.
+fn print_reload(story: &Story, report: &ReloadReport, moved: &Moved<'_>) {
+    let d = &report.delta;
+    let ms = report.timings.total().as_secs_f64() * 1000.0;
+    say!(
+        "\n[reloaded in {ms:.1} ms: {}]",
+        qnce_cli::report::summary(story, d)
+    );
+    for c in d.nodes_changed.iter().filter(|c| !c.text_diff.is_empty()) {
+        say!(
+            "  {}: {}",
+            story.node_name(c.node),
+            marked_diff(&c.text_diff)
+        );
+    }
+    for &(_, from, to) in &moved.relocated {
+        say!(
+            "[{} was removed; moved back to {}]",
+            story.node_name(from),
+            story.node_name(to)
+        );
+    }
+    for &(v, new) in &moved.reset {
+        say!("[{} reset to {new}: its type changed]", story.var_name(v));
     }
 }
