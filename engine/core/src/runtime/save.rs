@@ -189,42 +189,7 @@ impl Session {
     pub fn save(&self, story: &Story) -> SaveData {
         let names = story.names();
         let node = |n: NodeId| names.nodes.name(n).to_owned();
-        let flow_name = |i: usize| {
-            self.flows
-                .get(i)
-                .map_or_else(String::new, |f| names.flows.name(f.id).to_owned())
-        };
-        let saved = |c: &Change| match c {
-            Change::Var { var, old, new } => SavedChange::Var {
-                var: names.vars.name(*var).to_owned(),
-                old: old.clone(),
-                new: new.clone(),
-            },
-            Change::Visit { node: n } => SavedChange::Visit { node: node(*n) },
-            Change::Enter { flow, old, new } => SavedChange::Enter {
-                flow: flow_name(*flow),
-                old: old.map(node),
-                new: node(*new),
-            },
-            Change::RenderRng { flow, old, new } => SavedChange::RenderRng {
-                flow: flow_name(*flow),
-                old: old.state(),
-                new: new.state(),
-            },
-            Change::Chosen { key } => SavedChange::Chosen {
-                node: node(key.0),
-                choice: names.choices.name(key.1).to_owned(),
-            },
-            Change::Turn => SavedChange::Turn,
-            Change::Rng { old, new } => SavedChange::Rng {
-                old: old.state(),
-                new: new.state(),
-            },
-            Change::Current { old, new } => SavedChange::Current {
-                old: flow_name(*old),
-                new: flow_name(*new),
-            },
-        };
+        let saved = |c: &Change| self.saved_change(names, c);
         let mut chosen: Vec<(String, String)> = self
             .chosen
             .iter()
@@ -284,6 +249,47 @@ impl Session {
         }
     }
 
+    /// An undo-log change by names, flows named by this session's flow table.
+    fn saved_change(&self, names: &crate::story::Names, c: &Change) -> SavedChange {
+        let node = |n: NodeId| names.nodes.name(n).to_owned();
+        let flow_name = |i: usize| {
+            self.flows
+                .get(i)
+                .map_or_else(String::new, |f| names.flows.name(f.id).to_owned())
+        };
+        match c {
+            Change::Var { var, old, new } => SavedChange::Var {
+                var: names.vars.name(*var).to_owned(),
+                old: old.clone(),
+                new: new.clone(),
+            },
+            Change::Visit { node: n } => SavedChange::Visit { node: node(*n) },
+            Change::Enter { flow, old, new } => SavedChange::Enter {
+                flow: flow_name(*flow),
+                old: old.map(node),
+                new: node(*new),
+            },
+            Change::RenderRng { flow, old, new } => SavedChange::RenderRng {
+                flow: flow_name(*flow),
+                old: old.state(),
+                new: new.state(),
+            },
+            Change::Chosen { key } => SavedChange::Chosen {
+                node: node(key.0),
+                choice: names.choices.name(key.1).to_owned(),
+            },
+            Change::Turn => SavedChange::Turn,
+            Change::Rng { old, new } => SavedChange::Rng {
+                old: old.state(),
+                new: new.state(),
+            },
+            Change::Current { old, new } => SavedChange::Current {
+                old: flow_name(*old),
+                new: flow_name(*new),
+            },
+        }
+    }
+
     /// Restores a saved session against `story`, which may have been edited since the save:
     /// new variables get their initial value, removed ones are dropped, a variable whose
     /// type changed is reset, and a current node that no longer exists falls back to the
@@ -313,6 +319,29 @@ impl Session {
         );
         s.rng = Rng::from_state(save.rng);
         s.turn = save.turn;
+        s.restore_state(story, save, &mut warnings);
+        s.restore_flows(story, save, &mut warnings);
+        match (
+            restore_steps(story, &s.flows, &save.undo),
+            restore_steps(story, &s.flows, &save.redo),
+        ) {
+            (Some(undo), Some(redo)) => {
+                s.log.undo = undo.into();
+                s.log.redo = redo;
+            }
+            _ => warnings.push(
+                "the undo history refers to parts of the story that changed; it was cleared".into(),
+            ),
+        }
+        s.events.clear();
+        s.show(story)?;
+        Ok((s, warnings))
+    }
+
+    /// Restores variables (those the story still has, with their types), visit counts and
+    /// the choices taken.
+    fn restore_state(&mut self, story: &Story, save: &SaveData, warnings: &mut Vec<String>) {
+        let s = self;
         for (name, value) in &save.variables {
             let Some(var) = story.var_id(name) else {
                 warnings.push(format!(
@@ -341,6 +370,12 @@ impl Session {
                 s.chosen.insert((node, choice));
             }
         }
+    }
+
+    /// Restores each flow the story still has at its node (or, for a node an edit
+    /// removed, the most recent one of its history that remains), and the current flow.
+    fn restore_flows(&mut self, story: &Story, save: &SaveData, warnings: &mut Vec<String>) {
+        let s = self;
         for f in &save.flows {
             let Some(flow) = story.flow_id(&f.name) else {
                 warnings.push(format!(
@@ -393,21 +428,6 @@ impl Session {
             ));
             0
         });
-        match (
-            restore_steps(story, &s.flows, &save.undo),
-            restore_steps(story, &s.flows, &save.redo),
-        ) {
-            (Some(undo), Some(redo)) => {
-                s.log.undo = undo.into();
-                s.log.redo = redo;
-            }
-            _ => warnings.push(
-                "the undo history refers to parts of the story that changed; it was cleared".into(),
-            ),
-        }
-        s.events.clear();
-        s.show(story)?;
-        Ok((s, warnings))
     }
 }
 
