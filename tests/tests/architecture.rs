@@ -37,26 +37,27 @@ fn allowed_dependencies() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// Each workspace package and the workspace packages it depends on, of any kind (normal,
-/// build, dev, optional), as `cargo metadata` reads the manifests.
-fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
+/// What `cargo` with `args` prints, run offline in the workspace root.
+fn cargo(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+        .args(args)
+        .arg("--offline")
         .current_dir(root())
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "cargo {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Each workspace package and the workspace packages it depends on, of any kind (normal,
+/// build, dev, optional), as `cargo metadata` reads the manifests.
+fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
+    let metadata = cargo(&["metadata", "--format-version", "1", "--no-deps"]);
+    let metadata: serde_json::Value = serde_json::from_str(&metadata).unwrap();
     let packages = metadata["packages"].as_array().unwrap();
     let names: BTreeSet<&str> = packages
         .iter()
@@ -103,20 +104,11 @@ fn every_dependency_between_workspace_crates_is_one_the_architecture_allows() {
 
 /// The packages `cargo tree` lists for `args` (normal dependencies only), without versions.
 fn tree(args: &[&str]) -> BTreeSet<String> {
-    let out = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"])
-        .args(["--format", "{p}"])
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    let mut all = vec![
+        "tree", "-e", "normal", "--prefix", "none", "--format", "{p}",
+    ];
+    all.extend_from_slice(args);
+    cargo(&all)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .map(str::to_owned)
