@@ -49,7 +49,8 @@ fn input(c: &mut Criterion) {
                 gilrs.insert_event(Event::new(pad, EventType::ButtonPressed(button, code)));
                 let event = gilrs.next_event().expect("the inserted event");
                 let now = Instant::now();
-                if let Some(qnce_cli::pad::PadEvent::Input(input)) = mapper.event(&event, None, now)
+                if let Some(qnce_cli::pad::PadEvent::Action(input)) =
+                    mapper.event(&event, None, now)
                 {
                     app.input(input, now);
                 }

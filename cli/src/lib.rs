@@ -6,6 +6,7 @@
 //! synthetic events).
 #![forbid(unsafe_code)]
 
+pub mod action;
 pub mod latency;
 #[cfg(feature = "gamepad")]
 pub mod pad;

@@ -1,4 +1,4 @@
-//! Game controllers through gilrs: which button or stick means which [`Input`], with a
+//! Game controllers through gilrs: which button or stick means which [`Action`], with a
 //! deadzone and repeat while held, and the thread that reads a [`Gilrs`] and sends what
 //! it maps.
 //!
@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::action::Action;
 use gilrs::{Axis, Button, EventType, GamepadId, Gilrs, GilrsBuilder};
-use qnce::input::Input;
 
 /// How sticks and held buttons behave.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,7 +39,7 @@ impl Default for PadConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PadEvent {
     /// The player asked for something.
-    Input(Input),
+    Action(Action),
     /// A controller was connected; its name.
     Connected(String),
     /// A controller was disconnected; its name.
@@ -56,7 +56,7 @@ enum Source {
 
 #[derive(Clone, Copy, Debug)]
 struct Held {
-    input: Input,
+    input: Action,
     source: Source,
     next: Instant,
 }
@@ -103,15 +103,15 @@ impl Mapper {
                 return Some(PadEvent::Disconnected(name));
             }
             EventType::ButtonPressed(button, _) => match button {
-                Button::DPadUp => self.hold(Input::Up, Source::DPadButton(button), now),
-                Button::DPadDown => self.hold(Input::Down, Source::DPadButton(button), now),
-                Button::South => Input::Confirm,
-                Button::East => Input::Undo,
-                Button::North => Input::Redo,
-                Button::Start => Input::Menu,
-                Button::Select => Input::ToggleVariables,
-                Button::LeftTrigger => Input::ScrollUp,
-                Button::RightTrigger => Input::ScrollDown,
+                Button::DPadUp => self.hold(Action::Up, Source::DPadButton(button), now),
+                Button::DPadDown => self.hold(Action::Down, Source::DPadButton(button), now),
+                Button::South => Action::Confirm,
+                Button::East => Action::Undo,
+                Button::North => Action::Redo,
+                Button::Start => Action::Menu,
+                Button::Select => Action::ToggleVariables,
+                Button::LeftTrigger => Action::ScrollUp,
+                Button::RightTrigger => Action::ScrollDown,
                 _ => return None,
             },
             EventType::ButtonReleased(button, _) => {
@@ -126,11 +126,11 @@ impl Mapper {
             }
             _ => return None,
         };
-        Some(PadEvent::Input(input))
+        Some(PadEvent::Action(input))
     }
 
     /// The repeat of the held direction, if it is due at `now`.
-    pub fn repeat(&mut self, now: Instant) -> Option<Input> {
+    pub fn repeat(&mut self, now: Instant) -> Option<Action> {
         let held = self.held.as_mut()?;
         if now < held.next {
             return None;
@@ -157,11 +157,11 @@ impl Mapper {
         threshold: f32,
         source: Source,
         now: Instant,
-    ) -> Option<Input> {
+    ) -> Option<Action> {
         let input = if value >= threshold {
-            Input::Up
+            Action::Up
         } else if value <= -threshold {
-            Input::Down
+            Action::Down
         } else {
             self.release(source);
             return None;
@@ -175,7 +175,7 @@ impl Mapper {
         Some(self.hold(input, source, now))
     }
 
-    fn hold(&mut self, input: Input, source: Source, now: Instant) -> Input {
+    fn hold(&mut self, input: Action, source: Source, now: Instant) -> Action {
         self.held = Some(Held {
             input,
             source,
@@ -248,7 +248,7 @@ pub fn read(mut gilrs: Gilrs, config: PadConfig, mut send: impl FnMut(PadEvent, 
         }
         let now = Instant::now();
         if let Some(input) = mapper.repeat(now)
-            && !send(PadEvent::Input(input), now)
+            && !send(PadEvent::Action(input), now)
         {
             return;
         }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use gilrs::ev::Code;
 use gilrs::{Axis, Button, Event, EventType, GamepadId, Gilrs};
-use qnce::input::Input;
+use qnce_cli::action::Action;
 use qnce_cli::pad::{Mapper, PadConfig, PadEvent};
 
 fn pad_id(n: usize) -> GamepadId {
@@ -37,11 +37,11 @@ fn map_all(mapper: &mut Mapper, events: &[EventType], at: Instant) -> Vec<PadEve
     out
 }
 
-fn inputs(events: &[PadEvent]) -> Vec<Input> {
+fn inputs(events: &[PadEvent]) -> Vec<Action> {
     events
         .iter()
         .filter_map(|e| match e {
-            PadEvent::Input(i) => Some(*i),
+            PadEvent::Action(i) => Some(*i),
             _ => None,
         })
         .collect()
@@ -50,15 +50,15 @@ fn inputs(events: &[PadEvent]) -> Vec<Input> {
 #[test]
 fn buttons_map_to_the_documented_inputs() {
     let cases = [
-        (Button::DPadUp, Input::Up),
-        (Button::DPadDown, Input::Down),
-        (Button::South, Input::Confirm),
-        (Button::East, Input::Undo),
-        (Button::North, Input::Redo),
-        (Button::Start, Input::Menu),
-        (Button::Select, Input::ToggleVariables),
-        (Button::LeftTrigger, Input::ScrollUp),
-        (Button::RightTrigger, Input::ScrollDown),
+        (Button::DPadUp, Action::Up),
+        (Button::DPadDown, Action::Down),
+        (Button::South, Action::Confirm),
+        (Button::East, Action::Undo),
+        (Button::North, Action::Redo),
+        (Button::Start, Action::Menu),
+        (Button::Select, Action::ToggleVariables),
+        (Button::LeftTrigger, Action::ScrollUp),
+        (Button::RightTrigger, Action::ScrollDown),
     ];
     for (button, expected) in cases {
         let mut mapper = Mapper::default();
@@ -100,7 +100,7 @@ fn the_left_stick_moves_past_its_deadzone_once_per_push() {
     ];
     assert_eq!(
         inputs(&map_all(&mut mapper, &events, t)),
-        [Input::Down, Input::Up]
+        [Action::Down, Action::Up]
     );
 }
 
@@ -111,7 +111,7 @@ fn a_dpad_reported_as_an_axis_moves_too() {
     let events = [hat(-1.0), hat(0.0), hat(1.0), hat(0.0)];
     assert_eq!(
         inputs(&map_all(&mut mapper, &events, Instant::now())),
-        [Input::Down, Input::Up]
+        [Action::Down, Action::Up]
     );
 }
 
@@ -130,19 +130,19 @@ fn a_held_direction_repeats_after_the_delay_until_released() {
         &[EventType::ButtonPressed(Button::DPadDown, code())],
         t0,
     );
-    assert_eq!(inputs(&pressed), [Input::Down]);
+    assert_eq!(inputs(&pressed), [Action::Down]);
     assert_eq!(mapper.next_repeat(), Some(ms(400)));
     assert_eq!(mapper.repeat(ms(399)), None, "not before the delay");
-    assert_eq!(mapper.repeat(ms(400)), Some(Input::Down));
+    assert_eq!(mapper.repeat(ms(400)), Some(Action::Down));
     assert_eq!(mapper.repeat(ms(450)), None);
-    assert_eq!(mapper.repeat(ms(500)), Some(Input::Down));
+    assert_eq!(mapper.repeat(ms(500)), Some(Action::Down));
     // Releasing another button leaves the repeat alone; releasing this one stops it.
     map_all(
         &mut mapper,
         &[EventType::ButtonReleased(Button::DPadUp, code())],
         ms(510),
     );
-    assert_eq!(mapper.repeat(ms(600)), Some(Input::Down));
+    assert_eq!(mapper.repeat(ms(600)), Some(Action::Down));
     map_all(
         &mut mapper,
         &[EventType::ButtonReleased(Button::DPadDown, code())],
@@ -153,7 +153,7 @@ fn a_held_direction_repeats_after_the_delay_until_released() {
     // A stick held past the deadzone repeats the same way; back inside it stops.
     let stick = |v| EventType::AxisChanged(Axis::LeftStickY, v, code());
     map_all(&mut mapper, &[stick(0.9)], ms(3000));
-    assert_eq!(mapper.repeat(ms(3400)), Some(Input::Up));
+    assert_eq!(mapper.repeat(ms(3400)), Some(Action::Up));
     map_all(&mut mapper, &[stick(0.0)], ms(3450));
     assert_eq!(mapper.repeat(ms(3500)), None);
 }
@@ -218,5 +218,5 @@ fn the_reading_thread_sends_mapped_events_with_their_read_time() {
         got.push(event);
     }
     assert!(matches!(&got[0], PadEvent::Connected(_)));
-    assert_eq!(inputs(&got), [Input::Confirm, Input::Undo]);
+    assert_eq!(inputs(&got), [Action::Confirm, Action::Undo]);
 }

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use qnce::input::Input;
 use qnce::reload::Host;
 use qnce::{Limits, SessionConfig};
+use qnce_cli::action::Action;
 use qnce_cli::tui::passage::Entry;
 use qnce_cli::tui::slots::Slots;
 use qnce_cli::tui::{App, AppConfig, BANNER_TIME, BannerKind, PadSupport};
@@ -75,7 +75,7 @@ impl Fixture {
         }
     }
 
-    fn press(&mut self, inputs: &[Input]) {
+    fn press(&mut self, inputs: &[Action]) {
         for &input in inputs {
             self.app.input(input, self.now);
         }
@@ -165,7 +165,7 @@ fn the_first_screen_shows_the_passage_the_choices_and_the_status_line() {
 #[test]
 fn the_highlighted_choice_is_drawn_reversed() {
     let mut f = Fixture::new("tui-highlight");
-    f.press(&[Input::Down]);
+    f.press(&[Action::Down]);
     let mut terminal = Terminal::new(TestBackend::new(80, 16)).unwrap();
     let frame = terminal.draw(|frame| f.app.draw(frame)).unwrap();
     let buffer = frame.buffer;
@@ -189,7 +189,7 @@ fn the_highlighted_choice_is_drawn_reversed() {
 #[test]
 fn choosing_adds_the_choice_and_the_next_node_to_the_passage() {
     let mut f = Fixture::new("tui-choose");
-    f.press(&[Input::Confirm, Input::Choose(0)]);
+    f.press(&[Action::Confirm, Action::Choose(0)]);
     let screen = f.screen(80, 20);
     check_snapshot("after-two-choices", &screen);
     assert_eq!(f.app.session().turns(), 2);
@@ -204,18 +204,18 @@ fn choosing_adds_the_choice_and_the_next_node_to_the_passage() {
 #[test]
 fn undo_takes_back_a_step_and_redo_puts_it_back() {
     let mut f = Fixture::new("tui-undo");
-    f.press(&[Input::Confirm, Input::Confirm]);
+    f.press(&[Action::Confirm, Action::Confirm]);
     let after_two = f.app.passage().entries().to_vec();
-    f.press(&[Input::Undo]);
+    f.press(&[Action::Undo]);
     assert_eq!(f.app.session().turns(), 1);
     assert_eq!(f.app.passage().entries(), &after_two[..3]);
-    f.press(&[Input::Undo]);
+    f.press(&[Action::Undo]);
     assert_eq!(f.app.passage().entries(), &after_two[..1]);
-    f.press(&[Input::Redo, Input::Redo]);
+    f.press(&[Action::Redo, Action::Redo]);
     assert_eq!(f.app.passage().entries(), &after_two[..]);
     // Undo with nothing to undo says so and changes nothing.
     let mut fresh = Fixture::new("tui-undo-nothing");
-    fresh.press(&[Input::Undo]);
+    fresh.press(&[Action::Undo]);
     let banner = fresh.app.banner().unwrap();
     assert_eq!(
         (banner.kind, banner.title.as_str()),
@@ -226,23 +226,23 @@ fn undo_takes_back_a_step_and_redo_puts_it_back() {
 #[test]
 fn the_variables_panel_shows_values_and_visit_counts() {
     let mut f = Fixture::new("tui-vars");
-    f.press(&[Input::Confirm, Input::Confirm, Input::ToggleVariables]);
+    f.press(&[Action::Confirm, Action::Confirm, Action::ToggleVariables]);
     let screen = f.screen(80, 16);
     check_snapshot("variables", &screen);
     assert!(screen.contains("oil = 2"));
     assert!(screen.contains("shore ×2"));
-    f.press(&[Input::ToggleVariables]);
+    f.press(&[Action::ToggleVariables]);
     assert!(!f.screen(80, 16).contains("oil = 2"));
 }
 
 #[test]
 fn the_help_lists_keys_and_controller_buttons() {
     let mut f = Fixture::new("tui-help");
-    f.press(&[Input::Help]);
+    f.press(&[Action::Help]);
     let screen = f.screen(80, 24);
     check_snapshot("help", &screen);
     // While the help is open, inputs close it rather than play.
-    f.press(&[Input::Confirm]);
+    f.press(&[Action::Confirm]);
     assert_eq!(f.app.session().turns(), 0);
     assert!(!f.screen(80, 24).contains("Controller"));
 }
@@ -306,7 +306,7 @@ fn a_rejected_edit_shows_its_errors_until_fixed_while_play_goes_on() {
     assert!(error.contains("story.ron:11:54: "), "{error}");
     assert!(error.contains("lamp_room"), "{error}");
     // Play goes on with the old story.
-    f.press(&[Input::Down, Input::Confirm]);
+    f.press(&[Action::Down, Action::Confirm]);
     assert_eq!(f.app.session().text(), "The great lamp is cold.");
     assert_eq!(
         f.app.errors().len(),
@@ -342,26 +342,26 @@ fn scrolling_shows_earlier_passage_and_a_step_returns_to_the_end() {
         })"#,
     );
     for _ in 0..12 {
-        f.press(&[Input::Confirm]);
+        f.press(&[Action::Confirm]);
     }
     let bottom = f.screen(40, 12);
     assert!(!bottom.contains("more (PgDn)"));
     f.press(&[
-        Input::ScrollUp,
-        Input::ScrollUp,
-        Input::ScrollUp,
-        Input::ScrollUp,
+        Action::ScrollUp,
+        Action::ScrollUp,
+        Action::ScrollUp,
+        Action::ScrollUp,
     ]);
     let scrolled = f.screen(40, 12);
     assert!(scrolled.contains("more (PgDn)"), "{scrolled}");
     assert_ne!(scrolled, bottom);
     // Scrolling back past the start stops at the first line.
     for _ in 0..100 {
-        f.press(&[Input::ScrollUp]);
+        f.press(&[Action::ScrollUp]);
     }
     let top = f.screen(40, 12);
     assert!(top.lines().nth(1).unwrap().contains("Room A."), "{top}");
-    f.press(&[Input::Confirm]);
+    f.press(&[Action::Confirm]);
     assert!(!f.screen(40, 12).contains("more (PgDn)"));
 }
 
@@ -382,9 +382,9 @@ fn saving_and_loading_a_slot_restores_the_session() {
             },
         )
     };
-    f.press(&[Input::Confirm]);
+    f.press(&[Action::Confirm]);
     // Save to slot 2: open the list, move down, confirm.
-    f.press(&[Input::Save, Input::Down, Input::Confirm]);
+    f.press(&[Action::Save, Action::Down, Action::Confirm]);
     assert_eq!(f.app.banner().unwrap().title, "Saved to slot 2");
     assert!(slots.path(2).exists());
     let tmp_left: Vec<_> = std::fs::read_dir(saves.path().join("nested"))
@@ -396,23 +396,23 @@ fn saving_and_loading_a_slot_restores_the_session() {
         1,
         "only the save, no temporary file: {tmp_left:?}"
     );
-    f.press(&[Input::Confirm, Input::Confirm]);
+    f.press(&[Action::Confirm, Action::Confirm]);
     assert_eq!(f.app.session().turns(), 3);
     // The load list shows what each slot holds (once the banner, which names the
     // temporary directory, is gone).
     assert!(f.app.tick(f.now + BANNER_TIME));
-    f.press(&[Input::Load]);
+    f.press(&[Action::Load]);
     let screen = f.screen(80, 20);
     check_snapshot("load-slots", &screen);
     assert!(screen.contains("2  main · boathouse · turn 1"));
     // Choosing 2 (as the key 2 does) loads it.
-    f.press(&[Input::Choose(1)]);
+    f.press(&[Action::Choose(1)]);
     assert_eq!(f.app.banner().unwrap().title, "Loaded slot 2");
     assert_eq!(f.app.session().turns(), 1);
     assert_eq!(f.app.session().text(), "Nets, rope, and a can of oil.");
     assert!(matches!(&f.app.passage().entries()[0], Entry::Note(n) if n == "loaded slot 2"));
     // An empty slot says so and changes nothing.
-    f.press(&[Input::Load, Input::Choose(2)]);
+    f.press(&[Action::Load, Action::Choose(2)]);
     assert_eq!(f.app.banner().unwrap().title, "Slot 3 is empty");
     assert_eq!(f.app.session().turns(), 1);
 }
@@ -420,19 +420,19 @@ fn saving_and_loading_a_slot_restores_the_session() {
 #[test]
 fn the_menu_reaches_save_load_flows_and_quit() {
     let mut f = Fixture::new("tui-menu");
-    f.press(&[Input::Menu]);
+    f.press(&[Action::Menu]);
     check_snapshot("menu", &f.screen(60, 16));
     // Menu > Switch flow… > radio.
-    f.press(&[Input::Down, Input::Down, Input::Down, Input::Confirm]);
+    f.press(&[Action::Down, Action::Down, Action::Down, Action::Confirm]);
     let screen = f.screen(60, 16);
     assert!(screen.contains("Switch flow"), "{screen}");
-    f.press(&[Input::Down, Input::Confirm]);
+    f.press(&[Action::Down, Action::Confirm]);
     assert_eq!(f.app.session().text(), "The radio hisses.");
     assert!(f.screen(60, 16).contains("flow radio"));
     // Back closes the menu without doing anything; Quit quits.
-    f.press(&[Input::Menu, Input::Back]);
+    f.press(&[Action::Menu, Action::Back]);
     assert!(!f.app.should_quit());
-    f.press(&[Input::Menu, Input::Choose(6)]);
+    f.press(&[Action::Menu, Action::Choose(6)]);
     assert!(f.app.should_quit());
 }
 
@@ -467,11 +467,11 @@ fn the_status_line_follows_controllers_as_they_come_and_go() {
 fn the_end_says_how_to_go_on() {
     let mut f = Fixture::new("tui-end");
     f.press(&[
-        Input::Confirm,
-        Input::Confirm,
-        Input::Down,
-        Input::Confirm,
-        Input::Confirm,
+        Action::Confirm,
+        Action::Confirm,
+        Action::Down,
+        Action::Confirm,
+        Action::Confirm,
     ]);
     assert!(f.app.session().is_ended());
     assert!(f.screen(80, 14).contains("The end: u undoes, q quits"));
@@ -482,32 +482,32 @@ fn keys_map_to_the_documented_inputs() {
     use qnce_cli::tui::keys;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
     let cases = [
-        (KeyCode::Up, Some(Input::Up)),
-        (KeyCode::Char('k'), Some(Input::Up)),
-        (KeyCode::Down, Some(Input::Down)),
-        (KeyCode::Char('j'), Some(Input::Down)),
-        (KeyCode::Enter, Some(Input::Confirm)),
-        (KeyCode::Char('1'), Some(Input::Choose(0))),
-        (KeyCode::Char('9'), Some(Input::Choose(8))),
+        (KeyCode::Up, Some(Action::Up)),
+        (KeyCode::Char('k'), Some(Action::Up)),
+        (KeyCode::Down, Some(Action::Down)),
+        (KeyCode::Char('j'), Some(Action::Down)),
+        (KeyCode::Enter, Some(Action::Confirm)),
+        (KeyCode::Char('1'), Some(Action::Choose(0))),
+        (KeyCode::Char('9'), Some(Action::Choose(8))),
         (KeyCode::Char('0'), None),
-        (KeyCode::Char('u'), Some(Input::Undo)),
-        (KeyCode::Char('r'), Some(Input::Redo)),
-        (KeyCode::Char('s'), Some(Input::Save)),
-        (KeyCode::Char('l'), Some(Input::Load)),
-        (KeyCode::Char('f'), Some(Input::FlowMenu)),
-        (KeyCode::Char('v'), Some(Input::ToggleVariables)),
-        (KeyCode::Char('?'), Some(Input::Help)),
-        (KeyCode::PageUp, Some(Input::ScrollUp)),
-        (KeyCode::PageDown, Some(Input::ScrollDown)),
-        (KeyCode::Esc, Some(Input::Back)),
-        (KeyCode::Char('q'), Some(Input::Quit)),
+        (KeyCode::Char('u'), Some(Action::Undo)),
+        (KeyCode::Char('r'), Some(Action::Redo)),
+        (KeyCode::Char('s'), Some(Action::Save)),
+        (KeyCode::Char('l'), Some(Action::Load)),
+        (KeyCode::Char('f'), Some(Action::FlowMenu)),
+        (KeyCode::Char('v'), Some(Action::ToggleVariables)),
+        (KeyCode::Char('?'), Some(Action::Help)),
+        (KeyCode::PageUp, Some(Action::ScrollUp)),
+        (KeyCode::PageDown, Some(Action::ScrollDown)),
+        (KeyCode::Esc, Some(Action::Back)),
+        (KeyCode::Char('q'), Some(Action::Quit)),
         (KeyCode::Char('x'), None),
     ];
     for (code, expected) in cases {
         assert_eq!(keys::input(KeyEvent::from(code)), expected, "{code:?}");
     }
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(keys::input(ctrl_c), Some(Input::Quit));
+    assert_eq!(keys::input(ctrl_c), Some(Action::Quit));
     let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
     assert_eq!(
         keys::input(ctrl_u),

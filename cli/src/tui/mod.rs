@@ -15,6 +15,8 @@ pub mod wrap;
 use std::time::{Duration, Instant};
 
 use qnce::input::{Controls, Input, Outcome};
+
+use crate::action::Action;
 use qnce::reload::{Host, Reloaded, SessionKey};
 use qnce::story::TextPiece;
 use qnce::{Session, Story};
@@ -239,12 +241,21 @@ impl App {
         self.host
     }
 
-    /// Applies one input read at `now`.
-    pub fn input(&mut self, input: Input, now: Instant) {
+    /// Applies one action read at `now`: an open overlay takes it, else the session
+    /// (through the engine's controls) or the runner's own verbs.
+    pub fn input(&mut self, action: Action, now: Instant) {
         if let Some(overlay) = self.overlay {
-            self.overlay_input(overlay, input, now);
+            self.overlay_input(overlay, action, now);
             return;
         }
+        match action.input() {
+            Some(input) => self.play(input, now),
+            None => self.runner_verb(action),
+        }
+    }
+
+    /// Applies an engine input to the session, and shows what it did.
+    fn play(&mut self, input: Input, now: Instant) {
         let selected = self.controls.selected();
         let Some(session) = self.host.session(self.player) else {
             return;
@@ -418,12 +429,23 @@ impl App {
         });
     }
 
+    /// What the engine hands back to the runner: saving, loading, quitting.
     fn runner_input(&mut self, input: Input) {
         match input {
             Input::Save => self.open_slots(SlotMode::Save),
             Input::Load => self.open_slots(SlotMode::Load),
-            Input::Menu => self.overlay = Some(Overlay::Menu { selected: 0 }),
-            Input::FlowMenu => {
+            Input::Quit => self.quit = true,
+            // The session's own inputs never come back from `Controls::apply`, and an
+            // input a later engine adds is not one this runner offers.
+            _ => {}
+        }
+    }
+
+    /// The runner's own verbs: menus, panels, scrolling.
+    fn runner_verb(&mut self, action: Action) {
+        match action {
+            Action::Menu => self.overlay = Some(Overlay::Menu { selected: 0 }),
+            Action::FlowMenu => {
                 let current = self.session().current_flow();
                 let selected = self
                     .story()
@@ -433,20 +455,18 @@ impl App {
                     .unwrap_or(0);
                 self.overlay = Some(Overlay::Flows { selected });
             }
-            Input::ToggleVariables => self.show_variables = !self.show_variables,
-            Input::Help => self.overlay = Some(Overlay::Help),
-            Input::ScrollUp => self.scroll += self.page.max(2) / 2,
-            Input::ScrollDown => self.scroll = self.scroll.saturating_sub(self.page.max(2) / 2),
-            Input::Back => {
+            Action::ToggleVariables => self.show_variables = !self.show_variables,
+            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::ScrollUp => self.scroll += self.page.max(2) / 2,
+            Action::ScrollDown => self.scroll = self.scroll.saturating_sub(self.page.max(2) / 2),
+            Action::Back => {
                 if self.scroll > 0 {
                     self.scroll = 0;
                 } else {
                     self.banner = None;
                 }
             }
-            Input::Quit => self.quit = true,
-            // The session's own inputs never come back from `Controls::apply`, and an
-            // input a later engine adds is not one this runner offers.
+            // The engine's inputs go through `play`.
             _ => {}
         }
     }
@@ -465,14 +485,14 @@ impl App {
         }
     }
 
-    fn overlay_input(&mut self, overlay: Overlay, input: Input, now: Instant) {
+    fn overlay_input(&mut self, overlay: Overlay, action: Action, now: Instant) {
         let n_items = self.overlay_len(overlay);
         let selected = match overlay {
             Overlay::Help => {
                 // Any key that means "back" or "help" closes the help; the rest wait.
                 if matches!(
-                    input,
-                    Input::Help | Input::Back | Input::Undo | Input::Quit | Input::Confirm
+                    action,
+                    Action::Help | Action::Back | Action::Undo | Action::Quit | Action::Confirm
                 ) {
                     self.overlay = None;
                 }
@@ -482,19 +502,19 @@ impl App {
             | Overlay::Slots { selected, .. }
             | Overlay::Flows { selected } => selected,
         };
-        let pick = match input {
-            Input::Up => {
+        let pick = match action {
+            Action::Up => {
                 self.overlay = Some(with_selected(overlay, selected.saturating_sub(1)));
                 return;
             }
-            Input::Down => {
+            Action::Down => {
                 let next = (selected + 1).min(n_items.saturating_sub(1));
                 self.overlay = Some(with_selected(overlay, next));
                 return;
             }
-            Input::Confirm => selected,
-            Input::Choose(index) if index < n_items => index,
-            Input::Back | Input::Undo | Input::Quit | Input::Menu => {
+            Action::Confirm => selected,
+            Action::Choose(index) if index < n_items => index,
+            Action::Back | Action::Undo | Action::Quit | Action::Menu => {
                 self.overlay = None;
                 return;
             }
@@ -506,7 +526,7 @@ impl App {
                 MenuItem::Resume => {}
                 MenuItem::Save => self.open_slots(SlotMode::Save),
                 MenuItem::Load => self.open_slots(SlotMode::Load),
-                MenuItem::Flows => self.runner_input(Input::FlowMenu),
+                MenuItem::Flows => self.runner_verb(Action::FlowMenu),
                 MenuItem::Variables => self.show_variables = !self.show_variables,
                 MenuItem::Help => self.overlay = Some(Overlay::Help),
                 MenuItem::Quit => self.quit = true,
@@ -521,7 +541,7 @@ impl App {
             } => self.load_slot(pick + 1, now),
             Overlay::Flows { .. } => {
                 if let Some(&flow) = self.story().flow_ids().get(pick) {
-                    self.input(Input::SwitchFlow(flow), now);
+                    self.play(Input::SwitchFlow(flow), now);
                 }
             }
             Overlay::Help => {}

@@ -13,7 +13,7 @@ use super::{App, PadSupport};
 /// Something the loop waits for, from the reading threads.
 enum Message {
     /// A key that means an input, and when it was read.
-    Key(qnce::input::Input, Instant),
+    Key(crate::action::Action, Instant),
     /// The terminal was resized.
     Resize,
     /// Reading the terminal failed; play cannot go on.
@@ -169,7 +169,7 @@ fn event_loop(
                 Ok(Message::Pad(event, at)) => {
                     let now = Instant::now();
                     match event {
-                        crate::pad::PadEvent::Input(input) => {
+                        crate::pad::PadEvent::Action(input) => {
                             app.input(input, now);
                             read_at = Some(at);
                         }

@@ -3,8 +3,9 @@
 //! path whatever the device, so a controller cannot do what a script cannot test.
 //!
 //! `Controls` keeps the highlighted choice (the one `Confirm` takes) and applies the
-//! inputs that concern the session; inputs for the runner (menus, panels, quitting) come
-//! back as [`Outcome::ForRunner`], since only the runner knows what it shows.
+//! inputs that concern the session; saving, loading and quitting come back as
+//! [`Outcome::ForRunner`], since only the runner knows where saves go. What a runner
+//! shows (menus, panels, scrolling) is the runner's own business, not an engine input.
 
 use crate::runtime::{RuntimeError, Session};
 use crate::story::{ChoiceId, FlowId, Story};
@@ -31,20 +32,6 @@ pub enum Input {
     Save,
     /// Load a saved session; the runner decides from where.
     Load,
-    /// Open the runner's menu (a controller's Start button).
-    Menu,
-    /// Choose a flow to switch to.
-    FlowMenu,
-    /// Show or hide the variables and visit counts.
-    ToggleVariables,
-    /// Show or hide the help.
-    Help,
-    /// Scroll the passage back.
-    ScrollUp,
-    /// Scroll the passage forward.
-    ScrollDown,
-    /// Close what is open (a menu, the help).
-    Back,
     /// Stop playing.
     Quit,
 }
@@ -151,7 +138,7 @@ fn flow_argument(command: &str) -> Option<&str> {
 /// assert_eq!(controls.apply(&story, &mut session, Input::Down)?, Outcome::Moved(1));
 /// assert_eq!(controls.apply(&story, &mut session, Input::Confirm)?, Outcome::Played);
 /// assert_eq!(session.text(), "R");
-/// assert_eq!(controls.apply(&story, &mut session, Input::Help)?, Outcome::ForRunner(Input::Help));
+/// assert_eq!(controls.apply(&story, &mut session, Input::Save)?, Outcome::ForRunner(Input::Save));
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
