@@ -69,11 +69,7 @@ impl Transcript {
         text: &str,
         current: bool,
     ) {
-        let tags: Vec<&str> = story
-            .node(node)
-            .and_then(|n| n.get::<qnce::story::components::Tags>())
-            .map(|t| t.0.iter().map(|s| s.as_ref()).collect())
-            .unwrap_or_default();
+        let tags: Vec<&str> = story.node_tags(node).iter().map(|s| s.as_ref()).collect();
         if self.json {
             let choices: Vec<_> = if current {
                 session

@@ -244,11 +244,6 @@ impl Story {
         &self.world
     }
 
-    /// The world, mutably (live reload writes patches through it).
-    pub fn world_mut(&mut self) -> &mut World {
-        &mut self.world
-    }
-
     /// The story's title.
     pub fn title(&self) -> &str {
         &self.title
@@ -323,6 +318,13 @@ impl Story {
     /// The node's text component.
     pub fn node_text(&self, id: NodeId) -> Option<&Template> {
         self.node(id)?.get::<Text>().map(|t| &t.template)
+    }
+
+    /// The node's tags, as written (empty for a node the story does not have).
+    pub fn node_tags(&self, id: NodeId) -> &[Arc<str>] {
+        self.node(id)
+            .and_then(|n| n.get::<Tags>())
+            .map_or(&[], |t| t.0.as_slice())
     }
 
     /// The id of a variable by name, if declared.
