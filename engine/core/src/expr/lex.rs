@@ -54,8 +54,7 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
     while i < bytes.len() {
         let c = bytes[i];
         let at = i;
-        let two = |s: &[u8]| bytes.get(i..i + 2) == Some(s);
-        let tok = match c {
+        let (tok, end) = match c {
             b' ' | b'\t' | b'\n' | b'\r' => {
                 i += 1;
                 continue;
@@ -67,122 +66,22 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
                 });
                 return Ok((out, i));
             }
-            b'0'..=b'9' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                let mut is_float = false;
-                if i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit() {
-                    is_float = true;
-                    i += 1;
-                    while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
-                        i += 1;
-                    }
-                }
-                let text: String = src[start..i].chars().filter(|&c| c != '_').collect();
-                let tok = if is_float {
-                    text.parse()
-                        .map(Tok::Float)
-                        .map_err(|_| ExprError::new(at, "invalid number"))?
-                } else {
-                    text.parse().map(Tok::Int).map_err(|_| {
-                        ExprError::new(at, format!("integer `{text}` does not fit in 64 bits"))
-                    })?
-                };
-                out.push(Spanned { tok, at });
-                continue;
-            }
+            b'0'..=b'9' => number(src, at)?,
             b'"' => {
-                i += 1;
-                let mut s = String::new();
-                loop {
-                    let Some(ch) = src[i..].chars().next() else {
-                        return Err(ExprError::new(at, "unterminated string"));
-                    };
-                    i += ch.len_utf8();
-                    match ch {
-                        '"' => break,
-                        '\\' => {
-                            let Some(esc) = src[i..].chars().next() else {
-                                return Err(ExprError::new(at, "unterminated string"));
-                            };
-                            i += esc.len_utf8();
-                            s.push(match esc {
-                                'n' => '\n',
-                                't' => '\t',
-                                '"' => '"',
-                                '\\' => '\\',
-                                other => {
-                                    return Err(ExprError::new(
-                                        i - 1 - other.len_utf8(),
-                                        format!("unknown escape `\\{other}`"),
-                                    ));
-                                }
-                            });
-                        }
-                        ch => s.push(ch),
-                    }
+                let (text, end) = string(src, at)?;
+                (Tok::Str(text), end)
+            }
+            c if c == b'_' || c.is_ascii_alphabetic() => word(src, at),
+            _ => match operator(&bytes[at..]) {
+                Some((tok, len)) => (tok, at + len),
+                None => {
+                    let ch = src[at..].chars().next().unwrap_or('?');
+                    return Err(ExprError::new(at, format!("unexpected character `{ch}`")));
                 }
-                out.push(Spanned {
-                    tok: Tok::Str(s),
-                    at,
-                });
-                continue;
-            }
-            c if c == b'_' || c.is_ascii_alphabetic() => {
-                let start = i;
-                while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
-                    i += 1;
-                }
-                let word = &src[start..i];
-                let tok = match word {
-                    "true" => Tok::True,
-                    "false" => Tok::False,
-                    _ => Tok::Ident(word.to_owned()),
-                };
-                out.push(Spanned { tok, at });
-                continue;
-            }
-            _ if two(b"<=") => Tok::Le,
-            _ if two(b">=") => Tok::Ge,
-            _ if two(b"==") => Tok::EqEq,
-            _ if two(b"!=") => Tok::Ne,
-            _ if two(b"&&") => Tok::AndAnd,
-            _ if two(b"||") => Tok::OrOr,
-            _ if two(b"+=") => Tok::PlusAssign,
-            _ if two(b"-=") => Tok::MinusAssign,
-            b'!' => Tok::Bang,
-            b'-' => Tok::Minus,
-            b'+' => Tok::Plus,
-            b'*' => Tok::Star,
-            b'/' => Tok::Slash,
-            b'%' => Tok::Percent,
-            b'<' => Tok::Lt,
-            b'>' => Tok::Gt,
-            b'(' => Tok::LParen,
-            b')' => Tok::RParen,
-            b',' => Tok::Comma,
-            b'?' => Tok::Question,
-            b':' => Tok::Colon,
-            b'=' => Tok::Assign,
-            _ => {
-                let ch = src[i..].chars().next().unwrap_or('?');
-                return Err(ExprError::new(at, format!("unexpected character `{ch}`")));
-            }
-        };
-        i += match tok {
-            Tok::Le
-            | Tok::Ge
-            | Tok::EqEq
-            | Tok::Ne
-            | Tok::AndAnd
-            | Tok::OrOr
-            | Tok::PlusAssign
-            | Tok::MinusAssign => 2,
-            _ => 1,
+            },
         };
         out.push(Spanned { tok, at });
+        i = end;
     }
     if stop_at_brace {
         return Err(ExprError::new(src.len(), "unclosed `{` in text"));
@@ -192,4 +91,117 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
         at: src.len(),
     });
     Ok((out, src.len()))
+}
+
+/// The number starting at `start` (digits, `_` separators, an optional fraction), and the
+/// offset just past it.
+fn number(src: &str, start: usize) -> Result<(Tok, usize), ExprError> {
+    let bytes = src.as_bytes();
+    let digits_from = |mut i: usize| {
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
+            i += 1;
+        }
+        i
+    };
+    let mut i = digits_from(start);
+    let is_float = i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit();
+    if is_float {
+        i = digits_from(i + 1);
+    }
+    let text: String = src[start..i].chars().filter(|&c| c != '_').collect();
+    let tok = if is_float {
+        text.parse()
+            .map(Tok::Float)
+            .map_err(|_| ExprError::new(start, "invalid number"))?
+    } else {
+        text.parse().map(Tok::Int).map_err(|_| {
+            ExprError::new(start, format!("integer `{text}` does not fit in 64 bits"))
+        })?
+    };
+    Ok((tok, i))
+}
+
+/// The identifier or keyword starting at `start`, and the offset just past it.
+fn word(src: &str, start: usize) -> (Tok, usize) {
+    let end = src[start..]
+        .bytes()
+        .position(|b| !(b == b'_' || b.is_ascii_alphanumeric()))
+        .map_or(src.len(), |len| start + len);
+    let tok = match &src[start..end] {
+        "true" => Tok::True,
+        "false" => Tok::False,
+        word => Tok::Ident(word.to_owned()),
+    };
+    (tok, end)
+}
+
+/// The string literal whose opening quote is at `start`, unescaped, and the offset just
+/// past its closing quote.
+fn string(src: &str, start: usize) -> Result<(String, usize), ExprError> {
+    let mut i = start + 1;
+    let mut s = String::new();
+    loop {
+        let Some(ch) = src[i..].chars().next() else {
+            return Err(ExprError::new(start, "unterminated string"));
+        };
+        i += ch.len_utf8();
+        match ch {
+            '"' => return Ok((s, i)),
+            '\\' => {
+                let Some(esc) = src[i..].chars().next() else {
+                    return Err(ExprError::new(start, "unterminated string"));
+                };
+                i += esc.len_utf8();
+                s.push(match esc {
+                    'n' => '\n',
+                    't' => '\t',
+                    '"' => '"',
+                    '\\' => '\\',
+                    other => {
+                        return Err(ExprError::new(
+                            i - 1 - other.len_utf8(),
+                            format!("unknown escape `\\{other}`"),
+                        ));
+                    }
+                });
+            }
+            ch => s.push(ch),
+        }
+    }
+}
+
+/// The operator or punctuation `rest` starts with, and its length in bytes.
+fn operator(rest: &[u8]) -> Option<(Tok, usize)> {
+    let two = match rest.get(..2) {
+        Some(b"<=") => Some(Tok::Le),
+        Some(b">=") => Some(Tok::Ge),
+        Some(b"==") => Some(Tok::EqEq),
+        Some(b"!=") => Some(Tok::Ne),
+        Some(b"&&") => Some(Tok::AndAnd),
+        Some(b"||") => Some(Tok::OrOr),
+        Some(b"+=") => Some(Tok::PlusAssign),
+        Some(b"-=") => Some(Tok::MinusAssign),
+        _ => None,
+    };
+    if let Some(tok) = two {
+        return Some((tok, 2));
+    }
+    let one = match rest.first()? {
+        b'!' => Tok::Bang,
+        b'-' => Tok::Minus,
+        b'+' => Tok::Plus,
+        b'*' => Tok::Star,
+        b'/' => Tok::Slash,
+        b'%' => Tok::Percent,
+        b'<' => Tok::Lt,
+        b'>' => Tok::Gt,
+        b'(' => Tok::LParen,
+        b')' => Tok::RParen,
+        b',' => Tok::Comma,
+        b'?' => Tok::Question,
+        b':' => Tok::Colon,
+        b'=' => Tok::Assign,
+        _ => return None,
+    };
+    Some((one, 1))
 }
