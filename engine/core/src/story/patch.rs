@@ -439,38 +439,7 @@ fn diff_choices(
         })
         .collect();
 
-    // 1. The same id is the same choice, wherever it moved.
-    let mut pair_of_new: Vec<Option<usize>> = vec![None; new.len()];
-    let mut paired_old = vec![false; old.len()];
-    for (j, c) in new.iter().enumerate() {
-        if let Some(i) = old.iter().position(|o| o.choice.id == c.choice.id) {
-            pair_of_new[j] = Some(i);
-            paired_old[i] = true;
-        }
-    }
-    // 2. Left-over choices without explicit ids are aligned by target with a sequence
-    //    diff: a reworded or retargeted choice pairs with the one it replaces.
-    let old_left: Vec<usize> = (0..old.len())
-        .filter(|&i| !paired_old[i] && !old[i].choice.explicit_id)
-        .collect();
-    let new_left: Vec<usize> = (0..new.len())
-        .filter(|&j| pair_of_new[j].is_none() && !new[j].choice.explicit_id)
-        .collect();
-    if !old_left.is_empty() && !new_left.is_empty() {
-        let old_targets: Vec<NodeId> = old_left.iter().map(|&i| old[i].target).collect();
-        let new_targets: Vec<NodeId> = new_left.iter().map(|&j| new[j].target.0).collect();
-        let ops = capture_diff_slices_by_key(Algorithm::Myers, &old_targets, &new_targets, |t| *t);
-        for op in ops {
-            let (_, olds, news): (_, Range<usize>, Range<usize>) = op.as_tag_tuple();
-            if matches!(op, DiffOp::Delete { .. } | DiffOp::Insert { .. }) {
-                continue;
-            }
-            for (a, b) in olds.zip(news) {
-                pair_of_new[new_left[b]] = Some(old_left[a]);
-                paired_old[old_left[a]] = true;
-            }
-        }
-    }
+    let (pair_of_new, paired_old) = pair_choices(&old, &new);
 
     let mut out = ChoicesChange::default();
     let mut order_changed = old.len() != new.len();
@@ -517,6 +486,43 @@ fn diff_choices(
         && out.removed.is_empty()
         && out.slots.iter().all(|s| matches!(s, ChoiceSlot::Keep(_)));
     (!unchanged).then_some(out)
+}
+
+/// Pairs each new choice with the old one it continues, if any: by id first, wherever it
+/// moved; then the left-over choices without explicit ids by target, with a sequence diff
+/// (a reworded or retargeted choice pairs with the one it replaces). Returns, for each new
+/// choice, its old choice's index, and for each old choice whether it was paired.
+fn pair_choices(old: &[OldChoice], new: &[ChoiceData]) -> (Vec<Option<usize>>, Vec<bool>) {
+    let mut pair_of_new: Vec<Option<usize>> = vec![None; new.len()];
+    let mut paired_old = vec![false; old.len()];
+    for (j, c) in new.iter().enumerate() {
+        if let Some(i) = old.iter().position(|o| o.choice.id == c.choice.id) {
+            pair_of_new[j] = Some(i);
+            paired_old[i] = true;
+        }
+    }
+    let old_left: Vec<usize> = (0..old.len())
+        .filter(|&i| !paired_old[i] && !old[i].choice.explicit_id)
+        .collect();
+    let new_left: Vec<usize> = (0..new.len())
+        .filter(|&j| pair_of_new[j].is_none() && !new[j].choice.explicit_id)
+        .collect();
+    if !old_left.is_empty() && !new_left.is_empty() {
+        let old_targets: Vec<NodeId> = old_left.iter().map(|&i| old[i].target).collect();
+        let new_targets: Vec<NodeId> = new_left.iter().map(|&j| new[j].target.0).collect();
+        let ops = capture_diff_slices_by_key(Algorithm::Myers, &old_targets, &new_targets, |t| *t);
+        for op in ops {
+            let (_, olds, news): (_, Range<usize>, Range<usize>) = op.as_tag_tuple();
+            if matches!(op, DiffOp::Delete { .. } | DiffOp::Insert { .. }) {
+                continue;
+            }
+            for (a, b) in olds.zip(news) {
+                pair_of_new[new_left[b]] = Some(old_left[a]);
+                paired_old[old_left[a]] = true;
+            }
+        }
+    }
+    (pair_of_new, paired_old)
 }
 
 impl ChoiceChange {
