@@ -22,9 +22,9 @@ use qnce::story::TextPiece;
 use qnce::{Session, Story};
 use ratatui::Frame;
 
-use crate::latency::Latency;
 use passage::Passage;
 use qnce::persist::SaveFileError;
+use qnce::telemetry::Histogram;
 use slots::Slots;
 
 /// How long a banner stays up unless another replaces it.
@@ -144,7 +144,9 @@ pub struct App {
     /// The last rejected reload's errors, shown until an edit loads again.
     errors: Vec<String>,
     pads: PadSupport,
-    latency: Latency,
+    /// Input latency since play started, in the engine's log-linear histogram (the
+    /// quantiles `/metrics` and `qnce perf` report are computed the same way).
+    latency: Histogram,
     config: AppConfig,
     quit: bool,
 }
@@ -173,7 +175,7 @@ impl App {
             banner: None,
             errors: Vec::new(),
             pads: PadSupport::NotBuilt,
-            latency: Latency::default(),
+            latency: Histogram::default(),
             config,
             quit: false,
         }
@@ -218,7 +220,7 @@ impl App {
     }
 
     /// Input latencies recorded by the terminal loop.
-    pub fn latency(&self) -> &Latency {
+    pub fn latency(&self) -> &Histogram {
         &self.latency
     }
 

@@ -386,16 +386,16 @@ fn draw_help(app: &App, frame: &mut Frame<'_>) {
         lines.push(Line::raw(format!("{keys:<14}{pad:<19}{does}")));
     }
     lines.push(Line::raw(""));
-    let latency = app.latency();
-    let quantiles = latency.quantile(0.5).zip(latency.quantile(0.99));
-    lines.push(Line::raw(match quantiles {
-        Some((p50, p99)) => format!(
+    let latency = app.latency().summary();
+    lines.push(Line::raw(if latency.count == 0 {
+        "Input latency: no input yet".to_owned()
+    } else {
+        format!(
             "Input latency: p50 {:.2} ms, p99 {:.2} ms over {} inputs",
-            p50.as_secs_f64() * 1000.0,
-            p99.as_secs_f64() * 1000.0,
-            latency.n_recorded()
-        ),
-        None => "Input latency: no input yet".to_owned(),
+            latency.p50_ns as f64 / 1e6,
+            latency.p99_ns as f64 / 1e6,
+            latency.count
+        )
     }));
     lines.push(Line::raw(format!(
         "Saves: {}",

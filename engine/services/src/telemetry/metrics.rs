@@ -236,9 +236,11 @@ enum Metric {
     Histogram(Arc<Histogram>),
 }
 
+/// One name's series: all of one kind, whatever their labels.
 #[derive(Debug)]
 struct Family {
     help: &'static str,
+    kind: &'static str,
     series: BTreeMap<Labels, Metric>,
 }
 
@@ -260,12 +262,13 @@ impl std::fmt::Debug for Registry {
 }
 
 macro_rules! metric_getter {
-    ($fn_name:ident, $variant:ident, $ty:ty, $doc:literal) => {
+    ($fn_name:ident, $variant:ident, $ty:ty, $kind:literal, $doc:literal) => {
         #[doc = $doc]
         ///
         /// # Panics
-        /// When `name` already names a metric of another type: names are constants of the
-        /// engine, so this is a programming mistake.
+        /// When `name` already names a metric of another type, with any labels (a family
+        /// has one type, or its exposition would be malformed): names are constants of
+        /// the engine, so this is a programming mistake.
         pub fn $fn_name(
             &self,
             name: &'static str,
@@ -279,15 +282,21 @@ macro_rules! metric_getter {
                 .unwrap_or_else(PoisonError::into_inner);
             let family = families.entry(name).or_insert_with(|| Family {
                 help,
+                kind: $kind,
                 series: BTreeMap::new(),
             });
-            let metric = family
+            assert!(
+                family.kind == $kind,
+                "metric {name} exists with another type"
+            );
+            match family
                 .series
                 .entry(labels)
-                .or_insert_with(|| Metric::$variant(Arc::default()));
-            match metric {
+                .or_insert_with(|| Metric::$variant(Arc::default()))
+            {
                 Metric::$variant(m) => Arc::clone(m),
-                _ => panic!("metric {name} exists with another type"),
+                // Every series of a family is of the family's kind, checked above.
+                _ => unreachable!("metric {name} has a series of another type"),
             }
         }
     };
@@ -298,18 +307,21 @@ impl Registry {
         counter,
         Counter,
         Counter,
+        "counter",
         "The counter `name` with `labels`, made on first use."
     );
     metric_getter!(
         gauge,
         Gauge,
         Gauge,
+        "gauge",
         "The gauge `name` with `labels`, made on first use."
     );
     metric_getter!(
         histogram,
         Histogram,
         Histogram,
+        "histogram",
         "The duration histogram `name` (in seconds when exported) with `labels`, made on first use."
     );
 
@@ -350,16 +362,11 @@ impl Registry {
         let families = self.families.read().unwrap_or_else(PoisonError::into_inner);
         let mut out = String::new();
         for (name, family) in families.iter() {
-            let Some(first) = family.series.values().next() else {
+            if family.series.is_empty() {
                 continue;
-            };
-            let kind = match first {
-                Metric::Counter(_) => "counter",
-                Metric::Gauge(_) => "gauge",
-                Metric::Histogram(_) => "histogram",
-            };
+            }
             let _ = writeln!(out, "# HELP {name} {}", escape_help(family.help));
-            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "# TYPE {name} {}", family.kind);
             for (labels, metric) in &family.series {
                 match metric {
                     Metric::Counter(c) => {
@@ -500,6 +507,16 @@ mod tests {
             );
         }
         assert_eq!(bucket_index(u64::MAX), N_BUCKETS - 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "metric qnce_x exists with another type")]
+    fn a_name_keeps_its_type_whatever_the_labels() {
+        let registry = Registry::default();
+        registry.counter("qnce_x", "x", &[("a", "1")]);
+        // Another label set of the same name may not make it a gauge: the exposition
+        // would list a gauge series under `# TYPE qnce_x counter`.
+        registry.gauge("qnce_x", "x", &[("a", "2")]);
     }
 
     #[test]
