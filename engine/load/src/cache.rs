@@ -1,0 +1,197 @@
+//! The files of the last good load, kept parsed for reloads ([`FileCache`]), which of
+//! them changed ([`Changes`]), and reading several changed files at once through a
+//! [`ParallelMap`] the caller passes in ([`preread`]).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use qnce_core::story::SourceFile;
+
+use crate::Limits;
+use crate::read::{Parsed, ReadFailure, is_blank, parse_text, read_text, resolve};
+
+/// Which files changed since the cache was filled.
+#[derive(Clone, Debug)]
+#[doc(hidden)]
+pub enum Changes {
+    /// Every file may have changed: read them all (a file whose text is the same keeps its
+    /// parse).
+    All,
+    /// Only these files changed (paths as [`file_key`] makes them).
+    Paths(HashSet<PathBuf>),
+}
+
+impl Changes {
+    pub(crate) fn includes(&self, key: &Path) -> bool {
+        match self {
+            Changes::All => true,
+            Changes::Paths(paths) => paths.contains(key),
+        }
+    }
+}
+
+/// Changed files read and parsed ahead of a reload, on several threads at once (see
+/// [`preread`]); the reader takes them instead of reading and parsing itself.
+#[derive(Default)]
+pub struct Preread {
+    pub(crate) files: HashMap<PathBuf, PrereadFile>,
+    /// Time spent, in all, reading (summed over threads).
+    pub reading: Duration,
+    /// Time spent, in all, parsing (summed over threads).
+    pub parsing: Duration,
+}
+
+pub(crate) struct PrereadFile {
+    pub(crate) text: Result<String, ReadFailure>,
+    /// The parse of `text` (none when it was not read or is blank).
+    pub(crate) parsed: Option<Result<Parsed, ron::error::SpannedError>>,
+}
+
+/// A changed file to read and parse ahead of a reload, on any thread.
+pub struct FileJob {
+    key: PathBuf,
+    main: bool,
+    limits: Limits,
+}
+
+/// What reading and parsing a [`FileJob`] gave.
+pub struct FileRead {
+    key: PathBuf,
+    file: PrereadFile,
+    reading: Duration,
+    parsing: Duration,
+}
+
+/// Runs one function over several files at once, the calling thread helping, and returns
+/// the results in the jobs' order. A reload reads and parses its changed files through
+/// one when it has it; the engine's thread pool (`qnce-services`) is one. Loading itself
+/// starts no thread.
+pub trait ParallelMap: Send + Sync + std::fmt::Debug {
+    /// Runs `work` on every job; the results come back in the jobs' order.
+    fn map_files(&self, jobs: Vec<FileJob>, work: fn(FileJob) -> FileRead) -> Vec<FileRead>;
+}
+
+/// Reads and parses the changed files among the cached ones through `parallel`, when
+/// there are at least two (for one, the reader does it as well).
+pub fn preread(
+    parallel: &dyn ParallelMap,
+    path: &Path,
+    limits: &Limits,
+    cache: &FileCache,
+    changes: &Changes,
+) -> Preread {
+    let Changes::Paths(paths) = changes else {
+        return Preread::default();
+    };
+    let Ok((_, main)) = resolve(path) else {
+        return Preread::default();
+    };
+    let main_key = file_key(&main);
+    let jobs: Vec<FileJob> = paths
+        .iter()
+        .filter(|key| cache.files.contains_key(*key))
+        .map(|key| FileJob {
+            key: key.clone(),
+            main: *key == main_key,
+            limits: limits.clone(),
+        })
+        .collect();
+    if jobs.len() < 2 {
+        return Preread::default();
+    }
+    let mut preread = Preread::default();
+    for read in parallel.map_files(jobs, read_and_parse) {
+        preread.reading += read.reading;
+        preread.parsing += read.parsing;
+        preread.files.insert(read.key, read.file);
+    }
+    preread
+}
+
+fn read_and_parse(job: FileJob) -> FileRead {
+    let FileJob { key, main, limits } = job;
+    let started = Instant::now();
+    let text = read_text(&key, &limits);
+    let reading = started.elapsed();
+    let started = Instant::now();
+    let parsed = match &text {
+        Ok(text) if !is_blank(text) => Some(parse_text(text, main, &limits)),
+        _ => None,
+    };
+    FileRead {
+        key,
+        file: PrereadFile { text, parsed },
+        reading,
+        parsing: started.elapsed(),
+    }
+}
+
+/// The files of the last good load, parsed, so that a reload reads and parses only the
+/// files that changed.
+#[derive(Clone, Debug, Default)]
+#[doc(hidden)]
+pub struct FileCache {
+    pub(crate) files: HashMap<PathBuf, CachedFile>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CachedFile {
+    pub(crate) text: Arc<str>,
+    pub(crate) parsed: Arc<Parsed>,
+}
+
+impl FileCache {
+    /// The cache of the files a read found, with their texts after compiling (`files`) and
+    /// their parses (files that did not parse are left out).
+    pub(crate) fn of(
+        keys: &[PathBuf],
+        files: &[SourceFile],
+        parsed: &[Option<Arc<Parsed>>],
+    ) -> FileCache {
+        let files = keys
+            .iter()
+            .zip(files)
+            .zip(parsed)
+            .filter_map(|((key, f), p)| {
+                let parsed = p.clone()?;
+                Some((
+                    key.clone(),
+                    CachedFile {
+                        text: f.text.clone(),
+                        parsed,
+                    },
+                ))
+            })
+            .collect();
+        FileCache { files }
+    }
+
+    /// Whether `key` is one of the story's files.
+    pub fn contains(&self, key: &Path) -> bool {
+        self.files.contains_key(key)
+    }
+}
+
+/// A path made absolute and free of `.` and `..`, without touching the file system beyond
+/// the current directory; the key that file caches and watcher events agree on.
+#[doc(hidden)]
+pub fn file_key(path: &Path) -> PathBuf {
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()))
+}
+
+/// `path` without `.` and `..` components, lexically.
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,448 @@
+//! Reading a story: the main file and its includes within [`Limits`], each parsed as RON
+//! (or taken from the cache or a preread when unchanged), every problem kept as a
+//! [`Finding`] with its place.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read as _;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use qnce_core::story::{FileId, SourceFile};
+
+use crate::cache::{Changes, FileCache, Preread, PrereadFile, file_key, normalize};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::finding::{Finding, diagnostics_of};
+use crate::format::{IncludeFile, StoryFile};
+use crate::locate::Seg;
+use crate::{Limits, LoadError};
+
+pub(crate) fn parse_text(
+    text: &str,
+    main: bool,
+    limits: &Limits,
+) -> Result<Parsed, ron::error::SpannedError> {
+    let _span = tracing::debug_span!("parse").entered();
+    let options = ron_options(limits);
+    if main {
+        options.from_str::<StoryFile>(text).map(Parsed::Main)
+    } else {
+        options.from_str::<IncludeFile>(text).map(Parsed::Include)
+    }
+}
+
+/// The story's files, read and parsed.
+pub(crate) struct ReadFiles {
+    pub(crate) root: PathBuf,
+    pub(crate) files: Vec<SourceFile>,
+    /// Each file's key (see [`file_key`]).
+    pub(crate) keys: Vec<PathBuf>,
+    /// Each file's parse; `None` where it failed (an error is among the findings).
+    pub(crate) parsed: Vec<Option<Arc<Parsed>>>,
+    /// Whether each file was read and parsed now (else taken from the cache).
+    pub(crate) fresh: Vec<bool>,
+    /// For each file read anew, its parse as the cache held it (the running version).
+    pub(crate) previous: Vec<Option<Arc<Parsed>>>,
+    pub(crate) findings: Vec<Finding>,
+    /// Time spent reading files.
+    pub(crate) reading: Duration,
+    /// Time spent parsing files.
+    pub(crate) parsing: Duration,
+}
+
+/// Reads the story's files from its main file through its includes, taking unchanged files
+/// from `cache`.
+pub(crate) fn read_story(
+    path: &Path,
+    limits: &Limits,
+    cache: Option<&FileCache>,
+    changes: &Changes,
+    preread: Preread,
+) -> Result<ReadFiles, LoadError> {
+    let (root, main) = resolve(path)?;
+    let mut reader = Reader {
+        root_abs: file_key(&root),
+        root_real: None,
+        root: root.clone(),
+        limits,
+        cache,
+        changes,
+        read: ReadFiles {
+            root,
+            files: Vec::new(),
+            keys: Vec::new(),
+            parsed: Vec::new(),
+            fresh: Vec::new(),
+            previous: Vec::new(),
+            findings: Vec::new(),
+            reading: preread.reading,
+            parsing: preread.parsing,
+        },
+        stack: Vec::new(),
+        seen: HashSet::new(),
+        preread: preread.files,
+        preparsed: HashMap::new(),
+    };
+    // The main file must be readable at all; a read failure is not a story mistake.
+    let main_key = file_key(&main);
+    let text = reader.fetch(&main, &main_key).map_err(|e| match e {
+        ReadFailure::Io(source) => LoadError::Unreadable {
+            path: main.clone(),
+            source,
+        },
+        ReadFailure::Finding(d) => LoadError::Invalid(diagnostics_of(vec![d])),
+    })?;
+    reader.add_file(main, main_key, text, true);
+    Ok(reader.read)
+}
+
+/// The story directory and the main file for a path.
+pub(crate) fn resolve(path: &Path) -> Result<(PathBuf, PathBuf), LoadError> {
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Unreadable {
+        path: path.to_owned(),
+        source,
+    })?;
+    if meta.is_dir() {
+        Ok((path.to_owned(), path.join("story.ron")))
+    } else {
+        let root = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_owned);
+        let root = if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        };
+        Ok((root, path.to_owned()))
+    }
+}
+
+/// The parsed content of one file.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    Main(StoryFile),
+    Include(IncludeFile),
+}
+
+struct Reader<'l> {
+    root: PathBuf,
+    /// The root made absolute and normalized, for file keys.
+    root_abs: PathBuf,
+    /// The root with links followed, found when first needed.
+    root_real: Option<PathBuf>,
+    limits: &'l Limits,
+    cache: Option<&'l FileCache>,
+    changes: &'l Changes,
+    read: ReadFiles,
+    /// Keys of the files being included, for cycle detection.
+    stack: Vec<PathBuf>,
+    /// Keys of the files read so far, for duplicate detection.
+    seen: HashSet<PathBuf>,
+    /// Files read and parsed ahead, not yet taken.
+    preread: HashMap<PathBuf, PrereadFile>,
+    /// Parses taken from `preread` by `fetch`, for `add_file`.
+    preparsed: HashMap<PathBuf, Result<Parsed, ron::error::SpannedError>>,
+}
+
+pub(crate) enum ReadFailure {
+    Io(std::io::Error),
+    Finding(Diagnostic),
+}
+
+/// A file's text, and its parse when the cache holds it for this very text.
+struct Fetched {
+    text: Arc<str>,
+    parsed: Option<Arc<Parsed>>,
+    /// The cached parse of an earlier text of the file.
+    previous: Option<Arc<Parsed>>,
+}
+
+pub(crate) fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadFailure> {
+    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit to tell "at the limit" from "over it" without trusting
+    // metadata (which a pipe or a growing file would get wrong).
+    file.take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadFailure::Io)?;
+    let plain = |message: String| Diagnostic {
+        severity: Severity::Error,
+        path: path.to_owned(),
+        line: 1,
+        col: 1,
+        message,
+        source_line: None,
+    };
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(ReadFailure::Finding(plain(format!(
+            "file is larger than the limit of {} bytes",
+            limits.max_file_bytes
+        ))));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let valid = String::from_utf8_lossy(valid);
+        let line = valid.matches('\n').count() + 1;
+        let col = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ReadFailure::Finding(Diagnostic {
+            line,
+            col,
+            ..plain("file is not valid UTF-8 text".into())
+        })
+    })
+}
+
+fn ron_options(limits: &Limits) -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(limits.max_ron_depth)
+}
+
+impl Reader<'_> {
+    /// The text of the file at `path`: from the cache when it has not changed, else read.
+    fn fetch(&mut self, path: &Path, key: &Path) -> Result<Fetched, ReadFailure> {
+        let cached = self.cache.and_then(|c| c.files.get(key));
+        if let Some(c) = cached
+            && !self.changes.includes(key)
+        {
+            return Ok(Fetched {
+                text: c.text.clone(),
+                parsed: Some(c.parsed.clone()),
+                previous: None,
+            });
+        }
+        let text = match self.preread.remove(key) {
+            Some(pre) => {
+                if let Some(parsed) = pre.parsed {
+                    self.preparsed.insert(key.to_owned(), parsed);
+                }
+                // Read by its key; name it as the reader would have.
+                pre.text.map_err(|e| match e {
+                    ReadFailure::Finding(d) => ReadFailure::Finding(Diagnostic {
+                        path: path.to_owned(),
+                        ..d
+                    }),
+                    io => io,
+                })
+            }
+            None => {
+                let started = Instant::now();
+                let text = read_text(path, self.limits);
+                self.read.reading += started.elapsed();
+                text
+            }
+        };
+        let text = text?;
+        // A save that did not change the text keeps its parse.
+        let (parsed, previous) = match cached {
+            Some(c) if *c.text == *text => (Some(c.parsed.clone()), None),
+            Some(c) => (None, Some(c.parsed.clone())),
+            None => (None, None),
+        };
+        Ok(Fetched {
+            text: Arc::from(text),
+            parsed,
+            previous,
+        })
+    }
+
+    fn add_file(&mut self, path: PathBuf, key: PathBuf, fetched: Fetched, main: bool) {
+        let file = FileId(self.read.files.len() as u32);
+        self.seen.insert(key.clone());
+        self.read.keys.push(key.clone());
+        let Fetched {
+            text,
+            parsed,
+            previous,
+        } = fetched;
+        self.read.files.push(SourceFile {
+            path: path.clone(),
+            text: text.clone(),
+        });
+        self.read.fresh.push(parsed.is_none());
+        self.read.previous.push(previous);
+        let parsed = match parsed {
+            Some(p) => p,
+            None if is_blank(&text) => {
+                self.read.parsed.push(None);
+                self.read.findings.push(Finding {
+                    at: Some((1, 1)),
+                    ..Finding::error(file, Vec::new(), "file is empty")
+                });
+                return;
+            }
+            None => match self
+                .preparsed
+                .remove(&key)
+                .unwrap_or_else(|| self.parse(&text, main))
+            {
+                Ok(p) => Arc::new(p),
+                Err(e) => {
+                    self.read.findings.push(Finding {
+                        at: Some((e.span.start.line, e.span.start.col)),
+                        ..Finding::error(file, Vec::new(), ron_message(&e.code))
+                    });
+                    self.read.parsed.push(None);
+                    return;
+                }
+            },
+        };
+        let includes = match &*parsed {
+            Parsed::Main(f) => f.include.clone(),
+            Parsed::Include(f) => f.include.clone(),
+        };
+        self.read.parsed.push(Some(parsed));
+        self.stack.push(key);
+        for (i, include) in includes.iter().enumerate() {
+            self.include(file, i, include);
+        }
+        self.stack.pop();
+    }
+
+    fn parse(&mut self, text: &str, main: bool) -> Result<Parsed, ron::error::SpannedError> {
+        let started = Instant::now();
+        let parsed = parse_text(text, main, self.limits);
+        self.read.parsing += started.elapsed();
+        parsed
+    }
+
+    fn include(&mut self, from: FileId, index: usize, include: &str) {
+        let path = vec![Seg::Field("include"), Seg::Index(index)];
+        let outside = || format!("include `{include}` points outside the story directory");
+        if !lexically_inside(include) {
+            self.read
+                .findings
+                .push(Finding::error(from, path, outside()));
+            return;
+        }
+        let target = self.root.join(include);
+        let key = normalize(&self.root_abs.join(include));
+        if let Some(pos) = self.stack.iter().position(|k| *k == key) {
+            let cycle: Vec<String> = self.stack[pos..]
+                .iter()
+                .chain(std::iter::once(&key))
+                .map(|p| p.display().to_string())
+                .collect();
+            self.read.findings.push(Finding::error(
+                from,
+                path,
+                format!("include cycle: {}", cycle.join(" -> ")),
+            ));
+            return;
+        }
+        if self.seen.contains(&key) {
+            self.read.findings.push(Finding::error(
+                from,
+                path,
+                format!("`{include}` is included more than once"),
+            ));
+            return;
+        }
+        if self.read.files.len() >= self.limits.max_files {
+            self.read.findings.push(Finding::error(
+                from,
+                path,
+                format!("more files than the limit of {}", self.limits.max_files),
+            ));
+            return;
+        }
+        let fetched = self.fetch(&target, &key);
+        // A file read anew may be a link out of the story directory; a cached one was
+        // checked when it was read.
+        if matches!(&fetched, Ok(f) if f.parsed.is_none()) && self.escapes_by_links(&target) {
+            self.read
+                .findings
+                .push(Finding::error(from, path, outside()));
+            return;
+        }
+        match fetched {
+            Ok(fetched) => self.add_file(target, key, fetched, false),
+            Err(ReadFailure::Io(e)) => self.read.findings.push(Finding::error(
+                from,
+                path,
+                format!("cannot read include `{include}`: {e}"),
+            )),
+            Err(ReadFailure::Finding(d)) => {
+                // Report the problem in the included file itself.
+                let file = FileId(self.read.files.len() as u32);
+                self.read.files.push(SourceFile {
+                    path: target,
+                    text: Arc::from(""),
+                });
+                self.read.keys.push(key);
+                self.read.parsed.push(None);
+                self.read.fresh.push(true);
+                self.read.previous.push(None);
+                self.read.findings.push(Finding {
+                    at: Some((d.line, d.col)),
+                    ..Finding::error(file, Vec::new(), d.message)
+                });
+            }
+        }
+    }
+
+    /// Whether `target`, once links are followed, lies outside the story directory.
+    fn escapes_by_links(&mut self, target: &Path) -> bool {
+        if self.root_real.is_none() {
+            self.root_real = self.root.canonicalize().ok();
+        }
+        match (&self.root_real, target.canonicalize()) {
+            (Some(root), Ok(real)) => !real.starts_with(root),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a file holds nothing but white space and comments.
+pub(crate) fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with("//")
+    })
+}
+
+/// Whether a relative path stays inside the directory it is relative to, without
+/// following links: no root, no prefix, never above its start.
+fn lexically_inside(relative: &str) -> bool {
+    let mut depth = 0i32;
+    for c in Path::new(relative).components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    true
+}
+
+/// `relative` joined to `root`, if it stays inside `root` lexically and, where the file
+/// exists, after following links.
+pub(crate) fn contained(root: &Path, relative: &str) -> Option<PathBuf> {
+    if !lexically_inside(relative) {
+        return None;
+    }
+    let joined = root.join(relative);
+    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), joined.canonicalize())
+        && !real.starts_with(&real_root)
+    {
+        return None;
+    }
+    Some(joined)
+}
+
+/// ron's error text, lowercased at the start to read as a diagnostic.
+fn ron_message(code: &ron::Error) -> String {
+    let text = code.to_string();
+    let mut chars = text.chars();
+    let message = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    };
+    message.trim_end_matches('.').to_owned()
+}
