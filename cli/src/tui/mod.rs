@@ -6,6 +6,7 @@
 //! [`Controls::apply`], the same path that line mode and scripts take.
 
 pub mod keys;
+mod overlay;
 pub mod passage;
 pub mod slots;
 pub mod term;
@@ -22,8 +23,8 @@ use qnce::story::TextPiece;
 use qnce::{Session, Story};
 use ratatui::Frame;
 
+use overlay::{MenuItem, Overlay, SlotMode};
 use passage::Passage;
-use qnce::persist::SaveFileError;
 use qnce::telemetry::Histogram;
 use slots::Slots;
 
@@ -73,58 +74,6 @@ pub struct Banner {
     /// Its lines, each in pieces of one tone.
     pub lines: Vec<Vec<(String, Tone)>>,
     until: Instant,
-}
-
-/// What a menu line does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum MenuItem {
-    Resume,
-    Save,
-    Load,
-    Flows,
-    Variables,
-    Help,
-    Quit,
-}
-
-impl MenuItem {
-    const ALL: [MenuItem; 7] = [
-        MenuItem::Resume,
-        MenuItem::Save,
-        MenuItem::Load,
-        MenuItem::Flows,
-        MenuItem::Variables,
-        MenuItem::Help,
-        MenuItem::Quit,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            MenuItem::Resume => "Resume",
-            MenuItem::Save => "Save…",
-            MenuItem::Load => "Load…",
-            MenuItem::Flows => "Switch flow…",
-            MenuItem::Variables => "Variables and visits",
-            MenuItem::Help => "Help",
-            MenuItem::Quit => "Quit",
-        }
-    }
-}
-
-/// Whether the slot list saves or loads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SlotMode {
-    Save,
-    Load,
-}
-
-/// A window over the story that takes the inputs while it is open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Overlay {
-    Help,
-    Menu { selected: usize },
-    Slots { mode: SlotMode, selected: usize },
-    Flows { selected: usize },
 }
 
 /// The full-screen runner's state.
@@ -471,159 +420,6 @@ impl App {
             // The engine's inputs go through `play`.
             _ => {}
         }
-    }
-
-    fn open_slots(&mut self, mode: SlotMode) {
-        self.overlay = Some(Overlay::Slots { mode, selected: 0 });
-    }
-
-    /// How many lines the open overlay lists.
-    fn overlay_len(&self, overlay: Overlay) -> usize {
-        match overlay {
-            Overlay::Help => 0,
-            Overlay::Menu { .. } => MenuItem::ALL.len(),
-            Overlay::Slots { .. } => self.config.slots.n_slots(),
-            Overlay::Flows { .. } => self.story().flow_ids().len(),
-        }
-    }
-
-    fn overlay_input(&mut self, overlay: Overlay, action: Action, now: Instant) {
-        let n_items = self.overlay_len(overlay);
-        let selected = match overlay {
-            Overlay::Help => {
-                // Any key that means "back" or "help" closes the help; the rest wait.
-                if matches!(
-                    action,
-                    Action::Help | Action::Back | Action::Undo | Action::Quit | Action::Confirm
-                ) {
-                    self.overlay = None;
-                }
-                return;
-            }
-            Overlay::Menu { selected }
-            | Overlay::Slots { selected, .. }
-            | Overlay::Flows { selected } => selected,
-        };
-        let pick = match action {
-            Action::Up => {
-                self.overlay = Some(with_selected(overlay, selected.saturating_sub(1)));
-                return;
-            }
-            Action::Down => {
-                let next = (selected + 1).min(n_items.saturating_sub(1));
-                self.overlay = Some(with_selected(overlay, next));
-                return;
-            }
-            Action::Confirm => selected,
-            Action::Choose(index) if index < n_items => index,
-            Action::Back | Action::Undo | Action::Quit | Action::Menu => {
-                self.overlay = None;
-                return;
-            }
-            _ => return,
-        };
-        self.overlay = None;
-        match overlay {
-            Overlay::Menu { .. } => match MenuItem::ALL[pick] {
-                MenuItem::Resume => {}
-                MenuItem::Save => self.open_slots(SlotMode::Save),
-                MenuItem::Load => self.open_slots(SlotMode::Load),
-                MenuItem::Flows => self.runner_verb(Action::FlowMenu),
-                MenuItem::Variables => self.show_variables = !self.show_variables,
-                MenuItem::Help => self.overlay = Some(Overlay::Help),
-                MenuItem::Quit => self.quit = true,
-            },
-            Overlay::Slots {
-                mode: SlotMode::Save,
-                ..
-            } => self.save_slot(pick + 1, now),
-            Overlay::Slots {
-                mode: SlotMode::Load,
-                ..
-            } => self.load_slot(pick + 1, now),
-            Overlay::Flows { .. } => {
-                if let Some(&flow) = self.story().flow_ids().get(pick) {
-                    self.play(Input::SwitchFlow(flow), now);
-                }
-            }
-            Overlay::Help => {}
-        }
-    }
-
-    fn save_slot(&mut self, number: usize, now: Instant) {
-        let save = self.session().save(self.story());
-        match self.config.slots.save(number, &save) {
-            Ok(path) => self.notify(
-                BannerKind::Info,
-                format!("Saved to slot {number}"),
-                vec![vec![(path.display().to_string(), Tone::Plain)]],
-                now,
-            ),
-            Err(e) => self.notify(
-                BannerKind::Problem,
-                format!("Cannot save: {e}"),
-                Vec::new(),
-                now,
-            ),
-        }
-    }
-
-    fn load_slot(&mut self, number: usize, now: Instant) {
-        let save = match self.config.slots.load(number) {
-            Ok(save) => save,
-            Err(e) => {
-                let title = match e {
-                    SaveFileError::Io { source, .. }
-                        if source.kind() == std::io::ErrorKind::NotFound =>
-                    {
-                        format!("Slot {number} is empty")
-                    }
-                    e => format!("Cannot load slot {number}: {e}"),
-                };
-                return self.notify(BannerKind::Problem, title, Vec::new(), now);
-            }
-        };
-        let Some(session) = self.host.session(self.player) else {
-            return;
-        };
-        let config = session.config().clone();
-        match Session::restore(self.host.story(), &save, config) {
-            Ok((restored, warnings)) => {
-                self.host.replace_session(self.player, restored);
-                let Some(session) = self.host.session(self.player) else {
-                    return;
-                };
-                self.passage
-                    .restart(session, format!("loaded slot {number}"));
-                self.controls.reset(session);
-                self.scroll = 0;
-                let lines = warnings
-                    .into_iter()
-                    .map(|w| vec![(w, Tone::Plain)])
-                    .collect();
-                self.notify(
-                    BannerKind::Info,
-                    format!("Loaded slot {number}"),
-                    lines,
-                    now,
-                );
-            }
-            Err(e) => self.notify(
-                BannerKind::Problem,
-                format!("Cannot load slot {number}: {e}"),
-                Vec::new(),
-                now,
-            ),
-        }
-    }
-}
-
-fn with_selected(overlay: Overlay, selected: usize) -> Overlay {
-    match overlay {
-        Overlay::Menu { .. } => Overlay::Menu { selected },
-        Overlay::Slots { mode, .. } => Overlay::Slots { mode, selected },
-        Overlay::Flows { .. } => Overlay::Flows { selected },
-        Overlay::Help => Overlay::Help,
     }
 }
 
