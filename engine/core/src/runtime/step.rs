@@ -1,0 +1,344 @@
+//! A session's steps: choosing, switching flows, undoing and redoing, and what each step
+//! does inside (taking a choice, running effects, entering a chain of nodes), recorded in
+//! the undo log so that a failed step changes nothing.
+
+use bevy_ecs::prelude::Entity;
+
+use super::{Change, Event, FlowState, RuntimeError, Session, State, undo};
+use crate::story::components::{Choice, ChoiceEffects, Effects, Next, OnEnter, Target};
+use crate::story::{FlowId, NodeId, Story};
+
+impl Session {
+    /// Takes the displayed choice at `index` (0-based) and advances until the player has a
+    /// choice to make or the flow ends.
+    ///
+    /// # Errors
+    /// An index that is not displayed, an ended flow, or an error while advancing; the
+    /// session is then unchanged.
+    pub fn choose(&mut self, story: &Story, index: usize) -> Result<&[Event], RuntimeError> {
+        let _span = tracing::debug_span!("step").entered();
+        self.begin();
+        let result = self.choose_inner(story, index);
+        self.finish(story, result, true)?;
+        Ok(&self.events)
+    }
+
+    fn choose_inner(&mut self, story: &Story, index: usize) -> Result<(), RuntimeError> {
+        let node = self
+            .current_node()
+            .ok_or_else(|| RuntimeError::MissingNode("?".into()))?;
+        if self.ended {
+            return Err(RuntimeError::Ended {
+                node: story.node_name(node).into(),
+            });
+        }
+        let Some(view) = self.choices.get(index).copied() else {
+            return Err(RuntimeError::NoSuchChoice {
+                node: story.node_name(node).into(),
+                number: index + 1,
+                n_choices: self.choices.len(),
+            });
+        };
+        self.record(Change::Turn);
+        let target = self.take(story, node, view.entity, false)?;
+        self.enter_chain(story, target)
+    }
+
+    /// Switches to another flow, starting it at its start node the first time.
+    ///
+    /// # Errors
+    /// An unknown flow, or an error while entering its start.
+    pub fn switch_flow(&mut self, story: &Story, flow: FlowId) -> Result<&[Event], RuntimeError> {
+        let start = story
+            .flow_start(flow)
+            .ok_or_else(|| RuntimeError::UnknownFlow(story.flow_name(flow).into()))?;
+        self.begin();
+        let index = match self.flows.iter().position(|f| f.id == flow) {
+            Some(i) => i,
+            None => {
+                self.flows.push(FlowState {
+                    id: flow,
+                    node: None,
+                    history: Vec::new(),
+                    render_rng: self.rng,
+                });
+                self.flows.len() - 1
+            }
+        };
+        let from = self.current_flow();
+        let result = self.switch_inner(story, index, from, flow, start);
+        self.finish(story, result, true)?;
+        Ok(&self.events)
+    }
+
+    fn switch_inner(
+        &mut self,
+        story: &Story,
+        index: usize,
+        from: FlowId,
+        to: FlowId,
+        start: NodeId,
+    ) -> Result<(), RuntimeError> {
+        self.record(Change::Current {
+            old: self.current,
+            new: index,
+        });
+        self.events.push(Event::FlowSwitched { from, to });
+        if self.flows[index].node.is_none() {
+            self.enter_chain(story, start)
+        } else {
+            self.show(story)
+        }
+    }
+
+    /// Undoes the last step.
+    ///
+    /// # Errors
+    /// [`RuntimeError::NothingToUndo`], or an error rendering the restored node.
+    pub fn undo(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
+        let _span = tracing::debug_span!("undo").entered();
+        let step = self
+            .log
+            .undo
+            .pop_back()
+            .ok_or(RuntimeError::NothingToUndo)?;
+        self.replay(&step, false);
+        self.log.redo.push(step);
+        self.events.clear();
+        self.passage.clear();
+        // The step may lead back to a node or flow that a reload removed since.
+        self.repair_position(story);
+        self.show(story)?;
+        Ok(&self.events)
+    }
+
+    /// Redoes the last undone step.
+    ///
+    /// # Errors
+    /// [`RuntimeError::NothingToRedo`], or an error rendering the restored node.
+    pub fn redo(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
+        let _span = tracing::debug_span!("redo").entered();
+        let step = self.log.redo.pop().ok_or(RuntimeError::NothingToRedo)?;
+        self.replay(&step, true);
+        self.log.undo.push_back(step);
+        self.events.clear();
+        self.passage.clear();
+        self.repair_position(story);
+        self.show(story)?;
+        Ok(&self.events)
+    }
+
+    /// Renders the current node again (after the host set variables, or the story
+    /// changed), reporting it with [`Event::NodeShown`].
+    ///
+    /// # Errors
+    /// An expression that fails to evaluate.
+    pub fn refresh(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
+        self.events.clear();
+        self.passage.clear();
+        self.show(story)?;
+        Ok(&self.events)
+    }
+
+    pub(super) fn begin(&mut self) {
+        self.events.clear();
+        self.passage.clear();
+        self.step = self.log.fresh();
+        let rng = self.rng;
+        self.step.push(Change::Rng { old: rng, new: rng });
+    }
+
+    /// Commits the step on success; reverts it and shows the old node on failure.
+    pub(super) fn finish(
+        &mut self,
+        story: &Story,
+        result: Result<(), RuntimeError>,
+        undoable: bool,
+    ) -> Result<(), RuntimeError> {
+        let mut step = std::mem::take(&mut self.step);
+        match result {
+            Ok(()) => {
+                if let Some(Change::Rng { new, .. }) = step.first_mut() {
+                    *new = self.rng;
+                }
+                if undoable {
+                    self.log.commit(step, self.config.undo_limit);
+                } else {
+                    self.log.recycle(step);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.replay(&step, false);
+                self.log.recycle(step);
+                self.events.clear();
+                self.passage.clear();
+                if self.current_node().is_some() {
+                    // The old node rendered before; it renders the same way again.
+                    let _ = self.show(story);
+                    self.events.clear();
+                    self.passage.clear();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn replay(&mut self, step: &[Change], forward: bool) {
+        let mut target = self.undo_target();
+        if forward {
+            step.iter().for_each(|c| c.apply(&mut target, true));
+        } else {
+            step.iter().rev().for_each(|c| c.apply(&mut target, false));
+        }
+    }
+
+    /// The state that undo-log changes apply to.
+    fn undo_target(&mut self) -> undo::Target<'_> {
+        undo::Target {
+            vars: &mut self.vars,
+            visits: &mut self.visits,
+            flows: &mut self.flows,
+            chosen: &mut self.chosen,
+            turn: &mut self.turn,
+            rng: &mut self.rng,
+            current: &mut self.current,
+        }
+    }
+
+    /// Applies a change now and records it in the current step.
+    fn record(&mut self, change: Change) {
+        let mut target = self.undo_target();
+        change.apply(&mut target, true);
+        self.step.push(change);
+    }
+
+    pub(super) fn state(&mut self) -> State<'_> {
+        State {
+            vars: &self.vars,
+            visits: &self.visits,
+            turn: self.turn,
+            rng: &mut self.rng,
+        }
+    }
+
+    /// Takes a choice: marks it chosen, runs its effects, and returns its target.
+    pub(super) fn take(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        choice: Entity,
+        fallback: bool,
+    ) -> Result<NodeId, RuntimeError> {
+        let world = story.world();
+        let (Some(key), Some(target)) = (world.get::<Choice>(choice), world.get::<Target>(choice))
+        else {
+            return Err(RuntimeError::MissingNode(story.node_name(node).into()));
+        };
+        let flow = self.current_flow();
+        self.events.push(Event::ChoiceMade {
+            flow,
+            node,
+            choice: key.id,
+            fallback,
+        });
+        if !self.chosen.contains(&(node, key.id)) {
+            self.record(Change::Chosen {
+                key: (node, key.id),
+            });
+        }
+        if let Some(effects) = world.get::<ChoiceEffects>(choice) {
+            self.run_effects(story, node, &effects.0)?;
+        }
+        Ok(target.0)
+    }
+
+    fn run_effects(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        effects: &Effects,
+    ) -> Result<(), RuntimeError> {
+        for (effect, source) in effects.compiled.iter().zip(&effects.sources) {
+            let new = effect
+                .compute(&mut self.state())
+                .map_err(|e| RuntimeError::Eval {
+                    node: story.node_name(node).into(),
+                    what: format!("effect `{source}`"),
+                    source: e,
+                })?;
+            let old = self.var(effect.var).cloned();
+            if old.as_ref() == Some(&new) {
+                continue;
+            }
+            self.record(Change::Var {
+                var: effect.var,
+                old: old.clone(),
+                new: Some(new.clone()),
+            });
+            if let Some(old) = old {
+                self.events.push(Event::VariableChanged {
+                    var: effect.var,
+                    old,
+                    new,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Enters `node` in the current flow and follows automatic advances.
+    pub(super) fn enter_chain(
+        &mut self,
+        story: &Story,
+        mut node: NodeId,
+    ) -> Result<(), RuntimeError> {
+        let flow_index = self.current;
+        let flow = self.current_flow();
+        for _ in 0..self.config.max_chain {
+            let entity = story
+                .node_entity(node)
+                .ok_or_else(|| RuntimeError::MissingNode(story.node_name(node).into()))?;
+            let old = self.flows.get(flow_index).and_then(|f| f.node);
+            self.record(Change::Enter {
+                flow: flow_index,
+                old,
+                new: node,
+            });
+            self.record(Change::Visit { node });
+            if let Some(on_enter) = story.world().get::<OnEnter>(entity) {
+                self.run_effects(story, node, &on_enter.0)?;
+            }
+            let old_rng = self
+                .flows
+                .get(flow_index)
+                .map_or(self.rng, |f| f.render_rng);
+            self.record(Change::RenderRng {
+                flow: flow_index,
+                old: old_rng,
+                new: self.rng,
+            });
+            self.render(story, node, entity)?;
+            let text = self.push_passage();
+            self.events.push(Event::NodeEntered { flow, node, text });
+            if !self.choices.is_empty() {
+                return Ok(());
+            }
+            if let Some(fallback) = self.available_fallback(story, node, entity)? {
+                node = self.take(story, node, fallback, true)?;
+                continue;
+            }
+            if let Some(next) = story.world().get::<Next>(entity).and_then(|n| n.0) {
+                node = next;
+                continue;
+            }
+            self.ended = true;
+            self.events.push(Event::StoryEnded { flow, node });
+            return Ok(());
+        }
+        Err(RuntimeError::ChainTooLong {
+            node: story.node_name(node).into(),
+            limit: self.config.max_chain,
+        })
+    }
+}
