@@ -53,7 +53,15 @@ pub use qnce_core::{
     AssetId, ChoiceId, ChoiceView, Event, FlowId, NodeId, RuntimeError, SaveData, SaveError,
     Session, SessionConfig, Story, TextRef, Type, Value, VarId,
 };
-pub use qnce_core::{MAIN_FLOW, expr, input, runtime, story, value};
+pub use qnce_core::{MAIN_FLOW, expr, input, runtime, value};
+/// A loaded story and what a reload changed in it (from `qnce-core`'s `story`). The ECS
+/// components, interners and story data the loader builds are the engine's own and are
+/// not part of this API.
+pub mod story {
+    pub use qnce_core::story::{
+        AssetId, ChoiceId, Delta, FlowId, NodeField, NodeId, NodeSummary, Story, TextPiece, VarId,
+    };
+}
 pub use qnce_load::{Diagnostic, Diagnostics, Limits, LoadError, Loaded, Severity, load};
 pub use qnce_load::{diagnostic, persist};
 /// Loading: reads a story's files, parses them and validates the whole story (the

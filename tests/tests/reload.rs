@@ -304,7 +304,7 @@ fn surplus_entities(live: &Live) -> i64 {
             story
                 .node(id)
                 .unwrap()
-                .get::<qnce::story::components::Choices>()
+                .get::<qnce_core::story::components::Choices>()
                 .unwrap()
                 .0
                 .len()
@@ -331,7 +331,7 @@ fn reworded_choice_sharing_a_target_keeps_its_once_state_under_its_new_id() {
     assert_eq!(live.choices(), ["Wait"]);
     let before = live.host.story().node(live.node("a")).unwrap();
     let entities = before
-        .get::<qnce::story::components::Choices>()
+        .get::<qnce_core::story::components::Choices>()
         .unwrap()
         .0
         .clone();
@@ -353,12 +353,15 @@ fn reworded_choice_sharing_a_target_keeps_its_once_state_under_its_new_id() {
     // Same entities in the same order: the choice list itself was not rewritten.
     let after = live.host.story().node(live.node("a")).unwrap();
     assert_eq!(
-        after.get::<qnce::story::components::Choices>().unwrap().0,
+        after
+            .get::<qnce_core::story::components::Choices>()
+            .unwrap()
+            .0,
         entities
     );
     assert!(
         !after
-            .get_ref::<qnce::story::components::Choices>()
+            .get_ref::<qnce_core::story::components::Choices>()
             .unwrap()
             .is_changed()
     );
@@ -535,7 +538,7 @@ fn flows_added_and_restarted_are_reported() {
     assert_eq!(report.delta.flows_restarted, vec![side]);
     assert_eq!(report.delta.flows_added, vec![more]);
     assert_eq!(story.flow_start(side), story.node_id("c"));
-    use qnce::story::components::{Flow, FlowStart};
+    use qnce_core::story::components::{Flow, FlowStart};
     let flow_name = |f: &Flow| live.host.story().flow_name(f.id).to_owned();
     assert_eq!(
         flagged_of::<Flow, FlowStart>(&live, flow_name),
@@ -560,7 +563,7 @@ fn variables_added_removed_changed_and_retyped() {
         variables: { "gold": Int(100), "name": Int(7), "hp": Int(3) },
         nodes: { "a": (text: "{name} has {gold}, hp {hp}.", choices: [(text: "Dig", to: "a", set: ["gold += 5"])]) })"#;
     let report = live.edit(edited);
-    use qnce::story::components::{Initial, Variable};
+    use qnce_core::story::components::{Initial, Variable};
     let var_name = |v: &Variable| live.host.story().var_name(v.id).to_owned();
     // `gold` and `name` were written; `hp` is new (a new entity counts as changed).
     assert_eq!(
