@@ -44,13 +44,14 @@ impl Fragment for StyledWord<'_> {
 /// Wraps a styled line to `width` columns, each piece keeping its style.
 pub fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
+    let columns = f64::from(u32::try_from(width).unwrap_or(u32::MAX));
     let mut words = Vec::new();
     for span in &line.spans {
         let style = line.style.patch(span.style);
         for word in WordSeparator::AsciiSpace.find_words(&span.content) {
             // Only a word wider than the line is cut (`break_apart` would drop a span of
             // blanks alone, an empty word with whitespace, and the gap it makes).
-            if word.width() <= f64::from(u32::try_from(width).unwrap_or(u32::MAX)) {
+            if word.width() <= columns {
                 words.push(StyledWord { word, style });
             } else {
                 words.extend(
@@ -63,8 +64,7 @@ pub fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
     if words.is_empty() {
         return vec![Line::default().style(line.style)];
     }
-    let widths = [f64::from(u32::try_from(width).unwrap_or(u32::MAX))];
-    textwrap::wrap_algorithms::wrap_first_fit(&words, &widths)
+    textwrap::wrap_algorithms::wrap_first_fit(&words, &[columns])
         .into_iter()
         .map(|row| {
             let last = row.len() - 1;

@@ -159,22 +159,10 @@ impl Terminal {
     /// Waits until the screen shows what `ready` looks for, and returns it. Wakes on each
     /// chunk the program writes, not on a timer.
     pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        let (_, written) = &*self.shared;
-        let mut shared = self.lock();
-        loop {
+        self.wait(what, |shared| {
             let screen = shared.parser.screen().contents();
-            if ready(&screen) {
-                return screen;
-            }
-            let now = Instant::now();
-            assert!(
-                now < deadline && !shared.closed,
-                "no screen with {what} within {PATIENCE:?} (program exited: {}); last screen:\n{screen}",
-                shared.closed
-            );
-            shared = written.wait_timeout(shared, deadline - now).unwrap().0;
-        }
+            ready(&screen).then_some(screen)
+        })
     }
 
     /// Waits until the screen shows `needle`, and returns it.
@@ -185,21 +173,29 @@ impl Terminal {
     /// Waits for the program to exit and for everything it wrote to be read, and returns
     /// its exit code.
     pub fn wait_exit(&mut self) -> u32 {
-        let deadline = Instant::now() + PATIENCE;
-        {
-            let (_, written) = &*self.shared;
-            let mut shared = self.lock();
-            while !shared.closed {
-                let now = Instant::now();
-                assert!(
-                    now < deadline,
-                    "the program did not exit within {PATIENCE:?}; last screen:\n{}",
-                    shared.parser.screen().contents()
-                );
-                shared = written.wait_timeout(shared, deadline - now).unwrap().0;
-            }
-        }
+        self.wait("the program's exit", |shared| shared.closed.then_some(()));
         self.child.wait().unwrap().exit_code()
+    }
+
+    /// Waits, waking on each chunk the program writes, until `done` gives a value; panics
+    /// with the last screen after [`PATIENCE`], or once the program has exited without it.
+    fn wait<T>(&self, what: &str, done: impl Fn(&Shared) -> Option<T>) -> T {
+        let deadline = Instant::now() + PATIENCE;
+        let (_, written) = &*self.shared;
+        let mut shared = self.lock();
+        loop {
+            if let Some(value) = done(&shared) {
+                return value;
+            }
+            let now = Instant::now();
+            assert!(
+                now < deadline && !shared.closed,
+                "no {what} within {PATIENCE:?} (program exited: {}); last screen:\n{}",
+                shared.closed,
+                shared.parser.screen().contents()
+            );
+            shared = written.wait_timeout(shared, deadline - now).unwrap().0;
+        }
     }
 
     /// Whether the terminal's line discipline is in canonical mode with echo on (as a
