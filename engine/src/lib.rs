@@ -55,9 +55,11 @@ pub use qnce_core::{
 };
 pub use qnce_core::{MAIN_FLOW, expr, input, runtime, value};
 /// A loaded story and what a reload changed in it (from `qnce-core`'s `story`). The ECS
-/// components, interners and story data the loader builds are the engine's own and are
-/// not part of this API.
+/// world, its components and entities, the interners and the story data the loader builds
+/// are the engine's own (`qnce_core::internal`) and are not part of this API: a story is
+/// read through [`Story`]'s accessors.
 pub mod story {
+    pub use qnce_core::story::components::{AssetKind, AssetSource};
     pub use qnce_core::story::{
         AssetId, ChoiceId, Delta, FlowId, NodeField, NodeId, NodeSummary, Story, TextPiece, VarId,
     };

@@ -183,3 +183,26 @@ fn qnce_core_does_no_io_reads_no_clock_and_starts_no_thread() {
     }
     assert!(found.is_empty(), "qnce-core must not: {found:#?}");
 }
+
+/// Games reach a story through `Story`'s accessors: the facade re-exports neither the way
+/// to the ECS world (`qnce_core::internal`) nor the components, except the plain data an
+/// accessor returns (`Story::asset`'s `AssetSource` and its `AssetKind`).
+#[test]
+fn the_facade_does_not_export_the_ecs() {
+    let text = std::fs::read_to_string(root().join("engine/src/lib.rs")).unwrap();
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("//") || !line.contains("pub use") {
+            continue;
+        }
+        let components_beyond_assets =
+            line.contains("components") && !line.ends_with("components::{AssetKind, AssetSource};");
+        if line.contains("internal") || components_beyond_assets {
+            found.push(format!("engine/src/lib.rs:{}: {line}", i + 1));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the facade exports ECS internals: {found:#?}"
+    );
+}

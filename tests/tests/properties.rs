@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use qnce::{SaveData, Session, SessionConfig};
+use qnce_core::internal::StoryInternals;
 
 use crate::support::{TempDir, canonical, load, root};
 

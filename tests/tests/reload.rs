@@ -5,6 +5,7 @@ use bevy_ecs::change_detection::DetectChanges;
 use qnce::reload::{Host, ReloadReport, SessionKey};
 use qnce::story::{NodeField, TextPiece};
 use qnce::{Event, Limits, LoadError, Session, SessionConfig, Value};
+use qnce_core::internal::{ChoiceViewInternals, StoryInternals};
 
 use crate::support::{TempDir, canonical};
 
@@ -237,7 +238,7 @@ fn each_node_field_edit_is_reported_and_flagged_alone() {
 fn inserted_choice_is_one_operation_and_others_keep_identity_and_once_state() {
     let mut live = played("insert-choice");
     let a = live.node("a");
-    let before: Vec<_> = live.session().choices().map(|(v, _)| v.entity).collect();
+    let before: Vec<_> = live.session().choices().map(|(v, _)| v.entity()).collect();
     let report = live.edit(&with(
         r#"(text: "Walk", to: "c"),"#,
         r#"(text: "Sing", to: "s"),
@@ -249,7 +250,7 @@ fn inserted_choice_is_one_operation_and_others_keep_identity_and_once_state() {
     assert!(c.choices_removed.is_empty() && c.choices_changed.is_empty());
     // `Rest once` was chosen before the edit and stays hidden.
     assert_eq!(live.choices(), ["Dig", "Sing", "Walk"]);
-    let after: Vec<_> = live.session().choices().map(|(v, _)| v.entity).collect();
+    let after: Vec<_> = live.session().choices().map(|(v, _)| v.entity()).collect();
     assert_eq!(after[0], before[0]);
     assert_eq!(after[2], before[1]);
     assert_eq!(
@@ -258,7 +259,7 @@ fn inserted_choice_is_one_operation_and_others_keep_identity_and_once_state() {
     );
     assert!(
         live.session()
-            .was_chosen(a, live.host.story().names().choices.lookup("b").unwrap())
+            .was_chosen(a, live.host.story().choice_id("b").unwrap())
     );
 }
 

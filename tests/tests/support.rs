@@ -161,6 +161,7 @@ pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
 /// same title, variables, assets, flows and nodes with the same fields and choices,
 /// whatever the ids and entities inside.
 pub fn canonical(story: &qnce::Story) -> String {
+    use qnce_core::internal::StoryInternals;
     use qnce_core::story::components::*;
     use std::fmt::Write;
     let names = story.names();

@@ -11,6 +11,7 @@
 pub mod expr;
 pub mod ids;
 pub mod input;
+pub mod internal;
 pub mod runtime;
 pub mod story;
 pub mod value;

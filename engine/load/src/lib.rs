@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use compile::Reuse;
+use qnce_core::internal::StoryInternals;
 use qnce_core::story::{Names, Story, StoryData};
 
 /// Bounds on what a load accepts; exceeding one is an error, never a crash.

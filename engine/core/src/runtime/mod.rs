@@ -78,7 +78,7 @@ pub(crate) struct FlowState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChoiceView {
     /// The choice's entity in the story's world.
-    pub entity: Entity,
+    pub(crate) entity: Entity,
     /// The choice's stable id.
     pub id: ChoiceId,
     text: TextRef,

@@ -94,6 +94,7 @@ pub struct ChoiceFlags {
 
 /// The kind of an asset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub enum AssetKind {
     /// Text.
     Text,

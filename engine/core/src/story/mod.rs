@@ -240,7 +240,7 @@ impl Story {
     }
 
     /// The world holding the story's entities, for queries and change detection.
-    pub fn world(&self) -> &World {
+    pub(crate) fn world(&self) -> &World {
         &self.world
     }
 
@@ -265,14 +265,13 @@ impl Story {
     }
 
     /// The interned names.
-    pub fn names(&self) -> &Names {
+    pub(crate) fn names(&self) -> &Names {
         &self.names
     }
 
     /// The interned names, mutably: a reload interns new names before it diffs. Interners
     /// only grow, so names interned by a reload that fails are unused but harmless.
-    #[doc(hidden)]
-    pub fn names_mut(&mut self) -> &mut Names {
+    pub(crate) fn names_mut(&mut self) -> &mut Names {
         &mut self.names
     }
 
@@ -300,12 +299,12 @@ impl Story {
     }
 
     /// The entity of a node, if the story has it.
-    pub fn node_entity(&self, id: NodeId) -> Option<Entity> {
+    pub(crate) fn node_entity(&self, id: NodeId) -> Option<Entity> {
         lookup(&self.nodes, id)
     }
 
     /// The node's entity as a read-only view, if the story has it.
-    pub fn node(&self, id: NodeId) -> Option<EntityRef<'_>> {
+    pub(crate) fn node(&self, id: NodeId) -> Option<EntityRef<'_>> {
         self.node_entity(id)
             .and_then(|e| self.world.get_entity(e).ok())
     }
@@ -392,6 +391,14 @@ impl Story {
     pub fn asset(&self, id: AssetId) -> Option<&AssetSource> {
         let e = lookup(&self.assets, id)?;
         self.world.get::<AssetSource>(e)
+    }
+
+    /// The id of a choice by name (its `id` field, else the id derived from its target;
+    /// see the story format), if a node of the story has had a choice of that name. A
+    /// choice id is unique within its node, not the story: pair it with its node, as
+    /// [`Session::was_chosen`](crate::Session::was_chosen) does.
+    pub fn choice_id(&self, name: &str) -> Option<ChoiceId> {
+        self.names.choices.lookup(name)
     }
 
     /// The name of a choice id.

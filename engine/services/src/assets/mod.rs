@@ -21,8 +21,9 @@ pub use cache::{AssetCache, CacheConfig, CacheStats, Inserted, LoadClaim};
 
 use crate::pool::{AtShutdown, Pool, Priority, SpawnError};
 use crate::telemetry::{Counter, Event, Telemetry};
+use qnce_core::internal::StoryInternals;
 use qnce_core::runtime::Session;
-use qnce_core::story::components::{ChoiceFlags, Choices, Next, NodeAssets, Target};
+use qnce_core::story::components::{Choice, ChoiceFlags, Choices, Next, NodeAssets, Target};
 use qnce_core::story::{AssetId, NodeId, Story};
 use qnce_load::file_key;
 
@@ -305,13 +306,12 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
             };
             for &c in &choices.0 {
                 let flags = world.get::<ChoiceFlags>(c);
+                let id = world.get::<Choice>(c).map(|k| k.id);
                 let shown_now = node != start
                     || flags.is_some_and(|f| f.fallback)
-                    || session.choices().any(|(view, _)| view.entity == c);
+                    || id.is_some_and(|id| session.choices().any(|(view, _)| view.id == id));
                 let used_up = flags.is_some_and(|f| f.once)
-                    && world
-                        .get::<qnce_core::story::components::Choice>(c)
-                        .is_some_and(|k| session.was_chosen(node, k.id));
+                    && id.is_some_and(|id| session.was_chosen(node, id));
                 if shown_now
                     && !used_up
                     && let Some(Target(to)) = world.get::<Target>(c)
