@@ -35,7 +35,7 @@ fn step(c: &mut Criterion) {
     let dir = story_dir(StoryShape::LARGE);
     let story = qnce::load(&dir, &Limits::default())
         .expect("generated story loads")
-        .story;
+        .value;
     let mut session = Session::new(&story, SessionConfig::with_seed(1)).expect("session starts");
     let mut walk = Rng::new(7);
     c.bench_function("step/10000", |b| {
@@ -59,7 +59,7 @@ fn eval(c: &mut Criterion) {
             nodes: { "a": (text: "{x * 2 + 1 > 5 && y < 1.0 ? s + \"!\" : \"no\"} {min(x, 10) + abs(-x)}") })"#,
     )
     .expect("write story");
-    let story = qnce::load(&dir, &Limits::default()).expect("loads").story;
+    let story = qnce::load(&dir, &Limits::default()).expect("loads").value;
     let mut session = Session::new(&story, SessionConfig::with_seed(1)).expect("session starts");
     c.bench_function("eval/render-node-text", |b| {
         b.iter(|| session.refresh(&story).expect("renders").len())

@@ -23,7 +23,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 fn new_app() -> App {
     let story = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stories/lighthouse");
-    let (mut host, _) = Host::open(&story, &Limits::default()).expect("the example loads");
+    let mut host = Host::open(&story, &Limits::default())
+        .expect("the example loads")
+        .value;
     let player = host
         .add_session(SessionConfig::with_seed(1))
         .expect("the session starts");

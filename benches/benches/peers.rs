@@ -185,7 +185,7 @@ fn live_edit(c: &mut Criterion) {
     // Ours, by delta: the host reloads the changed file and brings the session along.
     let part = dir.join(qnce_benches::generate::file_name(5));
     let edit = Edit::new(part.clone());
-    let (mut host, _) = Host::open(&dir, &Limits::default()).expect("loads");
+    let mut host = Host::open(&dir, &Limits::default()).expect("loads").value;
     let player = host
         .add_session(SessionConfig::with_seed(1))
         .expect("session starts");
@@ -200,7 +200,7 @@ fn live_edit(c: &mut Criterion) {
     played(&mut ours);
     bench_edit(&mut group, "qnce-rebuild", &edit, || {
         let save = ours.session.save(&ours.story);
-        let story = qnce::load(&dir, &Limits::default()).expect("loads").story;
+        let story = qnce::load(&dir, &Limits::default()).expect("loads").value;
         let (session, _) =
             Session::restore(&story, &save, SessionConfig::default()).expect("restores");
         ours = Qnce { story, session };

@@ -36,8 +36,9 @@ fn reload(c: &mut Criterion) {
         b.iter(|| qnce::load(&dir, &Limits::default()).expect("loads"))
     });
     write(&part, &versions[0]);
-    let (mut story, mut reloader, _) =
-        Reloader::load(&dir, &Limits::default()).expect("generated story loads");
+    let (mut story, mut reloader) = Reloader::load(&dir, &Limits::default())
+        .expect("generated story loads")
+        .value;
     let changed = std::slice::from_ref(&part);
     let mut flip = 0;
     // Each iteration saves the other version of the file (not timed), plans the reload,

@@ -19,7 +19,7 @@ fn large_story() -> Story {
     write_story(&dir, StoryShape::LARGE).expect("writing the generated story");
     qnce::load(&dir, &Limits::default())
         .expect("generated story loads")
-        .story
+        .value
 }
 
 /// One step of a seeded random walk, starting over when the walk ends.

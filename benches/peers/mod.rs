@@ -38,7 +38,7 @@ impl Qnce {
     pub(crate) fn load(dir: &Path) -> Qnce {
         let story = qnce::load(dir, &Limits::default())
             .expect("the generated story loads")
-            .story;
+            .value;
         let session = Session::new(&story, SessionConfig::with_seed(1)).expect("session starts");
         Qnce { story, session }
     }

@@ -11,7 +11,7 @@ use crate::{EXIT_ERRORS, EXIT_USAGE};
 
 pub(crate) fn run(path: &Path, json: bool) -> u8 {
     let diagnostics = match qnce::load::load_data(path, &Limits::default()) {
-        Ok((_, warnings)) => warnings,
+        Ok(loaded) => loaded.warnings,
         Err(LoadError::Invalid(d)) => d,
         // Unreadable, and whatever else keeps a story from being read at all.
         Err(e) => {

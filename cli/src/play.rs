@@ -156,11 +156,11 @@ fn random_seed() -> u64 {
 
 fn open(path: &Path) -> Result<Host, u8> {
     match Host::open(path, &Limits::default()) {
-        Ok((host, warnings)) => {
-            for w in &warnings {
-                eprintln!("{w}");
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                eprintln!("{}", crate::check::render(w));
             }
-            Ok(host)
+            Ok(loaded.value)
         }
         Err(LoadError::Invalid(diagnostics)) => {
             for d in &diagnostics {

@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
-    let story = loaded.story;
+    let story = loaded.value;
     let mut session = Session::new(&story, SessionConfig::with_seed(2024))?;
 
     for pick in picks {

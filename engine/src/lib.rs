@@ -30,7 +30,7 @@
 //! #         "out": (text: "You are out."),
 //! #     },
 //! # )"#)?;
-//! let story = qnce::load(&dir, &Limits::default())?.story;
+//! let story = qnce::load(&dir, &Limits::default())?.value;
 //! let mut session = Session::new(&story, SessionConfig::with_seed(42))?;
 //! while !session.is_ended() {
 //!     println!("{}", session.text());

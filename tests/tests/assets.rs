@@ -116,7 +116,7 @@ fn requests_for_one_file_are_coalesced_into_one_load() {
 /// reading the text would; returns the cache's hits and misses after the first node.
 fn scripted_hit_rate(story: &Path, seed: u64, n_inputs: usize) -> (u64, u64) {
     let services = Services::start(&ServicesConfig::default()).unwrap();
-    let (mut host, _) = Host::open(story, &Limits::default()).unwrap();
+    let mut host = Host::open(story, &Limits::default()).unwrap().value;
     host.attach(&services);
     let player = host.add_session(SessionConfig::with_seed(seed)).unwrap();
     assert!(services.pool.wait_idle(PATIENCE));
@@ -178,7 +178,9 @@ fn without_preloading_the_same_playthrough_misses() {
         ..ServicesConfig::default()
     })
     .unwrap();
-    let (mut host, _) = Host::open(example("crossroads"), &Limits::default()).unwrap();
+    let mut host = Host::open(example("crossroads"), &Limits::default())
+        .unwrap()
+        .value;
     host.attach(&services);
     let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
     let mut controls = Controls::default();
@@ -199,7 +201,7 @@ fn without_preloading_the_same_playthrough_misses() {
 fn edited_asset_file_is_invalidated_and_loaded_again() {
     let dir = TempDir::copy_of(&example("crossroads"), "assets-edit");
     let services = Services::start(&ServicesConfig::default()).unwrap();
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     host.attach(&services);
     let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
     assert!(services.pool.wait_idle(PATIENCE));

@@ -12,7 +12,7 @@ fn diagnose(files: &[(&str, &str)]) -> Vec<(String, usize, usize, Severity, Stri
         dir.write(name, text);
     }
     let diagnostics = match qnce::load::load_data(dir.path(), &Limits::default()) {
-        Ok((_, warnings)) => warnings,
+        Ok(loaded) => loaded.warnings,
         Err(LoadError::Invalid(d)) => d,
         Err(e) => panic!("{e}"),
     };

@@ -17,7 +17,7 @@ fn render_text(node_text: &str) -> Result<String, String> {
     );
     dir.write("story.ron", text);
     let story = match qnce::load(dir.path(), &qnce::Limits::default()) {
-        Ok(l) => l.story,
+        Ok(l) => l.value,
         Err(e) => return Err(e.to_string()),
     };
     let session = Session::new(&story, SessionConfig::with_seed(1)).map_err(|e| e.to_string())?;

@@ -25,7 +25,7 @@ const STORY: &str = r#"Story(
 
 fn open(tag: &str) -> (crate::support::TempDir, Host, qnce::reload::SessionKey) {
     let dir = story_dir(tag, STORY);
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
     (dir, host, player)
 }

@@ -220,7 +220,7 @@ proptest! {
     ) {
         let dir = TempDir::new("prop-diff");
         write_story(&dir, &a);
-        let (mut host, _) = qnce::reload::Host::open(dir.path(), &qnce::Limits::default()).unwrap();
+        let mut host = qnce::reload::Host::open(dir.path(), &qnce::Limits::default()).unwrap().value;
         let key = host.add_session(SessionConfig::with_seed(seed)).unwrap();
         {
             let (story, s) = host.play(key).unwrap();

@@ -20,7 +20,7 @@ impl Live {
     fn new(tag: &str, story: &str) -> Live {
         let dir = TempDir::new(tag);
         dir.write("story.ron", story);
-        let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+        let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
         let player = host.add_session(SessionConfig::with_seed(3)).unwrap();
         Live { dir, host, player }
     }
@@ -119,7 +119,7 @@ fn map_asset_story(tag: &str) -> Live {
     let dir = TempDir::new(tag);
     dir.write("map.txt", "a map");
     dir.write("story.ron", BASE);
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     let player = host.add_session(SessionConfig::with_seed(3)).unwrap();
     Live { dir, host, player }
 }
@@ -697,7 +697,7 @@ fn editing_one_include_reads_and_compiles_only_that_file() {
     );
     dir.write("one.ron", r#"Include(nodes: { "one": (text: "One") })"#);
     let two = dir.write("two.ron", r#"Include(nodes: { "two": (text: "Two") })"#);
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     std::fs::write(&two, r#"Include(nodes: { "two": (text: "Two!") })"#).unwrap();
     let report = host
         .reload(Some(std::slice::from_ref(&two)))
@@ -738,7 +738,7 @@ fn a_failed_reload_keeps_its_changed_files_for_the_next_attempt() {
         r#"Story(title: "t", start: "a", include: ["one.ron"], nodes: { "a": (text: "A", next: "one") })"#,
     );
     let one = dir.write("one.ron", r#"Include(nodes: { "one": (text: "One") })"#);
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     // `one.ron` now points at a node that `story.ron` will declare in the next save.
     std::fs::write(
         &one,
@@ -768,7 +768,7 @@ fn ron_files_outside_the_story_matter_only_while_an_edit_waits_for_them() {
         "story.ron",
         r#"Story(title: "t", start: "a", nodes: { "a": (text: "A") })"#,
     );
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     let batch = |paths: Vec<std::path::PathBuf>| Batch {
         paths,
         rescan: false,
@@ -824,9 +824,13 @@ fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome()
     let example = crate::support::example("lighthouse");
     let pooled_dir = TempDir::copy_of(&example, "reload-pooled");
     let plain_dir = TempDir::copy_of(&example, "reload-plain");
-    let (mut pooled, _) = Host::open(pooled_dir.path(), &Limits::default()).unwrap();
+    let mut pooled = Host::open(pooled_dir.path(), &Limits::default())
+        .unwrap()
+        .value;
     pooled.attach(&services);
-    let (mut plain, _) = Host::open(plain_dir.path(), &Limits::default()).unwrap();
+    let mut plain = Host::open(plain_dir.path(), &Limits::default())
+        .unwrap()
+        .value;
     let mut outcomes = Vec::new();
     for (dir, host) in [(&pooled_dir, &mut pooled), (&plain_dir, &mut plain)] {
         let player = host.add_session(SessionConfig::with_seed(1)).unwrap();

@@ -81,7 +81,7 @@ fn save(path: &Path, i: usize) -> bool {
 fn storm_of_saves_ends_on_the_last_good_file_and_keeps_session_state() {
     let dir = TempDir::new("storm");
     let path = dir.write("story.ron", version(1000));
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     let player = host.add_session(SessionConfig::with_seed(9)).unwrap();
     {
         let (story, s) = host.play(player).unwrap();

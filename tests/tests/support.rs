@@ -79,7 +79,7 @@ pub fn story_dir(tag: &str, text: &str) -> TempDir {
 /// Loads a story, panicking with the diagnostics if it has errors.
 pub fn load(path: &Path) -> qnce::Story {
     match qnce::load(path, &qnce::Limits::default()) {
-        Ok(l) => l.story,
+        Ok(l) => l.value,
         Err(e) => panic!("{e}"),
     }
 }

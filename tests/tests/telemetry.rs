@@ -210,7 +210,7 @@ fn span_timings_fill_the_step_and_reload_histograms() {
     let subscriber = tracing_subscriber::registry().with(SpanTimings::new(Arc::clone(&registry)));
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let dir = TempDir::copy_of(&example("crossroads"), "spans");
-    let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
     let player = host.add_session(SessionConfig::with_seed(3)).unwrap();
     let mut controls = Controls::default();
     // 16 steps, 32 undos and 16 redos: one in sixteen of each name is timed.
@@ -268,7 +268,9 @@ fn metrics_are_scraped_over_loopback_in_the_prometheus_format() {
         .registry
         .histogram(SPAN_METRIC, "span durations", &[("span", "step")])
         .record(Duration::from_micros(3));
-    let (mut host, _) = Host::open(example("crossroads"), &Limits::default()).unwrap();
+    let mut host = Host::open(example("crossroads"), &Limits::default())
+        .unwrap()
+        .value;
     host.attach(&services);
     let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
     let mut controls = Controls::default();

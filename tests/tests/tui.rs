@@ -55,7 +55,7 @@ impl Fixture {
 
     fn with_story(tag: &str, text: &str) -> Fixture {
         let dir = story_dir(tag, text);
-        let (mut host, _) = Host::open(dir.path(), &Limits::default()).unwrap();
+        let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
         let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
         // A relative, never-created directory keeps the help screen's path the same in
         // every run; tests that save use `with_slots`.
@@ -371,7 +371,7 @@ fn saving_and_loading_a_slot_restores_the_session() {
     let saves = TempDir::new("tui-slots-saves");
     let slots = Slots::new(saves.path().join("nested"), 3);
     f.app = {
-        let (mut host, _) = Host::open(f.dir.path(), &Limits::default()).unwrap();
+        let mut host = Host::open(f.dir.path(), &Limits::default()).unwrap().value;
         let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
         App::new(
             host,

@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let loaded = qnce::load(&dir, &Limits::default())?;
         loads.push(t.elapsed());
-        story = Some(loaded.story);
+        story = Some(loaded.value);
         if rss_first_load == 0 {
             rss_first_load = peak_rss_kib();
         }

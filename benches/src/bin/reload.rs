@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_ne!(original, edited, "node 5000 is in {}", part.display());
     let parts = [original, edited];
 
-    let (mut story, mut reloader, _) = Reloader::load(&dir, &Limits::default())?;
+    let (mut story, mut reloader) = Reloader::load(&dir, &Limits::default())?.value;
     let mut timings: Vec<Timings> = Vec::with_capacity(cycles);
     let mut walls: Vec<Duration> = Vec::with_capacity(cycles);
     let mut rss_after_10 = 0;

@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_or(Ok(SpanConfig::default().sample_every), |n| n.parse())?;
     let dir = std::env::temp_dir().join("qnce-bench-span-cost");
     write_story(&dir, StoryShape::LARGE)?;
-    let story = qnce::load(&dir, &Limits::default())?.story;
+    let story = qnce::load(&dir, &Limits::default())?.value;
     let registry = Arc::new(Registry::default());
     if on {
         let config = SpanConfig {

@@ -80,7 +80,7 @@ impl Input {
     /// # std::fs::create_dir_all(&dir)?;
     /// # std::fs::write(dir.join("story.ron"), r#"Story(title: "t", start: "a", nodes: { "a": (text: "Hi") })"#)?;
     /// use qnce_core::input::Input;
-    /// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.story;
+    /// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.value;
     /// assert_eq!(Input::parse("2", &story)?, Input::Choose(1));
     /// assert_eq!(Input::parse(" undo ", &story)?, Input::Undo);
     /// assert_eq!(Input::parse("flow main", &story)?, Input::SwitchFlow(story.main_flow()));
@@ -132,7 +132,7 @@ fn flow_argument(command: &str) -> Option<&str> {
 /// #     "l": (text: "L"), "r": (text: "R"),
 /// # })"#)?;
 /// use qnce_core::input::{Controls, Input, Outcome};
-/// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.story;
+/// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.value;
 /// let mut session = qnce_core::Session::new(&story, qnce_core::SessionConfig::with_seed(1))?;
 /// let mut controls = Controls::default();
 /// assert_eq!(controls.apply(&story, &mut session, Input::Down)?, Outcome::Moved(1));

@@ -74,12 +74,27 @@ pub enum LoadError {
     Invalid(Diagnostics),
 }
 
-/// A successfully loaded story and the warnings found while loading it.
-pub struct Loaded {
-    /// The story.
-    pub story: Story,
+/// What a successful load built, and the warnings found on the way: the one result shape
+/// of every way to load a story ([`load`] builds a [`Story`], [`load_data`] its data,
+/// `qnce-live`'s `Host::open` a host and `Reloader::load` a story with its reloader). A
+/// load with errors is a [`LoadError::Invalid`] instead.
+#[derive(Debug)]
+#[must_use = "a load's warnings are for the author: show them or drop them deliberately"]
+pub struct Loaded<T = Story> {
+    /// What was loaded.
+    pub value: T,
     /// Warnings (no errors).
     pub warnings: Diagnostics,
+}
+
+impl<T> Loaded<T> {
+    /// The same warnings with `f` applied to what was loaded.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Loaded<U> {
+        Loaded {
+            value: f(self.value),
+            warnings: self.warnings,
+        }
+    }
 }
 
 /// Loads the story at `path`: a directory holding `story.ron`, or a `.ron` file.
@@ -88,22 +103,19 @@ pub struct Loaded {
 /// [`LoadError::Unreadable`] when `path` cannot be read, [`LoadError::Invalid`] with every
 /// diagnostic when the story has errors.
 pub fn load(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded, LoadError> {
-    let (data, warnings) = load_data(path, limits)?;
-    Ok(Loaded {
-        story: Story::from_data(data),
-        warnings,
-    })
+    Ok(load_data(path, limits)?.map(Story::from_data))
 }
 
 /// Reads and validates the story at `path` without building it.
 ///
 /// # Errors
 /// As [`load`].
-pub fn load_data(
-    path: impl AsRef<Path>,
-    limits: &Limits,
-) -> Result<(StoryData, Diagnostics), LoadError> {
-    load_cached(path.as_ref(), limits).map(|(data, diagnostics, _)| (data, diagnostics))
+pub fn load_data(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded<StoryData>, LoadError> {
+    let (data, warnings, _) = load_cached(path.as_ref(), limits)?;
+    Ok(Loaded {
+        value: data,
+        warnings,
+    })
 }
 
 /// As [`load_data`], also returning the parsed files for later reloads.

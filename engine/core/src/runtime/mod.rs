@@ -118,7 +118,7 @@ impl Env for State<'_> {
 ///     "a": (text: "Hello", choices: [(text: "On", to: "b")]),
 ///     "b": (text: "Bye"),
 /// })"#)?;
-/// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.story;
+/// let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.value;
 /// let mut session = qnce_core::Session::new(&story, qnce_core::SessionConfig::with_seed(7))?;
 /// assert_eq!(session.text(), "Hello");
 /// session.choose(&story, 0)?;

@@ -27,8 +27,9 @@ impl Story {
     /// Applies a patch as one transaction and returns what it changed.
     ///
     /// Change detection is reset first, so that afterwards `Ref::is_changed` and
-    /// `Changed<T>` queries on [`Story::world`] show exactly the components this patch
-    /// wrote (see [`Story::changed_fields`]).
+    /// `Changed<T>` queries on the story's world
+    /// ([`StoryInternals::world`](crate::internal::StoryInternals::world)) show exactly
+    /// the components this patch wrote (see [`Story::changed_fields`]).
     pub fn apply(&mut self, patch: Patch) -> Delta {
         let _span = tracing::debug_span!("apply").entered();
         let delta = patch.delta();

@@ -6,8 +6,7 @@ use std::time::Duration;
 use qnce_core::input::{Controls, Input, Outcome};
 use qnce_core::runtime::{RuntimeError, Session, SessionConfig};
 use qnce_core::story::Story;
-use qnce_load::diagnostic::Diagnostics;
-use qnce_load::{Limits, LoadError};
+use qnce_load::{Limits, LoadError, Loaded};
 #[cfg(feature = "services")]
 use qnce_services::{Services, assets::NodeAssetsReady, telemetry::Telemetry};
 
@@ -44,7 +43,7 @@ pub struct Reloaded {
 /// std::fs::create_dir_all(&dir)?;
 /// let story = r#"Story(title: "t", start: "a", nodes: { "a": (text: "Hello") })"#;
 /// std::fs::write(dir.join("story.ron"), story)?;
-/// let (mut host, _warnings) = Host::open(&dir, &Limits::default())?;
+/// let mut host = Host::open(&dir, &Limits::default())?.value;
 /// let player = host.add_session(SessionConfig::with_seed(1))?;
 ///
 /// std::fs::write(dir.join("story.ron"), story.replace("Hello", "Hello again"))?;
@@ -64,12 +63,15 @@ pub struct Host {
 }
 
 impl Host {
-    /// Loads the story at `path`. Returns the host and the story's warnings.
+    /// Loads the story at `path`: the host, and the story's warnings.
     ///
     /// # Errors
     /// As [`qnce_load`].
-    pub fn open(path: impl AsRef<Path>, limits: &Limits) -> Result<(Host, Diagnostics), LoadError> {
-        let (story, reloader, warnings) = Reloader::load(path, limits)?;
+    pub fn open(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded<Host>, LoadError> {
+        let Loaded {
+            value: (story, reloader),
+            warnings,
+        } = Reloader::load(path, limits)?;
         let host = Host {
             story,
             reloader,
@@ -77,7 +79,10 @@ impl Host {
             watcher: None,
             attached: None,
         };
-        Ok((host, warnings))
+        Ok(Loaded {
+            value: host,
+            warnings,
+        })
     }
 
     /// Starts watching the story directory; edits are then picked up by [`Host::poll`] or

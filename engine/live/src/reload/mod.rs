@@ -23,7 +23,7 @@ pub use host::{Host, Reloaded, SessionKey};
 use qnce_core::story::{Delta, Patch, Story};
 use qnce_load::Limits;
 use qnce_load::diagnostic::Diagnostics;
-use qnce_load::{self as load, Changes, FileCache, LoadError, ParallelMap, Preread};
+use qnce_load::{self as load, Changes, FileCache, LoadError, Loaded, ParallelMap, Preread};
 
 /// Time spent in each phase of a reload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Reloader {
     pub fn load(
         path: impl AsRef<Path>,
         limits: &Limits,
-    ) -> Result<(Story, Reloader, Diagnostics), LoadError> {
+    ) -> Result<Loaded<(Story, Reloader)>, LoadError> {
         let path = path.as_ref();
         let limits = limits.clone();
         let (data, diagnostics, cache) = load::load_cached(path, &limits)?;
@@ -116,7 +116,10 @@ impl Reloader {
             pending_all: false,
             parallel: None,
         };
-        Ok((Story::from_data(data), reloader, diagnostics))
+        Ok(Loaded {
+            value: (Story::from_data(data), reloader),
+            warnings: diagnostics,
+        })
     }
 
     /// Reads and parses several changed files at once through `parallel` (the engine's
