@@ -70,13 +70,14 @@ pub fn summary(story: &Story, delta: &Delta) -> String {
     parts.join("; ")
 }
 
-/// A rejected edit's errors as `path:line:col: message` lines.
+/// A rejected edit's errors, one line each in the form `qnce check` prints
+/// (`path:line:col: error: message`).
 pub fn error_lines(e: &LoadError) -> Vec<String> {
     match e {
         LoadError::Invalid(diagnostics) => diagnostics
             .iter()
             .filter(|d| d.is_error())
-            .map(|d| format!("{}: {}", d.location(), d.message))
+            .map(ToString::to_string)
             .collect(),
         other => vec![other.to_string()],
     }

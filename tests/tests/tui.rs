@@ -298,7 +298,7 @@ fn a_rejected_edit_shows_its_errors_until_fixed_while_play_goes_on() {
         "{screen}"
     );
     assert!(
-        screen.contains("story.ron:11:54: choice leads to `lamp_room`"),
+        screen.contains("story.ron:11:54: error: choice leads to `lamp_room`"),
         "{screen}"
     );
     assert_eq!(f.app.errors().len(), 1);
