@@ -14,7 +14,7 @@ use qnce::input::{Controls, Input, Outcome};
 use qnce::persist::{read_save, write_save};
 use qnce::reload::{Host, SessionKey};
 use qnce::watch::WatchConfig;
-use qnce::{Limits, LoadError, Session, SessionConfig};
+use qnce::{Limits, LoadError, Session, SessionConfig, Story};
 use qnce_cli::tui::slots::Slots;
 use qnce_cli::tui::term::{TermConfig, run as run_full_screen};
 use qnce_cli::tui::{App, AppConfig};
@@ -379,26 +379,10 @@ fn play_loop(
                 }
             }
             Ok(Outcome::ForRunner(Input::Quit)) => return 0,
-            Ok(Outcome::ForRunner(Input::Save)) => {
-                let path = save_file(args);
-                match write_save(&path, &session.save(story)) {
-                    Ok(()) => eprintln!("saved to {}", path.display()),
-                    Err(e) => eprintln!("qnce: cannot save: {e}"),
-                }
-            }
+            Ok(Outcome::ForRunner(Input::Save)) => save_line_mode(args, story, session),
             Ok(Outcome::ForRunner(Input::Load)) => {
-                let path = save_file(args);
-                let config = session.config().clone();
-                if let Ok(restored) = restore(host, &path, config) {
-                    host.replace_session(player, restored);
-                    let Some((story, session)) = host.play(player) else {
-                        return EXIT_ERRORS;
-                    };
-                    eprintln!("loaded {}", path.display());
-                    if let Err(e) = session.refresh(story) {
-                        eprintln!("qnce: {e}");
-                    }
-                    out.events(story, session);
+                if let Err(code) = load_line_mode(args, host, player, out) {
+                    return code;
                 }
             }
             Ok(Outcome::ForRunner(_)) => {
@@ -414,6 +398,38 @@ fn play_loop(
             }
         }
     }
+}
+
+/// Line mode's `save`: the session to `--save`, else `qnce-save.ron`.
+fn save_line_mode(args: &PlayArgs, story: &Story, session: &Session) {
+    let path = save_file(args);
+    match write_save(&path, &session.save(story)) {
+        Ok(()) => eprintln!("saved to {}", path.display()),
+        Err(e) => eprintln!("qnce: cannot save: {e}"),
+    }
+}
+
+/// Line mode's `load`: the player's session replaced by the save's, shown again. A save
+/// that cannot be restored leaves the session as it was (`restore` said why).
+fn load_line_mode(
+    args: &PlayArgs,
+    host: &mut Host,
+    player: SessionKey,
+    out: &Transcript,
+) -> Result<(), u8> {
+    let path = save_file(args);
+    let config = host.play(player).ok_or(EXIT_ERRORS)?.1.config().clone();
+    let Ok(restored) = restore(host, &path, config) else {
+        return Ok(());
+    };
+    host.replace_session(player, restored);
+    let (story, session) = host.play(player).ok_or(EXIT_ERRORS)?;
+    eprintln!("loaded {}", path.display());
+    if let Err(e) = session.refresh(story) {
+        eprintln!("qnce: {e}");
+    }
+    out.events(story, session);
+    Ok(())
 }
 
 /// Where line mode's `save` and `load` go: `--save`, else `qnce-save.ron`.

@@ -95,7 +95,7 @@ fn a_player_chooses_undoes_sees_a_live_edit_and_quits_to_a_restored_terminal() {
     // The panel's title and its error line, and the last success's banner gone.
     term.wait_for("the error panel in place of the banner", |s| {
         s.contains("Reload rejected")
-            && s.contains("story.ron:8:43: choice leads to `fery`")
+            && s.contains("story.ron:8:43: error: choice leads to `fery`")
             && !s.contains("Reloaded in")
     });
     term.keys(&["Enter"]);

@@ -334,3 +334,32 @@ fn two_writers_of_one_save_path_at_once_leave_one_whole_file() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "no temporary file left behind: {left:?}");
 }
+
+#[test]
+fn node_and_choice_tags_are_read_by_ids() {
+    let dir = story_dir(
+        "tags",
+        r#"Story(title: "Tags", start: "a", nodes: {
+            "a": (text: "A", tags: ["act1", "calm"], choices: [
+                (id: "go", text: "Go", to: "b", tags: ["loud"]),
+                (text: "Stay", to: "a"),
+            ]),
+            "b": (text: "B"),
+        })"#,
+    );
+    let story = load(dir.path());
+    let (a, b) = (story.node_id("a").unwrap(), story.node_id("b").unwrap());
+    let tags = |t: &[std::sync::Arc<str>]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(tags(story.node_tags(a)), ["act1", "calm"]);
+    assert!(story.node_tags(b).is_empty());
+    let session = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let shown: Vec<_> = session
+        .choices()
+        .map(|(view, _)| tags(story.choice_tags(a, view.id)))
+        .collect();
+    assert_eq!(shown, [vec!["loud".to_owned()], vec![]]);
+    let go = story.choice_id("go").unwrap();
+    assert_eq!(tags(story.choice_tags(a, go)), ["loud"]);
+    // A choice id of another node's choice is no choice of `b`.
+    assert!(story.choice_tags(b, go).is_empty());
+}

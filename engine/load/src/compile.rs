@@ -13,7 +13,7 @@ use super::format::{ChoiceDef, Entries, NodeDef};
 use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use declare::{
-    Declared, FirstSeen, declare_assets, declare_flows, declare_nodes, declare_variables,
+    Declared, FirstSeen, NodeDecl, declare_assets, declare_flows, declare_nodes, declare_variables,
     file_parts,
 };
 use qnce_core::expr::{Effect, Expr, ExprError, Template};
@@ -238,33 +238,19 @@ pub(crate) fn compile(
     // unchanged file, and nodes of changed files written as before, when the names they
     // refer to all still hold.
     let keep_unchanged = reuse.filter(|r| r.unchanged_files_hold(&declared, &node_set, names));
-    let previous_defs = keep_unchanged
-        .map(|r| r.previous_defs())
-        .unwrap_or_default();
     let mut known = Known {
         names,
         declared: &declared,
         asset_ids: &asset_ids,
     };
-    let mut nodes = Vec::new();
-    for &(file, id, name, def) in &node_defs {
-        if let Some(r) = keep_unchanged {
-            let fresh = r.fresh.get(file.0 as usize).copied().unwrap_or(true);
-            if !fresh || previous_defs.get(name) == Some(&def) {
-                continue;
-            }
-        }
-        let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
-        if let Some(node) = compile_node(&mut cx, &mut known, file, id, path, def) {
-            nodes.push(node);
-        }
-    }
+    let nodes = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
 
     // Warning: nodes unreachable from every flow's start. When no edge can have changed,
     // neither can reachability, and the running story's warnings stand.
     let graph_unchanged = keep_unchanged.is_some_and(|r| r.same_graph(parsed));
     if !flows.is_empty() && !graph_unchanged {
-        warn_unreachable(&mut cx, &declared, &node_defs, &flows, names.nodes.len());
+        let n_names = known.names.nodes.len();
+        warn_unreachable(&mut cx, &declared, &node_defs, &flows, n_names);
     }
 
     let save_id = main.id.clone().unwrap_or_else(|| main.title.clone());
@@ -285,6 +271,31 @@ pub(crate) fn compile(
         partial: keep_unchanged.is_some(),
         declared: node_set,
     }
+}
+
+/// The nodes declared in `node_defs`, compiled; with `keep`, only those of files read
+/// anew whose definition differs from the running story's.
+fn compile_nodes(
+    cx: &mut Ctx<'_>,
+    known: &mut Known<'_>,
+    node_defs: &[NodeDecl<'_>],
+    keep: Option<Reuse<'_>>,
+) -> Vec<NodeData> {
+    let previous_defs = keep.map(|r| r.previous_defs()).unwrap_or_default();
+    let mut nodes = Vec::new();
+    for &(file, id, name, def) in node_defs {
+        if let Some(r) = keep {
+            let fresh = r.fresh.get(file.0 as usize).copied().unwrap_or(true);
+            if !fresh || previous_defs.get(name) == Some(&def) {
+                continue;
+            }
+        }
+        let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
+        if let Some(node) = compile_node(cx, known, file, id, path, def) {
+            nodes.push(node);
+        }
+    }
+    nodes
 }
 
 /// A choice compiled, or `None` when it has errors (reported) or `identity` gives none;

@@ -326,6 +326,20 @@ impl Story {
             .map_or(&[], |t| t.0.as_slice())
     }
 
+    /// The tags of a node's choice, as written (empty for a choice the node does not have).
+    /// A displayed choice's id is [`ChoiceView::id`](crate::ChoiceView::id).
+    pub fn choice_tags(&self, node: NodeId, choice: ChoiceId) -> &[Arc<str>] {
+        let Some(choices) = self.node(node).and_then(|n| n.get::<Choices>()) else {
+            return &[];
+        };
+        choices
+            .0
+            .iter()
+            .find(|&&c| self.world.get::<Choice>(c).is_some_and(|k| k.id == choice))
+            .and_then(|&c| self.world.get::<Tags>(c))
+            .map_or(&[], |t| t.0.as_slice())
+    }
+
     /// The id of a variable by name, if declared.
     pub fn var_id(&self, name: &str) -> Option<VarId> {
         self.names
