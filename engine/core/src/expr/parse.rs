@@ -301,29 +301,14 @@ impl<'s> Parser<'s> {
 
     fn call(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {
         self.bump(); // `(`
+        if name == "visits" {
+            return self.visits(at);
+        }
         let mut args = Vec::new();
         let mut arg_at = Vec::new();
         if self.peek() != &Tok::RParen {
             loop {
                 arg_at.push(self.at());
-                if name == "visits" {
-                    // The argument is a node name, resolved now, not an expression.
-                    let str_at = self.at();
-                    let Tok::Str(node_name) = self.bump() else {
-                        return Err(ExprError::new(
-                            str_at,
-                            "`visits` takes a node name in quotes",
-                        ));
-                    };
-                    let id = self.scope.node(&node_name).ok_or_else(|| {
-                        ExprError::new(str_at, format!("unknown node `{node_name}`"))
-                    })?;
-                    if self.peek() != &Tok::RParen {
-                        return Err(self.unexpected("`)`"));
-                    }
-                    self.bump();
-                    return Ok(node(ExprKind::Visits(id), Type::Int));
-                }
                 args.push(self.ternary()?);
                 if self.peek() == &Tok::Comma {
                     self.bump();
@@ -331,46 +316,12 @@ impl<'s> Parser<'s> {
                 }
                 break;
             }
-        } else if name == "visits" {
-            return Err(ExprError::new(at, "`visits` takes a node name in quotes"));
         }
         if self.peek() != &Tok::RParen {
             return Err(self.unexpected("`,` or `)`"));
         }
         self.bump();
-        let arity = match name {
-            "turns" => 0,
-            "abs" => 1,
-            "random" | "min" | "max" => 2,
-            _ => {
-                return Err(ExprError::new(
-                    at,
-                    format!(
-                        "unknown function `{name}` (known: visits, turns, random, min, max, abs)"
-                    ),
-                ));
-            }
-        };
-        if args.len() != arity {
-            return Err(ExprError::new(
-                at,
-                format!("`{name}` takes {arity} argument(s), found {}", args.len()),
-            ));
-        }
-        for (arg, &a_at) in args.iter().zip(&arg_at) {
-            let ok = if name == "random" {
-                arg.ty == Type::Int
-            } else {
-                arg.ty.is_numeric()
-            };
-            if !ok {
-                let want = if name == "random" { "Int" } else { "a number" };
-                return Err(ExprError::new(
-                    a_at,
-                    format!("`{name}` needs {want}, found {}", arg.ty),
-                ));
-            }
-        }
+        check_call(name, at, &args, &arg_at)?;
         let mut args = args.into_iter().map(Box::new);
         let mut next = || {
             args.next()
@@ -395,6 +346,65 @@ impl<'s> Parser<'s> {
             }
         })
     }
+
+    /// `visits("node")` after its `(`: the argument is a node name, resolved now, not an
+    /// expression.
+    fn visits(&mut self, at: usize) -> Result<Expr, ExprError> {
+        const USAGE: &str = "`visits` takes a node name in quotes";
+        if self.peek() == &Tok::RParen {
+            return Err(ExprError::new(at, USAGE));
+        }
+        let str_at = self.at();
+        let Tok::Str(node_name) = self.bump() else {
+            return Err(ExprError::new(str_at, USAGE));
+        };
+        let id = self
+            .scope
+            .node(&node_name)
+            .ok_or_else(|| ExprError::new(str_at, format!("unknown node `{node_name}`")))?;
+        if self.peek() != &Tok::RParen {
+            return Err(self.unexpected("`)`"));
+        }
+        self.bump();
+        Ok(node(ExprKind::Visits(id), Type::Int))
+    }
+}
+
+/// Checks a call of a built-in function other than `visits`: the name, the number of
+/// arguments and their types (`arg_at` is where each argument starts).
+fn check_call(name: &str, at: usize, args: &[Expr], arg_at: &[usize]) -> Result<(), ExprError> {
+    let arity = match name {
+        "turns" => 0,
+        "abs" => 1,
+        "random" | "min" | "max" => 2,
+        _ => {
+            return Err(ExprError::new(
+                at,
+                format!("unknown function `{name}` (known: visits, turns, random, min, max, abs)"),
+            ));
+        }
+    };
+    if args.len() != arity {
+        return Err(ExprError::new(
+            at,
+            format!("`{name}` takes {arity} argument(s), found {}", args.len()),
+        ));
+    }
+    for (arg, &a_at) in args.iter().zip(arg_at) {
+        let ok = if name == "random" {
+            arg.ty == Type::Int
+        } else {
+            arg.ty.is_numeric()
+        };
+        if !ok {
+            let want = if name == "random" { "Int" } else { "a number" };
+            return Err(ExprError::new(
+                a_at,
+                format!("`{name}` needs {want}, found {}", arg.ty),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn describe(tok: &Tok) -> String {
