@@ -13,6 +13,7 @@
 //! - `pool`: the thread pool: priorities, full queues, panics, shutdown
 //! - `properties`: property tests over random input and random playthroughs
 //! - `reload`: live reload through the engine API, one test per kind of edit
+//! - `reload_files`: which files a reload reads, keeps pending or parses on the pool
 //! - `watch`: live reload end to end, the real watcher and the real binary
 //! - `storm`: hundreds of saves, some broken, through the real watcher
 //! - `input`: the engine's input type: the one path from any device to a session
@@ -42,6 +43,7 @@ mod perf;
 mod pool;
 mod properties;
 mod reload;
+mod reload_files;
 mod runtime;
 mod storm;
 mod support;

@@ -1,0 +1,203 @@
+//! Live reload's files: which a reload reads and compiles, which it keeps pending after a
+//! rejected edit, which outside files matter, and parsing several on the pool.
+
+use qnce::reload::Host;
+use qnce::story::NodeField;
+use qnce::{Event, Limits, SessionConfig};
+
+use crate::reload::Live;
+use crate::support::TempDir;
+
+#[test]
+fn editing_one_include_reads_and_compiles_only_that_file() {
+    let dir = TempDir::new("include");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#,
+    );
+    dir.write("one.ron", r#"Include(nodes: { "one": (text: "One") })"#);
+    let two = dir.write("two.ron", r#"Include(nodes: { "two": (text: "Two") })"#);
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
+    std::fs::write(&two, r#"Include(nodes: { "two": (text: "Two!") })"#).unwrap();
+    let report = host
+        .reload(Some(std::slice::from_ref(&two)))
+        .result
+        .unwrap();
+    assert_eq!(report.files, vec![two.clone()]);
+    assert!(report.partial);
+    assert_eq!(report.delta.nodes_changed.len(), 1);
+    // A file that did not change is not read even when the watcher names it (say, a save
+    // of identical text): its parse is kept.
+    let report = host.reload(Some(&[two])).result.unwrap();
+    assert!(report.delta.is_empty());
+    // An edit that includes a new file reads it.
+    let three = dir.write(
+        "three.ron",
+        r#"Include(nodes: { "three": (text: "Three") })"#,
+    );
+    let main = dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron", "three.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two"), (text: "3", to: "three")]) })"#,
+    );
+    let report = host
+        .reload(Some(std::slice::from_ref(&main)))
+        .result
+        .unwrap();
+    assert_eq!(report.files, vec![main, three]);
+    assert_eq!(
+        report.delta.nodes_added,
+        vec![host.story().node_id("three").unwrap()]
+    );
+}
+
+#[test]
+fn a_failed_reload_keeps_its_changed_files_for_the_next_attempt() {
+    let dir = TempDir::new("pending");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron"], nodes: { "a": (text: "A", next: "one") })"#,
+    );
+    let one = dir.write("one.ron", r#"Include(nodes: { "one": (text: "One") })"#);
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
+    // `one.ron` now points at a node that `story.ron` will declare in the next save.
+    std::fs::write(
+        &one,
+        r#"Include(nodes: { "one": (text: "One", next: "z") })"#,
+    )
+    .unwrap();
+    assert!(host.reload(Some(&[one])).result.is_err());
+    let main = dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron"], nodes: { "a": (text: "A", next: "one"), "z": (text: "Z") })"#,
+    );
+    // Only `story.ron` is named now; the change to `one.ron` is still taken.
+    let report = host.reload(Some(&[main])).result.unwrap();
+    let story = host.story();
+    assert_eq!(report.delta.nodes_added, vec![story.node_id("z").unwrap()]);
+    assert_eq!(
+        Live::changed(&report, story),
+        vec![("one".to_owned(), vec![NodeField::Next])]
+    );
+}
+
+#[test]
+fn ron_files_outside_the_story_matter_only_while_an_edit_waits_for_them() {
+    use qnce::watch::Batch;
+    let dir = TempDir::new("concerns");
+    let main = dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", nodes: { "a": (text: "A") })"#,
+    );
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
+    let batch = |paths: Vec<std::path::PathBuf>| Batch {
+        paths,
+        rescan: false,
+        errors: Vec::new(),
+    };
+    // A save file kept in the story directory is not part of the story.
+    let save = dir.write("saves/slot-1.ron", "Save()");
+    assert!(host.handle(&batch(vec![save])).is_none());
+    assert!(host.handle(&batch(vec![main.clone()])).is_some());
+    // An edit that includes a file not written yet is rejected and waits; writing the
+    // file (named alone by the watcher) completes it.
+    std::fs::write(
+        &main,
+        r#"Story(title: "t", start: "a", include: ["more.ron"], nodes: { "a": (text: "A", next: "b") })"#,
+    )
+    .unwrap();
+    assert!(host.handle(&batch(vec![main])).unwrap().result.is_err());
+    let more = dir.write("more.ron", r#"Include(nodes: { "b": (text: "B") })"#);
+    let reloaded = host.handle(&batch(vec![more])).unwrap();
+    assert!(reloaded.result.is_ok());
+    assert!(host.story().node_id("b").is_some());
+}
+
+#[test]
+fn ended_node_that_gains_a_next_advances_as_a_step() {
+    let story = r#"Story(title: "t", start: "a", nodes: {
+        "a": (text: "A", choices: [(text: "On", to: "b")]),
+        "b": (text: "The end?"),
+        "c": (text: "Not yet."),
+    })"#;
+    let mut live = Live::new("gains-next", story);
+    live.choose(0);
+    assert!(live.session().is_ended());
+    live.edit(&story.replace(
+        r#""b": (text: "The end?"),"#,
+        r#""b": (text: "The end?", next: "c"),"#,
+    ));
+    let s = live.session();
+    assert_eq!(s.current_node(), Some(live.node("c")));
+    assert!(matches!(
+        s.events(),
+        [Event::NodeEntered { .. }, Event::StoryEnded { .. }]
+    ));
+    let (story, session) = live.host.play(live.player).unwrap();
+    session.undo(story).unwrap();
+    assert_eq!(session.current_node(), Some(live.node("b")));
+}
+
+#[test]
+fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome() {
+    use qnce::services::{Services, ServicesConfig};
+    let services = Services::start(&ServicesConfig::default()).unwrap();
+    let example = crate::support::example("lighthouse");
+    let pooled_dir = TempDir::copy_of(&example, "reload-pooled");
+    let plain_dir = TempDir::copy_of(&example, "reload-plain");
+    let mut pooled = Host::open(pooled_dir.path(), &Limits::default())
+        .unwrap()
+        .value;
+    pooled.attach(&services);
+    let mut plain = Host::open(plain_dir.path(), &Limits::default())
+        .unwrap()
+        .value;
+    let mut outcomes = Vec::new();
+    for (dir, host) in [(&pooled_dir, &mut pooled), (&plain_dir, &mut plain)] {
+        let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
+        let edit = |file: &str, from: &str, to: &str| {
+            let path = dir.path().join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(text.contains(from), "{file} holds {from:?}");
+            std::fs::write(&path, text.replace(from, to)).unwrap();
+            path
+        };
+        // Two files at once: read and parsed together.
+        let changed = [
+            edit(
+                "chapters/shore.ron",
+                "Waves batter the rocks",
+                "Grey waves pound the rocks",
+            ),
+            edit("chapters/tower.ron", "The door creaks", "The door groans"),
+        ];
+        let report = host.reload(Some(&changed)).result.unwrap();
+        let mut files: Vec<_> = report
+            .files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_owned())
+            .collect();
+        files.sort();
+        let text = host.session(player).unwrap().text().to_owned();
+        // Then two at once again, one of them broken: rejected with the same position.
+        let changed = [
+            edit(
+                "chapters/radio.ron",
+                "The radio hisses.",
+                "The radio hisses, \"),",
+            ),
+            edit("chapters/tower.ron", "The door groans", "The door sighs"),
+        ];
+        let error = host.reload(Some(&changed)).result.unwrap_err().to_string();
+        let relative = error.replace(&dir.path().display().to_string(), "DIR");
+        outcomes.push((files, report.delta.nodes_changed.len(), text, relative));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0].1, 2);
+    assert!(outcomes[0].2.starts_with("Grey waves pound the rocks"));
+    assert!(
+        outcomes[0].3.contains("DIR/chapters/radio.ron:9:42: error"),
+        "{}",
+        outcomes[0].3
+    );
+    services.shutdown();
+}
