@@ -178,3 +178,114 @@ fn the_binary_reports_garbage_without_panicking() {
         stdout(&out)
     );
 }
+
+/// A story whose node `a` has `field` set to `value` (a RON string), and a variable `n`.
+fn story_with(field: &str, value: &str) -> String {
+    format!(
+        "Story(title: \"T\", start: \"a\", variables: {{\"n\": Int(0), \"b\": Bool(true)}},\n\
+         nodes: {{\n\"a\": (text: \"A\", {field}: {value}, choices: [(text: \"On\", to: \"z\")]),\n\
+         \"z\": (text: \"Z\") }})"
+    )
+}
+
+/// Issue 14, class 1: binary chains used to nest without bound (the depth counted
+/// parentheses, unary operators and `?:` only), so a long chain passed `check` and
+/// overflowed the stack when played, or in `check` itself. Every operator counts now.
+#[test]
+fn long_operator_chains_are_refused_with_their_position() {
+    for (field, op, term, n) in [
+        ("on_enter", "+", "1", 30_000),
+        ("on_enter", "+", "1", 260_000),
+        ("on_enter", "*", "1", 30_000),
+        ("when", "&&", "b", 31_000),
+        ("when", "||", "b", 31_000),
+        ("when", "==", "b", 31_000),
+    ] {
+        let chain = vec![term; n].join(&format!(" {op} "));
+        let value = if field == "on_enter" {
+            format!("[\"n = {chain}\"]")
+        } else {
+            format!("\"{chain}\"")
+        };
+        let story = if field == "when" {
+            // A condition is a choice's field.
+            story_with("tags", "[]").replace(
+                "(text: \"On\", to: \"z\")",
+                &format!("(text: \"On\", to: \"z\", when: {value})"),
+            )
+        } else {
+            story_with(field, &value)
+        };
+        let errors = errors_of(story.as_bytes(), &Limits::default());
+        // The 64th operator is where the chain passes the limit.
+        let terms_before = (term.len() + op.len() + 2) * 64;
+        assert_eq!(errors.len(), 1, "{op} x {n}: {errors:?}");
+        let (place, message) = errors[0].split_once(": ").unwrap();
+        assert!(
+            message.starts_with("expression nested deeper than the limit of 64"),
+            "{op} x {n}: {message}"
+        );
+        let col: usize = place.split_once(':').unwrap().1.parse().unwrap();
+        assert!(
+            place.starts_with("3:") && col > terms_before && col < terms_before + 80,
+            "{op} x {n}: {place}"
+        );
+    }
+}
+
+/// Every operator counts towards the depth: a chain at the limit is accepted, one more
+/// term is not, and mixing operators, parentheses and calls changes nothing.
+#[test]
+fn the_depth_limit_counts_every_operator() {
+    let limits = Limits {
+        max_expr_depth: 8,
+        ..Limits::default()
+    };
+    let at = |n: usize| {
+        story_with(
+            "on_enter",
+            &format!("[\"n = {}\"]", vec!["1"; n].join(" + ")),
+        )
+    };
+    assert!(errors_of(at(8).as_bytes(), &limits).is_empty());
+    assert!(errors_of(at(9).as_bytes(), &limits)[0].contains("nested deeper than the limit of 8"));
+    // max(…) is a level, as is `-`, and each `+` inside.
+    let mixed = story_with("on_enter", "[\"n = max(1, -(1 + 1 + 1 + 1 + 1 + 1))\"]");
+    assert!(errors_of(mixed.as_bytes(), &limits).is_empty());
+    let mixed = story_with("on_enter", "[\"n = max(1, -(1 + 1 + 1 + 1 + 1 + 1 + 1))\"]");
+    assert!(!errors_of(mixed.as_bytes(), &limits).is_empty());
+}
+
+/// A wide expression of bounded depth is bounded by its size.
+#[test]
+fn the_expression_size_limit_is_checked_while_parsing() {
+    // Depth 8 per group, 1,000 groups side by side under a `?:` each: wide, not deep.
+    let group = "(1 + 1 + 1 + 1)";
+    let wide = vec![group; 5000].join(" * 0 + ");
+    let errors = errors_of(
+        story_with("on_enter", &format!("[\"n = {wide}\"]")).as_bytes(),
+        &Limits {
+            max_expr_depth: 100_000,
+            ..Limits::default()
+        },
+    );
+    assert!(
+        errors[0].contains("longer than the limit of 4096 operators and operands"),
+        "{errors:?}"
+    );
+}
+
+/// The real binary: `check` rejects the chains that used to crash `check` and `play`.
+#[test]
+fn the_binary_checks_a_long_chain_without_crashing() {
+    let dir = TempDir::new("chainbin");
+    let chain = vec!["1"; 260_000].join("+");
+    dir.write(
+        "story.ron",
+        story_with("on_enter", &format!("[\"n += {chain}\"]")),
+    );
+    let out = qnce(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(stdout(&out).contains("story.ron:3:"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("nested deeper than the limit of 64"));
+}

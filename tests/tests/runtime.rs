@@ -363,3 +363,69 @@ fn node_and_choice_tags_are_read_by_ids() {
     // A choice id of another node's choice is no choice of `b`.
     assert!(story.choice_tags(b, go).is_empty());
 }
+
+/// Issue 14, class 3: `s += s` doubled a string on each entry until the process died.
+/// Strings have a limit now; the step that would pass it fails and changes nothing.
+#[test]
+fn a_string_that_would_pass_the_limit_fails_its_step_and_changes_nothing() {
+    let dir = story_dir(
+        "string-limit",
+        r#"Story(title: "Grow", start: "a", variables: { "s": Str("ab") },
+        nodes: { "a": (text: "{s}", on_enter: ["s += s"], choices: [(text: "Again", to: "a")]) })"#,
+    );
+    let story = load(dir.path());
+    let config = SessionConfig {
+        max_string_len: 1000,
+        ..SessionConfig::with_seed(1)
+    };
+    let mut session = Session::new(&story, config).unwrap();
+    let s = story.var_id("s").unwrap();
+    let mut len = 4;
+    while len * 2 <= 1000 {
+        session.choose(&story, 0).unwrap();
+        len *= 2;
+        assert_eq!(session.var(s).map(|v| v.to_string().len()), Some(len));
+    }
+    let before = (
+        session.var(s).cloned(),
+        session.turns(),
+        session.text().to_owned(),
+    );
+    let err = session.choose(&story, 0).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a string would be longer than the limit of 1000 bytes"),
+        "{err}"
+    );
+    assert_eq!(
+        (
+            session.var(s).cloned(),
+            session.turns(),
+            session.text().to_owned()
+        ),
+        before
+    );
+    // The host is held to the same limit.
+    let long = Value::Str("x".repeat(1001).into());
+    assert!(matches!(
+        session.set_var(&story, "s", long),
+        Err(RuntimeError::StringTooLong { limit: 1000, .. })
+    ));
+    // Text made of many short pieces is bounded too.
+    let dir = story_dir(
+        "text-limit",
+        &format!(
+            r#"Story(title: "T", start: "a", variables: {{ "s": Str("{}") }},
+            nodes: {{ "a": (text: "{}") }})"#,
+            "y".repeat(100),
+            "{s}".repeat(11)
+        ),
+    );
+    let story = load(dir.path());
+    let config = SessionConfig {
+        max_string_len: 1000,
+        ..SessionConfig::with_seed(1)
+    };
+    let err = Session::new(&story, config).err().unwrap();
+    assert!(err.to_string().contains("limit of 1000 bytes"), "{err}");
+}

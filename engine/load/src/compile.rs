@@ -325,7 +325,7 @@ fn compile_choice(
         }
     };
     let condition = match &c.when {
-        Some(src) => match Expr::parse_condition(src, declared, cx.limits.max_expr_depth) {
+        Some(src) => match Expr::parse_condition(src, declared, cx.limits.expr()) {
             Ok(e) => {
                 if e.constant() == Some(Value::Bool(false)) {
                     cx.findings.push(Finding::warning(
@@ -567,7 +567,7 @@ fn compile_text(
         );
         return None;
     }
-    match Template::parse(src, declared, cx.limits.max_expr_depth) {
+    match Template::parse(src, declared, cx.limits.expr()) {
         Ok(template) => Some(Text {
             source: Arc::from(src),
             template,
@@ -590,7 +590,7 @@ fn compile_effects(
     for (i, src) in srcs.iter().enumerate() {
         let mut p = path.clone();
         p.push(Seg::Index(i));
-        match Effect::parse(src, declared, cx.limits.max_expr_depth) {
+        match Effect::parse(src, declared, cx.limits.expr()) {
             Ok(e) => {
                 effects.sources.push(Arc::from(src.as_str()));
                 effects.compiled.push(e);

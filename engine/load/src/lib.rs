@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use compile::Reuse;
+use qnce_core::expr::ExprLimits;
 use qnce_core::internal::StoryInternals;
 use qnce_core::story::{Names, Story, StoryData};
 
@@ -36,8 +37,11 @@ pub struct Limits {
     pub max_files: usize,
     /// Most nodes.
     pub max_nodes: usize,
-    /// Deepest nesting of an expression (parentheses and unary operators).
+    /// Deepest nesting of an expression: every operator counts (a chain `a + b + c` is
+    /// two deep), and so do parentheses, unary operators, `?:` and calls.
     pub max_expr_depth: usize,
+    /// Most operators and operands in one expression (each `{…}` of a text is one).
+    pub max_expr_size: usize,
     /// Deepest nesting of RON values.
     pub max_ron_depth: usize,
     /// Longest node or choice text, in bytes.
@@ -51,8 +55,19 @@ impl Default for Limits {
             max_files: 1_000,
             max_nodes: 200_000,
             max_expr_depth: 64,
+            max_expr_size: 4096,
             max_ron_depth: 64,
             max_text_len: 64 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// The bounds of one expression.
+    pub fn expr(&self) -> ExprLimits {
+        ExprLimits {
+            max_depth: self.max_expr_depth,
+            max_size: self.max_expr_size,
         }
     }
 }

@@ -14,6 +14,11 @@ pub trait Env {
     fn turns(&self) -> u64;
     /// A number in `lo..=hi` from the session's seeded generator.
     fn random(&mut self, lo: i64, hi: i64) -> i64;
+    /// The longest string, in bytes, an expression may build or a text may render to.
+    /// Sessions pass their `SessionConfig::max_string_len`.
+    fn max_string_len(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// Why evaluation failed. Checked expressions fail only on these runtime conditions.
@@ -32,6 +37,21 @@ pub enum EvalError {
     /// A value had an unexpected type; checking makes this unreachable.
     #[error("type mismatch")]
     Type,
+    /// A string or a rendered text would have been longer than the session allows.
+    #[error("a string would be longer than the limit of {limit} bytes")]
+    StringTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+}
+
+/// `Ok` when `len` bytes fit the environment's string limit.
+pub(crate) fn fits<E: Env + ?Sized>(env: &E, len: usize) -> Result<(), EvalError> {
+    let limit = env.max_string_len();
+    if len > limit {
+        return Err(EvalError::StringTooLong { limit });
+    }
+    Ok(())
 }
 
 /// An environment with no state, for folding constants.
@@ -118,10 +138,9 @@ impl Expr {
                 _ => return Err(EvalError::Type),
             },
             Arith(op, a, b) => arith(*op, a.eval(env)?, b.eval(env)?)?,
-            Concat(a, b) => {
+            Concat(..) => {
                 let mut s = String::new();
-                a.display(env, &mut s)?;
-                b.display(env, &mut s)?;
+                self.display(env, &mut s)?;
                 Value::Str(s.into())
             }
             Cmp(op, a, b) => Value::Bool(compare(*op, &a.eval(env)?, &b.eval(env)?)?),
@@ -180,9 +199,14 @@ impl Expr {
         match &self.kind {
             Lit(Value::Str(s)) => out.push_str(s),
             Var(id) => env.var(*id).ok_or(EvalError::UnsetVariable)?.write_to(out),
+            // Each operand's text is within the limit (checked where it was built), so a
+            // check after each keeps the buffer under twice the limit.
             Concat(a, b) => {
+                let start = out.len();
                 a.display(env, out)?;
+                fits(env, out.len() - start)?;
                 b.display(env, out)?;
+                fits(env, out.len() - start)?;
             }
             Cond(c, a, b) if self.ty == a.ty && self.ty == b.ty => {
                 if c.eval_bool(env)? {

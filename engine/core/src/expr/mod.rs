@@ -50,11 +50,35 @@ impl fmt::Display for ExprError {
     }
 }
 
+/// How large one expression may be. Both bounds are checked while parsing, as each
+/// operator or operand is added, so an expression past either is refused before the work
+/// it would cost: every walk of a checked expression (evaluation, folding, `Drop`) recurses
+/// at most `max_depth` deep and visits at most `max_size` nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExprLimits {
+    /// Deepest nesting: every operator counts (a chain `a + b + c` is two deep), and so do
+    /// parentheses, unary operators, `?:` and calls.
+    pub max_depth: usize,
+    /// Most operators and operands.
+    pub max_size: usize,
+}
+
+impl Default for ExprLimits {
+    fn default() -> Self {
+        ExprLimits {
+            max_depth: 64,
+            max_size: 4096,
+        }
+    }
+}
+
 /// A checked, typed expression.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     kind: ExprKind,
     ty: Type,
+    /// Levels from here to the deepest leaf (a leaf is 1).
+    height: u16,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +120,38 @@ enum CmpOp {
     Ne,
 }
 
+impl ExprKind {
+    /// The operands, left to right.
+    fn children(&self) -> impl Iterator<Item = &Expr> {
+        use ExprKind::*;
+        let (a, b, c): (Option<&Expr>, Option<&Expr>, Option<&Expr>) = match self {
+            Lit(_) | Var(_) | Visits(_) | Turns => (None, None, None),
+            Not(a) | Neg(a) | Abs(a) => (Some(a), None, None),
+            Arith(_, a, b)
+            | Concat(a, b)
+            | Cmp(_, a, b)
+            | And(a, b)
+            | Or(a, b)
+            | Min(a, b)
+            | Max(a, b)
+            | Random(a, b) => (Some(a), Some(b), None),
+            Cond(c, a, b) => (Some(c), Some(a), Some(b)),
+        };
+        [a, b, c].into_iter().flatten()
+    }
+}
+
 impl Expr {
+    /// A node over `kind`'s operands, one level above the highest of them.
+    fn new(kind: ExprKind, ty: Type) -> Expr {
+        let below = kind.children().map(|c| c.height).max().unwrap_or(0);
+        Expr {
+            kind,
+            ty,
+            height: below.saturating_add(1),
+        }
+    }
+
     /// The static type of the expression.
     pub fn ty(&self) -> Type {
         self.ty
@@ -105,13 +160,13 @@ impl Expr {
     /// Parses and checks a condition, which must be `Bool`.
     ///
     /// # Errors
-    /// A syntax error, an unknown name, a type error, or nesting deeper than `max_depth`.
+    /// A syntax error, an unknown name, a type error, or an expression past `limits`.
     pub fn parse_condition(
         src: &str,
         scope: &dyn Scope,
-        max_depth: usize,
+        limits: ExprLimits,
     ) -> Result<Expr, ExprError> {
-        let expr = parse::parse_expr(src, scope, max_depth)?;
+        let expr = parse::parse_expr(src, scope, limits)?;
         if expr.ty != Type::Bool {
             return Err(ExprError::new(
                 0,
@@ -124,78 +179,79 @@ impl Expr {
     /// Parses and checks an expression of any type.
     ///
     /// # Errors
-    /// A syntax error, an unknown name, a type error, or nesting deeper than `max_depth`.
-    pub fn parse(src: &str, scope: &dyn Scope, max_depth: usize) -> Result<Expr, ExprError> {
-        parse::parse_expr(src, scope, max_depth)
+    /// A syntax error, an unknown name, a type error, or an expression past `limits`.
+    pub fn parse(src: &str, scope: &dyn Scope, limits: ExprLimits) -> Result<Expr, ExprError> {
+        parse::parse_expr(src, scope, limits)
     }
 
-    /// The value of the expression if it reads no state (no variables, visits, turns or
-    /// random numbers): used to warn about conditions that can never hold.
+    /// The value of the expression if it does not depend on state (variables, visits,
+    /// turns or random numbers): used to warn about conditions that can never hold.
+    /// `false && x`, `true || x` and a `?:` whose condition is constant are constant
+    /// whatever the rest reads. One pass: each node is folded once, from its operands'
+    /// folded values.
     pub fn constant(&self) -> Option<Value> {
-        // `false && x` and `true || x` are constant whatever `x` reads.
-        match &self.kind {
-            ExprKind::And(a, b)
-                if [a, b]
-                    .iter()
-                    .any(|e| e.constant() == Some(Value::Bool(false))) =>
-            {
-                return Some(Value::Bool(false));
-            }
-            ExprKind::Or(a, b)
-                if [a, b]
-                    .iter()
-                    .any(|e| e.constant() == Some(Value::Bool(true))) =>
-            {
-                return Some(Value::Bool(true));
-            }
-            _ => {}
-        }
-        if self.reads_state() {
-            return None;
-        }
-        self.eval(&mut eval::NoState).ok()
-    }
-
-    fn reads_state(&self) -> bool {
         use ExprKind::*;
         match &self.kind {
-            Lit(_) => false,
-            Var(_) | Visits(_) | Turns | Random(..) => true,
-            Not(a) | Neg(a) | Abs(a) => a.reads_state(),
-            Arith(_, a, b)
-            | Concat(a, b)
-            | Cmp(_, a, b)
-            | And(a, b)
-            | Or(a, b)
-            | Min(a, b)
-            | Max(a, b) => a.reads_state() || b.reads_state(),
-            Cond(c, a, b) => c.reads_state() || a.reads_state() || b.reads_state(),
+            Lit(v) => Some(v.clone()),
+            Var(_) | Visits(_) | Turns | Random(..) => None,
+            And(a, b) | Or(a, b) => {
+                // `false` absorbs `&&`, `true` absorbs `||`; the other value is neutral.
+                let absorbing = Value::Bool(matches!(self.kind, Or(..)));
+                match (a.constant(), b.constant()) {
+                    (Some(x), _) | (_, Some(x)) if x == absorbing => Some(absorbing),
+                    (Some(_), Some(y)) => Some(y),
+                    _ => None,
+                }
+            }
+            Cond(c, a, b) => {
+                let (c, a, b) = (c.constant(), a.constant(), b.constant());
+                match c? {
+                    Value::Bool(true) => a?.coerce(self.ty),
+                    Value::Bool(false) => b?.coerce(self.ty),
+                    _ => None,
+                }
+            }
+            _ => {
+                let operands = self
+                    .kind
+                    .children()
+                    .map(Expr::constant)
+                    .collect::<Option<Vec<_>>>()?;
+                self.over_literals(operands)?.eval(&mut eval::NoState).ok()
+            }
         }
+    }
+
+    /// This node with its operands replaced by the literals `values`, for folding: a
+    /// node of height 2, so evaluating it does not walk the operands again.
+    fn over_literals(&self, values: Vec<Value>) -> Option<Expr> {
+        use ExprKind::*;
+        let mut values = values.into_iter().map(|v| {
+            let ty = v.ty();
+            Box::new(Expr::new(Lit(v), ty))
+        });
+        let mut next = || values.next();
+        let kind = match &self.kind {
+            Not(_) => Not(next()?),
+            Neg(_) => Neg(next()?),
+            Abs(_) => Abs(next()?),
+            Arith(op, ..) => Arith(*op, next()?, next()?),
+            Concat(..) => Concat(next()?, next()?),
+            Cmp(op, ..) => Cmp(*op, next()?, next()?),
+            Min(..) => Min(next()?, next()?),
+            Max(..) => Max(next()?, next()?),
+            _ => return None,
+        };
+        Some(Expr::new(kind, self.ty))
     }
 
     /// Every variable the expression reads, in order of appearance.
     pub fn vars(&self, out: &mut Vec<VarId>) {
-        use ExprKind::*;
-        match &self.kind {
-            Var(v) => out.push(*v),
-            Lit(_) | Visits(_) | Turns => {}
-            Not(a) | Neg(a) | Abs(a) => a.vars(out),
-            Arith(_, a, b)
-            | Concat(a, b)
-            | Cmp(_, a, b)
-            | And(a, b)
-            | Or(a, b)
-            | Min(a, b)
-            | Max(a, b)
-            | Random(a, b) => {
-                a.vars(out);
-                b.vars(out);
-            }
-            Cond(c, a, b) => {
-                c.vars(out);
-                a.vars(out);
-                b.vars(out);
-            }
+        if let ExprKind::Var(v) = self.kind {
+            out.push(v);
+        }
+        for child in self.kind.children() {
+            child.vars(out);
         }
     }
 }
@@ -227,8 +283,8 @@ impl Effect {
     ///
     /// # Errors
     /// A syntax error, an undeclared variable, or a value whose type does not fit.
-    pub fn parse(src: &str, scope: &dyn Scope, max_depth: usize) -> Result<Effect, ExprError> {
-        parse::parse_effect(src, scope, max_depth)
+    pub fn parse(src: &str, scope: &dyn Scope, limits: ExprLimits) -> Result<Effect, ExprError> {
+        parse::parse_effect(src, scope, limits)
     }
 
     /// The expression on the right-hand side.
@@ -239,7 +295,8 @@ impl Effect {
     /// The variable's new value, computed from the current state.
     ///
     /// # Errors
-    /// Arithmetic overflow, division by zero, or a variable the state does not hold.
+    /// Arithmetic overflow, division by zero, a variable the state does not hold, or a
+    /// string longer than the environment's limit.
     pub fn compute<E: Env>(&self, env: &mut E) -> Result<Value, EvalError> {
         let _span = tracing::trace_span!("eval").entered();
         let rhs = self.value.eval(env)?;
@@ -254,12 +311,18 @@ impl Effect {
                 };
                 match (current, rhs) {
                     (Value::Str(a), b) if op == ArithOp::Add => {
+                        // Checked before the string is built.
+                        let b_len = if let Value::Str(b) = &b { b.len() } else { 0 };
+                        eval::fits(env, a.len().saturating_add(b_len))?;
                         Value::Str(format!("{a}{b}").into())
                     }
                     (a, b) => eval::arith(op, a, b)?,
                 }
             }
         };
+        if let Value::Str(s) = &new {
+            eval::fits(env, s.len())?;
+        }
         new.coerce(self.var_ty).ok_or(EvalError::Type)
     }
 }

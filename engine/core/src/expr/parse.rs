@@ -1,16 +1,16 @@
 //! The expression parser: precedence climbing with type checking as it goes.
 
 use super::lex::{Spanned, Tok, lex};
-use super::{ArithOp, CmpOp, Effect, EffectOp, Expr, ExprError, ExprKind, Scope};
+use super::{ArithOp, CmpOp, Effect, EffectOp, Expr, ExprError, ExprKind, ExprLimits, Scope};
 use crate::value::{Type, Value};
 
 pub(super) fn parse_expr(
     src: &str,
     scope: &dyn Scope,
-    max_depth: usize,
+    limits: ExprLimits,
 ) -> Result<Expr, ExprError> {
     let (toks, _) = lex(src, false)?;
-    let mut p = Parser::new(toks, scope, max_depth);
+    let mut p = Parser::new(toks, scope, limits);
     let expr = p.ternary()?;
     p.expect_end()?;
     Ok(expr)
@@ -21,10 +21,10 @@ pub(super) fn parse_expr(
 pub(super) fn parse_interpolation(
     src: &str,
     scope: &dyn Scope,
-    max_depth: usize,
+    limits: ExprLimits,
 ) -> Result<(Expr, usize), ExprError> {
     let (toks, end) = lex(src, true)?;
-    let mut p = Parser::new(toks, scope, max_depth);
+    let mut p = Parser::new(toks, scope, limits);
     if p.peek() == &Tok::RBrace {
         return Err(ExprError::new(
             0,
@@ -41,10 +41,10 @@ pub(super) fn parse_interpolation(
 pub(super) fn parse_effect(
     src: &str,
     scope: &dyn Scope,
-    max_depth: usize,
+    limits: ExprLimits,
 ) -> Result<Effect, ExprError> {
     let (toks, _) = lex(src, false)?;
-    let mut p = Parser::new(toks, scope, max_depth);
+    let mut p = Parser::new(toks, scope, limits);
     let at = p.at();
     let Tok::Ident(name) = p.peek().clone() else {
         return Err(ExprError::new(
@@ -100,24 +100,59 @@ pub(super) fn parse_effect(
 struct Parser<'s> {
     toks: Vec<Spanned>,
     pos: usize,
+    /// The parser's own recursion: parentheses, unary operators, `?:` and calls.
     depth: usize,
-    max_depth: usize,
+    /// Nodes built so far.
+    size: usize,
+    limits: ExprLimits,
     scope: &'s dyn Scope,
 }
 
 fn node(kind: ExprKind, ty: Type) -> Expr {
-    Expr { kind, ty }
+    Expr::new(kind, ty)
 }
 
 impl<'s> Parser<'s> {
-    fn new(toks: Vec<Spanned>, scope: &'s dyn Scope, max_depth: usize) -> Self {
+    fn new(toks: Vec<Spanned>, scope: &'s dyn Scope, limits: ExprLimits) -> Self {
         Parser {
             toks,
             pos: 0,
             depth: 0,
-            max_depth,
+            size: 0,
+            limits,
             scope,
         }
+    }
+
+    /// `e`, just built at `at`, if the expression stays within its limits: every node
+    /// counts towards the size, and every level of operators towards the depth.
+    fn built(&mut self, e: Expr, at: usize) -> Result<Expr, ExprError> {
+        self.size += 1;
+        if self.size > self.limits.max_size {
+            return Err(ExprError::new(
+                at,
+                format!(
+                    "expression longer than the limit of {} operators and operands \
+                     (split it across variables)",
+                    self.limits.max_size
+                ),
+            ));
+        }
+        if usize::from(e.height) > self.limits.max_depth {
+            return Err(self.too_deep(at));
+        }
+        Ok(e)
+    }
+
+    fn too_deep(&self, at: usize) -> ExprError {
+        ExprError::new(
+            at,
+            format!(
+                "expression nested deeper than the limit of {} (each operator of a chain \
+                 counts: split a long chain across variables)",
+                self.limits.max_depth
+            ),
+        )
     }
 
     fn peek(&self) -> &Tok {
@@ -154,14 +189,8 @@ impl<'s> Parser<'s> {
 
     fn enter(&mut self) -> Result<(), ExprError> {
         self.depth += 1;
-        if self.depth > self.max_depth {
-            return Err(ExprError::new(
-                self.at(),
-                format!(
-                    "expression nested deeper than the limit of {}",
-                    self.max_depth
-                ),
-            ));
+        if self.depth > self.limits.max_depth {
+            return Err(self.too_deep(self.at()));
         }
         Ok(())
     }
@@ -194,10 +223,11 @@ impl<'s> Parser<'s> {
                     ),
                 )
             })?;
-            node(
+            let e = node(
                 ExprKind::Cond(Box::new(cond), Box::new(then), Box::new(other)),
                 ty,
-            )
+            );
+            self.built(e, at)?
         } else {
             cond
         };
@@ -229,7 +259,8 @@ impl<'s> Parser<'s> {
             }
             self.bump();
             let rhs = self.binary(level + 1)?;
-            lhs = combine(&tok, lhs, rhs).map_err(|m| ExprError::new(at, m))?;
+            let e = combine(&tok, lhs, rhs).map_err(|m| ExprError::new(at, m))?;
+            lhs = self.built(e, at)?;
         }
         Ok(lhs)
     }
@@ -248,7 +279,7 @@ impl<'s> Parser<'s> {
                         format!("`!` needs Bool, found {}", e.ty),
                     ));
                 }
-                Ok(node(ExprKind::Not(Box::new(e)), Type::Bool))
+                self.built(node(ExprKind::Not(Box::new(e)), Type::Bool), at)
             }
             Tok::Minus => {
                 self.bump();
@@ -262,7 +293,7 @@ impl<'s> Parser<'s> {
                     ));
                 }
                 let ty = e.ty;
-                Ok(node(ExprKind::Neg(Box::new(e)), ty))
+                self.built(node(ExprKind::Neg(Box::new(e)), ty), at)
             }
             _ => self.primary(),
         }
@@ -270,33 +301,39 @@ impl<'s> Parser<'s> {
 
     fn primary(&mut self) -> Result<Expr, ExprError> {
         let at = self.at();
-        match self.bump() {
-            Tok::Int(v) => Ok(node(ExprKind::Lit(Value::Int(v)), Type::Int)),
-            Tok::Float(v) => Ok(node(ExprKind::Lit(Value::Float(v)), Type::Float)),
-            Tok::Str(s) => Ok(node(ExprKind::Lit(Value::Str(s.into())), Type::Str)),
-            Tok::True => Ok(node(ExprKind::Lit(Value::Bool(true)), Type::Bool)),
-            Tok::False => Ok(node(ExprKind::Lit(Value::Bool(false)), Type::Bool)),
+        let leaf = match self.bump() {
+            Tok::Int(v) => node(ExprKind::Lit(Value::Int(v)), Type::Int),
+            Tok::Float(v) => node(ExprKind::Lit(Value::Float(v)), Type::Float),
+            Tok::Str(s) => node(ExprKind::Lit(Value::Str(s.into())), Type::Str),
+            Tok::True => node(ExprKind::Lit(Value::Bool(true)), Type::Bool),
+            Tok::False => node(ExprKind::Lit(Value::Bool(false)), Type::Bool),
             Tok::LParen => {
                 let e = self.ternary()?;
                 if self.peek() != &Tok::RParen {
                     return Err(self.unexpected("`)`"));
                 }
                 self.bump();
-                Ok(e)
+                return Ok(e);
             }
-            Tok::Ident(name) if self.peek() == &Tok::LParen => self.call(&name, at),
+            Tok::Ident(name) if self.peek() == &Tok::LParen => {
+                self.enter()?;
+                let call = self.call(&name, at)?;
+                self.depth -= 1;
+                return self.built(call, at);
+            }
             Tok::Ident(name) => {
                 let (var, ty) = self
                     .scope
                     .var(&name)
                     .ok_or_else(|| ExprError::new(at, format!("undeclared variable `{name}`")))?;
-                Ok(node(ExprKind::Var(var), ty))
+                node(ExprKind::Var(var), ty)
             }
             _ => {
                 self.pos -= 1;
-                Err(self.unexpected("a value"))
+                return Err(self.unexpected("a value"));
             }
-        }
+        };
+        self.built(leaf, at)
     }
 
     fn call(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {

@@ -1,7 +1,7 @@
 //! Story text with `{expr}` interpolation; `{{` and `}}` stand for literal braces.
 
 use super::parse::parse_interpolation;
-use super::{Env, EvalError, Expr, ExprError, Scope};
+use super::{Env, EvalError, Expr, ExprError, ExprLimits, Scope};
 
 /// A checked piece of story text: literal runs and interpolated expressions.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +23,7 @@ impl Template {
     /// # Errors
     /// An unclosed `{`, a lone `}`, or an error in an interpolated expression; offsets are
     /// byte offsets into `src`.
-    pub fn parse(src: &str, scope: &dyn Scope, max_depth: usize) -> Result<Template, ExprError> {
+    pub fn parse(src: &str, scope: &dyn Scope, limits: ExprLimits) -> Result<Template, ExprError> {
         let mut literal = String::with_capacity(src.len());
         let mut parts = Vec::new();
         let mut run_start = 0;
@@ -54,7 +54,7 @@ impl Template {
                 b'{' => {
                     flush(&mut literal, &mut parts, &mut run_start);
                     let body = i + 1;
-                    let (expr, end) = parse_interpolation(&src[body..], scope, max_depth)
+                    let (expr, end) = parse_interpolation(&src[body..], scope, limits)
                         .map_err(|e| ExprError::new(body + e.at, e.message))?;
                     parts.push(Part::Expr(expr));
                     i = body + end + 1;
@@ -89,14 +89,17 @@ impl Template {
     /// Appends the rendered text to `out`.
     ///
     /// # Errors
-    /// As [`Expr::eval`].
+    /// As [`Expr::eval`], and [`EvalError::StringTooLong`] when the text would be longer
+    /// than the environment's string limit.
     pub fn render<E: Env>(&self, env: &mut E, out: &mut String) -> Result<(), EvalError> {
         let _span = tracing::trace_span!("eval").entered();
+        let start = out.len();
         for part in self.parts.iter() {
             match part {
                 Part::Lit(a, b) => out.push_str(&self.literal[*a as usize..*b as usize]),
                 Part::Expr(e) => e.display(env, out)?,
             }
+            super::eval::fits(env, out.len() - start)?;
         }
         Ok(())
     }

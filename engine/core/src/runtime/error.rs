@@ -61,6 +61,14 @@ pub enum RuntimeError {
         /// The type offered.
         found: crate::Type,
     },
+    /// A host tried to set a string variable to a string longer than the session allows.
+    #[error("variable `{name}`: the string is longer than the limit of {limit} bytes")]
+    StringTooLong {
+        /// The variable.
+        name: String,
+        /// The limit, in bytes (`SessionConfig::max_string_len`).
+        limit: usize,
+    },
     /// There is no step to undo.
     #[error("nothing to undo")]
     NothingToUndo,

@@ -39,6 +39,11 @@ pub struct SessionConfig {
     pub max_chain: usize,
     /// Most steps kept for undo.
     pub undo_limit: usize,
+    /// Longest string, in bytes, that an effect may store in a variable or a host may set,
+    /// and longest text a node or choice may render to. A step that would pass it fails
+    /// with [`EvalError::StringTooLong`](crate::expr::EvalError::StringTooLong) and
+    /// changes nothing.
+    pub max_string_len: usize,
 }
 
 impl Default for SessionConfig {
@@ -47,6 +52,7 @@ impl Default for SessionConfig {
             seed: 0,
             max_chain: 1_000,
             undo_limit: 256,
+            max_string_len: 1 << 20,
         }
     }
 }
@@ -90,6 +96,7 @@ struct State<'a> {
     visits: &'a [u32],
     turn: u64,
     rng: &'a mut Rng,
+    max_string_len: usize,
 }
 
 impl Env for State<'_> {
@@ -104,6 +111,9 @@ impl Env for State<'_> {
     }
     fn random(&mut self, lo: i64, hi: i64) -> i64 {
         self.rng.range(lo, hi)
+    }
+    fn max_string_len(&self) -> usize {
+        self.max_string_len
     }
 }
 
@@ -313,7 +323,8 @@ impl Session {
     /// the current node is rendered again only by [`Session::refresh`].
     ///
     /// # Errors
-    /// An unknown variable or a value of another type.
+    /// An unknown variable, a value of another type, or a string longer than
+    /// [`SessionConfig::max_string_len`].
     pub fn set_var(&mut self, story: &Story, name: &str, value: Value) -> Result<(), RuntimeError> {
         let var = story
             .var_id(name)
@@ -325,6 +336,14 @@ impl Session {
             expected,
             found,
         })?;
+        if let Value::Str(s) = &value
+            && s.len() > self.config.max_string_len
+        {
+            return Err(RuntimeError::StringTooLong {
+                name: name.into(),
+                limit: self.config.max_string_len,
+            });
+        }
         *undo::slot(&mut self.vars, var.index()) = Some(value);
         Ok(())
     }

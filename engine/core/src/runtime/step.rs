@@ -219,6 +219,7 @@ impl Session {
             visits: &self.visits,
             turn: self.turn,
             rng: &mut self.rng,
+            max_string_len: self.config.max_string_len,
         }
     }
 
