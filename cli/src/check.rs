@@ -71,7 +71,7 @@ pub(crate) fn print_human(diagnostics: &Diagnostics) {
 /// widths, tabs expanded, the caret under the right column).
 pub(crate) fn render(d: &Diagnostic) -> String {
     let mut out = d.to_string();
-    if let Some(line) = &d.source_line {
+    if let Some(line) = d.source_line.as_ref().filter(|l| !l.trim().is_empty()) {
         let level = match d.severity {
             Severity::Error => Level::ERROR,
             _ => Level::WARNING,

@@ -264,3 +264,44 @@ fn a_load_begun_before_an_invalidation_is_not_kept() {
     );
     assert_eq!(cache.begin_load(b, t), LoadClaim::Held);
 }
+
+/// Issue 14, class 4: an asset was read whole before its size was compared with the
+/// cache's budget (a 2 GB file took 4.2 GB), and a FIFO blocked a pool thread for good.
+/// Sizes are read from metadata first, at most the budget is read, and only regular files.
+#[test]
+fn assets_past_the_budget_or_not_files_are_refused_without_reading() {
+    let dir = TempDir::new("assets-hostile");
+    // A sparse terabyte: reading it whole would abort on allocation.
+    let huge = dir.path().join("huge.bin");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+    let fifo = dir.path().join("pipe.bin");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let services = Services::start(&ServicesConfig {
+        assets: AssetsConfig {
+            cache: CacheConfig {
+                max_bytes: 1 << 20,
+                ttl: None,
+            },
+            ..AssetsConfig::default()
+        },
+        ..ServicesConfig::default()
+    })
+    .unwrap();
+    let t = Instant::now();
+    assert_eq!(services.assets.request(&huge, t), Request::Queued);
+    assert_eq!(services.assets.request(&fifo, t), Request::Queued);
+    assert!(services.pool.wait_idle(PATIENCE), "a load never finished");
+    let cache = services.assets.cache();
+    assert!(cache.get(&huge, Instant::now()).is_none());
+    assert!(cache.get(&fifo, Instant::now()).is_none());
+    services.shutdown();
+    let metrics = services.registry.snapshot();
+    assert_eq!(
+        metrics.counter(r#"qnce_budget_exceeded_total{budget="cache_bytes"}"#),
+        1
+    );
+    assert_eq!(metrics.counter("qnce_asset_loads_failed_total"), 1);
+}

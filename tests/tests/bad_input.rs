@@ -115,7 +115,12 @@ fn node_count_limit() {
         ..Limits::default()
     };
     let story = "Story(title: \"T\", start: \"a\", nodes: { \"a\": (text: \"1\", next: \"b\"), \"b\": (text: \"2\", next: \"c\"), \"c\": (text: \"3\") })";
-    expect_error(story.as_bytes(), &limits, "3 nodes exceed the limit of 2");
+    // Parsing stops at the third node's key.
+    expect_error(
+        story.as_bytes(),
+        &limits,
+        "1:99: more than 2 entries in one map, over the limit of 2 nodes",
+    );
 }
 
 #[test]
@@ -288,4 +293,166 @@ fn the_binary_checks_a_long_chain_without_crashing() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(stdout(&out).contains("story.ron:3:"), "{}", stdout(&out));
     assert!(stdout(&out).contains("nested deeper than the limit of 64"));
+}
+
+/// Issue 14, class 4: a FIFO include blocked `check` and `play` forever, and a link to
+/// `/dev/zero` was read up to the size limit. Only regular files are read.
+#[test]
+fn includes_that_are_not_regular_files_are_located_errors() {
+    let dir = TempDir::new("not-files");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "T", start: "a", include: ["pipe.ron", "zero.ron", "dir.ron"],
+        nodes: { "a": (text: "A") })"#,
+    );
+    nix::unistd::mkfifo(&dir.path().join("pipe.ron"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.ron")).unwrap();
+    std::fs::create_dir(dir.path().join("dir.ron")).unwrap();
+    let Err(LoadError::Invalid(d)) = qnce::load(dir.path(), &Limits::default()) else {
+        panic!("loaded");
+    };
+    let found: Vec<_> = d
+        .iter()
+        .map(|d| {
+            let file = d.path.file_name().unwrap().to_string_lossy().into_owned();
+            format!("{file}:{}:{}: {}", d.line, d.col, d.message)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "dir.ron:1:1: not a regular file (a directory): only files are read",
+            "pipe.ron:1:1: not a regular file (a FIFO): only files are read",
+            "zero.ron:1:1: not a regular file (a device): only files are read",
+        ]
+    );
+    // The main file too, through the binary.
+    let out = qnce(&["check", dir.path().join("pipe.ron").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("pipe.ron:1:1: error: not a regular file (a FIFO)"));
+}
+
+/// Issue 14, class 4: the node limit was checked after every file was parsed whole (a
+/// 1,000,000-node story took 89 s and 4.3 GB to refuse). A file stops parsing at the
+/// entry past the limit, and no include is read once the files before it are past it.
+#[test]
+fn the_node_limit_stops_parsing_early() {
+    let limits = Limits {
+        max_nodes: 100,
+        ..Limits::default()
+    };
+    let nodes = |prefix: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("\"{prefix}{i}\": (text: \"x\"),\n"))
+            .collect::<String>()
+    };
+    // One file: the error is at the 101st entry.
+    let one = format!(
+        "Story(title: \"T\", start: \"n0\", nodes: {{\n{}}})",
+        nodes("n", 500)
+    );
+    let errors = errors_of(one.as_bytes(), &limits);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("102:")
+            && errors[0].ends_with("more than 100 entries in one map, over the limit of 100 nodes"),
+        "{errors:?}"
+    );
+    // Across files: 60 + 60 nodes, then three more includes that are not read.
+    let dir = TempDir::new("node-limit-files");
+    dir.write(
+        "story.ron",
+        format!(
+            "Story(title: \"T\", start: \"a0\", include: [\"b.ron\", \"c.ron\", \"d.ron\", \"e.ron\"], nodes: {{\n{}}})",
+            nodes("a", 60)
+        ),
+    );
+    for f in ["b", "c", "d", "e"] {
+        dir.write(
+            &format!("{f}.ron"),
+            format!("Include(nodes: {{\n{}}})", nodes(f, 60)),
+        );
+    }
+    let Err(LoadError::Invalid(d)) = qnce::load(dir.path(), &limits) else {
+        panic!("loaded");
+    };
+    let messages: Vec<_> = d.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`c.ron` not read: the files before it hold 120 nodes, more than the limit of 100",
+            "`d.ron` not read: the files before it hold 120 nodes, more than the limit of 100",
+            "`e.ron` not read: the files before it hold 120 nodes, more than the limit of 100",
+            "120 nodes exceed the limit of 100",
+        ]
+    );
+}
+
+/// Issue 14, class 11: when a file did not parse, the names it declares were reported
+/// missing in the other files, before the syntax error that caused it. Now only the
+/// syntax error is reported.
+#[test]
+fn a_file_that_does_not_parse_hides_the_errors_that_follow_from_it() {
+    let dir = TempDir::new("knock-on");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "T", start: "a", include: ["vault.ron"],
+        variables: { "gold": Int(0) },
+        nodes: {
+            "a": (text: "{keys} keys", next: "vault", choices: [(text: "In", to: "vault", when: "visits(\"vault\") > 0 || keys > 0")]),
+            "b": (text: "B", choices: [(text: "Up", to: "nowhere")]),
+        })"#,
+    );
+    dir.write(
+        "vault.ron",
+        r#"Include(variables: { "keys": Int(0) }, nodes: { "vault": (text: "V" choices: []) })"#,
+    );
+    let Err(LoadError::Invalid(d)) = qnce::load(dir.path(), &Limits::default()) else {
+        panic!("loaded");
+    };
+    let found: Vec<_> = d
+        .iter()
+        .map(|d| {
+            let file = d.path.file_name().unwrap().to_string_lossy().into_owned();
+            format!("{file}:{}:{}: {}", d.line, d.col, d.message)
+        })
+        .collect();
+    // `nowhere` would be missing whatever the vault declares, yet it is a name too: with
+    // part of the story unread, no name can be said to be missing.
+    assert_eq!(found, ["vault.ron:1:69: expected comma"]);
+}
+
+/// Issue 14, class 11: an unclosed string was reported two lines late as "expected
+/// comma"; the error points at the opening quote now.
+#[test]
+fn an_unclosed_string_is_reported_at_its_opening_quote() {
+    let story = "Story(\n    title: \"T\",\n    start: \"a\",\n    nodes: {\n        \"a\": (\n            text: \"Hello there,\n            choices: [(text: \"On\", to: \"b\")],\n        ),\n        \"b\": (text: \"B\"),\n    },\n)\n";
+    let errors = errors_of(story.as_bytes(), &Limits::default());
+    assert_eq!(
+        errors,
+        [
+            "6:19: this string is not closed: it runs on to line 7, where reading then failed (expected comma)"
+        ]
+    );
+    // A string that spans lines on purpose, followed by a real mistake, keeps the
+    // parser's own message and place.
+    let story = "Story(title: \"T\", start: \"a\", nodes: {\n\"a\": (text: \"Two\nlines\" next: \"a\"),\n})";
+    let errors = errors_of(story.as_bytes(), &Limits::default());
+    assert_eq!(errors, ["3:8: expected comma"]);
+}
+
+/// A UTF-8 byte-order mark before a story or a save is not an error.
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let mut story = b"\xEF\xBB\xBF".to_vec();
+    story.extend_from_slice(b"Story(title: \"T\", start: \"a\", nodes: { \"a\": (text: \"A\") })");
+    assert_eq!(errors_of(&story, &Limits::default()), Vec::<String>::new());
+    let dir = TempDir::new("bom-save");
+    dir.write("story.ron", &story[3..]);
+    let loaded = qnce::load(dir.path(), &Limits::default()).unwrap().value;
+    let session = qnce::Session::new(&loaded, qnce::SessionConfig::with_seed(1)).unwrap();
+    let mut save = b"\xEF\xBB\xBF".to_vec();
+    save.extend_from_slice(session.save(&loaded).to_ron().unwrap().as_bytes());
+    let path = dir.write("save.ron", save);
+    assert!(qnce::persist::read_save(&path).is_ok());
 }

@@ -131,6 +131,8 @@ struct Ctx<'a> {
     files: &'a [SourceFile],
     limits: &'a Limits,
     findings: &'a mut Vec<Finding>,
+    /// Part of the story was not read (see `ReadFiles::incomplete`).
+    incomplete: bool,
 }
 
 impl Ctx<'_> {
@@ -138,7 +140,19 @@ impl Ctx<'_> {
         self.findings.push(Finding::error(file, path, message));
     }
 
+    /// An error about a name the story does not declare: reported only when every file
+    /// was read, since otherwise the file that was not may declare it, and the error that
+    /// kept it from being read is the one to fix.
+    fn unknown(&mut self, file: FileId, path: Vec<Seg>, message: impl Into<String>) {
+        if !self.incomplete {
+            self.error(file, path, message);
+        }
+    }
+
     fn expr_error(&mut self, file: FileId, path: Vec<Seg>, e: ExprError) {
+        if e.unknown_name && self.incomplete {
+            return;
+        }
         self.findings.push(Finding {
             inner: Some(e.at),
             ..Finding::error(file, path, e.message)
@@ -189,6 +203,8 @@ pub(crate) struct Sources<'a> {
     pub(crate) parsed: &'a [Option<Arc<Parsed>>],
     pub(crate) limits: &'a Limits,
     pub(crate) reuse: Option<Reuse<'a>>,
+    /// Part of the story was not read (see `ReadFiles::incomplete`).
+    pub(crate) incomplete: bool,
 }
 
 /// Validates the parsed files as one story and compiles them, interning names into
@@ -205,6 +221,7 @@ pub(crate) fn compile(
         parsed,
         limits,
         reuse,
+        incomplete,
     } = sources;
     let Some(Parsed::Main(main)) = parsed.first().and_then(Option::as_deref) else {
         return Compiled {
@@ -219,6 +236,7 @@ pub(crate) fn compile(
         files: &files,
         limits,
         findings,
+        incomplete,
     };
     let mut declared = Declared {
         vars: HashMap::default(),
@@ -248,7 +266,8 @@ pub(crate) fn compile(
     // Warning: nodes unreachable from every flow's start. When no edge can have changed,
     // neither can reachability, and the running story's warnings stand.
     let graph_unchanged = keep_unchanged.is_some_and(|r| r.same_graph(parsed));
-    if !flows.is_empty() && !graph_unchanged {
+    // Reachability through a file that was not read is unknown.
+    if !flows.is_empty() && !graph_unchanged && !incomplete {
         let n_names = known.names.nodes.len();
         warn_unreachable(&mut cx, &declared, &node_defs, &flows, n_names);
     }
@@ -316,7 +335,7 @@ fn compile_choice(
     let target = match declared.nodes.get(c.to.as_str()) {
         Some(&t) => Some(t),
         None => {
-            cx.error(
+            cx.unknown(
                 file,
                 at("to"),
                 format!("choice leads to `{}`, which does not exist", c.to),
@@ -429,7 +448,7 @@ fn compile_node(
         Some(n) => match declared.nodes.get(n.as_str()) {
             Some(&n) => Some(n),
             None => {
-                cx.error(
+                cx.unknown(
                     file,
                     at("next"),
                     format!("`next` points to `{n}`, which does not exist"),
@@ -447,7 +466,7 @@ fn compile_node(
             None => {
                 let mut p = at("assets");
                 p.push(Seg::Index(i));
-                cx.error(file, p, format!("unknown asset `{a}`"));
+                cx.unknown(file, p, format!("unknown asset `{a}`"));
             }
         }
     }

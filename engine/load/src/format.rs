@@ -1,5 +1,6 @@
 //! The serde shapes of story files, as written by authors (see docs/story-format.md).
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -85,6 +86,21 @@ pub(crate) struct ChoiceDef {
     pub(crate) tags: Vec<String>,
 }
 
+thread_local! {
+    /// The most entries a map of the file being parsed on this thread may hold: the
+    /// story's node limit, so that a file past it stops parsing at the entry that passes
+    /// it, not after the whole file (see [`with_max_entries`]).
+    static MAX_ENTRIES: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Runs `parse` with maps bounded to `max` entries each.
+pub(crate) fn with_max_entries<R>(max: usize, parse: impl FnOnce() -> R) -> R {
+    let outer = MAX_ENTRIES.replace(max);
+    let result = parse();
+    MAX_ENTRIES.set(outer);
+    result
+}
+
 /// A RON map read in file order, keeping duplicate keys so that they can be reported.
 #[derive(Debug)]
 pub(crate) struct Entries<T>(pub(crate) Vec<(String, T)>);
@@ -107,9 +123,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let max = MAX_ENTRIES.get();
                 let mut out = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    out.push(entry);
+                while let Some(key) = map.next_key()? {
+                    // Checked before the entry's value is parsed.
+                    if out.len() == max {
+                        return Err(serde::de::Error::custom(format!(
+                            "more than {max} entries in one map, over the limit of {max} nodes"
+                        )));
+                    }
+                    out.push((key, map.next_value()?));
                 }
                 Ok(Entries(out))
             }

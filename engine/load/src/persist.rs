@@ -85,12 +85,41 @@ pub fn write_save(path: impl AsRef<Path>, save: &SaveData) -> Result<(), SaveFil
 /// a save this build reads.
 pub fn read_save(path: impl AsRef<Path>) -> Result<SaveData, SaveFileError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| SaveFileError::Io {
+    let io = |source| SaveFileError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let text = read_bounded(path, MAX_SAVE_BYTES).map_err(io)?;
     SaveData::from_ron(&text).map_err(|source| SaveFileError::Invalid {
         path: path.to_owned(),
         source,
     })
+}
+
+/// The largest save file read: far beyond any save a story writes, and a bound on what a
+/// damaged or hostile file costs.
+pub const MAX_SAVE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The UTF-8 text of the regular file at `path`, at most `max` bytes, without a leading
+/// byte-order mark. Anything but a regular file, a larger file and text that is not UTF-8
+/// are errors; the size is checked from metadata before reading and again while reading.
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read as _};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::other("not a regular file"));
+    }
+    let too_large = || Error::other(format!("larger than the limit of {max} bytes"));
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() > max {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    if bytes.starts_with(crate::read::BOM) {
+        bytes.drain(..crate::read::BOM.len());
+    }
+    String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidData, e))
 }

@@ -13,7 +13,7 @@ use qnce_core::story::{FileId, SourceFile};
 use crate::cache::{Changes, FileCache, Preread, PrereadFile, file_key, normalize};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::finding::{Finding, diagnostics_of};
-use crate::format::{IncludeFile, StoryFile};
+use crate::format::{IncludeFile, StoryFile, with_max_entries};
 use crate::locate::Seg;
 use crate::{Limits, LoadError};
 
@@ -24,11 +24,13 @@ pub(crate) fn parse_text(
 ) -> Result<Parsed, ron::error::SpannedError> {
     let _span = tracing::debug_span!("parse").entered();
     let options = ron_options(limits);
-    if main {
-        options.from_str::<StoryFile>(text).map(Parsed::Main)
-    } else {
-        options.from_str::<IncludeFile>(text).map(Parsed::Include)
-    }
+    with_max_entries(limits.max_nodes, || {
+        if main {
+            options.from_str::<StoryFile>(text).map(Parsed::Main)
+        } else {
+            options.from_str::<IncludeFile>(text).map(Parsed::Include)
+        }
+    })
 }
 
 /// The story's files, read and parsed.
@@ -44,6 +46,9 @@ pub(crate) struct ReadFiles {
     /// For each file read anew, its parse as the cache held it (the running version).
     pub(crate) previous: Vec<Option<Arc<Parsed>>>,
     pub(crate) findings: Vec<Finding>,
+    /// Whether part of the story could not be read or parsed (or was not read, past a
+    /// limit): names it would declare are unknown, and errors about them are knock-ons.
+    pub(crate) incomplete: bool,
     /// Time spent reading files.
     pub(crate) reading: Duration,
     /// Time spent parsing files.
@@ -75,6 +80,7 @@ pub(crate) fn read_story(
             fresh: Vec::new(),
             previous: Vec::new(),
             findings: Vec::new(),
+            incomplete: false,
             reading: preread.reading,
             parsing: preread.parsing,
         },
@@ -82,6 +88,7 @@ pub(crate) fn read_story(
         seen: HashSet::new(),
         preread: preread.files,
         preparsed: HashMap::new(),
+        nodes_read: 0,
     };
     // The main file must be readable at all; a read failure is not a story mistake.
     let main_key = file_key(&main);
@@ -142,6 +149,8 @@ struct Reader<'l> {
     preread: HashMap<PathBuf, PrereadFile>,
     /// Parses taken from `preread` by `fetch`, for `add_file`.
     preparsed: HashMap<PathBuf, Result<Parsed, ron::error::SpannedError>>,
+    /// Nodes in the files parsed so far: past the limit, no further include is read.
+    nodes_read: usize,
 }
 
 pub(crate) enum ReadFailure {
@@ -158,6 +167,24 @@ struct Fetched {
 }
 
 pub(crate) fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadFailure> {
+    // Only regular files (links followed): opening a FIFO waits for a writer forever, and
+    // a device such as `/dev/zero` never ends.
+    let kind = std::fs::metadata(path)
+        .map_err(ReadFailure::Io)?
+        .file_type();
+    if !kind.is_file() {
+        return Err(ReadFailure::Finding(Diagnostic {
+            severity: Severity::Error,
+            path: path.to_owned(),
+            line: 1,
+            col: 1,
+            message: format!(
+                "not a regular file ({}): only files are read",
+                kind_name(kind)
+            ),
+            source_line: None,
+        }));
+    }
     let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
     let mut bytes = Vec::new();
     // Read one byte past the limit to tell "at the limit" from "over it" without trusting
@@ -179,6 +206,10 @@ pub(crate) fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadFail
             limits.max_file_bytes
         ))));
     }
+    // A byte-order mark, which some editors write, is not part of the text.
+    if bytes.starts_with(BOM) {
+        bytes.drain(..BOM.len());
+    }
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let valid = String::from_utf8_lossy(valid);
@@ -190,6 +221,31 @@ pub(crate) fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadFail
             ..plain("file is not valid UTF-8 text".into())
         })
     })
+}
+
+/// UTF-8's byte-order mark.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What a file that is not a regular file is, in words.
+pub(crate) fn kind_name(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 fn ron_options(limits: &Limits) -> ron::Options {
@@ -265,6 +321,7 @@ impl Reader<'_> {
             Some(p) => p,
             None if is_blank(&text) => {
                 self.read.parsed.push(None);
+                self.read.incomplete = true;
                 self.read.findings.push(Finding {
                     at: Some((1, 1)),
                     ..Finding::error(file, Vec::new(), "file is empty")
@@ -278,19 +335,22 @@ impl Reader<'_> {
             {
                 Ok(p) => Arc::new(p),
                 Err(e) => {
+                    let (at, message) = syntax_error(&text, &e);
                     self.read.findings.push(Finding {
-                        at: Some((e.span.start.line, e.span.start.col)),
-                        ..Finding::error(file, Vec::new(), ron_message(&e.code))
+                        at: Some(at),
+                        ..Finding::error(file, Vec::new(), message)
                     });
                     self.read.parsed.push(None);
+                    self.read.incomplete = true;
                     return;
                 }
             },
         };
-        let includes = match &*parsed {
-            Parsed::Main(f) => f.include.clone(),
-            Parsed::Include(f) => f.include.clone(),
+        let (includes, n_nodes) = match &*parsed {
+            Parsed::Main(f) => (f.include.clone(), f.nodes.0.len()),
+            Parsed::Include(f) => (f.include.clone(), f.nodes.0.len()),
         };
+        self.nodes_read += n_nodes;
         self.read.parsed.push(Some(parsed));
         self.stack.push(key);
         for (i, include) in includes.iter().enumerate() {
@@ -313,6 +373,7 @@ impl Reader<'_> {
             self.read
                 .findings
                 .push(Finding::error(from, path, outside()));
+            self.read.incomplete = true;
             return;
         }
         let target = self.root.join(include);
@@ -344,6 +405,20 @@ impl Reader<'_> {
                 path,
                 format!("more files than the limit of {}", self.limits.max_files),
             ));
+            self.read.incomplete = true;
+            return;
+        }
+        if self.nodes_read > self.limits.max_nodes {
+            self.read.findings.push(Finding::error(
+                from,
+                path,
+                format!(
+                    "`{include}` not read: the files before it hold {} nodes, more than the \
+                     limit of {}",
+                    self.nodes_read, self.limits.max_nodes
+                ),
+            ));
+            self.read.incomplete = true;
             return;
         }
         let fetched = self.fetch(&target, &key);
@@ -353,16 +428,21 @@ impl Reader<'_> {
             self.read
                 .findings
                 .push(Finding::error(from, path, outside()));
+            self.read.incomplete = true;
             return;
         }
         match fetched {
             Ok(fetched) => self.add_file(target, key, fetched, false),
-            Err(ReadFailure::Io(e)) => self.read.findings.push(Finding::error(
-                from,
-                path,
-                format!("cannot read include `{include}`: {e}"),
-            )),
+            Err(ReadFailure::Io(e)) => {
+                self.read.findings.push(Finding::error(
+                    from,
+                    path,
+                    format!("cannot read include `{include}`: {e}"),
+                ));
+                self.read.incomplete = true;
+            }
             Err(ReadFailure::Finding(d)) => {
+                self.read.incomplete = true;
                 // Report the problem in the included file itself.
                 let file = FileId(self.read.files.len() as u32);
                 self.read.files.push(SourceFile {
@@ -437,6 +517,111 @@ pub(crate) fn contained(root: &Path, relative: &str) -> Option<PathBuf> {
 }
 
 /// ron's error text, lowercased at the start to read as a diagnostic.
+/// Where a RON syntax error is and what it says. An unclosed string makes the parser read
+/// on into the lines after it and fail there ("expected comma" at the next string's
+/// text): when the string before the error runs across lines and ends where a field or a
+/// key would start, the error points at its opening quote instead.
+fn syntax_error(text: &str, e: &ron::error::SpannedError) -> ((usize, usize), String) {
+    let (line, col) = (e.span.start.line, e.span.start.col);
+    let message = ron_message(&e.code);
+    let error_at = line_start(text, line).map(|start| {
+        let rest = &text[start..];
+        start
+            + rest
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(rest.len(), |(i, _)| i)
+    });
+    let Some((open, close)) = error_at.and_then(|at| last_string_before(text, at)) else {
+        return ((line, col), message);
+    };
+    let body = &text[open + 1..close];
+    let last_line = body.rsplit('\n').next().unwrap_or("").trim_end();
+    let ends_like_a_field = last_line.trim().is_empty()
+        || last_line.strip_suffix(':').is_some_and(|field| {
+            let field = field.trim_end();
+            let ident = field
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map_or(field, |i| &field[i + 1..]);
+            !ident.is_empty()
+        });
+    if !body.contains('\n') || !ends_like_a_field {
+        return ((line, col), message);
+    }
+    let open_line = text[..open].matches('\n').count() + 1;
+    let open_col = text[..open]
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        + 1;
+    let message = format!(
+        "this string is not closed: it runs on to line {line}, where reading then failed \
+         ({message})"
+    );
+    ((open_line, open_col), message)
+}
+
+/// The byte offset where 1-based `line` starts.
+fn line_start(text: &str, line: usize) -> Option<usize> {
+    if line <= 1 {
+        return Some(0);
+    }
+    text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
+}
+
+/// The byte offsets of the opening and closing quotes of the last plain string that
+/// closes before `end`, skipping comments, raw strings and character literals.
+fn last_string_before(text: &str, end: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut last = None;
+    let mut i = 0;
+    while i < end.min(bytes.len()) {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+            }
+            b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#')) => {
+                let hashes = bytes[i + 1..].iter().take_while(|&&b| b == b'#').count();
+                let closing = format!("\"{}", "#".repeat(hashes));
+                let body = i + 1 + hashes + 1;
+                i = text
+                    .get(body..)
+                    .and_then(|rest| rest.find(&closing))
+                    .map_or(bytes.len(), |n| body + n + closing.len());
+            }
+            b'\'' => {
+                // A character literal: 'x' or '\x'.
+                let skip = if bytes.get(i + 1) == Some(&b'\\') {
+                    2
+                } else {
+                    1
+                };
+                let ch = text.get(i + skip..).and_then(|r| r.chars().next());
+                i += skip + ch.map_or(1, char::len_utf8) + 1;
+            }
+            b'"' => {
+                let open = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= end {
+                    return last;
+                }
+                last = Some((open, i));
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    last
+}
+
 fn ron_message(code: &ron::Error) -> String {
     let text = code.to_string();
     let mut chars = text.chars();

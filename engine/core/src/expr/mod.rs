@@ -33,6 +33,9 @@ pub struct ExprError {
     pub at: usize,
     /// What is wrong.
     pub message: String,
+    /// Whether the error is a name the scope does not know (a variable or a node): when
+    /// part of a story could not be read, such errors may only follow from that.
+    pub unknown_name: bool,
 }
 
 impl ExprError {
@@ -40,6 +43,14 @@ impl ExprError {
         ExprError {
             at,
             message: message.into(),
+            unknown_name: false,
+        }
+    }
+
+    pub(crate) fn unknown_name(at: usize, message: impl Into<String>) -> Self {
+        ExprError {
+            unknown_name: true,
+            ..ExprError::new(at, message)
         }
     }
 }

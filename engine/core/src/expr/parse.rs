@@ -54,7 +54,7 @@ pub(super) fn parse_effect(
     };
     let (var, var_ty) = scope
         .var(&name)
-        .ok_or_else(|| ExprError::new(at, format!("undeclared variable `{name}`")))?;
+        .ok_or_else(|| ExprError::unknown_name(at, format!("undeclared variable `{name}`")))?;
     p.bump();
     let op_at = p.at();
     let op = match p.bump() {
@@ -322,10 +322,9 @@ impl<'s> Parser<'s> {
                 return self.built(call, at);
             }
             Tok::Ident(name) => {
-                let (var, ty) = self
-                    .scope
-                    .var(&name)
-                    .ok_or_else(|| ExprError::new(at, format!("undeclared variable `{name}`")))?;
+                let (var, ty) = self.scope.var(&name).ok_or_else(|| {
+                    ExprError::unknown_name(at, format!("undeclared variable `{name}`"))
+                })?;
                 node(ExprKind::Var(var), ty)
             }
             _ => {
@@ -395,10 +394,9 @@ impl<'s> Parser<'s> {
         let Tok::Str(node_name) = self.bump() else {
             return Err(ExprError::new(str_at, USAGE));
         };
-        let id = self
-            .scope
-            .node(&node_name)
-            .ok_or_else(|| ExprError::new(str_at, format!("unknown node `{node_name}`")))?;
+        let id = self.scope.node(&node_name).ok_or_else(|| {
+            ExprError::unknown_name(str_at, format!("unknown node `{node_name}`"))
+        })?;
         if self.peek() != &Tok::RParen {
             return Err(self.unexpected("`)`"));
         }

@@ -54,8 +54,13 @@ impl Template {
                 b'{' => {
                     flush(&mut literal, &mut parts, &mut run_start);
                     let body = i + 1;
-                    let (expr, end) = parse_interpolation(&src[body..], scope, limits)
-                        .map_err(|e| ExprError::new(body + e.at, e.message))?;
+                    let (expr, end) =
+                        parse_interpolation(&src[body..], scope, limits).map_err(|e| {
+                            ExprError {
+                                at: body + e.at,
+                                ..e
+                            }
+                        })?;
                     parts.push(Part::Expr(expr));
                     i = body + end + 1;
                 }

@@ -206,7 +206,7 @@ pub(super) fn declare_flows(
     let start_path = vec![Seg::Field("start")];
     match declared.nodes.get(main.start.as_str()) {
         Some(&start) => flows.push((names.flows.intern(qnce_core::MAIN_FLOW), start)),
-        None => cx.error(
+        None => cx.unknown(
             MAIN_FILE,
             start_path,
             format!("start node `{}` does not exist", main.start),
@@ -232,7 +232,7 @@ pub(super) fn declare_flows(
         }
         match declared.nodes.get(start.as_str()) {
             Some(&node) => flows.push((names.flows.intern(name), node)),
-            None => cx.error(
+            None => cx.unknown(
                 MAIN_FILE,
                 path,
                 format!("flow `{name}` starts at `{start}`, which does not exist"),

@@ -203,8 +203,9 @@ impl Assets {
         let failed = Arc::clone(&self.counters.failed);
         let job = move || {
             let _span = tracing::debug_span!("preload").entered();
-            match std::fs::read(&claim.path) {
-                Ok(bytes) => {
+            let budget = claim.cache.config().max_bytes;
+            match read_within(&claim.path, budget) {
+                Ok(Ok(bytes)) => {
                     let size = bytes.len() as u64;
                     let inserted = claim.cache.insert_loaded(
                         &claim.path,
@@ -215,11 +216,16 @@ impl Assets {
                     if inserted == Inserted::TooLarge {
                         telemetry.record(Event::BudgetExceeded {
                             budget: "cache_bytes".to_owned(),
-                            limit: claim.cache.config().max_bytes,
+                            limit: budget,
                             requested: size,
                         });
                     }
                 }
+                Ok(Err(size)) => telemetry.record(Event::BudgetExceeded {
+                    budget: "cache_bytes".to_owned(),
+                    limit: budget,
+                    requested: size,
+                }),
                 Err(e) => {
                     failed.inc();
                     telemetry.record(Event::Error {
@@ -262,6 +268,34 @@ impl Assets {
     pub fn invalidate_all(&self) {
         self.cache.clear();
     }
+}
+
+/// The bytes of the regular file at `path` if it holds at most `budget` bytes, else
+/// `Err(size)` (from its metadata, before reading; or one byte past the budget, for a
+/// file that grows while read). Anything but a regular file is an error, since a FIFO
+/// would block the pool's thread and a device would not end.
+fn read_within(path: &Path, budget: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    use std::io::Read as _;
+    // Checked before opening (opening a FIFO waits for a writer) and again after.
+    let not_a_file = || std::io::Error::other("not a regular file");
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_a_file());
+    }
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    if meta.len() > budget {
+        return Ok(Err(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(budget.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > budget {
+        return Ok(Err(bytes.len() as u64));
+    }
+    Ok(Ok(bytes))
 }
 
 fn node_assets(story: &Story, node: NodeId) -> &[AssetId] {
