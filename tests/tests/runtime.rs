@@ -429,3 +429,120 @@ fn a_string_that_would_pass_the_limit_fails_its_step_and_changes_nothing() {
     let err = Session::new(&story, config).err().unwrap();
     assert!(err.to_string().contains("limit of 1000 bytes"), "{err}");
 }
+
+/// A save of `COUNTER` after Add, Add, Once: `n` is 2 and three steps can be undone.
+fn counter_save(tag: &str) -> (crate::support::TempDir, qnce::Story, String) {
+    let dir = story_dir(tag, COUNTER);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    for choice in [0, 0, 1] {
+        s.choose(&story, choice).unwrap();
+    }
+    let text = s.save(&story).to_ron().unwrap();
+    (dir, story, text)
+}
+
+fn restore_text(story: &qnce::Story, text: &str) -> (Session, Vec<String>) {
+    let save = SaveData::from_ron(text).unwrap();
+    Session::restore(story, &save, SessionConfig::with_seed(1)).unwrap()
+}
+
+/// Issue 14, class 5: an undo log holding a value of the wrong type (or none) was
+/// restored as it was, and `undo` then put it into the variable. Every step of a log is
+/// checked against the story and the saved state; a log that does not fit is cleared
+/// with a warning, and the rest of the save is kept.
+#[test]
+fn an_undo_log_that_does_not_fit_the_save_is_cleared_with_a_warning() {
+    let (_dir, story, text) = counter_save("undo-check");
+    let n = story.var_id("n").unwrap();
+    // The untouched save keeps its log.
+    let (mut s, warnings) = restore_text(&story, &text);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    s.undo(&story).unwrap();
+    s.undo(&story).unwrap();
+    assert_eq!(s.var(n), Some(&Value::Int(1)));
+
+    let tampered = [
+        // A string for an Int variable.
+        text.replacen("old: Some(Int(1))", "old: Some(Str(\"boom\"))", 1),
+        // No value.
+        text.replacen("old: Some(Int(1))", "old: None", 1),
+        // A step that does not end where the save is.
+        text.replacen("new: Some(Int(2))", "new: Some(Int(7))", 1),
+        // A visit that was never made.
+        text.replacen("Turn,", "Turn, Visit(node: \"z\"),", 1),
+    ];
+    for t in &tampered {
+        assert_ne!(t, &text, "the tampering applies");
+        let (mut s, warnings) = restore_text(&story, t);
+        assert_eq!(
+            warnings,
+            [
+                "the undo history does not lead to the saved state (a damaged save, or values of another type); it was cleared"
+            ],
+            "{t}"
+        );
+        assert_eq!(s.var(n), Some(&Value::Int(2)));
+        assert_eq!(s.undo(&story).unwrap_err(), RuntimeError::NothingToUndo);
+    }
+}
+
+/// Issue 14, class 5 without tampering: a save loaded after the story retyped a
+/// variable resets it, and the old log's values of the old type are not kept.
+#[test]
+fn a_retyped_variable_resets_and_its_old_undo_log_goes() {
+    let (dir, _, text) = counter_save("undo-retyped");
+    dir.write(
+        "story.ron",
+        COUNTER.replace(r#""n": Int(0)"#, r#""n": Str("none")"#),
+    );
+    let story = load(dir.path());
+    let (mut s, warnings) = restore_text(&story, &text);
+    assert_eq!(
+        warnings,
+        [
+            "variable `n` changed type; it was reset to its initial value",
+            "the undo history does not lead to the saved state (a damaged save, or values of another type); it was cleared",
+        ]
+    );
+    assert_eq!(s.undo(&story).unwrap_err(), RuntimeError::NothingToUndo);
+    // Play goes on, typed.
+    s.choose(&story, 1).unwrap();
+    assert_eq!(
+        s.var(story.var_id("n").unwrap()),
+        Some(&Value::Str("none".into()))
+    );
+}
+
+/// Issue 14, class 6: migrations that said nothing, and a turn counter that wrapped.
+#[test]
+fn save_migrations_warn_and_counters_saturate() {
+    let (_dir, story, text) = counter_save("migrations");
+    let mut no_flows = SaveData::from_ron(&text).unwrap();
+    no_flows.flows.clear();
+    let no_flows = no_flows.to_ron().unwrap();
+    let (s, warnings) = restore_text(&story, &no_flows);
+    assert_eq!(
+        warnings,
+        [
+            "the save has no position in flow `main`; it starts at `a`",
+            "the undo history does not lead to the saved state (a damaged save, or values of another type); it was cleared",
+        ]
+    );
+    assert_eq!(s.current_node(), story.node_id("a"));
+
+    let unknown = text.replacen(r#"node: Some("a")"#, r#"node: Some("?")"#, 1);
+    assert_ne!(unknown, text);
+    let (mut s, warnings) = restore_text(&story, &unknown);
+    assert_eq!(
+        warnings[0],
+        "node `?` of flow `main` no longer exists; moved to `a`"
+    );
+    s.choose(&story, 0).unwrap();
+
+    let at_max = text.replacen("turn: 3,", &format!("turn: {},", u64::MAX), 1);
+    assert_ne!(at_max, text);
+    let (mut s, _) = restore_text(&story, &at_max);
+    s.choose(&story, 0).unwrap();
+    assert_eq!(s.turns(), u64::MAX);
+}

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::undo::Change;
+use super::undo::{Change, Scratch};
 use super::{FlowState, Rng, RuntimeError, Session, SessionConfig};
 use crate::story::{FlowId, NodeId, Story};
 use crate::value::Value;
@@ -325,10 +325,15 @@ impl Session {
             restore_steps(story, &s.flows, &save.undo),
             restore_steps(story, &s.flows, &save.redo),
         ) {
-            (Some(undo), Some(redo)) => {
+            (Some(undo), Some(redo)) if s.history_fits(story, &undo, &redo) => {
                 s.log.undo = undo.into();
                 s.log.redo = redo;
             }
+            (Some(_), Some(_)) => warnings.push(
+                "the undo history does not lead to the saved state (a damaged save, or \
+                 values of another type); it was cleared"
+                    .into(),
+            ),
             _ => warnings.push(
                 "the undo history refers to parts of the story that changed; it was cleared".into(),
             ),
@@ -336,6 +341,67 @@ impl Session {
         s.events.clear();
         s.show(story)?;
         Ok((s, warnings))
+    }
+
+    /// Whether undo and redo logs read from a save fit the restored state: every value
+    /// has its variable's type and fits the string limit, and undoing each step from the
+    /// current state (and redoing each undone one) starts where the step says it ends.
+    fn history_fits(&self, story: &Story, undo: &[Vec<Change>], redo: &[Vec<Change>]) -> bool {
+        let typed = |var: crate::story::VarId, v: &Option<Value>| {
+            v.as_ref().is_some_and(|v| {
+                story.var_initial(var).map(Value::ty) == Some(v.ty()) && self.fits_limit(v)
+            })
+        };
+        let values_fit = undo.iter().chain(redo).flatten().all(|c| match c {
+            Change::Var { var, old, new } => typed(*var, old) && typed(*var, new),
+            _ => true,
+        });
+        if !values_fit {
+            return false;
+        }
+        // Undo goes back from the newest step; redo forward from the top of its stack.
+        self.replays(undo.iter().rev(), false) && self.replays(redo.iter().rev(), true)
+    }
+
+    /// Whether `steps`, applied (`forward`) or reverted one after the other from the
+    /// current state, each start where the state is.
+    fn replays<'c>(&self, steps: impl Iterator<Item = &'c Vec<Change>>, forward: bool) -> bool {
+        let mut scratch = self.clone_state();
+        let mut t = scratch.target();
+        let mut take = |c: &Change| {
+            let fits = c.fits(&t, forward);
+            c.apply(&mut t, forward);
+            fits
+        };
+        for step in steps {
+            let fits = if forward {
+                step.iter().all(&mut take)
+            } else {
+                step.iter().rev().all(&mut take)
+            };
+            if !fits {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A copy of the state that undo-log changes apply to.
+    fn clone_state(&self) -> Scratch {
+        Scratch {
+            vars: self.vars.clone(),
+            visits: self.visits.clone(),
+            flows: self.flows.clone(),
+            chosen: self.chosen.clone(),
+            turn: self.turn,
+            rng: self.rng,
+            current: self.current,
+        }
+    }
+
+    /// Whether a value fits the session's string limit.
+    fn fits_limit(&self, v: &Value) -> bool {
+        !matches!(v, Value::Str(s) if s.len() > self.config.max_string_len)
     }
 
     /// Restores variables (those the story still has, with their types), visit counts and
@@ -350,12 +416,18 @@ impl Session {
                 continue;
             };
             let initial = story.var_initial(var);
-            if initial.map(Value::ty) == Some(value.ty()) {
-                s.vars[var.index()] = Some(value.clone());
-            } else {
+            if initial.map(Value::ty) != Some(value.ty()) {
                 warnings.push(format!(
                     "variable `{name}` changed type; it was reset to its initial value"
                 ));
+            } else if !s.fits_limit(value) {
+                warnings.push(format!(
+                    "variable `{name}` holds a string longer than the limit of {} bytes; it \
+                     was reset to its initial value",
+                    s.config.max_string_len
+                ));
+            } else {
+                s.vars[var.index()] = Some(value.clone());
             }
         }
         for (name, &n) in &save.visits {
@@ -408,6 +480,13 @@ impl Session {
             });
         }
         if !s.flows.iter().any(|f| f.id == story.main_flow()) {
+            warnings.push(format!(
+                "the save has no position in flow `{}`; it starts at `{}`",
+                crate::MAIN_FLOW,
+                story
+                    .flow_start(story.main_flow())
+                    .map_or("nothing", |n| story.node_name(n))
+            ));
             s.flows.insert(
                 0,
                 FlowState {

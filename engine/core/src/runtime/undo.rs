@@ -124,11 +124,79 @@ pub(crate) struct Target<'a> {
     pub(crate) current: &'a mut usize,
 }
 
+/// An owned copy of the state that changes apply to, to try a log on without touching
+/// the session.
+pub(crate) struct Scratch {
+    pub(crate) vars: Vec<Option<Value>>,
+    pub(crate) visits: Vec<u32>,
+    pub(crate) flows: Vec<super::FlowState>,
+    pub(crate) chosen: FxHashSet<(NodeId, ChoiceId)>,
+    pub(crate) turn: u64,
+    pub(crate) rng: Rng,
+    pub(crate) current: usize,
+}
+
+impl Scratch {
+    pub(crate) fn target(&mut self) -> Target<'_> {
+        Target {
+            vars: &mut self.vars,
+            visits: &mut self.visits,
+            flows: &mut self.flows,
+            chosen: &mut self.chosen,
+            turn: &mut self.turn,
+            rng: &mut self.rng,
+            current: &mut self.current,
+        }
+    }
+}
+
 /// The element at `i`, growing the table when the id was interned after the session
 /// started.
 pub(crate) use crate::story::grow as slot;
 
 impl Change {
+    /// Whether the change can be applied (`forward`) or reverted from the state `t`: the
+    /// state is where the change starts, or where it leads. A log read from a save is
+    /// checked this way, step by step, before it is trusted.
+    pub(crate) fn fits(&self, t: &Target<'_>, forward: bool) -> bool {
+        fn pick<T>(forward: bool, old: T, new: T) -> T {
+            if forward { old } else { new }
+        }
+        match self {
+            Change::Var { var, old, new } => {
+                t.vars.get(var.index()).cloned().flatten().as_ref()
+                    == pick(forward, old, new).as_ref()
+            }
+            Change::Visit { node } => {
+                let n = t.visits.get(node.index()).copied().unwrap_or(0);
+                if forward { n < u32::MAX } else { n > 0 }
+            }
+            Change::Enter { flow, old, new } => t.flows.get(*flow).is_some_and(|f| {
+                if forward {
+                    f.node == *old
+                } else {
+                    f.node == Some(*new) && f.history.last() == Some(new)
+                }
+            }),
+            Change::RenderRng { flow, old, new } => t
+                .flows
+                .get(*flow)
+                .is_some_and(|f| f.render_rng == *pick(forward, old, new)),
+            Change::Chosen { key } => t.chosen.contains(key) != forward,
+            Change::Turn => {
+                if forward {
+                    *t.turn < u64::MAX
+                } else {
+                    *t.turn > 0
+                }
+            }
+            Change::Rng { old, new } => *t.rng == *pick(forward, old, new),
+            Change::Current { old, new } => {
+                *t.current == *pick(forward, old, new) && *t.current < t.flows.len()
+            }
+        }
+    }
+
     /// Applies the change (redo) or reverts it (undo).
     pub(crate) fn apply(&self, t: &mut Target<'_>, forward: bool) {
         match self {
@@ -168,7 +236,7 @@ impl Change {
             }
             Change::Turn => {
                 *t.turn = if forward {
-                    *t.turn + 1
+                    t.turn.saturating_add(1)
                 } else {
                     t.turn.saturating_sub(1)
                 };
