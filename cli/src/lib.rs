@@ -11,4 +11,5 @@ pub mod action;
 pub mod pad;
 pub mod perf;
 pub mod report;
+pub mod signals;
 pub mod tui;

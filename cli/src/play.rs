@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, select};
 use qnce::input::{Controls, Input, Outcome};
-use qnce::persist::{read_save, write_save};
+use qnce::persist::{read_save, remove_stale_temporaries, write_save};
 use qnce::reload::{Host, SessionKey};
 use qnce::watch::WatchConfig;
 use qnce::{Limits, LoadError, Session, SessionConfig, Story};
+use qnce_cli::signals::{self, Signal};
 use qnce_cli::tui::slots::Slots;
 use qnce_cli::tui::term::{TermConfig, run as run_full_screen};
 use qnce_cli::tui::{App, AppConfig};
@@ -80,6 +81,8 @@ impl PlayArgs {
 struct Commands {
     script: VecDeque<String>,
     lines: Option<Receiver<String>>,
+    /// Signals that end play.
+    signals: Receiver<Signal>,
     /// Whether to print a prompt before waiting for a line.
     prompt: bool,
 }
@@ -88,11 +91,12 @@ struct Commands {
 enum Next {
     Command(String),
     Batch(qnce::watch::Batch),
+    Signal(Signal),
     End,
 }
 
 impl Commands {
-    fn new(args: &PlayArgs) -> Commands {
+    fn new(args: &PlayArgs, signals: Receiver<Signal>) -> Commands {
         let script: VecDeque<String> = args
             .choices
             .iter()
@@ -103,6 +107,7 @@ impl Commands {
         Commands {
             script,
             lines: read_stdin.then(stdin_lines),
+            signals,
             prompt: read_stdin
                 && !args.json
                 && args.choices.is_none()
@@ -116,6 +121,9 @@ impl Commands {
     }
 
     fn next(&mut self, batches: &Receiver<qnce::watch::Batch>) -> Next {
+        if let Ok(signal) = self.signals.try_recv() {
+            return Next::Signal(signal);
+        }
         if let Some(token) = self.script.pop_front() {
             return Next::Command(token);
         }
@@ -129,6 +137,7 @@ impl Commands {
         select! {
             recv(lines) -> line => line.map_or(Next::End, Next::Command),
             recv(batches) -> batch => batch.map_or(Next::End, Next::Batch),
+            recv(self.signals) -> signal => signal.map_or(Next::End, Next::Signal),
         }
     }
 }
@@ -204,6 +213,15 @@ fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
 }
 
 pub(crate) fn run(args: &PlayArgs) -> u8 {
+    // From here on a signal ends play through the runner, which saves and restores the
+    // terminal first.
+    let signals = match signals::catch() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("qnce: cannot catch signals: {e}");
+            return EXIT_USAGE;
+        }
+    };
     // Started first, so that loading the story is timed and traced too.
     let observed = match crate::observe::start(&args.observe) {
         Ok(observed) => observed,
@@ -215,7 +233,7 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
     let code = match open(&args.path) {
         Ok(mut host) => {
             host.attach(observed.services());
-            play(args, host)
+            play(args, host, signals)
         }
         Err(code) => code,
     };
@@ -223,7 +241,8 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
     code
 }
 
-fn play(args: &PlayArgs, mut host: Host) -> u8 {
+fn play(args: &PlayArgs, mut host: Host, signals: Receiver<Signal>) -> u8 {
+    clean_save_dirs(args, host.story());
     let player = match start_session(args, &mut host) {
         Ok(k) => k,
         Err(code) => return code,
@@ -240,7 +259,7 @@ fn play(args: &PlayArgs, mut host: Host) -> u8 {
         }
     }
     if args.full_screen() {
-        return full_screen(args, host, player);
+        return full_screen(args, host, player, signals);
     }
     let out = Transcript { json: args.json };
     let Some((story, session)) = host.play(player) else {
@@ -255,21 +274,63 @@ fn play(args: &PlayArgs, mut host: Host) -> u8 {
         }
     }
     out.events(story, session);
-    let mut commands = Commands::new(args);
-    let code = play_loop(args, &mut host, player, &mut commands, &out);
+    let mut commands = Commands::new(args, signals);
+    let stop = play_loop(args, &mut host, player, &mut commands, &out);
     let Some((story, session)) = host.play(player) else {
         return EXIT_ERRORS;
     };
-    if code == 0 || commands.scripted() {
+    if stop == Stop::Code(0) || (commands.scripted() && matches!(stop, Stop::Code(_))) {
         out.finish(story, session);
     }
-    if let Some(path) = &args.save
-        && let Err(e) = write_save(path, &session.save(story))
-    {
-        eprintln!("qnce: cannot save: {e}");
-        return EXIT_ERRORS;
+    save_on_exit(args, story, session, stop)
+}
+
+/// Removes the temporary files an earlier run left beside `--save` and in the slot
+/// directory when it was killed while writing.
+fn clean_save_dirs(args: &PlayArgs, story: &Story) {
+    let beside_save = args.save.as_ref().map(|path| match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    });
+    for dir in beside_save.into_iter().chain([save_dir(args, story)]) {
+        match remove_stale_temporaries(&dir) {
+            Ok(0) => {}
+            Ok(n) => eprintln!(
+                "removed {n} temporary file(s) that an interrupted save left in {}",
+                dir.display()
+            ),
+            Err(e) => eprintln!("qnce: cannot clean {}: {e}", dir.display()),
+        }
     }
-    code
+}
+
+/// How play stopped: with an exit code, or by a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    Code(u8),
+    Signal(Signal),
+}
+
+/// Writes `--save` if given, and returns the exit code: a failed save is an error, and a
+/// signal's code is 128 and its number.
+fn save_on_exit(args: &PlayArgs, story: &Story, session: &Session, stop: Stop) -> u8 {
+    if let Stop::Signal(signal) = stop {
+        eprintln!("qnce: {}: stopping", signal.name());
+    }
+    if let Some(path) = &args.save {
+        match write_save(path, &session.save(story)) {
+            Ok(()) if matches!(stop, Stop::Signal(_)) => eprintln!("saved to {}", path.display()),
+            Ok(()) => {}
+            Err(e) => {
+                eprintln!("qnce: cannot save: {e}");
+                return EXIT_ERRORS;
+            }
+        }
+    }
+    match stop {
+        Stop::Code(code) => code,
+        Stop::Signal(signal) => signal.exit_code(),
+    }
 }
 
 /// The slot directory for `story`: `--save-dir`, else `saves/STORY` in the platform's data
@@ -298,7 +359,7 @@ fn save_dir(args: &PlayArgs, story: &qnce::Story) -> PathBuf {
     }
 }
 
-fn full_screen(args: &PlayArgs, host: Host, player: SessionKey) -> u8 {
+fn full_screen(args: &PlayArgs, host: Host, player: SessionKey, signals: Receiver<Signal>) -> u8 {
     /// How many save slots the full-screen runner offers.
     const N_SLOTS: usize = 5;
     let slots = Slots::new(save_dir(args, host.story()), N_SLOTS);
@@ -311,22 +372,23 @@ fn full_screen(args: &PlayArgs, host: Host, player: SessionKey) -> u8 {
         &mut app,
         TermConfig {
             pads: !args.no_gamepad,
+            signals,
         },
     );
     // The terminal is restored here, whatever happened.
-    if let Err(e) = result {
-        eprintln!("qnce: terminal: {e}");
-        return EXIT_USAGE;
-    }
-    let host = app.into_host();
-    if let Some(path) = &args.save
-        && let Some(session) = host.session(player)
-        && let Err(e) = write_save(path, &session.save(host.story()))
-    {
-        eprintln!("qnce: cannot save: {e}");
+    let stop = match result {
+        Ok(None) => Stop::Code(0),
+        Ok(Some(signal)) => Stop::Signal(signal),
+        Err(e) => {
+            eprintln!("qnce: terminal: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut host = app.into_host();
+    let Some((story, session)) = host.play(player) else {
         return EXIT_ERRORS;
-    }
-    0
+    };
+    save_on_exit(args, story, session, stop)
 }
 
 fn play_loop(
@@ -335,13 +397,14 @@ fn play_loop(
     player: SessionKey,
     commands: &mut Commands,
     out: &Transcript,
-) -> u8 {
+) -> Stop {
     let never = crossbeam_channel::never();
     let mut controls = Controls::default();
     loop {
         let batches = host.watcher().map_or(&never, |w| w.batches());
         let command = match commands.next(batches) {
-            Next::End => return 0,
+            Next::End => return Stop::Code(0),
+            Next::Signal(signal) => return Stop::Signal(signal),
             Next::Batch(batch) => {
                 if let Some(reloaded) = host.handle(&batch) {
                     out.reload(host.story(), &reloaded, host.session(player));
@@ -359,16 +422,16 @@ fn play_loop(
             Err(e) => {
                 eprintln!("qnce: {e}");
                 if commands.scripted() {
-                    return EXIT_ERRORS;
+                    return Stop::Code(EXIT_ERRORS);
                 }
                 continue;
             }
         };
         let Some(result) = host.input(player, &mut controls, input) else {
-            return EXIT_ERRORS;
+            return Stop::Code(EXIT_ERRORS);
         };
         let Some((story, session)) = host.play(player) else {
-            return EXIT_ERRORS;
+            return Stop::Code(EXIT_ERRORS);
         };
         match result {
             Ok(Outcome::Played) => {
@@ -378,11 +441,11 @@ fn play_loop(
                     telemetry.input_latency(read_at.elapsed());
                 }
             }
-            Ok(Outcome::ForRunner(Input::Quit)) => return 0,
+            Ok(Outcome::ForRunner(Input::Quit)) => return Stop::Code(0),
             Ok(Outcome::ForRunner(Input::Save)) => save_line_mode(args, story, session),
             Ok(Outcome::ForRunner(Input::Load)) => {
                 if let Err(code) = load_line_mode(args, host, player, out) {
-                    return code;
+                    return Stop::Code(code);
                 }
             }
             Ok(Outcome::ForRunner(_)) => {
@@ -393,7 +456,7 @@ fn play_loop(
             Err(e) => {
                 eprintln!("qnce: {e}");
                 if commands.scripted() {
-                    return EXIT_ERRORS;
+                    return Stop::Code(EXIT_ERRORS);
                 }
             }
         }

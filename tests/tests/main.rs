@@ -15,6 +15,7 @@
 //! - `reload`: live reload through the engine API, one test per kind of edit
 //! - `reload_files`: which files a reload reads, keeps pending or parses on the pool
 //! - `watch`: live reload end to end, the real watcher and the real binary
+//! - `signals`: signals that end play: the save written, the terminal restored
 //! - `storm`: hundreds of saves, some broken, through the real watcher
 //! - `input`: the engine's input type: the one path from any device to a session
 //! - `gamepad`: controller mapping through gilrs's own events in a real `Gilrs`
@@ -45,6 +46,7 @@ mod properties;
 mod reload;
 mod reload_files;
 mod runtime;
+mod signals;
 mod storm;
 mod support;
 mod telemetry;

@@ -9,6 +9,7 @@ use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, Event as TermEvent};
 
 use super::{App, PadSupport};
+use crate::signals::Signal;
 
 /// Something the loop waits for, from the reading threads.
 enum Message {
@@ -49,17 +50,20 @@ fn keep_screen_on_pool_panics() {
 }
 
 /// How the terminal loop is set up.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct TermConfig {
     /// Whether to read game controllers (when built with them).
     pub pads: bool,
+    /// Signals that end play (see [`crate::signals::catch`]).
+    pub signals: Receiver<Signal>,
 }
 
-/// Runs `app` full-screen until the player quits.
+/// Runs `app` full-screen until the player quits (`None`) or a signal ends play. Either
+/// way the terminal is restored when this returns.
 ///
 /// # Errors
 /// When the terminal cannot be set up, drawn to or read. The terminal is restored first.
-pub fn run(app: &mut App, config: TermConfig) -> std::io::Result<()> {
+pub fn run(app: &mut App, config: TermConfig) -> std::io::Result<Option<Signal>> {
     // The guard comes first: if setting up fails half-way (raw mode on, the alternate
     // screen refused), the early return still restores.
     let _restore = Restore;
@@ -70,9 +74,9 @@ pub fn run(app: &mut App, config: TermConfig) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("qnce-keys".into())
         .spawn(move || read_terminal(&keys))?;
-    start_pads(app, config, &tx);
+    start_pads(app, &config, &tx);
     drop(tx);
-    event_loop(&mut terminal, app, &rx)
+    event_loop(&mut terminal, app, &rx, &config.signals)
 }
 
 fn read_terminal(tx: &crossbeam_channel::Sender<Message>) {
@@ -96,7 +100,7 @@ fn read_terminal(tx: &crossbeam_channel::Sender<Message>) {
 }
 
 #[cfg(feature = "gamepad")]
-fn start_pads(app: &mut App, config: TermConfig, tx: &crossbeam_channel::Sender<Message>) {
+fn start_pads(app: &mut App, config: &TermConfig, tx: &crossbeam_channel::Sender<Message>) {
     let now = Instant::now();
     if !config.pads {
         app.set_pads(
@@ -137,7 +141,7 @@ fn start_pads(app: &mut App, config: TermConfig, tx: &crossbeam_channel::Sender<
 }
 
 #[cfg(not(feature = "gamepad"))]
-fn start_pads(app: &mut App, _config: TermConfig, _tx: &crossbeam_channel::Sender<Message>) {
+fn start_pads(app: &mut App, _config: &TermConfig, _tx: &crossbeam_channel::Sender<Message>) {
     app.set_pads(PadSupport::NotBuilt, Instant::now());
 }
 
@@ -145,7 +149,8 @@ fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     rx: &Receiver<Message>,
-) -> std::io::Result<()> {
+    signals: &Receiver<Signal>,
+) -> std::io::Result<Option<Signal>> {
     /// How long to wait when nothing is due.
     const IDLE: Duration = Duration::from_secs(3600);
     let mut batches = app
@@ -178,7 +183,10 @@ fn event_loop(
                     }
                 }
                 Ok(Message::TerminalGone(e)) => return Err(e),
-                Err(_) => return Ok(()),
+                Err(_) => return Ok(None),
+            },
+            recv(signals) -> signal => if let Ok(signal) = signal {
+                return Ok(Some(signal));
             },
             recv(batches) -> batch => match batch {
                 Ok(batch) => app.watched(&batch, Instant::now()),
@@ -192,7 +200,7 @@ fn event_loop(
             }
         }
         if app.should_quit() {
-            return Ok(());
+            return Ok(None);
         }
         terminal.draw(|frame| app.draw(frame))?;
         if let Some(at) = read_at {

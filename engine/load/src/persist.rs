@@ -4,8 +4,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
-
 use qnce_core::runtime::{SaveData, SaveError};
 
 /// Why a save file could not be read or written.
@@ -44,12 +42,56 @@ pub fn write_atomic(path: impl AsRef<Path>, text: &str) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut file = NamedTempFile::new_in(dir)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)?;
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
     // On failure the temporary file is removed when the error drops it.
     file.persist(path).map_err(|e| e.error)?;
     sync_dir(dir)
+}
+
+/// How the temporary files of [`write_atomic`] are named: `.qnce-XXXXXX.tmp`, so that
+/// those a killed process left behind can be told from anyone else's files.
+const TEMP_PREFIX: &str = ".qnce-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// How old a temporary file of ours must be to count as left behind: a write takes
+/// milliseconds, so one this old belongs to a process that was killed while writing.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes the temporary files [`write_atomic`] left in `dir` when its process was killed
+/// while writing (older than [`STALE_AFTER`]); returns how many. Other files, and a
+/// write going on now, are left alone. A directory that does not exist has none.
+///
+/// # Errors
+/// When `dir` cannot be listed.
+pub fn remove_stale_temporaries(dir: impl AsRef<Path>) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let ours = name
+            .to_str()
+            .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(TEMP_SUFFIX));
+        let Ok(meta) = entry.metadata() else { continue };
+        let stale = meta
+            .modified()
+            .ok()
+            .and_then(|at| now.duration_since(at).ok())
+            .is_some_and(|age| age >= STALE_AFTER);
+        if ours && meta.is_file() && stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Flushes a directory's entries (a rename) to disk, where the platform can.

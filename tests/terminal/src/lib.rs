@@ -170,6 +170,14 @@ impl Terminal {
         self.wait_for(needle, |s| s.contains(needle))
     }
 
+    /// The program's process id.
+    ///
+    /// # Panics
+    /// When the pty layer does not know it.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("the program's pid is known")
+    }
+
     /// Waits for the program to exit and for everything it wrote to be read, and returns
     /// its exit code.
     pub fn wait_exit(&mut self) -> u32 {
