@@ -687,3 +687,48 @@ fn half_written_file_is_rejected_and_the_complete_write_applies() {
         vec![("b".to_owned(), vec![NodeField::Text])]
     );
 }
+
+/// Issue 14, class 8: buy, undo, rename the node the purchase's `next` led to, redo: the
+/// session landed on the node with `next` and stayed there, neither advancing nor ended.
+/// An advance cut short by undo or redo across a reload resumes like any other entry.
+#[test]
+fn a_redo_across_a_reload_resumes_the_advance_it_cut_short() {
+    let shop = |done: &str| {
+        format!(
+            r#"Story(title: "Shop", start: "shop", variables: {{ "coins": Int(5) }},
+            nodes: {{
+                "shop": (text: "Coins: {{coins}}.", choices: [(text: "Buy", to: "paid", set: ["coins -= 2"])]),
+                "paid": (text: "Paid.", next: "{done}"),
+                "{done}": (text: "Done.", choices: [(text: "Again", to: "shop")]),
+            }})"#
+        )
+    };
+    let mut live = Live::new("redo-across-reload", &shop("done"));
+    live.choose(0);
+    assert_eq!(live.session().text(), "Done.");
+    {
+        let (story, session) = live.host.play(live.player).unwrap();
+        session.undo(story).unwrap();
+        assert_eq!(session.text(), "Coins: 5.");
+    }
+    live.edit(&shop("finished"));
+    let (story, session) = live.host.play(live.player).unwrap();
+    let events = session.redo(story).unwrap().to_vec();
+    // The redo lands on `paid` (its `done` is gone), whose `next` now leads on.
+    assert_eq!(session.text(), "Done.");
+    assert_eq!(session.current_node(), story.node_id("finished"));
+    assert!(!session.is_ended());
+    assert_eq!(session.choices().count(), 1);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::NodeEntered { node, .. } if Some(*node) == story.node_id("finished"))),
+        "{events:?}"
+    );
+    assert_eq!(
+        session.var(story.var_id("coins").unwrap()),
+        Some(&Value::Int(3))
+    );
+    session.choose(story, 0).unwrap();
+    assert_eq!(session.text(), "Coins: 3.");
+}

@@ -132,9 +132,16 @@ fn ended_node_that_gains_a_next_advances_as_a_step() {
         s.events(),
         [Event::NodeEntered { .. }, Event::StoryEnded { .. }]
     ));
+    // Undo takes the advance back, and on past `b`, which play now passes by, to the
+    // last place the player chose.
+    let (a, c) = (live.node("a"), live.node("c"));
     let (story, session) = live.host.play(live.player).unwrap();
     session.undo(story).unwrap();
-    assert_eq!(session.current_node(), Some(live.node("b")));
+    assert_eq!(session.current_node(), Some(a));
+    assert_eq!(session.choices().count(), 1);
+    // Redo goes forward through `b` again.
+    session.redo(story).unwrap();
+    assert_eq!(session.current_node(), Some(c));
 }
 
 #[test]

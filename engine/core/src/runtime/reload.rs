@@ -83,7 +83,7 @@ impl Session {
     /// Follows the current node's fallback or `next` as a step of its own, for a node that
     /// an edit left with nothing to choose but a way on (it gained a `next`, or lost its
     /// last available choice). Play would have advanced there by itself; so does a reload.
-    fn advance(&mut self, story: &Story) -> Result<(), RuntimeError> {
+    pub(super) fn advance(&mut self, story: &Story) -> Result<(), RuntimeError> {
         // Keep what the reload reported, except the showing of the node being left.
         let mut reported = std::mem::take(&mut self.events);
         reported.retain(|e| !matches!(e, Event::NodeShown { .. }));

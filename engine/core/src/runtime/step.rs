@@ -106,9 +106,23 @@ impl Session {
         self.log.redo.push(step);
         self.events.clear();
         self.passage.clear();
-        // The step may lead back to a node or flow that a reload removed since.
         self.repair_position(story);
         self.show(story)?;
+        // A step begins where the player could choose, but a reload since may have made
+        // that node one that play passes by (it gained a `next`): undo goes on back to
+        // the last place that is still a choice, or, with no step left, on from here.
+        while !self.ended && self.choices.is_empty() {
+            let Some(step) = self.log.undo.pop_back() else {
+                self.advance(story)?;
+                break;
+            };
+            self.replay(&step, false);
+            self.log.redo.push(step);
+            self.events.clear();
+            self.passage.clear();
+            self.repair_position(story);
+            self.show(story)?;
+        }
         Ok(&self.events)
     }
 
@@ -123,9 +137,21 @@ impl Session {
         self.log.undo.push_back(step);
         self.events.clear();
         self.passage.clear();
+        self.show_redone(story)?;
+        Ok(&self.events)
+    }
+
+    /// Shows where a redo left the session. The step may lead to a node or flow that a
+    /// reload removed since (the position is repaired), or to a node that an edit left
+    /// with nothing to choose but a way on (a `next`, a fallback): play goes on from there
+    /// as from any entry, as a step of its own.
+    fn show_redone(&mut self, story: &Story) -> Result<(), RuntimeError> {
         self.repair_position(story);
         self.show(story)?;
-        Ok(&self.events)
+        if !self.ended && self.choices.is_empty() {
+            self.advance(story)?;
+        }
+        Ok(())
     }
 
     /// Renders the current node again (after the host set variables, or the story
