@@ -12,7 +12,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, select};
 use qnce::input::{Controls, Input, Outcome};
 use qnce::persist::{read_save, remove_stale_temporaries, write_save};
-use qnce::reload::{Host, SessionKey};
+use qnce::reload::{Host, SessionKey, Settle};
 use qnce::watch::WatchConfig;
 use qnce::{Limits, LoadError, Session, SessionConfig, Story};
 use qnce_cli::signals::{self, Signal};
@@ -91,6 +91,8 @@ struct Commands {
 enum Next {
     Command(String),
     Batch(qnce::watch::Batch),
+    /// The deadline passed (a held rejected reload is due).
+    Due,
     Signal(Signal),
     End,
 }
@@ -120,7 +122,9 @@ impl Commands {
         self.lines.is_none()
     }
 
-    fn next(&mut self, batches: &Receiver<qnce::watch::Batch>) -> Next {
+    /// The next thing to do: a signal, a scripted command, then whichever comes first of a
+    /// line, a batch of changes and `deadline`.
+    fn next(&mut self, batches: &Receiver<qnce::watch::Batch>, deadline: Option<Instant>) -> Next {
         if let Ok(signal) = self.signals.try_recv() {
             return Next::Signal(signal);
         }
@@ -134,10 +138,12 @@ impl Commands {
             print!("> ");
             let _ = std::io::stdout().flush();
         }
+        let due = deadline.map_or_else(crossbeam_channel::never, crossbeam_channel::at);
         select! {
             recv(lines) -> line => line.map_or(Next::End, Next::Command),
             recv(batches) -> batch => batch.map_or(Next::End, Next::Batch),
             recv(self.signals) -> signal => signal.map_or(Next::End, Next::Signal),
+            recv(due) -> _ => Next::Due,
         }
     }
 }
@@ -400,13 +406,23 @@ fn play_loop(
 ) -> Stop {
     let never = crossbeam_channel::never();
     let mut controls = Controls::default();
+    // A rejected reload is printed once the files settle (see `Settle`).
+    let mut settle = Settle::default();
     loop {
         let batches = host.watcher().map_or(&never, |w| w.batches());
-        let command = match commands.next(batches) {
+        let command = match commands.next(batches, settle.deadline()) {
             Next::End => return Stop::Code(0),
             Next::Signal(signal) => return Stop::Signal(signal),
             Next::Batch(batch) => {
-                if let Some(reloaded) = host.handle(&batch) {
+                if let Some(reloaded) = host.handle(&batch)
+                    && let Some(reloaded) = settle.offer(reloaded, Instant::now())
+                {
+                    out.reload(host.story(), &reloaded, host.session(player));
+                }
+                continue;
+            }
+            Next::Due => {
+                if let Some(reloaded) = settle.due(Instant::now()) {
                     out.reload(host.story(), &reloaded, host.session(player));
                 }
                 continue;

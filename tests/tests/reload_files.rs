@@ -208,3 +208,61 @@ fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome()
     );
     services.shutdown();
 }
+
+/// Issue 14, class 9: saving two files a few milliseconds apart (`story.ron` naming a node
+/// that the second, `vault.ron`, adds) showed "reload rejected" first. A rejection is held
+/// until the files have been quiet for the settle window; a good reload passes at once.
+#[test]
+fn a_rejection_is_reported_only_once_the_files_settle() {
+    use qnce::reload::Settle;
+    use qnce::watch::Batch;
+    use std::time::{Duration, Instant};
+    let dir = TempDir::new("settle");
+    let story = |to: &str| {
+        format!(
+            r#"Story(title: "t", start: "a", include: ["vault.ron"], nodes: {{ "a": (text: "A", choices: [(text: "Go", to: "{to}")]) }})"#
+        )
+    };
+    let main = dir.write("story.ron", story("hall"));
+    let vault = dir.write("vault.ron", r#"Include(nodes: { "hall": (text: "H") })"#);
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
+    let batch = |path: &std::path::Path| Batch {
+        paths: vec![path.to_owned()],
+        rescan: false,
+        errors: Vec::new(),
+    };
+    let window = Duration::from_millis(150);
+    let mut settle = Settle::new(window);
+    let t0 = Instant::now();
+
+    // The first file of the save: rejected, and held.
+    std::fs::write(&main, story("vault")).unwrap();
+    let first = host.handle(&batch(&main)).unwrap();
+    assert!(first.result.is_err());
+    assert!(settle.offer(first, t0).is_none());
+    assert_eq!(settle.deadline(), Some(t0 + window));
+    assert!(settle.due(t0 + Duration::from_millis(20)).is_none());
+    // The second, 20 ms later: the whole save loads, is reported, and the rejection is
+    // never shown.
+    dir.write(
+        "vault.ron",
+        r#"Include(nodes: { "hall": (text: "H"), "vault": (text: "V") })"#,
+    );
+    let second = host.handle(&batch(&vault)).unwrap();
+    let shown = settle
+        .offer(second, t0 + Duration::from_millis(20))
+        .unwrap();
+    assert!(shown.result.is_ok());
+    assert_eq!(settle.deadline(), None);
+    assert!(settle.due(t0 + Duration::from_secs(10)).is_none());
+
+    // A save that stays broken is reported once the window has passed since its last
+    // change.
+    std::fs::write(&main, story("nowhere")).unwrap();
+    let broken = host.handle(&batch(&main)).unwrap();
+    let t1 = t0 + Duration::from_secs(1);
+    assert!(settle.offer(broken, t1).is_none());
+    assert!(settle.due(t1 + window - Duration::from_millis(1)).is_none());
+    let shown = settle.due(t1 + window).unwrap();
+    assert!(shown.result.unwrap_err().to_string().contains("`nowhere`"));
+}

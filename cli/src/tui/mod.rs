@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use qnce::input::{Controls, Input, Outcome};
 
 use crate::action::Action;
-use qnce::reload::{Host, Reloaded, SessionKey};
+use qnce::reload::{Host, Reloaded, SessionKey, Settle};
 use qnce::story::TextPiece;
 use qnce::{Session, Story};
 use ratatui::Frame;
@@ -90,6 +90,8 @@ pub struct App {
     show_variables: bool,
     overlay: Option<Overlay>,
     banner: Option<Banner>,
+    /// A rejected reload held until the story's files settle.
+    settle: Settle,
     /// The last rejected reload's errors, shown until an edit loads again.
     errors: Vec<String>,
     pads: PadSupport,
@@ -122,6 +124,7 @@ impl App {
             show_variables: false,
             overlay: None,
             banner: None,
+            settle: Settle::default(),
             errors: Vec::new(),
             pads: PadSupport::NotBuilt,
             latency: Histogram::default(),
@@ -296,9 +299,13 @@ impl App {
         self.reloaded(&reloaded, now);
     }
 
-    /// Applies a batch of file changes from the host's watcher.
+    /// Applies a batch of file changes from the host's watcher. A rejected edit is shown
+    /// only once the files have settled (see [`Settle`]): one save of several files shows
+    /// no error between its first file and its last.
     pub fn watched(&mut self, batch: &qnce::watch::Batch, now: Instant) {
-        if let Some(reloaded) = self.host.handle(batch) {
+        if let Some(reloaded) = self.host.handle(batch)
+            && let Some(reloaded) = self.settle.offer(reloaded, now)
+        {
             self.reloaded(&reloaded, now);
         }
     }
@@ -346,8 +353,13 @@ impl App {
         );
     }
 
-    /// Takes down a banner whose time is up; returns whether the screen changed.
+    /// Shows a held rejected reload once the files have settled, and takes down a banner
+    /// whose time is up; returns whether the screen changed.
     pub fn tick(&mut self, now: Instant) -> bool {
+        if let Some(reloaded) = self.settle.due(now) {
+            self.reloaded(&reloaded, now);
+            return true;
+        }
         if self.banner.as_ref().is_some_and(|b| now >= b.until) {
             self.banner = None;
             return true;
@@ -357,7 +369,11 @@ impl App {
 
     /// When [`App::tick`] next has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.banner.as_ref().map(|b| b.until)
+        let banner = self.banner.as_ref().map(|b| b.until);
+        match (banner, self.settle.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Draws the whole screen.

@@ -12,6 +12,7 @@
 
 mod attached;
 mod host;
+mod settle;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use host::{Host, Reloaded, SessionKey};
+pub use settle::Settle;
 
 use qnce_core::story::{Delta, Patch, Story};
 use qnce_load::Limits;
