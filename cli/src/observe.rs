@@ -21,6 +21,10 @@ pub(crate) struct ObserveArgs {
     /// printed on standard error.
     #[arg(long, value_name = "ADDR")]
     metrics_addr: Option<SocketAddr>,
+    /// Allow `--metrics-addr` to be an address other machines can reach (the endpoint has
+    /// no authentication, and `POST /reset` empties its histograms).
+    #[arg(long)]
+    metrics_public: bool,
     /// Append telemetry events (session start, node entered, choice made, reloads, input
     /// latency, errors) to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
@@ -74,6 +78,7 @@ impl Observed {
 /// Starts the services and, when metrics are served or a trace is written, installs the
 /// span layers as the process's subscriber.
 pub(crate) fn start(args: &ObserveArgs) -> Result<Observed, String> {
+    check_metrics_addr(args)?;
     let defaults = PoolConfig::default();
     let config = ServicesConfig {
         pool: PoolConfig {
@@ -135,4 +140,27 @@ pub(crate) fn start(args: &ObserveArgs) -> Result<Observed, String> {
         eprintln!("metrics: http://{bound}/metrics");
     }
     Ok(Observed { services, chrome })
+}
+
+/// Refuses a metrics address other machines can reach unless `--metrics-public` says so,
+/// and warns when it does: the endpoint has no authentication.
+fn check_metrics_addr(args: &ObserveArgs) -> Result<(), String> {
+    let Some(addr) = args.metrics_addr else {
+        return Ok(());
+    };
+    if addr.ip().is_loopback() {
+        return Ok(());
+    }
+    if !args.metrics_public {
+        return Err(format!(
+            "--metrics-addr {addr} can be reached from other machines, and the endpoint has \
+             no authentication: use a loopback address (127.0.0.1, [::1]), or add \
+             --metrics-public"
+        ));
+    }
+    eprintln!(
+        "qnce: warning: metrics at {addr} are served to the network, without authentication \
+         (--metrics-public)"
+    );
+    Ok(())
 }

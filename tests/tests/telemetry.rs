@@ -373,3 +373,101 @@ fn metrics_are_scraped_over_loopback_in_the_prometheus_format() {
     );
     assert_eq!(report.cancelled, 0);
 }
+
+/// Issue 14, class 10: the endpoint answered one connection at a time with a timeout per
+/// read, so a client trickling a byte now and then held every scrape back, and so did a
+/// crowd of idle connections. Each connection is answered on its own now, with a deadline
+/// for its whole request.
+#[test]
+fn slow_and_idle_clients_do_not_hold_a_scrape_back() {
+    let services = Services::start(&ServicesConfig::default()).unwrap();
+    let addr = services
+        .serve_metrics("127.0.0.1:0".parse().unwrap())
+        .unwrap();
+    // A client that sends its request a byte at a time, for far longer than the deadline.
+    let (trickled, closed) = crossbeam_channel::bounded(1);
+    let mut slow = TcpStream::connect(addr).unwrap();
+    std::thread::spawn(move || {
+        for byte in "GET /metrics HTTP/1.1\r\n".bytes().cycle().take(600) {
+            if slow.write_all(&[byte]).is_err() {
+                let _ = trickled.send(());
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    // And 200 idle connections.
+    let idle: Vec<TcpStream> = (0..200)
+        .map(|_| TcpStream::connect(addr).unwrap())
+        .collect();
+    let (head, body) = http(addr, "GET", "/metrics");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(body.contains("qnce_"));
+    // The trickling client is cut off once its deadline has passed.
+    closed
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the slow client was cut off");
+    drop(idle);
+    services.shutdown();
+}
+
+/// Issue 14, class 10: a request line had no size limit (a 100 MB line took 98 MB).
+#[test]
+fn a_request_past_the_size_limit_is_refused() {
+    let services = Services::start(&ServicesConfig::default()).unwrap();
+    let addr = services
+        .serve_metrics("127.0.0.1:0".parse().unwrap())
+        .unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    // 1 MiB of request line; the server stops reading past 16 KiB and answers.
+    let line = format!("GET /{} HTTP/1.1\r\n", "a".repeat(1 << 20));
+    let _ = stream.write_all(line.as_bytes());
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 431 Request Header Fields Too Large"),
+        "{response}"
+    );
+    services.shutdown();
+}
+
+/// Issue 14, class 10: `--metrics-addr 0.0.0.0:…` served every interface without a word.
+#[test]
+fn a_public_metrics_address_needs_metrics_public() {
+    let story = example("crossroads");
+    let story = story.to_str().unwrap();
+    let refused = crate::support::qnce(&[
+        "play",
+        story,
+        "--choices",
+        "1",
+        "--metrics-addr",
+        "0.0.0.0:0",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = crate::support::stderr(&refused);
+    assert!(
+        stderr.contains("can be reached from other machines"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--metrics-public"), "{stderr}");
+    let allowed = crate::support::qnce(&[
+        "play",
+        story,
+        "--choices",
+        "1",
+        "--metrics-addr",
+        "0.0.0.0:0",
+        "--metrics-public",
+    ]);
+    assert!(allowed.status.success(), "{allowed:?}");
+    let stderr = crate::support::stderr(&allowed);
+    assert!(
+        stderr.contains("warning: metrics at 0.0.0.0:0 are served to the network"),
+        "{stderr}"
+    );
+}

@@ -4,21 +4,28 @@
 //! - `GET /snapshot.json`: a [`Snapshot`](super::Snapshot) with quantiles, for `qnce perf`;
 //! - `POST /reset`: empties the histograms.
 //!
-//! One request per connection, answered in turn; a client gets five seconds to send its
-//! request. It is meant for loopback and trusted networks: there is no authentication.
+//! Each connection is answered on a thread of its own, so a slow client delays nobody
+//! else; at most [`MAX_CONNECTIONS`] at once (more are closed at once), each with
+//! [`REQUEST_DEADLINE`] to send a request of at most [`MAX_REQUEST`] bytes. It is meant for
+//! loopback and trusted networks: there is no authentication.
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use super::metrics::Registry;
 use crate::pool::Pool;
 
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The most header bytes read from a request.
-const MAX_REQUEST: usize = 16 * 1024;
+/// How long a client has to send its whole request (not each read of it).
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(2);
+/// How long a client has to take the answer.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most bytes of a request (its line and headers) read.
+pub const MAX_REQUEST: usize = 16 * 1024;
+/// The most connections answered at once.
+pub const MAX_CONNECTIONS: usize = 256;
 
 /// Serves `registry` at `addr` (port 0 picks a free port) on a service thread of `pool`,
 /// until the pool shuts down. Returns the address bound.
@@ -35,15 +42,28 @@ pub fn serve(
     let stop = Arc::new(AtomicBool::new(false));
     let run = {
         let stop = Arc::clone(&stop);
+        let open = Arc::new(AtomicUsize::new(0));
         move || {
             for stream in listener.incoming() {
                 if stop.load(Ordering::Acquire) {
                     break;
                 }
-                if let Ok(stream) = stream {
-                    // A client's failure is its own; the server goes on.
-                    let _ = answer(stream, &registry);
-                }
+                let Ok(stream) = stream else { continue };
+                // Past the bound, the connection is closed at once (dropped).
+                let Some(slot) = Slot::take(&open) else {
+                    continue;
+                };
+                let registry = Arc::clone(&registry);
+                // The slot is freed when the thread ends, or with the closure if it
+                // cannot start.
+                let _ = std::thread::Builder::new()
+                    .name("qnce-metrics-client".into())
+                    .stack_size(256 * 1024)
+                    .spawn(move || {
+                        let _slot = slot;
+                        // A client's failure is its own; the server goes on.
+                        let _ = answer(stream, &registry);
+                    });
             }
         }
     };
@@ -56,22 +76,100 @@ pub fn serve(
     Ok(bound)
 }
 
-fn answer(stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
-    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
-    let mut reader = BufReader::new(stream);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    // Skip the headers; the requests we serve have no body that matters.
-    let mut n_read = request_line.len();
+/// One of the [`MAX_CONNECTIONS`] connections answered at once, given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(open: &Arc<AtomicUsize>) -> Option<Slot> {
+        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Slot(Arc::clone(open)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What reading a request's head came to.
+enum Head {
+    /// The request line, once the head was read whole.
+    Line(String),
+    /// The head passed [`MAX_REQUEST`].
+    TooLarge,
+    /// The deadline passed, or the client closed first.
+    Incomplete,
+}
+
+/// Reads the request's head (up to its blank line) within the deadline and the size
+/// bound, whatever pace the client sends at.
+fn read_head(stream: &mut TcpStream) -> std::io::Result<Head> {
+    let deadline = Instant::now() + REQUEST_DEADLINE;
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
     loop {
-        let mut header = String::new();
-        let n = reader.read_line(&mut header)?;
-        n_read += n;
-        if n == 0 || header == "\r\n" || header == "\n" || n_read > MAX_REQUEST {
-            break;
+        if let Some(end) = find_blank_line(&head) {
+            let text = String::from_utf8_lossy(&head[..end]);
+            return Ok(Head::Line(text.lines().next().unwrap_or("").to_owned()));
+        }
+        if head.len() > MAX_REQUEST {
+            return Ok(Head::TooLarge);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(Head::Incomplete);
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut chunk) {
+            Ok(0) => return Ok(Head::Incomplete),
+            Ok(n) => head.extend_from_slice(&chunk[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok(Head::Incomplete);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
+}
+
+/// Where the head ends: after its first blank line (`\r\n\r\n`, or `\n\n`).
+fn find_blank_line(bytes: &[u8]) -> Option<usize> {
+    let crlf = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4);
+    let lf = bytes.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    match (crlf, lf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn answer(mut stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let request_line = match read_head(&mut stream)? {
+        Head::Line(line) => line,
+        Head::TooLarge => {
+            return respond(
+                &mut stream,
+                "431 Request Header Fields Too Large",
+                "text/plain; charset=utf-8",
+                "request too large\n",
+                true,
+            );
+        }
+        // Nothing to answer: the client is gone or too slow.
+        Head::Incomplete => return Ok(()),
+    };
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let path = target.split('?').next().unwrap_or("");
@@ -101,13 +199,22 @@ fn answer(stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
             "not found: try /metrics, /snapshot.json or POST /reset\n".to_owned(),
         ),
     };
-    let mut stream = reader.into_inner();
+    respond(&mut stream, status, content_type, &body, method != "HEAD")
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &str,
+    with_body: bool,
+) -> std::io::Result<()> {
     write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
-    if method != "HEAD" {
+    if with_body {
         stream.write_all(body.as_bytes())?;
     }
     stream.flush()
