@@ -213,7 +213,7 @@ fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
     let seed = args.seed.unwrap_or_else(random_seed);
     host.add_session(SessionConfig::with_seed(seed))
         .map_err(|e| {
-            eprintln!("qnce: {e}");
+            Transcript { json: args.json }.error(&e);
             EXIT_ERRORS
         })
 }
@@ -275,7 +275,7 @@ fn play(args: &PlayArgs, mut host: Host, signals: Receiver<Signal>) -> u8 {
     if args.load.is_some() {
         // Show where the save resumes.
         if let Err(e) = session.refresh(story) {
-            eprintln!("qnce: {e}");
+            out.error(&e);
             return EXIT_ERRORS;
         }
     }
@@ -470,7 +470,7 @@ fn play_loop(
             // Moved, Nothing, and outcomes a later engine may add: nothing to print.
             Ok(_) => {}
             Err(e) => {
-                eprintln!("qnce: {e}");
+                out.error(&e);
                 if commands.scripted() {
                     return Stop::Code(EXIT_ERRORS);
                 }
@@ -505,7 +505,7 @@ fn load_line_mode(
     let (story, session) = host.play(player).ok_or(EXIT_ERRORS)?;
     eprintln!("loaded {}", path.display());
     if let Err(e) = session.refresh(story) {
-        eprintln!("qnce: {e}");
+        out.error(&e);
     }
     out.events(story, session);
     Ok(())

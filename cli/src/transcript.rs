@@ -10,9 +10,11 @@ pub(crate) struct Transcript {
     pub(crate) json: bool,
 }
 
+/// A value as JSON; a float JSON cannot hold (NaN, an infinity) as the text shows it.
 fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Int(i) => json!(i),
+        Value::Float(f) if !f.is_finite() => json!(v.to_string()),
         Value::Float(f) => json!(f),
         Value::Bool(b) => json!(b),
         Value::Str(s) => json!(s.as_ref()),
@@ -119,12 +121,22 @@ impl Transcript {
         }
         for (_, outcome) in &reloaded.sessions {
             if let Err(e) = outcome {
-                eprintln!("qnce: {e}");
+                self.error(e);
             }
         }
         if let Some(session) = session {
             self.events(story, session);
         }
+    }
+
+    /// A step that failed (it changed nothing): on standard error, and in the JSON stream
+    /// as `{"type":"error","message":…}` so that a program reading it sees why play
+    /// stopped.
+    pub(crate) fn error(&self, e: &dyn std::fmt::Display) {
+        if self.json {
+            say!("{}", json!({"type": "error", "message": e.to_string()}));
+        }
+        eprintln!("qnce: {e}");
     }
 
     fn rejected(&self, e: &LoadError) {

@@ -299,3 +299,44 @@ fn check_underlines_the_place_in_its_line_by_display_columns() {
     assert_eq!(carets.find('^'), Some(under), "{text}");
     assert_eq!(carets.matches('^').count(), "\"nowhere\"".len(), "{text}");
 }
+
+/// Issue 14, class 12: a run-time error went to standard error only, and the JSON stream
+/// just stopped. Also: NaN and infinities printed as `null`.
+#[test]
+fn json_play_reports_run_time_errors_and_prints_non_finite_floats_as_text() {
+    let dir = TempDir::new("json-errors");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "T", start: "a", variables: { "x": Float(0.0), "z": Int(0) },
+        nodes: {
+            "a": (text: "A", choices: [
+                (text: "Divide", to: "a", set: ["x = 1.0 / 0.0", "x = x - x"]),
+                (text: "Break", to: "b"),
+            ]),
+            "b": (text: "{1 / z}"),
+        })"#,
+    );
+    let out = qnce(&[
+        "play",
+        dir.path().to_str().unwrap(),
+        "--json",
+        "--seed",
+        "1",
+        "--choices",
+        "1,2",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    let changed: Vec<_> = lines.iter().filter(|l| l["type"] == "node").collect();
+    assert_eq!(changed.len(), 2, "{lines:#?}");
+    let error = lines
+        .iter()
+        .find(|l| l["type"] == "error")
+        .expect("an error line");
+    assert_eq!(
+        error["message"], "in node `b`, text: division by zero",
+        "{lines:#?}"
+    );
+    let stop = lines.last().unwrap();
+    assert_eq!(stop["vars"]["x"], "NaN", "{stop}");
+}

@@ -384,3 +384,34 @@ fn every_error_is_reported_not_just_the_first() {
     let found = diagnose(&[("story.ron", &s)]);
     assert_eq!(found.iter().filter(|d| d.3 == E).count(), 3, "{found:#?}");
 }
+
+/// Issue 14, class 12: a loop of `next` and fallback links that nothing can stop passed
+/// `check` and failed only when played. Each node of it is a warning, at its link.
+#[test]
+fn a_loop_of_automatic_advances_that_nothing_stops_is_a_warning() {
+    let story = main_with_nodes(concat!(
+        "        \"a\": (text: \"A\", choices: [(text: \"Go\", to: \"b\")]),\n",
+        "        \"b\": (text: \"B\", next: \"c\", on_enter: [\"n += 1\"]),\n",
+        "        \"c\": (text: \"C\", choices: [(text: \"\", to: \"b\", fallback: true)]),",
+    ));
+    let files = [("story.ron", story.as_str())];
+    let round = "loop that nothing stops (b → c → b)";
+    expect(&files, "story.ron", 7, 32, W, round);
+    expect(&files, "story.ron", 8, 51, W, round);
+    // A condition on the way, a `once` fallback or a choice to show can stop a loop: no
+    // warning for those.
+    for stoppable in [
+        "        \"b\": (text: \"B\", next: \"c\"),\n        \"c\": (text: \"C\", choices: [(text: \"\", to: \"b\", fallback: true, when: \"n < 3\")]),",
+        "        \"b\": (text: \"B\", next: \"c\"),\n        \"c\": (text: \"C\", choices: [(text: \"\", to: \"b\", fallback: true, once: true)]),",
+        "        \"b\": (text: \"B\", next: \"c\"),\n        \"c\": (text: \"C\", choices: [(text: \"Stop\", to: \"a\"), (text: \"\", to: \"b\", fallback: true)]),",
+    ] {
+        let story = main_with_nodes(&format!(
+            "        \"a\": (text: \"A\", choices: [(text: \"Go\", to: \"b\")]),\n{stoppable}"
+        ));
+        let found = diagnose(&[("story.ron", story.as_str())]);
+        assert!(
+            found.iter().all(|d| !d.4.contains("loop")),
+            "{stoppable}: {found:#?}"
+        );
+    }
+}

@@ -267,9 +267,12 @@ pub(crate) fn compile(
     // neither can reachability, and the running story's warnings stand.
     let graph_unchanged = keep_unchanged.is_some_and(|r| r.same_graph(parsed));
     // Reachability through a file that was not read is unknown.
-    if !flows.is_empty() && !graph_unchanged && !incomplete {
+    if !graph_unchanged && !incomplete {
         let n_names = known.names.nodes.len();
-        warn_unreachable(&mut cx, &declared, &node_defs, &flows, n_names);
+        if !flows.is_empty() {
+            warn_unreachable(&mut cx, &declared, &node_defs, &flows, n_names);
+        }
+        warn_endless_loops(&mut cx, &declared, &node_defs, n_names);
     }
 
     let save_id = main.id.clone().unwrap_or_else(|| main.title.clone());
@@ -424,6 +427,99 @@ fn warn_unreachable(
                 format!("node `{name}` is unreachable from every flow's start"),
             ));
         }
+    }
+}
+
+/// Warns of each loop of automatic advances that nothing can stop: nodes that show no
+/// choice and each certainly go on to the next (by `next`, or by a first fallback choice
+/// with no condition and not `once`), round to the first. Effects on the way cannot
+/// matter, since no condition is read; playing into such a loop fails at the chain
+/// limit. Each node of a loop is reported where it says where to go.
+fn warn_endless_loops(
+    cx: &mut Ctx<'_>,
+    declared: &Declared<'_>,
+    node_defs: &[(FileId, NodeId, &str, &NodeDef)],
+    n_ids: usize,
+) {
+    // The node each node certainly advances to, and where that is written.
+    let mut onward: Vec<Option<(NodeId, FileId, Vec<Seg>)>> = vec![None; n_ids];
+    let mut name_of: Vec<&str> = vec![""; n_ids];
+    for &(file, id, name, def) in node_defs {
+        let Some((to, field)) = certain_advance(def) else {
+            continue;
+        };
+        if let (Some(&to), Some(slot)) = (declared.nodes.get(to), onward.get_mut(id.index())) {
+            let mut path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
+            path.extend(field);
+            *slot = Some((to, file, path));
+            name_of[id.index()] = name;
+        }
+    }
+    // Each node has at most one way on: walk from every node, marking each walk, and a
+    // walk that meets its own mark has found a loop.
+    let mut walk_of: Vec<usize> = vec![0; n_ids];
+    for start in 0..n_ids {
+        let walk = start + 1;
+        let mut at = start;
+        let closed = loop {
+            if walk_of[at] != 0 {
+                break walk_of[at] == walk;
+            }
+            walk_of[at] = walk;
+            match &onward[at] {
+                Some((to, ..)) if to.index() < n_ids => at = to.index(),
+                _ => break false,
+            }
+        };
+        if !closed {
+            continue;
+        }
+        // `at` is on a loop found by this walk: report it once, from `at`.
+        let mut members = vec![at];
+        while let Some((to, ..)) = &onward[*members.last().unwrap_or(&at)] {
+            if to.index() == at {
+                break;
+            }
+            members.push(to.index());
+        }
+        let round: Vec<&str> = members
+            .iter()
+            .chain(std::iter::once(&at))
+            .map(|&i| name_of[i])
+            .collect();
+        let round = round.join(" → ");
+        for &member in &members {
+            if let Some((_, file, path)) = &onward[member] {
+                cx.findings.push(Finding::warning(
+                    *file,
+                    path.clone(),
+                    format!(
+                        "node `{}` advances in a loop that nothing stops ({round}): no choice \
+                         is shown and no condition is read, so play ends in an error at the \
+                         chain limit",
+                        name_of[member]
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Where a node certainly goes on to without showing a choice, and the field that says
+/// so: `next` when it has no choices, or its first choice when every choice is a
+/// fallback and that one has no condition and is not `once`.
+fn certain_advance(def: &NodeDef) -> Option<(&str, Vec<Seg>)> {
+    if def.choices.iter().any(|c| !c.fallback) {
+        return None;
+    }
+    match def.choices.first() {
+        Some(c) => (c.when.is_none() && !c.once).then(|| {
+            (
+                c.to.as_str(),
+                vec![Seg::Field("choices"), Seg::Index(0), Seg::Field("to")],
+            )
+        }),
+        None => def.next.as_deref().map(|n| (n, vec![Seg::Field("next")])),
     }
 }
 
