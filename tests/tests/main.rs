@@ -12,6 +12,8 @@
 //! - `perf`: `qnce perf` against a running `qnce play`, the live dashboard (also in a pty)
 //! - `pool`: the thread pool: priorities, full queues, panics, shutdown
 //! - `properties`: property tests over random input and random playthroughs
+//! - `fuzz`: hostile input as properties: every operator chained and nested, byte edits
+//!   of the example stories
 //! - `reload`: live reload through the engine API, one test per kind of edit
 //! - `reload_files`: which files a reload reads, keeps pending or parses on the pool
 //! - `watch`: live reload end to end, the real watcher and the real binary
@@ -37,6 +39,7 @@ mod cli;
 mod diagnostics;
 mod expressions;
 mod fullscreen;
+mod fuzz;
 mod gamepad;
 mod golden;
 mod input;
