@@ -148,7 +148,7 @@ fn check_metrics_addr(args: &ObserveArgs) -> Result<(), String> {
     let Some(addr) = args.metrics_addr else {
         return Ok(());
     };
-    if addr.ip().is_loopback() {
+    if addr.ip().to_canonical().is_loopback() {
         return Ok(());
     }
     if !args.metrics_public {

@@ -190,13 +190,20 @@ fn open(path: &Path) -> Result<Host, u8> {
     }
 }
 
-fn restore(host: &Host, path: &Path, config: SessionConfig) -> Result<Session, u8> {
+/// The session saved at `path`, its warnings printed; a save that cannot be read or
+/// restored is an error on `out`.
+fn restore(
+    host: &Host,
+    path: &Path,
+    config: SessionConfig,
+    out: &Transcript,
+) -> Result<Session, u8> {
     let save = read_save(path).map_err(|e| {
-        eprintln!("qnce: {e}");
+        out.error(&e);
         EXIT_ERRORS
     })?;
     let (session, warnings) = Session::restore(host.story(), &save, config).map_err(|e| {
-        eprintln!("qnce: {}: {e}", path.display());
+        out.error(&format!("{}: {e}", path.display()));
         EXIT_ERRORS
     })?;
     for w in warnings {
@@ -207,7 +214,12 @@ fn restore(host: &Host, path: &Path, config: SessionConfig) -> Result<Session, u
 
 fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
     if let Some(path) = &args.load {
-        let session = restore(host, path, SessionConfig::default())?;
+        let session = restore(
+            host,
+            path,
+            SessionConfig::default(),
+            &Transcript { json: args.json },
+        )?;
         return Ok(host.insert_session(session));
     }
     let seed = args.seed.unwrap_or_else(random_seed);
@@ -219,15 +231,6 @@ fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
 }
 
 pub(crate) fn run(args: &PlayArgs) -> u8 {
-    // From here on a signal ends play through the runner, which saves and restores the
-    // terminal first.
-    let signals = match signals::catch() {
-        Ok(signals) => signals,
-        Err(e) => {
-            eprintln!("qnce: cannot catch signals: {e}");
-            return EXIT_USAGE;
-        }
-    };
     // Started first, so that loading the story is timed and traced too.
     let observed = match crate::observe::start(&args.observe) {
         Ok(observed) => observed,
@@ -239,7 +242,7 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
     let code = match open(&args.path) {
         Ok(mut host) => {
             host.attach(observed.services());
-            play(args, host, signals)
+            play(args, host)
         }
         Err(code) => code,
     };
@@ -247,7 +250,16 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
     code
 }
 
-fn play(args: &PlayArgs, mut host: Host, signals: Receiver<Signal>) -> u8 {
+fn play(args: &PlayArgs, mut host: Host) -> u8 {
+    // From here on a signal ends play through the runner, which saves and restores the
+    // terminal first. (While the story loads, a signal ends the program at once.)
+    let signals = match signals::catch() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("qnce: cannot catch signals: {e}");
+            return EXIT_USAGE;
+        }
+    };
     clean_save_dirs(args, host.story());
     let player = match start_session(args, &mut host) {
         Ok(k) => k,
@@ -436,7 +448,7 @@ fn play_loop(
         let input = match Input::parse(&command, host.story()) {
             Ok(input) => input,
             Err(e) => {
-                eprintln!("qnce: {e}");
+                out.error(&e);
                 if commands.scripted() {
                     return Stop::Code(EXIT_ERRORS);
                 }
@@ -498,7 +510,7 @@ fn load_line_mode(
 ) -> Result<(), u8> {
     let path = save_file(args);
     let config = host.play(player).ok_or(EXIT_ERRORS)?.1.config().clone();
-    let Ok(restored) = restore(host, &path, config) else {
+    let Ok(restored) = restore(host, &path, config, out) else {
         return Ok(());
     };
     host.replace_session(player, restored);

@@ -31,23 +31,32 @@ impl Signal {
     }
 }
 
-/// From now on, the signals that end a program arrive on the returned channel instead of
-/// ending it (a thread of its own forwards them).
+/// From now on, the first signal that ends a program arrives on the returned channel
+/// instead of ending it (a thread of its own forwards it); a second one ends the program
+/// as it would have, should saving and restoring hang.
 ///
 /// # Errors
 /// When the handlers or the thread cannot be set up.
 #[cfg(unix)]
 pub fn catch() -> std::io::Result<Receiver<Signal>> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGQUIT])?;
+    const ENDING: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
+    let caught = Arc::new(AtomicBool::new(false));
+    for signal in ENDING {
+        // Once one was caught, the next takes the default action: the program ends.
+        signal_hook::flag::register_conditional_default(signal, Arc::clone(&caught))?;
+    }
+    let mut signals = signal_hook::iterator::Signals::new(ENDING)?;
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
         .name("qnce-signals".into())
         .spawn(move || {
-            for signal in signals.forever() {
-                if tx.send(Signal(signal)).is_err() {
-                    return;
-                }
+            if let Some(signal) = signals.forever().next() {
+                caught.store(true, Ordering::SeqCst);
+                let _ = tx.send(Signal(signal));
             }
         })?;
     Ok(rx)

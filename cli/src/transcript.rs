@@ -129,9 +129,9 @@ impl Transcript {
         }
     }
 
-    /// A step that failed (it changed nothing): on standard error, and in the JSON stream
-    /// as `{"type":"error","message":…}` so that a program reading it sees why play
-    /// stopped.
+    /// An error of play (a step that failed and changed nothing, a command or a save that
+    /// cannot be used): on standard error, and in the JSON stream as
+    /// `{"type":"error","message":…}` so that a program reading it sees why play stopped.
     pub(crate) fn error(&self, e: &dyn std::fmt::Display) {
         if self.json {
             say!("{}", json!({"type": "error", "message": e.to_string()}));

@@ -119,7 +119,7 @@ fn node_count_limit() {
     expect_error(
         story.as_bytes(),
         &limits,
-        "1:99: more than 2 entries in one map, over the limit of 2 nodes",
+        "1:99: more than 2 entries in one map (the limit is the story's node limit, 2)",
     );
 }
 
@@ -355,7 +355,9 @@ fn the_node_limit_stops_parsing_early() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].starts_with("102:")
-            && errors[0].ends_with("more than 100 entries in one map, over the limit of 100 nodes"),
+            && errors[0].ends_with(
+                "more than 100 entries in one map (the limit is the story's node limit, 100)"
+            ),
         "{errors:?}"
     );
     // Across files: 60 + 60 nodes, then three more includes that are not read.
@@ -439,6 +441,15 @@ fn an_unclosed_string_is_reported_at_its_opening_quote() {
     let story = "Story(title: \"T\", start: \"a\", nodes: {\n\"a\": (text: \"Two\nlines\" next: \"a\"),\n})";
     let errors = errors_of(story.as_bytes(), &Limits::default());
     assert_eq!(errors, ["3:8: expected comma"]);
+    // A string that spans lines on purpose, before a string that is not closed, is not
+    // blamed for it.
+    let story =
+        "Story(title: \"T\", start: \"a\", nodes: {\n\"a\": (text: \"Hi\n\", next: \"b),\n})";
+    let errors = errors_of(story.as_bytes(), &Limits::default());
+    assert!(
+        errors.len() == 1 && !errors[0].contains("this string is not closed"),
+        "{errors:?}"
+    );
 }
 
 /// A UTF-8 byte-order mark before a story or a save is not an error.

@@ -4,7 +4,7 @@
 use bevy_ecs::change_detection::DetectChanges;
 use qnce::reload::{Host, ReloadReport, SessionKey};
 use qnce::story::{NodeField, TextPiece};
-use qnce::{Event, Limits, LoadError, Session, SessionConfig, Value};
+use qnce::{Event, Limits, LoadError, RuntimeError, Session, SessionConfig, Value};
 use qnce_core::internal::{ChoiceViewInternals, StoryInternals};
 
 use crate::support::{TempDir, canonical};
@@ -731,4 +731,30 @@ fn a_redo_across_a_reload_resumes_the_advance_it_cut_short() {
     );
     session.choose(story, 0).unwrap();
     assert_eq!(session.text(), "Coins: 3.");
+}
+
+/// An undo whose every earlier step leads back only to nodes that play now passes by (an
+/// edit gave them a `next`) undoes nothing, and keeps what can be redone.
+#[test]
+fn an_undo_with_no_place_left_to_choose_changes_nothing() {
+    let shop = r#"Story(title: "S", start: "s", nodes: {
+        "s": (text: "S", choices: [(text: "On", to: "b")]),
+        "b": (text: "B", choices: [(text: "Back", to: "s")]),
+    })"#;
+    let mut live = Live::new("undo-nowhere", shop);
+    live.choose(0);
+    live.edit(&shop.replace(
+        r#""s": (text: "S", choices: [(text: "On", to: "b")]),"#,
+        r#""s": (text: "S", next: "b"),"#,
+    ));
+    let b = live.node("b");
+    let (story, session) = live.host.play(live.player).unwrap();
+    assert_eq!(session.current_node(), Some(b));
+    assert_eq!(
+        session.undo(story).unwrap_err(),
+        RuntimeError::NothingToUndo
+    );
+    assert_eq!(session.current_node(), Some(b));
+    assert_eq!(session.text(), "B");
+    assert!(session.can_undo() && !session.can_redo());
 }

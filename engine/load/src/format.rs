@@ -129,7 +129,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
                     // Checked before the entry's value is parsed.
                     if out.len() == max {
                         return Err(serde::de::Error::custom(format!(
-                            "more than {max} entries in one map, over the limit of {max} nodes"
+                            "more than {max} entries in one map (the limit is the story's node \
+                             limit, {max})"
                         )));
                     }
                     out.push((key, map.next_value()?));

@@ -37,8 +37,9 @@ pub struct Limits {
     pub max_files: usize,
     /// Most nodes.
     pub max_nodes: usize,
-    /// Deepest nesting of an expression: every operator counts (a chain `a + b + c` is
-    /// two deep), and so do parentheses, unary operators, `?:` and calls.
+    /// Deepest nesting of an expression, every level counting: a value is one level, and
+    /// each operator adds one over its operands (`a + b + c` is three levels), as do
+    /// unary operators, `?:`, calls and parentheses.
     pub max_expr_depth: usize,
     /// Most operators and operands in one expression (each `{…}` of a text is one).
     pub max_expr_size: usize,

@@ -524,6 +524,10 @@ pub(crate) fn contained(root: &Path, relative: &str) -> Option<PathBuf> {
 fn syntax_error(text: &str, e: &ron::error::SpannedError) -> ((usize, usize), String) {
     let (line, col) = (e.span.start.line, e.span.start.col);
     let message = ron_message(&e.code);
+    // A string that ron itself found unclosed is already reported where it ends.
+    if matches!(e.code, ron::Error::ExpectedStringEnd) {
+        return ((line, col), message);
+    }
     let error_at = line_start(text, line).map(|start| {
         let rest = &text[start..];
         start
@@ -545,7 +549,13 @@ fn syntax_error(text: &str, e: &ron::error::SpannedError) -> ((usize, usize), St
                 .map_or(field, |i| &field[i + 1..]);
             !ident.is_empty()
         });
-    if !body.contains('\n') || !ends_like_a_field {
+    // The quote taken as closing was really the next string's opening one: what follows
+    // it is that string's text, not a comma, a bracket or a space.
+    let text_follows = text[close + 1..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    if !body.contains('\n') || !ends_like_a_field || !text_follows {
         return ((line, col), message);
     }
     let open_line = text[..open].matches('\n').count() + 1;

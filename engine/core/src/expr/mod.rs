@@ -67,8 +67,9 @@ impl fmt::Display for ExprError {
 /// at most `max_depth` deep and visits at most `max_size` nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExprLimits {
-    /// Deepest nesting: every operator counts (a chain `a + b + c` is two deep), and so do
-    /// parentheses, unary operators, `?:` and calls.
+    /// Deepest nesting, every level counting: a value is one level, and each operator
+    /// adds one over its operands (`a + b + c` is three levels), as do unary operators,
+    /// `?:`, calls and parentheses.
     pub max_depth: usize,
     /// Most operators and operands.
     pub max_size: usize,

@@ -94,39 +94,51 @@ impl Session {
     /// Undoes the last step.
     ///
     /// # Errors
-    /// [`RuntimeError::NothingToUndo`], or an error rendering the restored node.
+    /// [`RuntimeError::NothingToUndo`] when there is no step to undo, or when every step
+    /// left leads back only to nodes that play now passes by (nothing is undone then); or
+    /// an error rendering the restored node.
     pub fn undo(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
         let _span = tracing::debug_span!("undo").entered();
-        let step = self
-            .log
-            .undo
-            .pop_back()
-            .ok_or(RuntimeError::NothingToUndo)?;
-        self.replay(&step, false);
-        self.log.redo.push(step);
+        if self.log.undo.is_empty() {
+            return Err(RuntimeError::NothingToUndo);
+        }
+        // A step begins where the player could choose, but a reload since may have made
+        // that node one that play passes by (it gained a `next`): undo goes on back to the
+        // last place that is still a choice. With none left, nothing is undone.
+        let mut undone = 0;
+        while let Some(step) = self.log.undo.pop_back() {
+            self.replay(&step, false);
+            self.log.redo.push(step);
+            undone += 1;
+            self.show_replayed(story)?;
+            if self.ended || !self.choices.is_empty() {
+                return Ok(&self.events);
+            }
+        }
+        for _ in 0..undone {
+            if let Some(step) = self.log.redo.pop() {
+                self.replay(&step, true);
+                self.log.undo.push_back(step);
+            }
+        }
+        self.show_replayed(story)?;
+        Err(RuntimeError::NothingToUndo)
+    }
+
+    /// Shows the node an undo or redo left the session at, afresh; a removed node or flow
+    /// is repaired first.
+    fn show_replayed(&mut self, story: &Story) -> Result<(), RuntimeError> {
         self.events.clear();
         self.passage.clear();
         self.repair_position(story);
-        self.show(story)?;
-        // A step begins where the player could choose, but a reload since may have made
-        // that node one that play passes by (it gained a `next`): undo goes on back to
-        // the last place that is still a choice, or, with no step left, on from here.
-        while !self.ended && self.choices.is_empty() {
-            let Some(step) = self.log.undo.pop_back() else {
-                self.advance(story)?;
-                break;
-            };
-            self.replay(&step, false);
-            self.log.redo.push(step);
-            self.events.clear();
-            self.passage.clear();
-            self.repair_position(story);
-            self.show(story)?;
-        }
-        Ok(&self.events)
+        self.show(story)
     }
 
-    /// Redoes the last undone step.
+    /// Redoes the last undone step. A step may lead to a node or flow that a reload
+    /// removed since (the position is repaired), or to a node that an edit left with
+    /// nothing to choose but a way on (a `next`, a fallback): redo goes on through the
+    /// steps undone after it, and past the last one play goes on from there as from any
+    /// entry, as a step of its own.
     ///
     /// # Errors
     /// [`RuntimeError::NothingToRedo`], or an error rendering the restored node.
@@ -135,23 +147,17 @@ impl Session {
         let step = self.log.redo.pop().ok_or(RuntimeError::NothingToRedo)?;
         self.replay(&step, true);
         self.log.undo.push_back(step);
-        self.events.clear();
-        self.passage.clear();
-        self.show_redone(story)?;
-        Ok(&self.events)
-    }
-
-    /// Shows where a redo left the session. The step may lead to a node or flow that a
-    /// reload removed since (the position is repaired), or to a node that an edit left
-    /// with nothing to choose but a way on (a `next`, a fallback): play goes on from there
-    /// as from any entry, as a step of its own.
-    fn show_redone(&mut self, story: &Story) -> Result<(), RuntimeError> {
-        self.repair_position(story);
-        self.show(story)?;
-        if !self.ended && self.choices.is_empty() {
-            self.advance(story)?;
+        self.show_replayed(story)?;
+        while !self.ended && self.choices.is_empty() {
+            let Some(step) = self.log.redo.pop() else {
+                self.advance(story)?;
+                break;
+            };
+            self.replay(&step, true);
+            self.log.undo.push_back(step);
+            self.show_replayed(story)?;
         }
-        Ok(())
+        Ok(&self.events)
     }
 
     /// Renders the current node again (after the host set variables, or the story

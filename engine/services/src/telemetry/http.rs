@@ -111,8 +111,11 @@ fn read_head(stream: &mut TcpStream) -> std::io::Result<Head> {
     let deadline = Instant::now() + REQUEST_DEADLINE;
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
+    // Where the search for the blank line resumes: each byte is looked at a few times at
+    // most, however the client splits its request.
+    let mut searched = 0;
     loop {
-        if let Some(end) = find_blank_line(&head) {
+        if let Some(end) = find_blank_line(&head, searched) {
             let text = String::from_utf8_lossy(&head[..end]);
             return Ok(Head::Line(text.lines().next().unwrap_or("").to_owned()));
         }
@@ -126,7 +129,10 @@ fn read_head(stream: &mut TcpStream) -> std::io::Result<Head> {
         stream.set_read_timeout(Some(left))?;
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(Head::Incomplete),
-            Ok(n) => head.extend_from_slice(&chunk[..n]),
+            Ok(n) => {
+                searched = head.len().saturating_sub(3);
+                head.extend_from_slice(&chunk[..n]);
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -141,13 +147,18 @@ fn read_head(stream: &mut TcpStream) -> std::io::Result<Head> {
     }
 }
 
-/// Where the head ends: after its first blank line (`\r\n\r\n`, or `\n\n`).
-fn find_blank_line(bytes: &[u8]) -> Option<usize> {
-    let crlf = bytes
+/// Where the head ends: after its first blank line (`\r\n\r\n`, or `\n\n`), looking from
+/// `from` on.
+fn find_blank_line(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let crlf = rest
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4);
-    let lf = bytes.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+        .map(|i| from + i + 4);
+    let lf = rest
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| from + i + 2);
     match (crlf, lf) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
