@@ -17,6 +17,20 @@ fn errors_of(text: &[u8], limits: &Limits) -> Vec<String> {
     }
 }
 
+/// The diagnostics of the story in `dir`, which must not load, as
+/// `file:line:col: message` with the file's name only.
+fn located_errors(dir: &std::path::Path) -> Vec<String> {
+    let Err(LoadError::Invalid(d)) = qnce::load(dir, &Limits::default()) else {
+        panic!("loaded");
+    };
+    d.iter()
+        .map(|d| {
+            let file = d.path.file_name().unwrap().to_string_lossy().into_owned();
+            format!("{file}:{}:{}: {}", d.line, d.col, d.message)
+        })
+        .collect()
+}
+
 #[track_caller]
 fn expect_error(text: &[u8], limits: &Limits, part: &str) {
     let errors = errors_of(text, limits);
@@ -308,16 +322,7 @@ fn includes_that_are_not_regular_files_are_located_errors() {
     nix::unistd::mkfifo(&dir.path().join("pipe.ron"), nix::sys::stat::Mode::S_IRWXU).unwrap();
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.ron")).unwrap();
     std::fs::create_dir(dir.path().join("dir.ron")).unwrap();
-    let Err(LoadError::Invalid(d)) = qnce::load(dir.path(), &Limits::default()) else {
-        panic!("loaded");
-    };
-    let found: Vec<_> = d
-        .iter()
-        .map(|d| {
-            let file = d.path.file_name().unwrap().to_string_lossy().into_owned();
-            format!("{file}:{}:{}: {}", d.line, d.col, d.message)
-        })
-        .collect();
+    let found = located_errors(dir.path());
     assert_eq!(
         found,
         [
@@ -409,16 +414,7 @@ fn a_file_that_does_not_parse_hides_the_errors_that_follow_from_it() {
         "vault.ron",
         r#"Include(variables: { "keys": Int(0) }, nodes: { "vault": (text: "V" choices: []) })"#,
     );
-    let Err(LoadError::Invalid(d)) = qnce::load(dir.path(), &Limits::default()) else {
-        panic!("loaded");
-    };
-    let found: Vec<_> = d
-        .iter()
-        .map(|d| {
-            let file = d.path.file_name().unwrap().to_string_lossy().into_owned();
-            format!("{file}:{}:{}: {}", d.line, d.col, d.message)
-        })
-        .collect();
+    let found = located_errors(dir.path());
     // `nowhere` would be missing whatever the vault declares, yet it is a name too: with
     // part of the story unread, no name can be said to be missing.
     assert_eq!(found, ["vault.ron:1:69: expected comma"]);

@@ -255,12 +255,18 @@ fn http(addr: SocketAddr, method: &str, path: &str) -> (String, String) {
     (head.to_owned(), body.to_owned())
 }
 
-#[test]
-fn metrics_are_scraped_over_loopback_in_the_prometheus_format() {
+/// Services with the metrics endpoint on a free loopback port.
+fn serving_metrics() -> (Services, SocketAddr) {
     let services = Services::start(&ServicesConfig::default()).unwrap();
     let addr = services
         .serve_metrics("127.0.0.1:0".parse().unwrap())
         .unwrap();
+    (services, addr)
+}
+
+#[test]
+fn metrics_are_scraped_over_loopback_in_the_prometheus_format() {
+    let (services, addr) = serving_metrics();
     // Span durations reach the registry through the tracing layer, tested above and end
     // to end in `perf`; here one is recorded directly so the exposition has a family
     // with labels.
@@ -380,10 +386,7 @@ fn metrics_are_scraped_over_loopback_in_the_prometheus_format() {
 /// for its whole request.
 #[test]
 fn slow_and_idle_clients_do_not_hold_a_scrape_back() {
-    let services = Services::start(&ServicesConfig::default()).unwrap();
-    let addr = services
-        .serve_metrics("127.0.0.1:0".parse().unwrap())
-        .unwrap();
+    let (services, addr) = serving_metrics();
     // A client that sends its request a byte at a time, for far longer than the deadline.
     let (trickled, closed) = crossbeam_channel::bounded(1);
     let mut slow = TcpStream::connect(addr).unwrap();
@@ -414,10 +417,7 @@ fn slow_and_idle_clients_do_not_hold_a_scrape_back() {
 /// Issue 14, class 10: a request line had no size limit (a 100 MB line took 98 MB).
 #[test]
 fn a_request_past_the_size_limit_is_refused() {
-    let services = Services::start(&ServicesConfig::default()).unwrap();
-    let addr = services
-        .serve_metrics("127.0.0.1:0".parse().unwrap())
-        .unwrap();
+    let (services, addr) = serving_metrics();
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))

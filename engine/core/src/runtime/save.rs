@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::undo::{Change, Scratch};
+use super::undo::Change;
 use super::{FlowState, Rng, RuntimeError, Session, SessionConfig};
 use crate::story::{FlowId, NodeId, Story};
 use crate::value::Value;
@@ -366,8 +366,9 @@ impl Session {
     /// Whether `steps`, applied (`forward`) or reverted one after the other from the
     /// current state, each start where the state is.
     fn replays<'c>(&self, steps: impl Iterator<Item = &'c Vec<Change>>, forward: bool) -> bool {
-        let mut scratch = self.clone_state();
-        let mut t = scratch.target();
+        // Tried on a copy: the session is left as it is.
+        let mut copy = self.clone();
+        let mut t = copy.undo_target();
         let mut take = |c: &Change| {
             let fits = c.fits(&t, forward);
             c.apply(&mut t, forward);
@@ -384,19 +385,6 @@ impl Session {
             }
         }
         true
-    }
-
-    /// A copy of the state that undo-log changes apply to.
-    fn clone_state(&self) -> Scratch {
-        Scratch {
-            vars: self.vars.clone(),
-            visits: self.visits.clone(),
-            flows: self.flows.clone(),
-            chosen: self.chosen.clone(),
-            turn: self.turn,
-            rng: self.rng,
-            current: self.current,
-        }
     }
 
     /// Whether a value fits the session's string limit.

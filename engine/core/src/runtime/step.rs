@@ -226,7 +226,7 @@ impl Session {
     }
 
     /// The state that undo-log changes apply to.
-    fn undo_target(&mut self) -> undo::Target<'_> {
+    pub(super) fn undo_target(&mut self) -> undo::Target<'_> {
         undo::Target {
             vars: &mut self.vars,
             visits: &mut self.visits,

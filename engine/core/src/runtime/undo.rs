@@ -124,32 +124,6 @@ pub(crate) struct Target<'a> {
     pub(crate) current: &'a mut usize,
 }
 
-/// An owned copy of the state that changes apply to, to try a log on without touching
-/// the session.
-pub(crate) struct Scratch {
-    pub(crate) vars: Vec<Option<Value>>,
-    pub(crate) visits: Vec<u32>,
-    pub(crate) flows: Vec<super::FlowState>,
-    pub(crate) chosen: FxHashSet<(NodeId, ChoiceId)>,
-    pub(crate) turn: u64,
-    pub(crate) rng: Rng,
-    pub(crate) current: usize,
-}
-
-impl Scratch {
-    pub(crate) fn target(&mut self) -> Target<'_> {
-        Target {
-            vars: &mut self.vars,
-            visits: &mut self.visits,
-            flows: &mut self.flows,
-            chosen: &mut self.chosen,
-            turn: &mut self.turn,
-            rng: &mut self.rng,
-            current: &mut self.current,
-        }
-    }
-}
-
 /// The element at `i`, growing the table when the id was interned after the session
 /// started.
 pub(crate) use crate::story::grow as slot;
