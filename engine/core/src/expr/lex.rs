@@ -67,7 +67,7 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
                 return Ok((out, i));
             }
             b'0'..=b'9' => number(src, at)?,
-            b'"' => {
+            b'"' | b'\'' => {
                 let (text, end) = string(src, at)?;
                 (Tok::Str(text), end)
             }
@@ -135,9 +135,12 @@ fn word(src: &str, start: usize) -> (Tok, usize) {
     (tok, end)
 }
 
-/// The string literal whose opening quote is at `start`, unescaped, and the offset just
-/// past its closing quote.
+/// The string literal whose opening quote (`"` or `'`) is at `start`, unescaped, and the
+/// offset just past its closing quote: the same kind of quote. Single quotes spare the
+/// escapes of double quotes inside a RON string (`when: "visits('a') > 0"`); either quote
+/// may be escaped in either kind.
 fn string(src: &str, start: usize) -> Result<(String, usize), ExprError> {
+    let quote = if src.as_bytes()[start] == b'\'' { '\'' } else { '"' };
     let mut i = start + 1;
     let mut s = String::new();
     loop {
@@ -146,7 +149,7 @@ fn string(src: &str, start: usize) -> Result<(String, usize), ExprError> {
         };
         i += ch.len_utf8();
         match ch {
-            '"' => return Ok((s, i)),
+            ch if ch == quote => return Ok((s, i)),
             '\\' => {
                 let Some(esc) = src[i..].chars().next() else {
                     return Err(ExprError::new(start, "unterminated string"));
@@ -156,6 +159,7 @@ fn string(src: &str, start: usize) -> Result<(String, usize), ExprError> {
                     'n' => '\n',
                     't' => '\t',
                     '"' => '"',
+                    '\'' => '\'',
                     '\\' => '\\',
                     other => {
                         return Err(ExprError::new(
