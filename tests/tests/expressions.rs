@@ -126,3 +126,25 @@ fn random_is_inclusive_and_seeded() {
     }
     assert!(a.iter().all(|v| matches!(v, Value::Int(1..=3))));
 }
+
+/// Single-quoted strings, with the same escapes, wherever double-quoted ones work: inside
+/// a RON string a condition needs no `\"`.
+#[test]
+fn single_quoted_strings() {
+    for (expr, want) in [
+        ("'door'", "door"),
+        ("'it\\'s' + \"!\"", "it's!"),
+        ("'say \"hi\"'", "say \"hi\""),
+        ("s == 'ab' ? 'yes' : 'no'", "yes"),
+        ("visits('a')", "1"),
+        ("'{' + '}'", "{}"),
+    ] {
+        assert_eq!(render(expr).as_deref(), Ok(want), "{expr}");
+    }
+    assert!(render("'open").unwrap_err().contains("unterminated string"));
+    assert!(
+        render("'mixed\"")
+            .unwrap_err()
+            .contains("unterminated string")
+    );
+}

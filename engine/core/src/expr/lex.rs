@@ -140,7 +140,11 @@ fn word(src: &str, start: usize) -> (Tok, usize) {
 /// escapes of double quotes inside a RON string (`when: "visits('a') > 0"`); either quote
 /// may be escaped in either kind.
 fn string(src: &str, start: usize) -> Result<(String, usize), ExprError> {
-    let quote = if src.as_bytes()[start] == b'\'' { '\'' } else { '"' };
+    let quote = if src.as_bytes()[start] == b'\'' {
+        '\''
+    } else {
+        '"'
+    };
     let mut i = start + 1;
     let mut s = String::new();
     loop {
