@@ -562,3 +562,50 @@ fn save_migrations_warn_and_counters_saturate() {
     s.choose(&story, 0).unwrap();
     assert_eq!(s.turns(), u64::MAX);
 }
+
+/// `turns_since('node')`: choices made since the node was last entered (0 when entered
+/// after the last choice), -1 when never; undone with the step, kept by saves.
+#[test]
+fn turns_since_counts_choices_since_the_last_entry() {
+    let dir = story_dir(
+        "turns-since",
+        r#"Story(title: "T", start: "a", nodes: {
+            "a": (text: "A", choices: [(text: "On", to: "b")]),
+            "b": (text: "a:{turns_since('a')} b:{turns_since('b')} c:{turns_since('c')}",
+                  choices: [(text: "Stay", to: "b"), (text: "Back", to: "a")]),
+            "c": (text: "C"),
+        })"#,
+    );
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    s.choose(&story, 0).unwrap();
+    assert_eq!(s.text(), "a:1 b:0 c:-1");
+    s.choose(&story, 0).unwrap();
+    assert_eq!(s.text(), "a:2 b:0 c:-1");
+    s.undo(&story).unwrap();
+    assert_eq!(s.text(), "a:1 b:0 c:-1");
+    s.redo(&story).unwrap();
+    assert_eq!(s.text(), "a:2 b:0 c:-1");
+    assert_eq!(s.turns_since(story.node_id("a").unwrap()), 2);
+    // A save keeps the turns of entries, and its undo log their changes.
+    let save = SaveData::from_ron(&s.save(&story).to_ron().unwrap()).unwrap();
+    let (mut resumed, warnings) =
+        Session::restore(&story, &save, SessionConfig::with_seed(1)).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(resumed.text(), "a:2 b:0 c:-1");
+    resumed.choose(&story, 1).unwrap();
+    resumed.choose(&story, 0).unwrap();
+    assert_eq!(resumed.text(), "a:1 b:0 c:-1");
+    resumed.undo(&story).unwrap();
+    resumed.undo(&story).unwrap();
+    assert_eq!(resumed.text(), "a:2 b:0 c:-1");
+    // A name that is not a node is an error at load.
+    let dir = story_dir(
+        "turns-since-bad",
+        r#"Story(title: "T", start: "a", nodes: { "a": (text: "{turns_since('nowhere')}") })"#,
+    );
+    let err = qnce::load(dir.path(), &qnce::Limits::default())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("unknown node `nowhere`"), "{err}");
+}

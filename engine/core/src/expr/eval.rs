@@ -12,6 +12,8 @@ pub trait Env {
     fn visits(&self, node: NodeId) -> u32;
     /// How many choices were made.
     fn turns(&self) -> u64;
+    /// Choices made since the node was last entered, or -1 if it never was.
+    fn turns_since(&self, node: NodeId) -> i64;
     /// A number in `lo..=hi` from the session's seeded generator.
     fn random(&mut self, lo: i64, hi: i64) -> i64;
     /// The longest string, in bytes, an expression may build or a text may render to.
@@ -66,6 +68,9 @@ impl Env for NoState {
     }
     fn turns(&self) -> u64 {
         0
+    }
+    fn turns_since(&self, _: NodeId) -> i64 {
+        -1
     }
     fn random(&mut self, lo: i64, _: i64) -> i64 {
         lo
@@ -155,6 +160,7 @@ impl Expr {
                 v.coerce(self.ty).ok_or(EvalError::Type)?
             }
             Visits(node) => Value::Int(i64::from(env.visits(*node))),
+            TurnsSince(node) => Value::Int(env.turns_since(*node)),
             Turns => Value::Int(i64::try_from(env.turns()).unwrap_or(i64::MAX)),
             Random(lo, hi) => {
                 let (Value::Int(lo), Value::Int(hi)) = (lo.eval(env)?, hi.eval(env)?) else {

@@ -22,7 +22,7 @@ use crate::value::{Type, Value};
 pub trait Scope {
     /// The id and type of a declared variable.
     fn var(&self, name: &str) -> Option<(VarId, Type)>;
-    /// The id of a node, for `visits("node")`.
+    /// The id of a node, for `visits("node")` and `turns_since("node")`.
     fn node(&self, name: &str) -> Option<NodeId>;
 }
 
@@ -106,6 +106,7 @@ enum ExprKind {
     Or(Box<Expr>, Box<Expr>),
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     Visits(NodeId),
+    TurnsSince(NodeId),
     Turns,
     Random(Box<Expr>, Box<Expr>),
     Min(Box<Expr>, Box<Expr>),
@@ -137,7 +138,7 @@ impl ExprKind {
     fn children(&self) -> impl Iterator<Item = &Expr> {
         use ExprKind::*;
         let (a, b, c): (Option<&Expr>, Option<&Expr>, Option<&Expr>) = match self {
-            Lit(_) | Var(_) | Visits(_) | Turns => (None, None, None),
+            Lit(_) | Var(_) | Visits(_) | TurnsSince(_) | Turns => (None, None, None),
             Not(a) | Neg(a) | Abs(a) => (Some(a), None, None),
             Arith(_, a, b)
             | Concat(a, b)
@@ -205,7 +206,7 @@ impl Expr {
         use ExprKind::*;
         match &self.kind {
             Lit(v) => Some(v.clone()),
-            Var(_) | Visits(_) | Turns | Random(..) => None,
+            Var(_) | Visits(_) | TurnsSince(_) | Turns | Random(..) => None,
             And(a, b) | Or(a, b) => {
                 // `false` absorbs `&&`, `true` absorbs `||`; the other value is neutral.
                 let absorbing = Value::Bool(matches!(self.kind, Or(..)));

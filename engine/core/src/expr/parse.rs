@@ -337,8 +337,8 @@ impl<'s> Parser<'s> {
 
     fn call(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {
         self.bump(); // `(`
-        if name == "visits" {
-            return self.visits(at);
+        if name == "visits" || name == "turns_since" {
+            return self.node_function(name, at);
         }
         let mut args = Vec::new();
         let mut arg_at = Vec::new();
@@ -383,16 +383,16 @@ impl<'s> Parser<'s> {
         })
     }
 
-    /// `visits("node")` after its `(`: the argument is a node name, resolved now, not an
-    /// expression.
-    fn visits(&mut self, at: usize) -> Result<Expr, ExprError> {
-        const USAGE: &str = "`visits` takes a node name in quotes";
+    /// `visits("node")` or `turns_since("node")` after its `(`: the argument is a node
+    /// name, resolved now, not an expression.
+    fn node_function(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {
+        let usage = || format!("`{name}` takes a node name in quotes");
         if self.peek() == &Tok::RParen {
-            return Err(ExprError::new(at, USAGE));
+            return Err(ExprError::new(at, usage()));
         }
         let str_at = self.at();
         let Tok::Str(node_name) = self.bump() else {
-            return Err(ExprError::new(str_at, USAGE));
+            return Err(ExprError::new(str_at, usage()));
         };
         let id = self.scope.node(&node_name).ok_or_else(|| {
             ExprError::unknown_name(str_at, format!("unknown node `{node_name}`"))
@@ -401,7 +401,12 @@ impl<'s> Parser<'s> {
             return Err(self.unexpected("`)`"));
         }
         self.bump();
-        Ok(node(ExprKind::Visits(id), Type::Int))
+        let kind = if name == "visits" {
+            ExprKind::Visits(id)
+        } else {
+            ExprKind::TurnsSince(id)
+        };
+        Ok(node(kind, Type::Int))
     }
 }
 
@@ -415,7 +420,10 @@ fn check_call(name: &str, at: usize, args: &[Expr], arg_at: &[usize]) -> Result<
         _ => {
             return Err(ExprError::new(
                 at,
-                format!("unknown function `{name}` (known: visits, turns, random, min, max, abs)"),
+                format!(
+                    "unknown function `{name}` (known: visits, turns_since, turns, random, min, \
+                     max, abs)"
+                ),
             ));
         }
     };

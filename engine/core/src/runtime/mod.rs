@@ -90,10 +90,19 @@ pub struct ChoiceView {
     text: TextRef,
 }
 
+/// Turns since an entry recorded as `entered` (the turn plus one; 0: never), or -1.
+fn turns_since(turn: u64, entered: u64) -> i64 {
+    match entered.checked_sub(1) {
+        Some(at) => i64::try_from(turn.saturating_sub(at)).unwrap_or(i64::MAX),
+        None => -1,
+    }
+}
+
 /// State read by expressions.
 struct State<'a> {
     vars: &'a [Option<Value>],
     visits: &'a [u32],
+    entered: &'a [u64],
     turn: u64,
     rng: &'a mut Rng,
     max_string_len: usize,
@@ -108,6 +117,12 @@ impl Env for State<'_> {
     }
     fn turns(&self) -> u64 {
         self.turn
+    }
+    fn turns_since(&self, node: NodeId) -> i64 {
+        turns_since(
+            self.turn,
+            self.entered.get(node.index()).copied().unwrap_or(0),
+        )
     }
     fn random(&mut self, lo: i64, hi: i64) -> i64 {
         self.rng.range(lo, hi)
@@ -142,6 +157,8 @@ pub struct Session {
     turn: u64,
     vars: Vec<Option<Value>>,
     visits: Vec<u32>,
+    /// The turn each node was last entered at, plus one (0: never entered).
+    entered: Vec<u64>,
     chosen: FxHashSet<(NodeId, ChoiceId)>,
     flows: Vec<FlowState>,
     current: usize,
@@ -205,6 +222,8 @@ impl Session {
         }
         self.visits.clear();
         self.visits.resize(story.names().nodes.len(), 0);
+        self.entered.clear();
+        self.entered.resize(story.names().nodes.len(), 0);
         self.chosen.clear();
         let mut history = self
             .flows
@@ -231,6 +250,7 @@ impl Session {
             turn: 0,
             vars,
             visits: vec![0; story.names().nodes.len()],
+            entered: vec![0; story.names().nodes.len()],
             chosen: FxHashSet::default(),
             flows: Vec::new(),
             current: 0,
@@ -351,6 +371,15 @@ impl Session {
     /// How often a node was entered.
     pub fn visits(&self, node: NodeId) -> u32 {
         self.visits.get(node.index()).copied().unwrap_or(0)
+    }
+
+    /// Choices made since the node was last entered (0 when it was entered after the last
+    /// choice), or -1 when it never was: `turns_since("node")` in expressions.
+    pub fn turns_since(&self, node: NodeId) -> i64 {
+        turns_since(
+            self.turn,
+            self.entered.get(node.index()).copied().unwrap_or(0),
+        )
     }
 
     /// The nodes a flow entered, oldest first (empty for a flow not started).

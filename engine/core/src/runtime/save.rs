@@ -36,6 +36,10 @@ pub struct SaveData {
     pub variables: BTreeMap<String, Value>,
     /// Visit counts of visited nodes.
     pub visits: BTreeMap<String, u32>,
+    /// The turn each visited node was last entered at (for `turns_since`; a save without
+    /// it reads as nodes never entered).
+    #[serde(default)]
+    pub entered: BTreeMap<String, u64>,
     /// Choices ever chosen, as (node, choice id).
     pub chosen: Vec<(String, String)>,
     /// Undoable steps, oldest first.
@@ -75,6 +79,12 @@ pub enum SavedChange {
     Visit {
         /// The node's name.
         node: String,
+        /// The turn it was last entered at before (`None`: never).
+        #[serde(default)]
+        entered_before: Option<u64>,
+        /// The turn of this entry.
+        #[serde(default)]
+        entered: Option<u64>,
     },
     /// A flow's position moved to another node (`None`: it was at no node).
     Enter {
@@ -218,21 +228,8 @@ impl Session {
                 .iter()
                 .filter_map(|&v| Some((names.vars.name(v).to_owned(), self.var(v)?.clone())))
                 .collect(),
-            visits: self
-                .visits
-                .iter()
-                .enumerate()
-                .filter(|&(_, &n)| n > 0)
-                .map(|(i, &n)| {
-                    (
-                        names
-                            .nodes
-                            .name(crate::story::Id::from_index(i as u32))
-                            .to_owned(),
-                        n,
-                    )
-                })
-                .collect(),
+            visits: by_node_name(names, &self.visits, |&n| (n > 0).then_some(n)),
+            entered: by_node_name(names, &self.entered, |e| e.checked_sub(1)),
             chosen,
             undo: self
                 .log
@@ -263,7 +260,11 @@ impl Session {
                 old: old.clone(),
                 new: new.clone(),
             },
-            Change::Visit { node: n } => SavedChange::Visit { node: node(*n) },
+            Change::Visit { node: n, old, new } => SavedChange::Visit {
+                node: node(*n),
+                entered_before: old.checked_sub(1),
+                entered: new.checked_sub(1),
+            },
             Change::Enter { flow, old, new } => SavedChange::Enter {
                 flow: flow_name(*flow),
                 old: old.map(node),
@@ -423,6 +424,13 @@ impl Session {
                 *super::undo::slot(&mut s.visits, node.index()) = n;
             }
         }
+        for (name, &turn) in &save.entered {
+            if let Some(node) = story.node_id(name) {
+                // A turn past the save's own count is clamped to it.
+                *super::undo::slot(&mut s.entered, node.index()) =
+                    turn.min(save.turn).saturating_add(1);
+            }
+        }
         for (node, choice) in &save.chosen {
             if let (Some(node), Some(choice)) =
                 (story.node_id(node), story.names().choices.lookup(choice))
@@ -498,6 +506,22 @@ impl Session {
     }
 }
 
+/// The entries of a table indexed by node id that `keep` keeps, by node name.
+fn by_node_name<T, U>(
+    names: &crate::story::Names,
+    table: &[T],
+    keep: impl Fn(&T) -> Option<U>,
+) -> BTreeMap<String, U> {
+    table
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let id = crate::story::Id::from_index(u32::try_from(i).ok()?);
+            Some((names.nodes.name(id).to_owned(), keep(v)?))
+        })
+        .collect()
+}
+
 /// Converts saved steps back, or `None` when any names what the story no longer has.
 fn restore_steps(
     story: &Story,
@@ -525,7 +549,15 @@ fn restore_steps(
                                 new: new.clone(),
                             }
                         }
-                        SavedChange::Visit { node: n } => Change::Visit { node: node(n)? },
+                        SavedChange::Visit {
+                            node: n,
+                            entered_before,
+                            entered,
+                        } => Change::Visit {
+                            node: node(n)?,
+                            old: entered_before.map_or(0, |t| t.saturating_add(1)),
+                            new: entered.map_or(0, |t| t.saturating_add(1)),
+                        },
                         SavedChange::Enter { flow: f, old, new } => Change::Enter {
                             flow: flow(f)?,
                             old: match old {

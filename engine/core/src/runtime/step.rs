@@ -230,6 +230,7 @@ impl Session {
         undo::Target {
             vars: &mut self.vars,
             visits: &mut self.visits,
+            entered: &mut self.entered,
             flows: &mut self.flows,
             chosen: &mut self.chosen,
             turn: &mut self.turn,
@@ -249,6 +250,7 @@ impl Session {
         State {
             vars: &self.vars,
             visits: &self.visits,
+            entered: &self.entered,
             turn: self.turn,
             rng: &mut self.rng,
             max_string_len: self.config.max_string_len,
@@ -338,7 +340,12 @@ impl Session {
                 old,
                 new: node,
             });
-            self.record(Change::Visit { node });
+            let old = self.entered.get(node.index()).copied().unwrap_or(0);
+            self.record(Change::Visit {
+                node,
+                old,
+                new: self.turn.saturating_add(1),
+            });
             if let Some(on_enter) = story.world().get::<OnEnter>(entity) {
                 self.run_effects(story, node, &on_enter.0)?;
             }

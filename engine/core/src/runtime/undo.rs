@@ -21,8 +21,9 @@ pub(crate) enum Change {
         old: Option<Value>,
         new: Option<Value>,
     },
-    /// A node's visit count went up by one.
-    Visit { node: NodeId },
+    /// A node's visit count went up by one, and the turn of its last entry moved (kept
+    /// as the turn plus one; 0: never entered).
+    Visit { node: NodeId, old: u64, new: u64 },
     /// A flow entered a node: its position moved and the node joined its history.
     Enter {
         flow: usize,
@@ -117,6 +118,7 @@ impl UndoLog {
 pub(crate) struct Target<'a> {
     pub(crate) vars: &'a mut Vec<Option<Value>>,
     pub(crate) visits: &'a mut Vec<u32>,
+    pub(crate) entered: &'a mut Vec<u64>,
     pub(crate) flows: &'a mut [super::FlowState],
     pub(crate) chosen: &'a mut FxHashSet<(NodeId, ChoiceId)>,
     pub(crate) turn: &'a mut u64,
@@ -141,9 +143,14 @@ impl Change {
             // value need not be where the log left it; undo and redo assign, and the
             // values' types are checked apart.
             Change::Var { .. } => true,
-            Change::Visit { node } => {
+            Change::Visit { node, old, new } => {
                 let n = t.visits.get(node.index()).copied().unwrap_or(0);
-                if forward { n < u32::MAX } else { n > 0 }
+                let entered = t.entered.get(node.index()).copied().unwrap_or(0);
+                if forward {
+                    n < u32::MAX && entered == *old
+                } else {
+                    n > 0 && entered == *new
+                }
             }
             Change::Enter { flow, old, new } => t.flows.get(*flow).is_some_and(|f| {
                 if forward {
@@ -177,13 +184,14 @@ impl Change {
             Change::Var { var, old, new } => {
                 *slot(t.vars, var.index()) = if forward { new.clone() } else { old.clone() };
             }
-            Change::Visit { node } => {
+            Change::Visit { node, old, new } => {
                 let v = slot(t.visits, node.index());
                 *v = if forward {
                     v.saturating_add(1)
                 } else {
                     v.saturating_sub(1)
                 };
+                *slot(t.entered, node.index()) = if forward { *new } else { *old };
             }
             Change::Enter { flow, old, new } => {
                 if let Some(f) = t.flows.get_mut(*flow) {
