@@ -415,3 +415,22 @@ fn a_loop_of_automatic_advances_that_nothing_stops_is_a_warning() {
         );
     }
 }
+
+/// An error inside dedented text points where it is written, indentation and all.
+#[test]
+fn an_error_in_multi_line_text_points_at_its_source() {
+    let story = main_with_nodes(concat!(
+        "        \"a\": (text: r#\"\n",
+        "            First line.\n",
+        "            Second {nope} line.\n",
+        "        \"#),",
+    ));
+    expect(
+        &[("story.ron", story.as_str())],
+        "story.ron",
+        8,
+        21,
+        E,
+        "undeclared variable `nope`",
+    );
+}

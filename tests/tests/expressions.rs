@@ -148,3 +148,14 @@ fn single_quoted_strings() {
             .contains("unterminated string")
     );
 }
+
+/// Text written over several lines (a RON raw string needs no escapes) loses its common
+/// indentation and its leading and trailing blank lines.
+#[test]
+fn multi_line_text_is_dedented() {
+    let text = "\n        The lamp is {b ? 'lit' : 'dark'}.\n          \"Who's there?\"\n\n        Silence.\n    ";
+    assert_eq!(
+        render_text(text).as_deref(),
+        Ok("The lamp is lit.\n  \"Who's there?\"\n\nSilence.")
+    );
+}

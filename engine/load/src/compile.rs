@@ -12,6 +12,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::format::{ChoiceDef, Entries, NodeDef};
 use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
+use crate::dedent::Dedented;
 use declare::{
     Declared, FirstSeen, NodeDecl, declare_assets, declare_flows, declare_nodes, declare_variables,
     file_parts,
@@ -682,13 +683,16 @@ fn compile_text(
         );
         return None;
     }
-    match Template::parse(src, declared, cx.limits.expr()) {
+    let dedented = Dedented::new(src);
+    match Template::parse(&dedented.text, declared, cx.limits.expr()) {
         Ok(template) => Some(Text {
-            source: Arc::from(src),
+            source: Arc::from(dedented.text),
             template,
         }),
         Err(e) => {
-            cx.expr_error(file, path, e);
+            // Placed where it is written, indentation and all.
+            let at = dedented.source_offset(e.at);
+            cx.expr_error(file, path, ExprError { at, ..e });
             None
         }
     }

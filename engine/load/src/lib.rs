@@ -8,6 +8,7 @@
 
 mod cache;
 mod compile;
+mod dedent;
 pub mod diagnostic;
 mod finding;
 mod format;

@@ -1,0 +1,97 @@
+//! Text written over several lines: its common indentation and its leading and trailing
+//! blank lines removed, so that a RON raw string can be indented with the file.
+
+/// Text with the indentation of its lines removed, and where each kept line came from.
+pub(crate) struct Dedented {
+    pub(crate) text: String,
+    /// For each line of `text`, where it starts there and in the source.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Dedented {
+    /// `src` dedented when it spans lines; a single line is kept as written.
+    pub(crate) fn new(src: &str) -> Dedented {
+        if !src.contains('\n') {
+            return Dedented {
+                text: src.to_owned(),
+                lines: vec![(0, 0)],
+            };
+        }
+        // Lines with their start offsets in `src`.
+        let mut all = Vec::new();
+        let mut start = 0;
+        for line in src.split('\n') {
+            all.push((start, line));
+            start += line.len() + 1;
+        }
+        let blank = |line: &str| line.trim().is_empty();
+        let first = all.iter().position(|(_, l)| !blank(l)).unwrap_or(all.len());
+        let last = all
+            .iter()
+            .rposition(|(_, l)| !blank(l))
+            .map_or(first, |i| i + 1);
+        let kept = &all[first..last];
+        let indent = kept
+            .iter()
+            .filter(|(_, l)| !blank(l))
+            .map(|(_, l)| l.len() - l.trim_start_matches([' ', '\t']).len())
+            .min()
+            .unwrap_or(0);
+        let mut text = String::with_capacity(src.len());
+        let mut lines = Vec::with_capacity(kept.len());
+        for (i, &(at, line)) in kept.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            // A blank line may be shorter than the indentation; its own spaces go.
+            let cut = if blank(line) { line.len() } else { indent };
+            lines.push((text.len(), at + cut));
+            text.push_str(&line[cut..]);
+        }
+        if lines.is_empty() {
+            lines.push((0, 0));
+        }
+        Dedented { text, lines }
+    }
+
+    /// The offset in the source of the byte at `at` in the dedented text.
+    pub(crate) fn source_offset(&self, at: usize) -> usize {
+        let i = self
+            .lines
+            .partition_point(|&(start, _)| start <= at)
+            .saturating_sub(1);
+        let (start, source) = self.lines[i];
+        source + (at - start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dedented;
+
+    #[test]
+    fn common_indentation_and_outer_blank_lines_go() {
+        let src = "\n    First line,\n      indented more.\n\n    Last.\n  ";
+        let d = Dedented::new(src);
+        assert_eq!(d.text, "First line,\n  indented more.\n\nLast.");
+        // Each byte maps back to where it is written.
+        for (at, ch) in d.text.char_indices() {
+            if ch != '\n' {
+                assert_eq!(src[d.source_offset(at)..].chars().next(), Some(ch), "{at}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_line_is_kept_as_written() {
+        let d = Dedented::new("  spaced  ");
+        assert_eq!(d.text, "  spaced  ");
+        assert_eq!(d.source_offset(4), 4);
+    }
+
+    #[test]
+    fn tabs_count_as_indentation_and_blank_text_is_empty() {
+        assert_eq!(Dedented::new("\n\tA\n\t\tB\n").text, "A\n\tB");
+        assert_eq!(Dedented::new("\n   \n").text, "");
+    }
+}
