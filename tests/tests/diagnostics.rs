@@ -434,3 +434,17 @@ fn an_error_in_multi_line_text_points_at_its_source() {
         "undeclared variable `nope`",
     );
 }
+
+/// Block errors in text point at the block's tag.
+#[test]
+fn an_unclosed_block_in_text_points_at_its_if() {
+    let story = main_with_nodes("        \"a\": (text: \"Hi {if n > 0}there\"),");
+    expect(
+        &[("story.ron", story.as_str())],
+        "story.ron",
+        6,
+        25,
+        E,
+        "`{if}` without `{end}`",
+    );
+}

@@ -159,3 +159,41 @@ fn multi_line_text_is_dedented() {
         Ok("The lamp is lit.\n  \"Who's there?\"\n\nSilence.")
     );
 }
+
+/// Conditional text: `{if c}…{elif c}…{else}…{end}`, nested, with interpolation inside.
+#[test]
+fn conditional_text() {
+    let cases = [
+        ("You have {i} coin{if i != 1}s{end}.", "You have 7 coins."),
+        ("{if i > 9}big{elif i > 5}middle{else}small{end}", "middle"),
+        ("{if !b}no{elif f > 1.0}f{end}!", "!"),
+        ("{if b}a{if s == 'ab'}[{s}]{else}-{end}z{end}", "a[ab]z"),
+        ("{ if b }yes{ else }no{ end }", "yes"),
+        ("{if b}{{braces}}{end}", "{braces}"),
+        ("{if false}{1 / 0}{end}ok", "ok"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(render_text(text).as_deref(), Ok(want), "{text}");
+    }
+    let errors = [
+        ("{if b}never closed", "`{if}` without `{end}`"),
+        ("{if b}a{else}b{elif b}c{end}", "`{elif}` after `{else}`"),
+        (
+            "{if b}a{else}b{else}c{end}",
+            "a second `{else}` in one block",
+        ),
+        ("text{end}", "`{end}` without an `{if}` to close"),
+        ("{else}", "`{else}` outside an `{if}` block"),
+        ("{elif b}x{end}", "`{elif}` outside an `{if}` block"),
+        (
+            "{if i}x{end}",
+            "the condition of a block must be Bool, this is Int",
+        ),
+        ("{if}x{end}", "`{if}` needs a condition"),
+        ("{if nope}x{end}", "undeclared variable `nope`"),
+    ];
+    for (text, want) in errors {
+        let err = render_text(text).unwrap_err();
+        assert!(err.contains(want), "{text}: {err}");
+    }
+}

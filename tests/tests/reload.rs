@@ -758,3 +758,24 @@ fn an_undo_with_no_place_left_to_choose_changes_nothing() {
     assert_eq!(session.text(), "B");
     assert!(session.can_undo() && !session.can_redo());
 }
+
+/// Conditional text across a live edit: the current node shows the edited branch for the
+/// session's state as it is, and the state stays.
+#[test]
+fn conditional_text_is_edited_live() {
+    let story = |word: &str| {
+        format!(
+            r#"Story(title: "C", start: "a", variables: {{ "coins": Int(0) }}, nodes: {{
+                "a": (text: "{{coins}} coin{{if coins != 1}}{word}{{end}}.", choices: [(text: "Add", to: "a", set: ["coins += 1"])]),
+            }})"#
+        )
+    };
+    let mut live = Live::new("conditional-live", &story("s"));
+    assert_eq!(live.session().text(), "0 coins.");
+    live.choose(0);
+    assert_eq!(live.session().text(), "1 coin.");
+    live.choose(0);
+    live.edit(&story("s!"));
+    assert_eq!(live.session().text(), "2 coins!.");
+    assert_eq!(live.session().turns(), 2);
+}
