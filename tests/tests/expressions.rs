@@ -197,3 +197,29 @@ fn conditional_text() {
         assert!(err.contains(want), "{text}: {err}");
     }
 }
+
+/// Variations are checked at load: branches are text, with interpolation and nested
+/// blocks; each misuse is an error where it is written.
+#[test]
+fn variations_parse_and_misuses_are_errors() {
+    assert_eq!(
+        render_text("{cycle: {i} | b}! {sequence:{if b}yes{end}|no} {once: a {'|'} b}").as_deref(),
+        Ok("7! yes a | b")
+    );
+    for (text, want) in [
+        ("{cycle: a | b", "a variation without its closing `}`"),
+        ("{cycle: | }", "an empty variation"),
+        ("{cycle: a {end} | b}", "`{end}` inside a variation"),
+        ("{if b}{cycle: a | b{end}}", "`{end}` inside a variation"),
+        ("{cycle: a | {if b}x}", "`{if}` without `{end}`"),
+    ] {
+        let err = render_text(text).unwrap_err();
+        assert!(err.contains(want), "{text}: {err}");
+    }
+    // A variable named like a kind, without the colon, is a variable.
+    assert!(
+        render_text("{cycle}")
+            .unwrap_err()
+            .contains("undeclared variable `cycle`")
+    );
+}

@@ -779,3 +779,29 @@ fn conditional_text_is_edited_live() {
     assert_eq!(live.session().text(), "2 coins!.");
     assert_eq!(live.session().turns(), 2);
 }
+
+/// A variation keeps its count across a live edit while it stays the same variation (by
+/// its place among its text's variations); a re-shown node does not advance it, and fewer
+/// branches are read as the rule of its kind says (a sequence stays on its last).
+#[test]
+fn variations_keep_their_count_across_live_edits() {
+    let story = |branches: &str| {
+        format!(
+            r#"Story(title: "V", start: "a", nodes: {{
+                "a": (text: "{{cycle: tick | tock}} {{sequence: {branches}}}", choices: [(text: "Again", to: "a")]),
+            }})"#
+        )
+    };
+    let mut live = Live::new("variation-live", &story("one | two | three"));
+    live.choose(0);
+    live.choose(0);
+    assert_eq!(live.session().text(), "tick three");
+    live.edit(&story("uno | dos | tres | cuatro"));
+    assert_eq!(live.session().text(), "tick tres");
+    live.choose(0);
+    assert_eq!(live.session().text(), "tock cuatro");
+    live.edit(&story("A | B"));
+    assert_eq!(live.session().text(), "tock B");
+    live.choose(0);
+    assert_eq!(live.session().text(), "tick B");
+}

@@ -1,5 +1,6 @@
 //! Evaluation of checked expressions against an [`Env`].
 
+use super::template::VariationKind;
 use super::{ArithOp, CmpOp, Expr, ExprKind};
 use crate::ids::{NodeId, VarId};
 use crate::value::Value;
@@ -16,6 +17,13 @@ pub trait Env {
     fn turns_since(&self, node: NodeId) -> i64;
     /// A number in `lo..=hi` from the session's seeded generator.
     fn random(&mut self, lo: i64, hi: i64) -> i64;
+    /// The branch a text's variation number `ordinal` (in the order the text writes them)
+    /// shows now, of its `n` branches, or `None` for nothing. Sessions count showings per
+    /// node and choice; without a session, the first showing.
+    fn variation(&mut self, ordinal: u16, kind: VariationKind, n: usize) -> Option<usize> {
+        let _ = ordinal;
+        kind.pick(0, n, || 0)
+    }
     /// The longest string, in bytes, an expression may build or a text may render to.
     /// Sessions pass their `SessionConfig::max_string_len`.
     fn max_string_len(&self) -> usize {

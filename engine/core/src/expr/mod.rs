@@ -13,7 +13,7 @@ mod template;
 use std::fmt;
 
 pub use eval::{Env, EvalError};
-pub use template::Template;
+pub use template::{Template, VariationKind};
 
 use crate::ids::{NodeId, VarId};
 use crate::value::{Type, Value};

@@ -31,16 +31,55 @@ enum Part {
     Jump {
         to: u32,
     },
+    /// A variation: the environment picks one of `branches` (part indexes), or none (go
+    /// to part `end`).
+    Variation {
+        kind: VariationKind,
+        ordinal: u16,
+        branches: Box<[u32]>,
+        end: u32,
+    },
+}
+
+/// How a variation picks its branch, from how often it was shown before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VariationKind {
+    /// One branch per showing, staying on the last.
+    Sequence,
+    /// One branch per showing, wrapping around.
+    Cycle,
+    /// One branch per showing, then nothing.
+    Once,
+    /// A branch drawn from the session's seeded generator.
+    Shuffle,
+}
+
+impl VariationKind {
+    /// The branch shown at a showing of a variation of `n` branches that was shown `shown`
+    /// times before; `None` for nothing. `Shuffle` draws with `draw` instead.
+    pub fn pick(self, shown: u32, n: usize, draw: impl FnOnce() -> usize) -> Option<usize> {
+        let shown = shown as usize;
+        match self {
+            _ if n == 0 => None,
+            VariationKind::Sequence => Some(shown.min(n - 1)),
+            VariationKind::Cycle => Some(shown % n),
+            VariationKind::Once => (shown < n).then_some(shown),
+            VariationKind::Shuffle => Some(draw().min(n - 1)),
+        }
+    }
 }
 
 /// A block being parsed: where its branches' parts must be pointed once it ends.
 struct Open {
-    /// Where `{if` is, for an error if the block is never closed.
+    /// Where the block's `{` is, for an error if it is never closed.
     at: usize,
-    /// The last branch's `If`, whose `otherwise` is the next branch or the end.
+    /// The last branch's `If`, whose `otherwise` is the next branch or the end (an
+    /// `{if}` block), or the `Variation` part (a variation).
     branch: Option<usize>,
     /// The `Jump`s at the ends of branches, to point at the end.
     jumps: Vec<usize>,
+    /// Where each branch starts, for a variation.
+    variation: Option<Vec<u32>>,
 }
 
 /// What a `{…}` holds.
@@ -53,6 +92,9 @@ enum Tag<'s> {
     },
     Else,
     End,
+    /// `{sequence: …}`, `{cycle: …}`, `{once: …}` or `{shuffle: …}`, with where its first
+    /// branch starts.
+    Variation(VariationKind, usize),
     /// `{expr}`.
     Interpolation,
 }
@@ -68,7 +110,17 @@ fn tag(src: &str, body: usize) -> Tag<'_> {
         .unwrap_or(trimmed.len());
     let (word, after) = trimmed.split_at(word_len);
     let closes = after.trim_start().starts_with('}');
+    let variation = |kind| {
+        let colon = after.trim_start();
+        let branches = body + lead + word_len + (after.len() - colon.len()) + 1;
+        Tag::Variation(kind, branches)
+    };
+    let labelled = after.trim_start().starts_with(':');
     match word {
+        "sequence" if labelled => variation(VariationKind::Sequence),
+        "cycle" if labelled => variation(VariationKind::Cycle),
+        "once" if labelled => variation(VariationKind::Once),
+        "shuffle" if labelled => variation(VariationKind::Shuffle),
         "if" | "elif" => Tag::Branch {
             elif: word == "elif",
             cond: after,
@@ -91,6 +143,7 @@ impl Template {
         let mut literal = String::with_capacity(src.len());
         let mut parts = Vec::new();
         let mut open: Vec<Open> = Vec::new();
+        let mut n_variations: u16 = 0;
         let mut run_start = 0;
         let bytes = src.as_bytes();
         let mut i = 0;
@@ -113,7 +166,37 @@ impl Template {
                     literal.push('}');
                     i += 2;
                 }
+                // In a variation, `|` ends a branch and `}` the variation.
+                b'|' | b'}' if open.last().is_some_and(|b| b.variation.is_some()) => {
+                    // The spaces around a branch are not part of it.
+                    let kept = literal.trim_end().len().max(run_start);
+                    literal.truncate(kept);
+                    flush(&mut literal, &mut parts, &mut run_start);
+                    let Some(block) = open.last_mut() else { break };
+                    block.jumps.push(parts.len());
+                    parts.push(Part::Jump { to: 0 });
+                    if bytes[i] == b'|' {
+                        if let Some(starts) = &mut block.variation {
+                            starts.push(u32::try_from(parts.len()).unwrap_or(u32::MAX));
+                        }
+                    } else if let Some(block) = open.pop() {
+                        close_variation(&mut parts, block, i)?;
+                    }
+                    i += 1;
+                    if bytes[i - 1] == b'|' {
+                        i = skip_spaces(bytes, i);
+                    }
+                }
                 b'}' => {
+                    // Inside a variation, an `{if}` still open is what is wrong.
+                    if let Some(block) = open.last()
+                        && open.iter().any(|b| b.variation.is_some())
+                    {
+                        return Err(ExprError::new(
+                            block.at,
+                            "`{if}` without `{end}` before its variation's `}`",
+                        ));
+                    }
                     return Err(ExprError::new(
                         i,
                         "lone `}` in text (write `}}` for a literal brace)",
@@ -123,6 +206,22 @@ impl Template {
                     flush(&mut literal, &mut parts, &mut run_start);
                     let body = i + 1;
                     i = match tag(src, body) {
+                        Tag::Variation(kind, branches) => {
+                            open.push(Open {
+                                at: i,
+                                branch: Some(parts.len()),
+                                jumps: Vec::new(),
+                                variation: Some(vec![parts.len() as u32 + 1]),
+                            });
+                            parts.push(Part::Variation {
+                                kind,
+                                ordinal: n_variations,
+                                branches: Box::new([]),
+                                end: 0,
+                            });
+                            n_variations = n_variations.saturating_add(1);
+                            skip_spaces(bytes, branches)
+                        }
                         Tag::Interpolation => {
                             let (expr, end) = interpolation(&src[body..], body)?;
                             parts.push(Part::Expr(expr));
@@ -151,9 +250,7 @@ impl Template {
                                 ));
                             }
                             if elif {
-                                let block = open.last_mut().ok_or_else(|| {
-                                    ExprError::new(i, "`{elif}` outside an `{if}` block")
-                                })?;
+                                let block = if_block(&mut open, i, "elif")?;
                                 let Some(branch) = block.branch else {
                                     return Err(ExprError::new(i, "`{elif}` after `{else}`"));
                                 };
@@ -167,15 +264,14 @@ impl Template {
                                     at: i,
                                     branch: Some(parts.len()),
                                     jumps: Vec::new(),
+                                    variation: None,
                                 });
                             }
                             parts.push(Part::If { cond, otherwise: 0 });
                             cond_at + end + 1
                         }
                         Tag::Else => {
-                            let block = open.last_mut().ok_or_else(|| {
-                                ExprError::new(i, "`{else}` outside an `{if}` block")
-                            })?;
+                            let block = if_block(&mut open, i, "else")?;
                             let Some(branch) = block.branch.take() else {
                                 return Err(ExprError::new(i, "a second `{else}` in one block"));
                             };
@@ -186,6 +282,7 @@ impl Template {
                             body + src[body..].find('}').unwrap_or(0) + 1
                         }
                         Tag::End => {
+                            if_block(&mut open, i, "end")?;
                             let block = open.pop().ok_or_else(|| {
                                 ExprError::new(i, "`{end}` without an `{if}` to close")
                             })?;
@@ -208,7 +305,12 @@ impl Template {
             }
         }
         if let Some(block) = open.last() {
-            return Err(ExprError::new(block.at, "`{if}` without `{end}`"));
+            let message = if block.variation.is_some() {
+                "a variation without its closing `}`"
+            } else {
+                "`{if}` without `{end}`"
+            };
+            return Err(ExprError::new(block.at, message));
         }
         flush(&mut literal, &mut parts, &mut run_start);
         Ok(Template {
@@ -254,6 +356,18 @@ impl Template {
                     at = *to as usize;
                     continue;
                 }
+                Part::Variation {
+                    kind,
+                    ordinal,
+                    branches,
+                    end,
+                } => {
+                    at = match env.variation(*ordinal, *kind, branches.len()) {
+                        Some(k) => branches.get(k).map_or(*end, |&b| b) as usize,
+                        None => *end as usize,
+                    };
+                    continue;
+                }
             }
             super::eval::fits(env, out.len() - start)?;
         }
@@ -264,9 +378,63 @@ impl Template {
     pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
         self.parts.iter().filter_map(|p| match p {
             Part::Expr(e) | Part::If { cond: e, .. } => Some(e),
-            Part::Lit(..) | Part::Jump { .. } => None,
+            Part::Lit(..) | Part::Jump { .. } | Part::Variation { .. } => None,
         })
     }
+}
+
+/// The `{if}` block innermost at `at`, for its `{word}`: an error outside one, or inside a
+/// variation that is still open.
+fn if_block<'o>(open: &'o mut [Open], at: usize, word: &str) -> Result<&'o mut Open, ExprError> {
+    match open.last_mut() {
+        Some(block) if block.variation.is_none() => Ok(block),
+        Some(_) => Err(ExprError::new(
+            at,
+            format!("`{{{word}}}` inside a variation whose `}}` has not come yet"),
+        )),
+        None if word == "end" => Err(ExprError::new(at, "`{end}` without an `{if}` to close")),
+        None => Err(ExprError::new(
+            at,
+            format!("`{{{word}}}` outside an `{{if}}` block"),
+        )),
+    }
+}
+
+/// Ends the variation `block` at the `}` at `at`: its branches and end are set, and every
+/// branch's closing jump goes to the end.
+fn close_variation(parts: &mut [Part], block: Open, at: usize) -> Result<(), ExprError> {
+    let end = u32::try_from(parts.len()).unwrap_or(u32::MAX);
+    let starts = block.variation.unwrap_or_default();
+    // A variation whose every branch is empty shows nothing ever.
+    let empty = starts
+        .iter()
+        .zip(block.jumps.iter())
+        .all(|(&start, &jump)| start as usize == jump);
+    if empty {
+        return Err(ExprError::new(
+            at,
+            "an empty variation: give it branches, `{cycle: one | two}`",
+        ));
+    }
+    for &jump in &block.jumps {
+        point(parts, jump, end as usize);
+    }
+    if let Some(Part::Variation {
+        branches, end: e, ..
+    }) = block.branch.and_then(|b| parts.get_mut(b))
+    {
+        *branches = starts.into_boxed_slice();
+        *e = end;
+    }
+    Ok(())
+}
+
+/// The offset of the first byte at or after `i` that is not a space or a tab.
+fn skip_spaces(bytes: &[u8], mut i: usize) -> usize {
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    i
 }
 
 /// Points the `If` or `Jump` at `part` to part `to`.

@@ -15,16 +15,16 @@ mod save;
 mod step;
 mod undo;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use bevy_ecs::prelude::Entity;
 
 pub use error::RuntimeError;
 pub use event::{Event, TextRef};
 pub use rng::Rng;
-pub use save::{SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow};
+pub use save::{SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow, SavedVariation};
 
-use crate::expr::Env;
+use crate::expr::{Env, VariationKind};
 use crate::story::{ChoiceId, FlowId, Id, NodeId, Story, VarId};
 use crate::value::Value;
 use undo::{Change, UndoLog};
@@ -98,6 +98,15 @@ fn turns_since(turn: u64, entered: u64) -> i64 {
     }
 }
 
+/// A variation of a story text: the node's own text (`choice: None`) or a choice's, and
+/// its number in the order the text writes its variations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct VariationKey {
+    pub(crate) node: NodeId,
+    pub(crate) choice: Option<ChoiceId>,
+    pub(crate) ordinal: u16,
+}
+
 /// State read by expressions.
 struct State<'a> {
     vars: &'a [Option<Value>],
@@ -106,6 +115,13 @@ struct State<'a> {
     turn: u64,
     rng: &'a mut Rng,
     max_string_len: usize,
+    /// How often each variation was shown at an entry.
+    variations: &'a mut FxHashMap<VariationKey, u32>,
+    /// The text being rendered (node, choice), for its variations.
+    text: Option<(NodeId, Option<ChoiceId>)>,
+    /// At an entry, where a variation's showing is recorded (it counts); `None` when a
+    /// node is shown again, which picks what its last entry showed.
+    entry: Option<&'a mut Vec<Change>>,
 }
 
 impl Env for State<'_> {
@@ -129,6 +145,28 @@ impl Env for State<'_> {
     }
     fn max_string_len(&self) -> usize {
         self.max_string_len
+    }
+    fn variation(&mut self, ordinal: u16, kind: VariationKind, n: usize) -> Option<usize> {
+        let Some((node, choice)) = self.text else {
+            return kind.pick(0, n, || 0);
+        };
+        let key = VariationKey {
+            node,
+            choice,
+            ordinal,
+        };
+        let shown = self.variations.get(&key).copied().unwrap_or(0);
+        let last = i64::try_from(n).unwrap_or(i64::MAX).saturating_sub(1);
+        let rng = &mut *self.rng;
+        let draw = || usize::try_from(rng.range(0, last)).unwrap_or(0);
+        match self.entry.as_deref_mut() {
+            Some(step) => {
+                self.variations.insert(key, shown.saturating_add(1));
+                step.push(Change::Variation { key, old: shown });
+                kind.pick(shown, n, draw)
+            }
+            None => kind.pick(shown.saturating_sub(1), n, draw),
+        }
     }
 }
 
@@ -159,6 +197,8 @@ pub struct Session {
     visits: Vec<u32>,
     /// The turn each node was last entered at, plus one (0: never entered).
     entered: Vec<u64>,
+    /// How often each variation of a text was shown at an entry.
+    variations: FxHashMap<VariationKey, u32>,
     chosen: FxHashSet<(NodeId, ChoiceId)>,
     flows: Vec<FlowState>,
     current: usize,
@@ -224,6 +264,7 @@ impl Session {
         self.visits.resize(story.names().nodes.len(), 0);
         self.entered.clear();
         self.entered.resize(story.names().nodes.len(), 0);
+        self.variations.clear();
         self.chosen.clear();
         let mut history = self
             .flows
@@ -251,6 +292,7 @@ impl Session {
             vars,
             visits: vec![0; story.names().nodes.len()],
             entered: vec![0; story.names().nodes.len()],
+            variations: FxHashMap::default(),
             chosen: FxHashSet::default(),
             flows: Vec::new(),
             current: 0,

@@ -31,7 +31,7 @@ impl Session {
             .node_entity(node)
             .ok_or_else(|| RuntimeError::MissingNode(story.node_name(node).into()))?;
         let live_rng = std::mem::replace(&mut self.rng, render_rng);
-        let result = self.render(story, node, entity);
+        let result = self.render(story, node, entity, false);
         self.rng = live_rng;
         result?;
         self.ended = self.choices.is_empty()
@@ -63,12 +63,14 @@ impl Session {
         }
     }
 
-    /// Renders a node's text and its displayed choices into the session's buffers.
+    /// Renders a node's text and its displayed choices into the session's buffers. At an
+    /// `entry` of the node, the showings of its variations count.
     pub(super) fn render(
         &mut self,
         story: &Story,
         node: NodeId,
         entity: Entity,
+        entry: bool,
     ) -> Result<(), RuntimeError> {
         let world = story.world();
         self.text.clear();
@@ -77,7 +79,9 @@ impl Session {
         self.ended = false;
         if let Some(text) = world.get::<Text>(entity) {
             let mut out = std::mem::take(&mut self.text);
-            let r = text.template.render(&mut self.state(), &mut out);
+            let r = text
+                .template
+                .render(&mut self.text_state((node, None), entry), &mut out);
             self.text = out;
             r.map_err(|e| Self::eval_error(story, node, "text", e))?;
         }
@@ -95,7 +99,8 @@ impl Session {
             let start = self.choice_text.len() as u32;
             if let Some(text) = world.get::<Text>(c) {
                 let mut out = std::mem::take(&mut self.choice_text);
-                let r = text.template.render(&mut self.state(), &mut out);
+                let mut state = self.text_state((node, Some(key.id)), entry);
+                let r = text.template.render(&mut state, &mut out);
                 self.choice_text = out;
                 r.map_err(|e| {
                     Self::eval_error(

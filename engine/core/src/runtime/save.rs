@@ -40,12 +40,29 @@ pub struct SaveData {
     /// it reads as nodes never entered).
     #[serde(default)]
     pub entered: BTreeMap<String, u64>,
+    /// How often each variation of a text was shown (a save without them reads as never).
+    #[serde(default)]
+    pub variations: Vec<SavedVariation>,
     /// Choices ever chosen, as (node, choice id).
     pub chosen: Vec<(String, String)>,
     /// Undoable steps, oldest first.
     pub undo: Vec<Vec<SavedChange>>,
     /// Redoable steps, in stack order.
     pub redo: Vec<Vec<SavedChange>>,
+}
+
+/// A variation of a story text and how often it was shown, by names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedVariation {
+    /// The node whose text holds it.
+    pub node: String,
+    /// The choice whose text holds it (`None`: the node's own text).
+    pub choice: Option<String>,
+    /// Its number in the order the text writes its variations, from 0.
+    pub ordinal: u16,
+    /// How often it was shown at an entry.
+    pub shown: u32,
 }
 
 /// A saved flow.
@@ -126,6 +143,17 @@ pub enum SavedChange {
         old: String,
         /// The flow after.
         new: String,
+    },
+    /// A variation was shown at an entry: its count went up from `old`.
+    Variation {
+        /// The node whose text holds it.
+        node: String,
+        /// The choice whose text holds it (`None`: the node's own text).
+        choice: Option<String>,
+        /// Its number in its text.
+        ordinal: u16,
+        /// Its count before.
+        old: u32,
     },
 }
 
@@ -230,6 +258,23 @@ impl Session {
                 .collect(),
             visits: by_node_name(names, &self.visits, |&n| (n > 0).then_some(n)),
             entered: by_node_name(names, &self.entered, |e| e.checked_sub(1)),
+            variations: {
+                let mut saved: Vec<SavedVariation> = self
+                    .variations
+                    .iter()
+                    .filter(|&(_, &shown)| shown > 0)
+                    .map(|(key, &shown)| SavedVariation {
+                        node: node(key.node),
+                        choice: key.choice.map(|c| names.choices.name(c).to_owned()),
+                        ordinal: key.ordinal,
+                        shown,
+                    })
+                    .collect();
+                saved.sort_by(|a, b| {
+                    (&a.node, &a.choice, a.ordinal).cmp(&(&b.node, &b.choice, b.ordinal))
+                });
+                saved
+            },
             chosen,
             undo: self
                 .log
@@ -287,6 +332,12 @@ impl Session {
             Change::Current { old, new } => SavedChange::Current {
                 old: flow_name(*old),
                 new: flow_name(*new),
+            },
+            Change::Variation { key, old } => SavedChange::Variation {
+                node: node(key.node),
+                choice: key.choice.map(|c| names.choices.name(c).to_owned()),
+                ordinal: key.ordinal,
+                old: *old,
             },
         }
     }
@@ -424,6 +475,11 @@ impl Session {
                 *super::undo::slot(&mut s.visits, node.index()) = n;
             }
         }
+        for v in &save.variations {
+            if let Some(key) = variation_key(story, &v.node, v.choice.as_deref(), v.ordinal) {
+                s.variations.insert(key, v.shown);
+            }
+        }
         for (name, &turn) in &save.entered {
             if let Some(node) = story.node_id(name) {
                 // A turn past the save's own count is clamped to it.
@@ -506,6 +562,23 @@ impl Session {
     }
 }
 
+/// A variation's key from names, if the story has its node (and choice).
+fn variation_key(
+    story: &Story,
+    node: &str,
+    choice: Option<&str>,
+    ordinal: u16,
+) -> Option<super::VariationKey> {
+    Some(super::VariationKey {
+        node: story.node_id(node)?,
+        choice: match choice {
+            Some(c) => Some(story.choice_id(c)?),
+            None => None,
+        },
+        ordinal,
+    })
+}
+
 /// The entries of a table indexed by node id that `keep` keeps, by node name.
 fn by_node_name<T, U>(
     names: &crate::story::Names,
@@ -582,6 +655,15 @@ fn restore_steps(
                         SavedChange::Current { old, new } => Change::Current {
                             old: flow(old)?,
                             new: flow(new)?,
+                        },
+                        SavedChange::Variation {
+                            node: n,
+                            choice,
+                            ordinal,
+                            old,
+                        } => Change::Variation {
+                            key: variation_key(story, n, choice.as_deref(), *ordinal)?,
+                            old: *old,
                         },
                     })
                 })

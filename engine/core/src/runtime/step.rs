@@ -6,7 +6,7 @@ use bevy_ecs::prelude::Entity;
 
 use super::{Change, Event, FlowState, RuntimeError, Session, State, undo};
 use crate::story::components::{Choice, ChoiceEffects, Effects, Next, OnEnter, Target};
-use crate::story::{FlowId, NodeId, Story};
+use crate::story::{ChoiceId, FlowId, NodeId, Story};
 
 impl Session {
     /// Takes the displayed choice at `index` (0-based) and advances until the player has a
@@ -231,6 +231,7 @@ impl Session {
             vars: &mut self.vars,
             visits: &mut self.visits,
             entered: &mut self.entered,
+            variations: &mut self.variations,
             flows: &mut self.flows,
             chosen: &mut self.chosen,
             turn: &mut self.turn,
@@ -246,6 +247,26 @@ impl Session {
         self.step.push(change);
     }
 
+    /// The state a text renders against: `text` names it for its variations, and at an
+    /// `entry` its variations' showings count (recorded in the step).
+    pub(super) fn text_state(
+        &mut self,
+        text: (NodeId, Option<ChoiceId>),
+        entry: bool,
+    ) -> State<'_> {
+        State {
+            vars: &self.vars,
+            visits: &self.visits,
+            entered: &self.entered,
+            turn: self.turn,
+            rng: &mut self.rng,
+            max_string_len: self.config.max_string_len,
+            variations: &mut self.variations,
+            text: Some(text),
+            entry: entry.then_some(&mut self.step),
+        }
+    }
+
     pub(super) fn state(&mut self) -> State<'_> {
         State {
             vars: &self.vars,
@@ -254,6 +275,9 @@ impl Session {
             turn: self.turn,
             rng: &mut self.rng,
             max_string_len: self.config.max_string_len,
+            variations: &mut self.variations,
+            text: None,
+            entry: None,
         }
     }
 
@@ -358,7 +382,7 @@ impl Session {
                 old: old_rng,
                 new: self.rng,
             });
-            self.render(story, node, entity)?;
+            self.render(story, node, entity, true)?;
             let text = self.push_passage();
             self.events.push(Event::NodeEntered { flow, node, text });
             if !self.choices.is_empty() {

@@ -6,8 +6,9 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::VariationKey;
 use super::rng::Rng;
 use crate::story::{ChoiceId, NodeId, VarId};
 use crate::value::Value;
@@ -40,6 +41,8 @@ pub(crate) enum Change {
     Rng { old: Rng, new: Rng },
     /// The current flow changed.
     Current { old: usize, new: usize },
+    /// A variation was shown at an entry: its count of showings went up from `old`.
+    Variation { key: VariationKey, old: u32 },
 }
 
 /// Undo and redo stacks of steps.
@@ -119,6 +122,7 @@ pub(crate) struct Target<'a> {
     pub(crate) vars: &'a mut Vec<Option<Value>>,
     pub(crate) visits: &'a mut Vec<u32>,
     pub(crate) entered: &'a mut Vec<u64>,
+    pub(crate) variations: &'a mut FxHashMap<VariationKey, u32>,
     pub(crate) flows: &'a mut [super::FlowState],
     pub(crate) chosen: &'a mut FxHashSet<(NodeId, ChoiceId)>,
     pub(crate) turn: &'a mut u64,
@@ -175,6 +179,10 @@ impl Change {
             Change::Current { old, new } => {
                 *t.current == *pick(forward, old, new) && *t.current < t.flows.len()
             }
+            Change::Variation { key, old } => {
+                let shown = t.variations.get(key).copied().unwrap_or(0);
+                shown == if forward { *old } else { old.saturating_add(1) }
+            }
         }
     }
 
@@ -225,6 +233,10 @@ impl Change {
             }
             Change::Rng { old, new } => *t.rng = if forward { *new } else { *old },
             Change::Current { old, new } => *t.current = if forward { *new } else { *old },
+            Change::Variation { key, old } => {
+                t.variations
+                    .insert(*key, if forward { old.saturating_add(1) } else { *old });
+            }
         }
     }
 }
