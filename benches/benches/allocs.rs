@@ -13,7 +13,9 @@ use std::alloc::System;
 
 use peers::{Engine, Ink, Qnce, Yarn, compile_ink, compile_yarn};
 use qnce::runtime::Rng;
-use qnce_benches::generate::{Graph, StoryShape, ink_source, write_story, yarn_source};
+use qnce_benches::generate::{
+    Graph, StoryShape, ink_source, write_story, write_text_story, yarn_source,
+};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -103,6 +105,18 @@ fn main() {
         println!(
             "{name:<7} {:>19.0} {per_step:>12.4} ({allocs} / {n_steps}) {n_restarts:>12}",
             per_node(bytes)
+        );
+    }
+    // The story language's text features (variations, a conditional block) cost no
+    // allocation either, once each variation was shown once.
+    for (name, features) in [("plain text", false), ("variations and blocks", true)] {
+        let dir = std::env::temp_dir().join(format!("qnce-bench-allocs-text-{features}"));
+        write_text_story(&dir, features).expect("writing the text story");
+        let mut ours = Qnce::load(&dir);
+        let (allocs, n_steps, _) = allocations_per_step(&mut ours, n_warm, n_counted);
+        println!(
+            "qnce, {name}: {:.4} allocations per step ({allocs} / {n_steps})",
+            allocs as f64 / n_steps as f64
         );
     }
 }

@@ -6,7 +6,7 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use qnce::runtime::Rng;
 use qnce::{Limits, Session, SessionConfig};
-use qnce_benches::generate::{StoryShape, write_story};
+use qnce_benches::generate::{StoryShape, write_story, write_text_story};
 
 fn story_dir(shape: StoryShape) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("qnce-bench-{}-{}", shape.n_nodes, shape.n_files));
@@ -66,5 +66,22 @@ fn eval(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, load, step, eval);
+/// A step into a node written with variations and a conditional block, against the same
+/// words plain (`qnce_benches::generate::write_text_story`).
+fn text_features(c: &mut Criterion) {
+    let mut group = c.benchmark_group("text-step");
+    for (name, features) in [("plain", false), ("features", true)] {
+        let dir = std::env::temp_dir().join(format!("qnce-bench-text-{name}"));
+        write_text_story(&dir, features).expect("write story");
+        let story = qnce::load(&dir, &Limits::default()).expect("loads").value;
+        let mut session =
+            Session::new(&story, SessionConfig::with_seed(1)).expect("session starts");
+        group.bench_function(name, |b| {
+            b.iter(|| session.choose(&story, 0).expect("step").len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, load, step, eval, text_features);
 criterion_main!(benches);

@@ -255,3 +255,28 @@ pub fn yarn_source(graph: &Graph) -> String {
     }
     out
 }
+
+/// A loop of two nodes whose texts are the same words, either plain or written with the
+/// story language's text features: a `cycle` and a `sequence` variation, a conditional
+/// block and an interpolation in the node, a variation in the choice. Stepping it measures
+/// what those features cost over plain text.
+pub fn write_text_story(dir: &Path, features: bool) -> io::Result<()> {
+    let (node, choice) = if features {
+        (
+            "{cycle: The lamp flickers. | The lamp steadies.} {sequence: You wait. | You wait again. | You keep waiting.}{if n > 2} Steps: {n}.{else} Early.{end}",
+            "{cycle: Wait | Wait more}",
+        )
+    } else {
+        ("The lamp flickers. You wait. Steps: {n}.", "Wait")
+    };
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join("story.ron"),
+        format!(
+            r#"Story(title: "Text", start: "a", variables: {{ "n": Int(0) }}, nodes: {{
+                "a": (text: "{node}", choices: [(text: "{choice}", to: "b", set: ["n += 1"])]),
+                "b": (text: "{node}", choices: [(text: "{choice}", to: "a", set: ["n += 1"])]),
+            }})"#
+        ),
+    )
+}
