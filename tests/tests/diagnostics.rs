@@ -448,3 +448,17 @@ fn an_unclosed_block_in_text_points_at_its_if() {
         "`{if}` without `{end}`",
     );
 }
+
+/// A block's condition that is not a `Bool` is reported where the condition starts.
+#[test]
+fn a_block_condition_of_another_type_points_at_the_condition() {
+    let story = main_with_nodes("        \"a\": (text: \"Hi {if  n}x{end}\"),");
+    expect(
+        &[("story.ron", story.as_str())],
+        "story.ron",
+        6,
+        30,
+        E,
+        "the condition of a block must be Bool, this is Int",
+    );
+}

@@ -216,6 +216,27 @@ fn variations_parse_and_misuses_are_errors() {
         let err = render_text(text).unwrap_err();
         assert!(err.contains(want), "{text}: {err}");
     }
+    // Variations nest; `}}` closes two of them.
+    assert_eq!(
+        render_text("{cycle: x | {once: a | b}}").as_deref(),
+        Ok("x")
+    );
+    assert!(
+        render_text("{cycle: a}} | b}")
+            .unwrap_err()
+            .contains("lone `}`")
+    );
+    // A `|` inside a block inside a variation is refused, not read as text.
+    assert!(
+        render_text("{cycle: {if b}yes | no{end}}")
+            .unwrap_err()
+            .contains("`|` inside an `{if}` block in a variation")
+    );
+    // Branches lose white space on both sides, line breaks too.
+    assert_eq!(
+        render_text("{cycle:\n    one |\n    two\n}").as_deref(),
+        Ok("one")
+    );
     // A variable named like a kind, without the colon, is a variable.
     assert!(
         render_text("{cycle}")

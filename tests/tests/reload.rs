@@ -805,3 +805,26 @@ fn variations_keep_their_count_across_live_edits() {
     live.choose(0);
     assert_eq!(live.session().text(), "tick B");
 }
+
+/// A choice whose id derives from its text (it shares its target) is renamed by an edit
+/// of its text; its variation's count follows it.
+#[test]
+fn a_renamed_choice_keeps_its_variation_count() {
+    let story = |word: &str| {
+        format!(
+            r#"Story(title: "R", start: "a", nodes: {{
+                "a": (text: "A", choices: [
+                    (text: "{{cycle: Wait | {word} | Stay}}", to: "a"),
+                    (text: "Leave", to: "a"),
+                ]),
+            }})"#
+        )
+    };
+    let mut live = Live::new("renamed-choice-variation", &story("Linger"));
+    live.choose(0);
+    assert_eq!(live.choices()[0], "Linger");
+    live.edit(&story("Dawdle"));
+    assert_eq!(live.choices()[0], "Dawdle");
+    live.choose(0);
+    assert_eq!(live.choices()[0], "Stay");
+}

@@ -21,7 +21,8 @@ impl Dedented {
         let mut all = Vec::new();
         let mut start = 0;
         for line in src.split('\n') {
-            all.push((start, line));
+            // A CRLF line ends at its `\r` too.
+            all.push((start, line.strip_suffix('\r').unwrap_or(line)));
             start += line.len() + 1;
         }
         let blank = |line: &str| line.trim().is_empty();
@@ -31,12 +32,24 @@ impl Dedented {
             .rposition(|(_, l)| !blank(l))
             .map_or(first, |i| i + 1);
         let kept = &all[first..last];
-        let indent = kept
-            .iter()
-            .filter(|(_, l)| !blank(l))
-            .map(|(_, l)| l.len() - l.trim_start_matches([' ', '\t']).len())
-            .min()
-            .unwrap_or(0);
+        // The indentation every line that is not blank starts with, as written: tabs and
+        // spaces are not mixed up.
+        let mut indent: Option<&str> = None;
+        for (_, line) in kept.iter().filter(|(_, l)| !blank(l)) {
+            let own = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+            indent = Some(match indent {
+                None => own,
+                Some(shared) => {
+                    let common = shared
+                        .bytes()
+                        .zip(own.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    &shared[..common]
+                }
+            });
+        }
+        let indent = indent.map_or(0, str::len);
         let mut text = String::with_capacity(src.len());
         let mut lines = Vec::with_capacity(kept.len());
         for (i, &(at, line)) in kept.iter().enumerate() {
@@ -87,6 +100,21 @@ mod tests {
         let d = Dedented::new("  spaced  ");
         assert_eq!(d.text, "  spaced  ");
         assert_eq!(d.source_offset(4), 4);
+    }
+
+    #[test]
+    fn crlf_lines_lose_their_carriage_returns() {
+        assert_eq!(
+            Dedented::new("\r\n    Hello.\r\n    World.\r\n").text,
+            "Hello.\nWorld."
+        );
+    }
+
+    #[test]
+    fn only_indentation_written_the_same_is_shared() {
+        // A tab is not two spaces: the lines share no indentation.
+        assert_eq!(Dedented::new("\n\t\tA\n    B\n").text, "\t\tA\n    B");
+        assert_eq!(Dedented::new("\n  \tA\n  B\n").text, "\tA\nB");
     }
 
     #[test]

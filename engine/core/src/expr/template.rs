@@ -123,8 +123,8 @@ fn tag(src: &str, body: usize) -> Tag<'_> {
         "shuffle" if labelled => variation(VariationKind::Shuffle),
         "if" | "elif" => Tag::Branch {
             elif: word == "elif",
-            cond: after,
-            cond_at: body + lead + word_len,
+            cond: after.trim_start(),
+            cond_at: body + lead + word_len + (after.len() - after.trim_start().len()),
         },
         "else" if closes => Tag::Else,
         "end" if closes => Tag::End,
@@ -162,11 +162,8 @@ impl Template {
                     literal.push('{');
                     i += 2;
                 }
-                b'}' if bytes.get(i + 1) == Some(&b'}') => {
-                    literal.push('}');
-                    i += 2;
-                }
-                // In a variation, `|` ends a branch and `}` the variation.
+                // In a variation, `|` ends a branch and `}` the variation (`}}` does not
+                // escape there: it closes two variations).
                 b'|' | b'}' if open.last().is_some_and(|b| b.variation.is_some()) => {
                     // The spaces around a branch are not part of it.
                     let kept = literal.trim_end().len().max(run_start);
@@ -186,6 +183,18 @@ impl Template {
                     if bytes[i - 1] == b'|' {
                         i = skip_spaces(bytes, i);
                     }
+                }
+                b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                    literal.push('}');
+                    i += 2;
+                }
+                // A `|` in a block inside a variation would read as text; say so.
+                b'|' if open.iter().any(|b| b.variation.is_some()) => {
+                    return Err(ExprError::new(
+                        i,
+                        "`|` inside an `{if}` block in a variation: close the block before \
+                         the next branch, or write a literal `|` as `{'|'}`",
+                    ));
                 }
                 b'}' => {
                     // Inside a variation, an `{if}` still open is what is wrong.
@@ -429,9 +438,10 @@ fn close_variation(parts: &mut [Part], block: Open, at: usize) -> Result<(), Exp
     Ok(())
 }
 
-/// The offset of the first byte at or after `i` that is not a space or a tab.
+/// The offset of the first byte at or after `i` that is not white space (as `trim_end`
+/// trims the other side of a branch).
 fn skip_spaces(bytes: &[u8], mut i: usize) -> usize {
-    while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
         i += 1;
     }
     i

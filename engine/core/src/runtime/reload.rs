@@ -6,9 +6,9 @@
 //! a variable whose type changed is reset to its new initial value.
 
 use super::undo::slot;
-use super::{ChoiceView, Event, RuntimeError, Session};
+use super::{ChoiceView, Event, RuntimeError, Session, VariationKey};
 use crate::story::components::Next;
-use crate::story::{Delta, FlowId, NodeId, Story};
+use crate::story::{ChoiceId, Delta, FlowId, NodeId, Story};
 
 /// What the current node showed before a reload, to tell whether it shows anything else
 /// after.
@@ -62,6 +62,7 @@ impl Session {
                 if self.chosen.remove(&(node.node, old)) {
                     self.chosen.insert((node.node, new));
                 }
+                self.rename_choice_variations(node.node, old, new);
                 self.log.rename_choice(node.node, old, new);
             }
         }
@@ -78,6 +79,26 @@ impl Session {
             }
         }
         Ok(&self.events)
+    }
+
+    /// Moves the variation counts of a renamed choice's text to its new id.
+    fn rename_choice_variations(&mut self, node: NodeId, old: ChoiceId, new: ChoiceId) {
+        let moved: Vec<_> = self
+            .variations
+            .iter()
+            .filter(|(k, _)| k.node == node && k.choice == Some(old))
+            .map(|(k, &shown)| (*k, shown))
+            .collect();
+        for (key, shown) in moved {
+            self.variations.remove(&key);
+            self.variations.insert(
+                VariationKey {
+                    choice: Some(new),
+                    ..key
+                },
+                shown,
+            );
+        }
     }
 
     /// Follows the current node's fallback or `next` as a step of its own, for a node that

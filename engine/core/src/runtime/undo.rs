@@ -94,10 +94,14 @@ impl UndoLog {
     pub(crate) fn rename_choice(&mut self, node: NodeId, old: ChoiceId, new: ChoiceId) {
         for step in self.steps_mut() {
             for change in step.iter_mut() {
-                if let Change::Chosen { key } = change
-                    && *key == (node, old)
-                {
-                    *key = (node, new);
+                match change {
+                    Change::Chosen { key } if *key == (node, old) => *key = (node, new),
+                    Change::Variation { key, .. }
+                        if key.node == node && key.choice == Some(old) =>
+                    {
+                        key.choice = Some(new);
+                    }
+                    _ => {}
                 }
             }
         }
