@@ -254,20 +254,15 @@ impl Session {
         text: (NodeId, Option<ChoiceId>),
         entry: bool,
     ) -> State<'_> {
-        State {
-            vars: &self.vars,
-            visits: &self.visits,
-            entered: &self.entered,
-            turn: self.turn,
-            rng: &mut self.rng,
-            max_string_len: self.config.max_string_len,
-            variations: &mut self.variations,
-            text: Some(text),
-            entry: entry.then_some(&mut self.step),
-        }
+        self.state_of(Some(text), entry)
     }
 
+    /// The state conditions and effects read.
     pub(super) fn state(&mut self) -> State<'_> {
+        self.state_of(None, false)
+    }
+
+    fn state_of(&mut self, text: Option<(NodeId, Option<ChoiceId>)>, entry: bool) -> State<'_> {
         State {
             vars: &self.vars,
             visits: &self.visits,
@@ -276,8 +271,8 @@ impl Session {
             rng: &mut self.rng,
             max_string_len: self.config.max_string_len,
             variations: &mut self.variations,
-            text: None,
-            entry: None,
+            text,
+            entry: entry.then_some(&mut self.step),
         }
     }
 
