@@ -257,9 +257,9 @@ pub fn yarn_source(graph: &Graph) -> String {
 }
 
 /// A loop of two nodes whose texts are the same words, either plain or written with the
-/// story language's text features: a `cycle` and a `sequence` variation, a conditional
-/// block and an interpolation in the node, a variation in the choice. Stepping it measures
-/// what those features cost over plain text.
+/// story language's features: a `cycle` and a `sequence` variation, a conditional block
+/// and an interpolation in the node, a variation in the choice, and a command run by the
+/// choice. Stepping it measures what those features cost over plain text.
 pub fn write_text_story(dir: &Path, features: bool) -> io::Result<()> {
     let (node, choice) = if features {
         (
@@ -269,13 +269,22 @@ pub fn write_text_story(dir: &Path, features: bool) -> io::Result<()> {
     } else {
         ("The lamp flickers. You wait. Steps: {n}.", "Wait")
     };
+    // With the features, each step also runs a command.
+    let (commands, set) = if features {
+        (
+            r#"commands: { "chime": (params: [("times", Int)]) },"#,
+            r#""n += 1", "chime(n)""#,
+        )
+    } else {
+        ("", r#""n += 1""#)
+    };
     std::fs::create_dir_all(dir)?;
     std::fs::write(
         dir.join("story.ron"),
         format!(
-            r#"Story(title: "Text", start: "a", variables: {{ "n": Int(0) }}, nodes: {{
-                "a": (text: "{node}", choices: [(text: "{choice}", to: "b", set: ["n += 1"])]),
-                "b": (text: "{node}", choices: [(text: "{choice}", to: "a", set: ["n += 1"])]),
+            r#"Story(title: "Text", start: "a", variables: {{ "n": Int(0) }}, {commands} nodes: {{
+                "a": (text: "{node}", choices: [(text: "{choice}", to: "b", set: [{set}])]),
+                "b": (text: "{node}", choices: [(text: "{choice}", to: "a", set: [{set}])]),
             }})"#
         ),
     )

@@ -70,6 +70,18 @@ pub fn summary(story: &Story, delta: &Delta) -> String {
     parts.join("; ")
 }
 
+/// A command call as the story would write it: `play_sound("door")`, strings quoted.
+pub fn command_call(name: &str, args: &[qnce::Value]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .map(|v| match v {
+            qnce::Value::Str(s) => format!("{:?}", s.as_ref()),
+            other => other.to_string(),
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
 /// A rejected edit's errors, one line each in the form `qnce check` prints
 /// (`path:line:col: error: message`).
 pub fn error_lines(e: &LoadError) -> Vec<String> {

@@ -36,22 +36,22 @@ impl Transcript {
         }
     }
 
-    /// Prints every node the last call entered or showed; only the last one, the current
-    /// node, has choices.
+    /// Prints every node the last call entered or showed, and every command it ran, in
+    /// the order they happened; only the last node, the current one, has choices.
     pub(crate) fn events(&self, story: &Story, session: &Session) {
-        let shown: Vec<_> = session
-            .events()
-            .iter()
-            .filter_map(|e| match *e {
+        let is_node = |e: &Event| matches!(e, Event::NodeEntered { .. } | Event::NodeShown { .. });
+        let last_node = session.events().iter().rposition(is_node);
+        for (i, e) in session.events().iter().enumerate() {
+            match *e {
                 Event::NodeEntered { flow, node, text } | Event::NodeShown { flow, node, text } => {
-                    Some((flow, node, text))
+                    let current = Some(i) == last_node;
+                    self.node(story, session, flow, node, session.passage(text), current);
                 }
-                _ => None,
-            })
-            .collect();
-        for (i, &(flow, node, text)) in shown.iter().enumerate() {
-            let current = i + 1 == shown.len();
-            self.node(story, session, flow, node, session.passage(text), current);
+                Event::Command { command, args } => {
+                    self.command(story.command_name(command), session.command_args(args));
+                }
+                _ => {}
+            }
         }
         if !self.json {
             for e in session.events() {
@@ -59,6 +59,16 @@ impl Transcript {
                     say!("[flow {}]", story.flow_name(*to));
                 }
             }
+        }
+    }
+
+    /// A command for the game: `[name(args…)]`, or a JSON line.
+    fn command(&self, name: &str, args: &[Value]) {
+        if self.json {
+            let args: Vec<_> = args.iter().map(value_json).collect();
+            say!("{}", json!({"type": "command", "name": name, "args": args}));
+        } else {
+            say!("[{}]", qnce_cli::report::command_call(name, args));
         }
     }
 

@@ -340,3 +340,40 @@ fn json_play_reports_run_time_errors_and_prints_non_finite_floats_as_text() {
     let stop = lines.last().unwrap();
     assert_eq!(stop["vars"]["x"], "NaN", "{stop}");
 }
+
+/// Commands in play's output: a JSON line each, `[name(args)]` in text, in order with
+/// the nodes.
+#[test]
+fn play_prints_commands_in_order() {
+    let dir = TempDir::new("commands-cli");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "C", start: "a", commands: { "play_sound": (params: [("name", Str)]), "shake": (params: [("strength", Float)]) },
+        nodes: {
+            "a": (text: "A", on_enter: ["play_sound('door')"], choices: [(text: "Go", to: "b", set: ["shake(2)"])]),
+            "b": (text: "B"),
+        })"#,
+    );
+    let path = dir.path().to_str().unwrap();
+    let out = qnce(&["play", path, "--json", "--seed", "1", "--choices", "1"]);
+    assert!(out.status.success(), "{out:?}");
+    let kinds: Vec<String> = json_lines(&out)
+        .iter()
+        .filter(|l| l["type"] != "start" && l["type"] != "end")
+        .map(|l| match l["type"].as_str() {
+            Some("command") => format!("{}{}", l["name"].as_str().unwrap(), l["args"]),
+            _ => l["node"].as_str().unwrap_or("?").to_owned(),
+        })
+        .collect();
+    assert_eq!(kinds, ["play_sound[\"door\"]", "a", "shake[2.0]", "b"]);
+    let out = qnce(&["play", path, "--plain", "--seed", "1", "--choices", "1"]);
+    let text = stdout(&out);
+    let door = text
+        .find("[play_sound(\"door\")]")
+        .expect("the door's sound");
+    let shake = text.find("[shake(2)]").expect("the shake");
+    assert!(
+        door < text.find("\nA").unwrap() && shake < text.find("\nB").unwrap(),
+        "{text}"
+    );
+}

@@ -462,3 +462,74 @@ fn a_block_condition_of_another_type_points_at_the_condition() {
         "the condition of a block must be Bool, this is Int",
     );
 }
+
+/// Commands are checked at load: declared, called with the right number and types of
+/// arguments; one no effect calls is a warning.
+#[test]
+fn command_declarations_and_calls_are_checked() {
+    let story = |commands: &str, effect: &str| {
+        format!(
+            "Story(\n    title: \"T\",\n    start: \"a\",\n    commands: {{ {commands} }},\n    nodes: {{\n        \"a\": (text: \"A\", on_enter: [\"{effect}\"]),\n    }},\n)\n"
+        )
+    };
+    let sound = "\"play\": (params: [(\"name\", Str)])";
+    let cases = [
+        (
+            story(sound, "play(1)"),
+            6,
+            43,
+            E,
+            "argument 1 of `play` must be Str, found Int",
+        ),
+        (
+            story(sound, "play()"),
+            6,
+            38,
+            E,
+            "`play` takes 1 argument(s), found 0",
+        ),
+        (
+            story(sound, "jump(1)"),
+            6,
+            38,
+            E,
+            "`jump` is not a command the story declares",
+        ),
+        (
+            story("\"min\": ()", "n = 1"),
+            4,
+            17,
+            E,
+            "`min` is not a valid command name",
+        ),
+        (story(sound, "play('x')"), 4, 17, W, ""),
+        (
+            story(&format!("{sound}, \"shake\": ()"), "play('x')"),
+            4,
+            52,
+            W,
+            "command `shake` is declared but no effect calls it",
+        ),
+    ];
+    for (text, line, col, severity, part) in &cases[..4] {
+        expect(
+            &[("story.ron", text.as_str())],
+            "story.ron",
+            *line,
+            *col,
+            *severity,
+            part,
+        );
+    }
+    // A used command is no warning; an unused one is.
+    assert!(diagnose(&[("story.ron", cases[4].0.as_str())]).is_empty());
+    let (text, line, col, severity, part) = &cases[5];
+    expect(
+        &[("story.ron", text.as_str())],
+        "story.ron",
+        *line,
+        *col,
+        *severity,
+        part,
+    );
+}

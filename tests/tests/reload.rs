@@ -828,3 +828,47 @@ fn a_renamed_choice_keeps_its_variation_count() {
     live.choose(0);
     assert_eq!(live.choices()[0], "Stay");
 }
+
+/// Commands declared and called by a live edit work at once; removing one that an
+/// unchanged file still calls is rejected (the unchanged file is checked again).
+#[test]
+fn commands_are_declared_and_called_live() {
+    let main = |commands: &str| {
+        format!(
+            r#"Story(title: "C", start: "a", include: ["more.ron"], commands: {{ {commands} }}, nodes: {{
+                "a": (text: "A", choices: [(text: "On", to: "b", set: ["ring(1)"])]),
+            }})"#
+        )
+    };
+    let declared = main(r#""ring": (params: [("times", Int)])"#);
+    // First without the include, `b` in the main file; then `b` moves to an include.
+    let mut live = Live::new(
+        "commands-live",
+        &declared
+            .replace(r#"include: ["more.ron"], "#, "")
+            .replace("nodes: {", r#"nodes: { "b": (text: "B"),"#),
+    );
+    live.dir.write(
+        "more.ron",
+        r#"Include(nodes: { "b": (text: "B", on_enter: ["ring(2)"], choices: [(text: "Back", to: "a")]) })"#,
+    );
+    live.edit(&declared);
+    live.choose(0);
+    let rings: Vec<_> = live
+        .session()
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Command { args, .. } => Some(live.session().command_args(*args).to_vec()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rings, [vec![Value::Int(1)], vec![Value::Int(2)]]);
+    // `ring` gone while more.ron still rings: rejected, at more.ron's call.
+    let error = live.edit_rejected(&main("").replace(r#"set: ["ring(1)"]"#, "set: []"));
+    assert!(error.contains("more.ron:1:"), "{error}");
+    assert!(
+        error.contains("`ring` is not a command the story declares"),
+        "{error}"
+    );
+}

@@ -678,3 +678,58 @@ fn shuffle_replays_with_its_seed() {
         .collect();
     assert_eq!(drawn.len(), 3, "{drawn:?}");
 }
+
+const COMMANDS: &str = r#"Story(title: "Cmd", start: "a", variables: { "n": Int(2) },
+    commands: {
+        "play_sound": (params: [("name", Str)]),
+        "shake": (params: [("strength", Float), ("frames", Int)]),
+    },
+    nodes: {
+        "a": (text: "A", on_enter: ["play_sound('door')"],
+              choices: [(text: "Shake", to: "b", set: ["shake(n, n * 10)", "n += 1"])]),
+        "b": (text: "B {n}", choices: [(text: "Back", to: "a")]),
+    })"#;
+
+/// Commands reach the game as events, in order with the step's other events, with their
+/// arguments evaluated when they run; undo and redo do not run them again.
+#[test]
+fn commands_are_events_in_order_and_not_run_again_by_undo() {
+    let dir = story_dir("commands", COMMANDS);
+    let story = load(dir.path());
+    let described = |s: &Session| -> Vec<String> {
+        s.events()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Command { command, args } => Some(format!(
+                    "{}{:?}",
+                    story.command_name(*command),
+                    s.command_args(*args)
+                )),
+                Event::VariableChanged { .. } => Some("changed".to_owned()),
+                Event::NodeEntered { node, .. } => Some(story.node_name(*node).to_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(described(&s), ["play_sound[Str(\"door\")]", "a"]);
+    s.choose(&story, 0).unwrap();
+    assert_eq!(
+        described(&s),
+        ["shake[Float(2.0), Int(20)]", "changed", "b"]
+    );
+    s.undo(&story).unwrap();
+    assert!(
+        described(&s).iter().all(|e| !e.contains('[')),
+        "{:?}",
+        described(&s)
+    );
+    s.redo(&story).unwrap();
+    assert!(
+        described(&s).iter().all(|e| !e.contains('[')),
+        "{:?}",
+        described(&s)
+    );
+    s.choose(&story, 0).unwrap();
+    assert_eq!(described(&s), ["play_sound[Str(\"door\")]", "a"]);
+}

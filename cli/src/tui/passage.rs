@@ -111,6 +111,13 @@ impl Passage {
                     story.node_name(from),
                     story.node_name(to)
                 ))),
+                // A command for the game, dimmed as the runner's notes are.
+                Event::Command { command, args } => {
+                    self.entries.push(Entry::Note(crate::report::command_call(
+                        story.command_name(command),
+                        session.command_args(args),
+                    )))
+                }
                 Event::VariableReset { var, ref new, .. } => {
                     self.entries.push(Entry::Note(format!(
                         "{} reset to {new}: its type changed",

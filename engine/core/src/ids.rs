@@ -56,6 +56,11 @@ id_type!(
     FlowId
 );
 
+id_type!(
+    /// The stable id of a command the story declares for the game.
+    CommandId
+);
+
 /// An id type made by an [`Interner`].
 pub trait Id: Copy {
     /// Makes the id with the given dense index.
@@ -136,4 +141,6 @@ pub struct Names {
     pub assets: Interner<AssetId>,
     /// Flow names.
     pub flows: Interner<FlowId>,
+    /// Command names.
+    pub commands: Interner<CommandId>,
 }

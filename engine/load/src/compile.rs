@@ -14,10 +14,10 @@ use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
 use declare::{
-    Declared, FirstSeen, NodeDecl, declare_assets, declare_flows, declare_nodes, declare_variables,
-    file_parts,
+    Declared, FirstSeen, NodeDecl, declare_assets, declare_commands, declare_flows, declare_nodes,
+    declare_variables, file_parts,
 };
-use qnce_core::expr::{Effect, Expr, ExprError, Template};
+use qnce_core::expr::{Action, Expr, ExprError, Template};
 use qnce_core::story::components::*;
 use qnce_core::story::{
     AssetId, ChoiceData, FileId, FlowId, Names, NodeData, NodeId, SourceFile, Story, StoryData,
@@ -118,6 +118,12 @@ impl<'a> Reuse<'a> {
             && story
                 .asset_ids()
                 .all(|a| declared.assets.contains(names.assets.name(a)))
+            && story.commands().iter().all(|(c, params)| {
+                declared
+                    .commands
+                    .get(names.commands.name(*c))
+                    .is_some_and(|(id, p)| id == c && p == params)
+            })
     }
 }
 
@@ -243,7 +249,9 @@ pub(crate) fn compile(
         vars: HashMap::default(),
         nodes: HashMap::default(),
         assets: HashSet::default(),
+        commands: HashMap::default(),
     };
+    let commands = declare_commands(&mut cx, main, names, &mut declared);
     let variables = declare_variables(&mut cx, &parts, names, &mut declared);
     let assets = declare_assets(&mut cx, &root, &parts, names, &mut declared);
     let asset_ids: HashMap<String, AssetId> = assets
@@ -263,6 +271,11 @@ pub(crate) fn compile(
         asset_ids: &asset_ids,
     };
     let nodes = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
+    // Every node was compiled only when nothing was kept: only then is a command that no
+    // effect calls known to be unused.
+    if keep_unchanged.is_none() && !incomplete {
+        warn_unused_commands(&mut cx, known.names, &nodes, &commands);
+    }
 
     // Warning: nodes unreachable from every flow's start. When no edge can have changed,
     // neither can reachability, and the running story's warnings stand.
@@ -287,6 +300,7 @@ pub(crate) fn compile(
         assets,
         flows,
         nodes,
+        commands,
     };
     Compiled {
         data: Some(data),
@@ -426,6 +440,35 @@ fn warn_unreachable(
                 file,
                 vec![Seg::Field("nodes"), Seg::Key(name.to_owned())],
                 format!("node `{name}` is unreachable from every flow's start"),
+            ));
+        }
+    }
+}
+
+/// Warns of each declared command that no effect calls.
+fn warn_unused_commands(
+    cx: &mut Ctx<'_>,
+    names: &Names,
+    nodes: &[NodeData],
+    commands: &[(qnce_core::story::CommandId, Box<[qnce_core::value::Type]>)],
+) {
+    let mut used = HashSet::default();
+    for node in nodes {
+        let effects =
+            std::iter::once(&node.on_enter.0).chain(node.choices.iter().map(|c| &c.effects.0));
+        for action in effects.flat_map(|e| &e.compiled) {
+            if let Action::Command(call) = action {
+                used.insert(call.command);
+            }
+        }
+    }
+    for (command, _) in commands {
+        if !used.contains(command) {
+            let name = names.commands.name(*command);
+            cx.findings.push(Finding::warning(
+                declare::MAIN_FILE,
+                vec![Seg::Field("commands"), Seg::Key(name.to_owned())],
+                format!("command `{name}` is declared but no effect calls it"),
             ));
         }
     }
@@ -709,7 +752,7 @@ fn compile_effects(
     for (i, src) in srcs.iter().enumerate() {
         let mut p = path.clone();
         p.push(Seg::Index(i));
-        match Effect::parse(src, declared, cx.limits.expr()) {
+        match Action::parse(src, declared, cx.limits.expr()) {
             Ok(e) => {
                 effects.sources.push(Arc::from(src.as_str()));
                 effects.compiled.push(e);

@@ -24,10 +24,42 @@ pub(crate) struct StoryFile {
     pub(crate) assets: Entries<AssetDef>,
     #[serde(default)]
     pub(crate) flows: Entries<String>,
+    /// Commands for the game, by name.
+    #[serde(default)]
+    pub(crate) commands: Entries<CommandDef>,
     #[serde(default)]
     pub(crate) include: Vec<String>,
     #[serde(default)]
     pub(crate) nodes: Entries<NodeDef>,
+}
+
+/// A command the story declares for the game: its parameters, by name and type.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Command")]
+pub(crate) struct CommandDef {
+    #[serde(default)]
+    pub(crate) params: Vec<(String, TypeName)>,
+}
+
+/// A type as written in a declaration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub(crate) enum TypeName {
+    Int,
+    Float,
+    Bool,
+    Str,
+}
+
+impl TypeName {
+    pub(crate) fn ty(self) -> qnce_core::value::Type {
+        use qnce_core::value::Type;
+        match self {
+            TypeName::Int => Type::Int,
+            TypeName::Float => Type::Float,
+            TypeName::Bool => Type::Bool,
+            TypeName::Str => Type::Str,
+        }
+    }
 }
 
 /// An included file: more variables, assets and nodes, and further includes.

@@ -15,7 +15,7 @@ use std::fmt;
 pub use eval::{Env, EvalError};
 pub use template::{Template, VariationKind};
 
-use crate::ids::{NodeId, VarId};
+use crate::ids::{CommandId, NodeId, VarId};
 use crate::value::{Type, Value};
 
 /// Resolves names while an expression is checked.
@@ -24,6 +24,11 @@ pub trait Scope {
     fn var(&self, name: &str) -> Option<(VarId, Type)>;
     /// The id of a node, for `visits("node")` and `turns_since("node")`.
     fn node(&self, name: &str) -> Option<NodeId>;
+    /// A command the story declares for the game: its id and its parameters' types.
+    fn command(&self, name: &str) -> Option<(CommandId, &[Type])> {
+        let _ = name;
+        None
+    }
 }
 
 /// A parse or type error at a byte offset of the expression's source.
@@ -266,6 +271,53 @@ impl Expr {
         for child in self.kind.children() {
             child.vars(out);
         }
+    }
+}
+
+/// One entry of an effect list (`set`, `on_enter`): a change of a variable, or a call of
+/// a command the story declares, which reaches the game as an event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// `x = e`, `x += e`, `x -= e`.
+    Set(Effect),
+    /// `command(args…)`.
+    Command(CommandCall),
+}
+
+impl Action {
+    /// Parses and checks an entry of an effect list: a call of a declared command, or an
+    /// effect.
+    ///
+    /// # Errors
+    /// As [`Effect::parse`]; for a command, a wrong number or type of arguments.
+    pub fn parse(src: &str, scope: &dyn Scope, limits: ExprLimits) -> Result<Action, ExprError> {
+        match parse::parse_command(src, scope, limits)? {
+            Some(call) => Ok(Action::Command(call)),
+            None => Effect::parse(src, scope, limits).map(Action::Set),
+        }
+    }
+}
+
+/// A checked call of a declared command: which, and its arguments, evaluated when it
+/// runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandCall {
+    /// The command.
+    pub command: CommandId,
+    args: Box<[Expr]>,
+    /// The parameters' types, which the arguments' values take (an `Int` for a `Float`).
+    params: Box<[Type]>,
+}
+
+impl CommandCall {
+    /// The arguments, in order.
+    pub fn args(&self) -> &[Expr] {
+        &self.args
+    }
+
+    /// The type of parameter `i`.
+    pub fn param(&self, i: usize) -> Option<Type> {
+        self.params.get(i).copied()
     }
 }
 

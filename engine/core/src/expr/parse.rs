@@ -1,7 +1,9 @@
 //! The expression parser: precedence climbing with type checking as it goes.
 
 use super::lex::{Spanned, Tok, lex};
-use super::{ArithOp, CmpOp, Effect, EffectOp, Expr, ExprError, ExprKind, ExprLimits, Scope};
+use super::{
+    ArithOp, CmpOp, CommandCall, Effect, EffectOp, Expr, ExprError, ExprKind, ExprLimits, Scope,
+};
 use crate::value::{Type, Value};
 
 pub(super) fn parse_expr(
@@ -36,6 +38,78 @@ pub(super) fn parse_interpolation(
         return Err(p.unexpected("`}`"));
     }
     Ok((expr, end))
+}
+
+/// `src` as a call of a command the scope declares (`name(args…)`), checked against its
+/// parameters; `None` when it is not one (an effect, or an error that `parse_effect`
+/// reports).
+pub(super) fn parse_command(
+    src: &str,
+    scope: &dyn Scope,
+    limits: ExprLimits,
+) -> Result<Option<CommandCall>, ExprError> {
+    let (toks, _) = lex(src, false)?;
+    let (Some(Tok::Ident(name)), Some(Tok::LParen)) =
+        (toks.first().map(|t| &t.tok), toks.get(1).map(|t| &t.tok))
+    else {
+        return Ok(None);
+    };
+    let Some((command, params)) = scope.command(name) else {
+        return Err(ExprError::unknown_name(
+            0,
+            format!("`{name}` is not a command the story declares (declare it under `commands`)"),
+        ));
+    };
+    let name = name.clone();
+    let mut p = Parser::new(toks, scope, limits);
+    p.bump();
+    p.bump();
+    let mut args = Vec::new();
+    if p.peek() != &Tok::RParen {
+        loop {
+            let at = p.at();
+            let arg = p.ternary()?;
+            let want = params.get(args.len()).copied();
+            if let Some(want) = want
+                && !(arg.ty == want || (want == Type::Float && arg.ty == Type::Int))
+            {
+                return Err(ExprError::new(
+                    at,
+                    format!(
+                        "argument {} of `{name}` must be {want}, found {}",
+                        args.len() + 1,
+                        arg.ty
+                    ),
+                ));
+            }
+            args.push(arg);
+            if p.peek() == &Tok::Comma {
+                p.bump();
+                continue;
+            }
+            break;
+        }
+    }
+    if p.peek() != &Tok::RParen {
+        return Err(p.unexpected("`,` or `)`"));
+    }
+    p.bump();
+    p.expect_end()?;
+    if args.len() != params.len() {
+        return Err(ExprError::new(
+            0,
+            format!(
+                "`{name}` takes {} argument(s), found {}",
+                params.len(),
+                args.len()
+            ),
+        ));
+    }
+    Ok(Some(CommandCall {
+        command,
+        args: args.into_boxed_slice(),
+        params: params.into(),
+    }))
 }
 
 pub(super) fn parse_effect(

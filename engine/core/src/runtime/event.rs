@@ -1,12 +1,20 @@
 //! What a session reports after each call: returned values, not callbacks.
 
-use crate::story::{ChoiceId, FlowId, NodeId, VarId};
+use crate::story::{ChoiceId, CommandId, FlowId, NodeId, VarId};
 use crate::value::Value;
 
 /// A range of the session's passage buffer holding rendered text; valid until the next
 /// call that changes the session. Read it with [`crate::Session::passage`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TextRef {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+/// A range of the session's buffer of command arguments; valid until the next call that
+/// changes the session. Read it with [`crate::Session::command_args`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArgsRef {
     pub(crate) start: u32,
     pub(crate) end: u32,
 }
@@ -44,6 +52,14 @@ pub enum Event {
         choice: ChoiceId,
         /// Whether it was a fallback taken automatically.
         fallback: bool,
+    },
+    /// A command the story declares ran (in an effect list, in order with the step's
+    /// other events): the game acts on it. Undo and redo do not run commands again.
+    Command {
+        /// The command.
+        command: CommandId,
+        /// Its arguments' values (see [`crate::Session::command_args`]).
+        args: ArgsRef,
     },
     /// A variable changed value through an effect.
     VariableChanged {

@@ -20,7 +20,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use bevy_ecs::prelude::Entity;
 
 pub use error::RuntimeError;
-pub use event::{Event, TextRef};
+pub use event::{ArgsRef, Event, TextRef};
 pub use rng::Rng;
 pub use save::{SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow, SavedVariation};
 
@@ -212,6 +212,8 @@ pub struct Session {
     // What the last call reported.
     events: Vec<Event>,
     passage: String,
+    /// The arguments of the commands the last call reported.
+    command_args: Vec<Value>,
 }
 
 impl Session {
@@ -304,6 +306,7 @@ impl Session {
             ended: false,
             events: Vec::new(),
             passage: String::new(),
+            command_args: Vec::new(),
         }
     }
 
@@ -408,6 +411,13 @@ impl Session {
         }
         *undo::slot(&mut self.vars, var.index()) = Some(value);
         Ok(())
+    }
+
+    /// The arguments of a command an event reported.
+    pub fn command_args(&self, args: ArgsRef) -> &[Value] {
+        self.command_args
+            .get(args.start as usize..args.end as usize)
+            .unwrap_or(&[])
     }
 
     /// How often a node was entered.

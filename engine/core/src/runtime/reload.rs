@@ -31,8 +31,7 @@ impl Session {
     /// An expression of the current node that fails to evaluate; the session's state is
     /// still brought along.
     pub fn after_reload(&mut self, story: &Story, delta: &Delta) -> Result<&[Event], RuntimeError> {
-        self.events.clear();
-        self.passage.clear();
+        self.clear_report();
 
         for &var in &delta.vars_removed {
             *slot(&mut self.vars, var.index()) = None;

@@ -4,9 +4,11 @@
 
 use bevy_ecs::prelude::Entity;
 
-use super::{Change, Event, FlowState, RuntimeError, Session, State, undo};
+use super::{ArgsRef, Change, Event, FlowState, RuntimeError, Session, State, undo};
+use crate::expr::{Action, CommandCall};
 use crate::story::components::{Choice, ChoiceEffects, Effects, Next, OnEnter, Target};
 use crate::story::{ChoiceId, FlowId, NodeId, Story};
+use crate::value::{Type, Value};
 
 impl Session {
     /// Takes the displayed choice at `index` (0-based) and advances until the player has a
@@ -128,8 +130,7 @@ impl Session {
     /// Shows the node an undo or redo left the session at, afresh; a removed node or flow
     /// is repaired first.
     fn show_replayed(&mut self, story: &Story) -> Result<(), RuntimeError> {
-        self.events.clear();
-        self.passage.clear();
+        self.clear_report();
         self.repair_position(story);
         self.show(story)
     }
@@ -166,15 +167,21 @@ impl Session {
     /// # Errors
     /// An expression that fails to evaluate.
     pub fn refresh(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
-        self.events.clear();
-        self.passage.clear();
+        self.clear_report();
         self.show(story)?;
         Ok(&self.events)
     }
 
-    pub(super) fn begin(&mut self) {
+    /// Forgets what the last call reported: its events, their text and their commands'
+    /// arguments.
+    pub(super) fn clear_report(&mut self) {
         self.events.clear();
         self.passage.clear();
+        self.command_args.clear();
+    }
+
+    pub(super) fn begin(&mut self) {
+        self.clear_report();
         self.step = self.log.fresh();
         let rng = self.rng;
         self.step.push(Change::Rng { old: rng, new: rng });
@@ -203,13 +210,11 @@ impl Session {
             Err(e) => {
                 self.replay(&step, false);
                 self.log.recycle(step);
-                self.events.clear();
-                self.passage.clear();
+                self.clear_report();
                 if self.current_node().is_some() {
                     // The old node rendered before; it renders the same way again.
                     let _ = self.show(story);
-                    self.events.clear();
-                    self.passage.clear();
+                    self.clear_report();
                 }
                 Err(e)
             }
@@ -313,7 +318,14 @@ impl Session {
         node: NodeId,
         effects: &Effects,
     ) -> Result<(), RuntimeError> {
-        for (effect, source) in effects.compiled.iter().zip(&effects.sources) {
+        for (action, source) in effects.compiled.iter().zip(&effects.sources) {
+            let effect = match action {
+                Action::Set(effect) => effect,
+                Action::Command(call) => {
+                    self.run_command(story, node, call, source)?;
+                    continue;
+                }
+            };
             let new = effect
                 .compute(&mut self.state())
                 .map_err(|e| RuntimeError::Eval {
@@ -338,6 +350,41 @@ impl Session {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Evaluates a command's arguments into the session's buffer and reports it, in order
+    /// with the step's other events.
+    fn run_command(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        call: &CommandCall,
+        source: &str,
+    ) -> Result<(), RuntimeError> {
+        let start = self.command_args.len();
+        for (i, arg) in call.args().iter().enumerate() {
+            let value = arg
+                .eval(&mut self.state())
+                .map_err(|e| RuntimeError::Eval {
+                    node: story.node_name(node).into(),
+                    what: format!("command `{source}`"),
+                    source: e,
+                })?;
+            // An `Int` for a `Float` parameter arrives as a `Float`.
+            let value = match (call.param(i), value) {
+                (Some(Type::Float), Value::Int(n)) => Value::Float(n as f64),
+                (_, value) => value,
+            };
+            self.command_args.push(value);
+        }
+        self.events.push(Event::Command {
+            command: call.command,
+            args: ArgsRef {
+                start: start as u32,
+                end: self.command_args.len() as u32,
+            },
+        });
         Ok(())
     }
 

@@ -37,6 +37,7 @@ impl Story {
         self.title = patch.title;
         self.save_id = patch.save_id;
         self.files = patch.files;
+        self.commands = patch.commands;
 
         for op in patch.vars {
             match op {

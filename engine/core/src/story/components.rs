@@ -12,7 +12,7 @@ use bevy_ecs::prelude::{Component, Entity};
 use serde::Deserialize;
 
 use super::{AssetId, ChoiceId, FlowId, NodeId, VarId};
-use crate::expr::{Effect, Expr, Template};
+use crate::expr::{Action, Expr, Template};
 use crate::value::Value;
 
 /// Identity of a node entity.
@@ -45,7 +45,7 @@ pub struct Effects {
     /// The effects as written.
     pub sources: Vec<Arc<str>>,
     /// The compiled effects, one per source.
-    pub compiled: Vec<Effect>,
+    pub compiled: Vec<Action>,
 }
 
 /// Effects run every time a node is entered.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use bevy_ecs::prelude::{Entity, World};
 use bevy_ecs::world::EntityRef;
 
-pub use crate::ids::{AssetId, ChoiceId, FlowId, Id, Interner, Names, NodeId, VarId};
+pub use crate::ids::{AssetId, ChoiceId, CommandId, FlowId, Id, Interner, Names, NodeId, VarId};
 #[doc(hidden)]
 pub use patch::diff;
 pub use patch::{Delta, NodeField, NodeSummary, Patch, TextPiece};
@@ -58,6 +58,8 @@ pub struct StoryData {
     pub flows: Vec<(FlowId, NodeId)>,
     /// Nodes in declaration order.
     pub nodes: Vec<NodeData>,
+    /// Commands for the game, with their parameters' types, in declaration order.
+    pub commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
 }
 
 /// A validated node.
@@ -117,6 +119,7 @@ pub struct Story {
     flow_order: Vec<FlowId>,
     n_nodes: usize,
     main_flow: FlowId,
+    commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
 }
 
 impl std::fmt::Debug for Story {
@@ -194,6 +197,7 @@ impl Story {
             flow_order: Vec::new(),
             n_nodes: 0,
             main_flow,
+            commands: data.commands,
         };
         for (id, value) in data.variables {
             let e = story.world.spawn((Variable { id }, Initial(value))).id();
@@ -413,6 +417,17 @@ impl Story {
     /// [`Session::was_chosen`](crate::Session::was_chosen) does.
     pub fn choice_id(&self, name: &str) -> Option<ChoiceId> {
         self.names.choices.lookup(name)
+    }
+
+    /// The commands the story declares for the game, with their parameters' types, in
+    /// declaration order.
+    pub fn commands(&self) -> &[(CommandId, Box<[crate::value::Type]>)] {
+        &self.commands
+    }
+
+    /// The name of a command (as an [`Event::Command`](crate::Event::Command) reports it).
+    pub fn command_name(&self, id: CommandId) -> &str {
+        self.names.commands.name(id)
     }
 
     /// The name of a choice id.

@@ -30,6 +30,7 @@ pub struct Patch {
     pub(crate) assets: Vec<AssetOp>,
     pub(crate) flows: Vec<FlowOp>,
     pub(crate) nodes: Vec<NodeOp>,
+    pub(crate) commands: Vec<(crate::ids::CommandId, Box<[crate::value::Type]>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -282,6 +283,7 @@ pub fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
         assets: Vec::new(),
         flows: Vec::new(),
         nodes: Vec::new(),
+        commands: new.commands,
     };
 
     // Variables, assets and flows are few: compare them all.

@@ -12,7 +12,7 @@ use crate::locate::Seg;
 use crate::{Finding, Parsed, contained};
 use qnce_core::expr::Scope;
 use qnce_core::story::components::AssetSource;
-use qnce_core::story::{AssetId, FileId, FlowId, Names, NodeId, VarId};
+use qnce_core::story::{AssetId, CommandId, FileId, FlowId, Names, NodeId, VarId};
 use qnce_core::value::{Type, Value};
 
 /// Names declared so far, for resolving expressions.
@@ -20,6 +20,7 @@ pub(super) struct Declared<'p> {
     pub(super) vars: HashMap<&'p str, (VarId, Type)>,
     pub(super) nodes: HashMap<&'p str, NodeId>,
     pub(super) assets: HashSet<&'p str>,
+    pub(super) commands: HashMap<&'p str, (CommandId, Box<[Type]>)>,
 }
 
 impl Scope for Declared<'_> {
@@ -29,9 +30,22 @@ impl Scope for Declared<'_> {
     fn node(&self, name: &str) -> Option<NodeId> {
         self.nodes.get(name).copied()
     }
+    fn command(&self, name: &str) -> Option<(CommandId, &[Type])> {
+        self.commands
+            .get(name)
+            .map(|(id, params)| (*id, &params[..]))
+    }
 }
 
-const FUNCTIONS: [&str; 6] = ["visits", "turns", "random", "min", "max", "abs"];
+const FUNCTIONS: [&str; 7] = [
+    "visits",
+    "turns_since",
+    "turns",
+    "random",
+    "min",
+    "max",
+    "abs",
+];
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -100,6 +114,48 @@ pub(super) fn declare_variables<'p>(
         }
     }
     variables
+}
+
+/// Declares the main file's commands; returns them with their parameters' types.
+pub(super) fn declare_commands<'p>(
+    cx: &mut Ctx<'_>,
+    main: &'p StoryFile,
+    names: &mut Names,
+    declared: &mut Declared<'p>,
+) -> Vec<(CommandId, Box<[Type]>)> {
+    let mut commands = Vec::new();
+    let mut seen = FirstSeen::default();
+    for (name, def) in &main.commands.0 {
+        let path = vec![Seg::Field("commands"), Seg::Key(name.clone())];
+        if !is_identifier(name) || FUNCTIONS.contains(&name.as_str()) {
+            cx.error(
+                MAIN_FILE,
+                path,
+                format!("`{name}` is not a valid command name (letters, digits and `_`, not a keyword or function)"),
+            );
+            continue;
+        }
+        if !cx.declare(&mut seen, "command", name, MAIN_FILE, || path.clone()) {
+            continue;
+        }
+        let mut params_seen = HashSet::default();
+        for (i, (param, _)) in def.params.iter().enumerate() {
+            if !is_identifier(param) || !params_seen.insert(param.as_str()) {
+                let mut at = path.clone();
+                at.extend([Seg::Field("params"), Seg::Index(i)]);
+                cx.error(
+                    MAIN_FILE,
+                    at,
+                    format!("parameter `{param}` of `{name}` is not a name, or is given twice"),
+                );
+            }
+        }
+        let id = names.commands.intern(name);
+        let params: Box<[Type]> = def.params.iter().map(|(_, t)| t.ty()).collect();
+        declared.commands.insert(name, (id, params.clone()));
+        commands.push((id, params));
+    }
+    commands
 }
 
 /// Declares every file's assets, checking that each file exists inside `root`.
