@@ -109,7 +109,10 @@ fn main() {
     }
     // The story language's features (variations, a conditional block, a command) cost no
     // allocation either, once each variation was shown once.
-    for (name, features) in [("plain text", false), ("variations, blocks and a command", true)] {
+    for (name, features) in [
+        ("plain text", false),
+        ("variations, blocks and a command", true),
+    ] {
         let dir = std::env::temp_dir().join(format!("qnce-bench-allocs-text-{features}"));
         write_text_story(&dir, features).expect("writing the text story");
         let mut ours = Qnce::load(&dir);
