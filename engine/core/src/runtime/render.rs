@@ -50,7 +50,7 @@ impl Session {
         Ok(())
     }
 
-    fn eval_error(
+    pub(super) fn eval_error(
         story: &Story,
         node: NodeId,
         what: impl Into<String>,

@@ -328,11 +328,7 @@ impl Session {
             };
             let new = effect
                 .compute(&mut self.state())
-                .map_err(|e| RuntimeError::Eval {
-                    node: story.node_name(node).into(),
-                    what: format!("effect `{source}`"),
-                    source: e,
-                })?;
+                .map_err(|e| Self::eval_error(story, node, format!("effect `{source}`"), e))?;
             let old = self.var(effect.var).cloned();
             if old.as_ref() == Some(&new) {
                 continue;
@@ -366,11 +362,7 @@ impl Session {
         for (i, arg) in call.args().iter().enumerate() {
             let value = arg
                 .eval(&mut self.state())
-                .map_err(|e| RuntimeError::Eval {
-                    node: story.node_name(node).into(),
-                    what: format!("command `{source}`"),
-                    source: e,
-                })?;
+                .map_err(|e| Self::eval_error(story, node, format!("command `{source}`"), e))?;
             // An `Int` for a `Float` parameter arrives as a `Float`.
             let value = match (call.param(i), value) {
                 (Some(Type::Float), Value::Int(n)) => Value::Float(n as f64),
