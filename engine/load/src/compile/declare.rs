@@ -54,6 +54,23 @@ fn is_identifier(name: &str) -> bool {
         && !matches!(name, "true" | "false")
 }
 
+/// Whether `name` can name a declared `what` (a variable, a command): an identifier that is
+/// neither a keyword nor a built-in function; else an error at `path`.
+fn valid_name(cx: &mut Ctx<'_>, file: FileId, path: &[Seg], what: &str, name: &str) -> bool {
+    let valid = is_identifier(name) && !FUNCTIONS.contains(&name);
+    if !valid {
+        cx.error(
+            file,
+            path.to_vec(),
+            format!(
+                "`{name}` is not a valid {what} name (letters, digits and `_`, not a keyword or \
+                 function)"
+            ),
+        );
+    }
+    valid
+}
+
 /// Where each declared name was first seen, for duplicate reports.
 pub(super) type FirstSeen<'p> = HashMap<&'p str, FileId>;
 
@@ -101,8 +118,7 @@ pub(super) fn declare_variables<'p>(
     for p in parts {
         for (name, value) in &p.variables.0 {
             let path = vec![Seg::Field("variables"), Seg::Key(name.clone())];
-            if !is_identifier(name) || FUNCTIONS.contains(&name.as_str()) {
-                cx.error(p.file, path, format!("`{name}` is not a valid variable name (letters, digits and `_`, not a keyword or function)"));
+            if !valid_name(cx, p.file, &path, "variable", name) {
                 continue;
             }
             if !cx.declare(&mut seen, "variable", name, p.file, || path) {
@@ -127,12 +143,7 @@ pub(super) fn declare_commands<'p>(
     let mut seen = FirstSeen::default();
     for (name, def) in &main.commands.0 {
         let path = vec![Seg::Field("commands"), Seg::Key(name.clone())];
-        if !is_identifier(name) || FUNCTIONS.contains(&name.as_str()) {
-            cx.error(
-                MAIN_FILE,
-                path,
-                format!("`{name}` is not a valid command name (letters, digits and `_`, not a keyword or function)"),
-            );
+        if !valid_name(cx, MAIN_FILE, &path, "command", name) {
             continue;
         }
         if !cx.declare(&mut seen, "command", name, MAIN_FILE, || path.clone()) {
