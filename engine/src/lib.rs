@@ -50,8 +50,9 @@
 #![forbid(unsafe_code)]
 
 pub use qnce_core::{
-    AssetId, ChoiceId, ChoiceView, Event, FlowId, NodeId, RuntimeError, SaveData, SaveError,
-    Session, SessionConfig, Story, TextRef, Type, Value, VarId,
+    AssetId, ChoiceId, ChoiceView, CommandId, Event, FlowId, FunctionId, HostFn, HostFunctions,
+    NodeId, RuntimeError, SaveData, SaveError, Session, SessionConfig, Story, TextRef, Type, Value,
+    VarId,
 };
 pub use qnce_core::{MAIN_FLOW, expr, input, runtime, value};
 /// A loaded story and what a reload changed in it (from `qnce-core`'s `story`). The ECS
@@ -61,7 +62,8 @@ pub use qnce_core::{MAIN_FLOW, expr, input, runtime, value};
 pub mod story {
     pub use qnce_core::story::components::{AssetKind, AssetSource};
     pub use qnce_core::story::{
-        AssetId, ChoiceId, Delta, FlowId, NodeField, NodeId, NodeSummary, Story, TextPiece, VarId,
+        AssetId, ChoiceId, CommandId, Delta, FlowId, FunctionDecl, FunctionId, NodeField, NodeId,
+        NodeSummary, Story, TextPiece, VarId,
     };
 }
 pub use qnce_load::{Diagnostic, Diagnostics, Limits, LoadError, Loaded, Severity, load};

@@ -533,3 +533,107 @@ fn command_declarations_and_calls_are_checked() {
         part,
     );
 }
+
+/// Functions the game provides are checked at load like built-ins: declared, called with
+/// the right number and types of arguments, a fallback of the declared type over the
+/// parameters; one no expression calls is a warning.
+#[test]
+fn function_declarations_calls_and_fallbacks_are_checked() {
+    let story = |functions: &str, when: &str| {
+        format!(
+            "Story(\n    title: \"T\",\n    start: \"a\",\n    functions: {{ {functions} }},\n    nodes: {{\n        \"a\": (text: \"A\", choices: [(text: \"On\", to: \"a\", when: \"{when}\")]),\n    }},\n)\n"
+        )
+    };
+    let has = "\"has\": (params: [(\"item\", Str)], returns: Bool, fallback: \"item == 'lamp'\")";
+    let cases = [
+        (
+            story(has, "has(1)"),
+            6,
+            69,
+            "argument 1 of `has` must be Str, found Int",
+        ),
+        (
+            story(has, "has()"),
+            6,
+            65,
+            "`has` takes 1 argument(s), found 0",
+        ),
+        (story(has, "hast('x')"), 6, 65, "unknown function `hast`"),
+        (
+            story(has, "has('x') + 1 > 0"),
+            6,
+            74,
+            "`+` needs numbers, found Bool and Int",
+        ),
+        (
+            story(
+                "\"has\": (params: [(\"item\", Str)], returns: Bool, fallback: \"item\")",
+                "has('x')",
+            ),
+            4,
+            76,
+            "the fallback of `has` is Str, but `has` returns Bool",
+        ),
+        (
+            story(
+                "\"has\": (params: [(\"item\", Str)], returns: Bool, fallback: \"itme == ''\")",
+                "has('x')",
+            ),
+            4,
+            77,
+            "undeclared variable `itme`",
+        ),
+        (
+            story(
+                "\"has\": (params: [(\"item\", Str)], returns: Bool, fallback: \"has(item)\")",
+                "has('x')",
+            ),
+            4,
+            77,
+            "unknown function `has`",
+        ),
+        (
+            story("\"abs\": (returns: Int)", "true"),
+            4,
+            18,
+            "`abs` is not a valid function name",
+        ),
+    ];
+    for (text, line, col, part) in &cases {
+        expect(
+            &[("story.ron", text.as_str())],
+            "story.ron",
+            *line,
+            *col,
+            E,
+            part,
+        );
+    }
+    // A called function is no warning; one no expression calls is.
+    assert!(diagnose(&[("story.ron", story(has, "has('x')").as_str())]).is_empty());
+    expect(
+        &[("story.ron", story(has, "true").as_str())],
+        "story.ron",
+        4,
+        18,
+        W,
+        "function `has` is declared but no expression calls it",
+    );
+    // A function called only in text counts as called.
+    let in_text = story(has, "true").replace("(text: \"A\"", "(text: \"A{has('x')}\"");
+    assert!(diagnose(&[("story.ron", in_text.as_str())]).is_empty());
+}
+
+/// A command and a function may not share a name: both are written `name(…)`.
+#[test]
+fn a_function_may_not_share_a_command_name() {
+    let text = "Story(\n    title: \"T\",\n    start: \"a\",\n    commands: { \"ring\": () },\n    functions: { \"ring\": (returns: Int) },\n    nodes: {\n        \"a\": (text: \"A{ring()}\", on_enter: [\"ring()\"]),\n    },\n)\n";
+    expect(
+        &[("story.ron", text)],
+        "story.ron",
+        5,
+        18,
+        E,
+        "`ring` is declared both as a command and as a function",
+    );
+}

@@ -872,3 +872,42 @@ fn commands_are_declared_and_called_live() {
         "{error}"
     );
 }
+
+/// Functions declared by a live edit answer at once; an edit of a fallback alone applies
+/// (the nodes that call it are kept as compiled); removing a function that an unchanged
+/// file still calls is rejected.
+#[test]
+fn functions_are_declared_and_their_fallbacks_edited_live() {
+    let main = |functions: &str, when: &str| {
+        format!(
+            r#"Story(title: "F", start: "a", include: ["more.ron"], functions: {{ {functions} }}, nodes: {{
+                "a": (text: "A", choices: [(text: "Lamp", to: "b", when: "{when}"), (text: "Wait", to: "a")]),
+            }})"#
+        )
+    };
+    let lamp = |item: &str| {
+        format!(r#""has": (params: [("item", Str)], returns: Bool, fallback: "item == '{item}'")"#)
+    };
+    let mut live = Live::new(
+        "functions-live",
+        &main("", "true")
+            .replace(r#"include: ["more.ron"], "#, "")
+            .replace("nodes: {", r#"nodes: { "b": (text: "B"),"#),
+    );
+    assert_eq!(live.choices(), ["Lamp", "Wait"]);
+    live.dir.write(
+        "more.ron",
+        r#"Include(nodes: { "b": (text: "B{has('lamp') ? '!' : '?'}", choices: [(text: "Back", to: "a")]) })"#,
+    );
+    live.edit(&main(&lamp("lamp"), "has('lamp')"));
+    assert_eq!(live.choices(), ["Lamp", "Wait"]);
+    live.edit(&main(&lamp("key"), "has('lamp')"));
+    assert_eq!(live.choices(), ["Wait"]);
+    live.edit(&main(&lamp("lamp"), "has('lamp')"));
+    live.choose(0);
+    assert_eq!(live.session().text(), "B!");
+    // `has` gone while more.ron still calls it: rejected, at more.ron's call.
+    let error = live.edit_rejected(&main("", "true"));
+    assert!(error.contains("more.ron:1:"), "{error}");
+    assert!(error.contains("unknown function `has`"), "{error}");
+}

@@ -733,3 +733,74 @@ fn commands_are_events_in_order_and_not_run_again_by_undo() {
     s.choose(&story, 0).unwrap();
     assert_eq!(described(&s), ["play_sound[Str(\"door\")]", "a"]);
 }
+
+const FUNCTIONS: &str = r#"Story(title: "Fn", start: "a", variables: { "n": Int(2) },
+    functions: {
+        "has_item": (params: [("item", Str)], returns: Bool, fallback: "item == 'lamp'"),
+        "price": (params: [("base", Float)], returns: Float),
+    },
+    nodes: {
+        "a": (text: "Costs {price(n)}.", choices: [
+            (text: "Light the lamp", to: "a", when: "has_item('lamp')"),
+            (text: "Open the door", to: "a", when: "has_item('key')"),
+        ]),
+    })"#;
+
+/// A declared function answers from the game's binding, or else from its fallback; one
+/// with neither keeps the session from starting, naming where it is declared.
+#[test]
+fn host_functions_answer_from_bindings_or_their_fallback() {
+    let dir = story_dir("functions", FUNCTIONS);
+    let story = load(dir.path());
+    let error = Session::new(&story, SessionConfig::with_seed(1)).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(error, RuntimeError::UnboundFunction { .. }),
+        "{message}"
+    );
+    assert!(message.contains("`price`"), "{message}");
+    assert!(message.contains("story.ron:4:9"), "{message}");
+
+    // `price` bound; `has_item` answers from its fallback. An `Int` argument for a
+    // `Float` parameter arrives as a `Float`.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let config = SessionConfig::with_seed(1).with_function("price", move |args: &[Value]| {
+        log.lock().unwrap().push(args.to_vec());
+        match args {
+            [Value::Float(base)] => Value::Float(base * 1.5),
+            _ => Value::Bool(false),
+        }
+    });
+    let s = Session::new(&story, config.clone()).unwrap();
+    assert_eq!(s.text(), "Costs 3.");
+    assert_eq!(
+        s.choices().map(|(_, t)| t).collect::<Vec<_>>(),
+        ["Light the lamp"]
+    );
+    assert_eq!(seen.lock().unwrap()[0], [Value::Float(2.0)]);
+
+    // A binding replaces the fallback.
+    let config = config.with_function("has_item", |args: &[Value]| {
+        Value::Bool(args[0] == Value::Str("key".into()))
+    });
+    let s = Session::new(&story, config).unwrap();
+    assert_eq!(
+        s.choices().map(|(_, t)| t).collect::<Vec<_>>(),
+        ["Open the door"]
+    );
+}
+
+/// A binding that answers with a value of another type than declared is a run-time error
+/// naming the function, and the session stays as it was.
+#[test]
+fn a_host_function_of_the_wrong_type_is_an_error_naming_it() {
+    let dir = story_dir("functions-wrong", FUNCTIONS);
+    let story = load(dir.path());
+    let config = SessionConfig::with_seed(1)
+        .with_function("price", |_: &[Value]| Value::Str("cheap".into()));
+    let message = Session::new(&story, config).unwrap_err().to_string();
+    assert!(message.contains("function `price`"), "{message}");
+    assert!(message.contains("returned Str"), "{message}");
+    assert!(message.contains("declared to return Float"), "{message}");
+}

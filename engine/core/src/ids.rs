@@ -60,6 +60,10 @@ id_type!(
     /// The stable id of a command the story declares for the game.
     CommandId
 );
+id_type!(
+    /// The stable id of a function the story declares for the game to provide.
+    FunctionId
+);
 
 /// An id type made by an [`Interner`].
 pub trait Id: Copy {
@@ -143,4 +147,6 @@ pub struct Names {
     pub flows: Interner<FlowId>,
     /// Command names.
     pub commands: Interner<CommandId>,
+    /// Host function names.
+    pub functions: Interner<FunctionId>,
 }

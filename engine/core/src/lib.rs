@@ -17,9 +17,10 @@ pub mod story;
 pub mod value;
 
 pub use runtime::{
-    ChoiceView, Event, RuntimeError, SaveData, SaveError, Session, SessionConfig, TextRef,
+    ChoiceView, Event, HostFn, HostFunctions, RuntimeError, SaveData, SaveError, Session,
+    SessionConfig, TextRef,
 };
-pub use story::{AssetId, ChoiceId, CommandId, FlowId, NodeId, Story, VarId};
+pub use story::{AssetId, ChoiceId, CommandId, FlowId, FunctionId, NodeId, Story, VarId};
 pub use value::{Type, Value};
 
 /// The name of the default flow, which starts at the story's `start` node.

@@ -13,14 +13,16 @@ use super::format::{ChoiceDef, Entries, NodeDef};
 use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
+use crate::diagnostic::Severity;
 use declare::{
-    Declared, FirstSeen, NodeDecl, declare_assets, declare_commands, declare_flows, declare_nodes,
-    declare_variables, file_parts,
+    Declared, FirstSeen, NodeDecl, compile_fallbacks, declare_assets, declare_commands,
+    declare_flows, declare_functions, declare_nodes, declare_variables, file_parts,
 };
 use qnce_core::expr::{Action, Expr, ExprError, Template};
 use qnce_core::story::components::*;
 use qnce_core::story::{
-    AssetId, ChoiceData, FileId, FlowId, Names, NodeData, NodeId, SourceFile, Story, StoryData,
+    AssetId, ChoiceData, FileId, FlowId, FunctionDecl, Names, NodeData, NodeId, SourceFile, Story,
+    StoryData,
 };
 use qnce_core::value::Value;
 
@@ -123,6 +125,12 @@ impl<'a> Reuse<'a> {
                     .commands
                     .get(names.commands.name(*c))
                     .is_some_and(|(id, p)| id == c && p == params)
+            })
+            && story.functions().iter().all(|f| {
+                declared
+                    .functions
+                    .get(names.functions.name(f.id))
+                    .is_some_and(|(id, p, r)| *id == f.id && *p == f.params && *r == f.returns)
             })
     }
 }
@@ -250,8 +258,10 @@ pub(crate) fn compile(
         nodes: HashMap::default(),
         assets: HashSet::default(),
         commands: HashMap::default(),
+        functions: HashMap::default(),
     };
     let commands = declare_commands(&mut cx, main, names, &mut declared);
+    let signatures = declare_functions(&mut cx, main, names, &mut declared);
     let variables = declare_variables(&mut cx, &parts, names, &mut declared);
     let assets = declare_assets(&mut cx, &root, &parts, names, &mut declared);
     let asset_ids: HashMap<String, AssetId> = assets
@@ -260,6 +270,7 @@ pub(crate) fn compile(
         .collect();
     let (node_defs, node_set) = declare_nodes(&mut cx, &parts, names, &mut declared);
     let flows = declare_flows(&mut cx, main, names, &declared);
+    let functions = compile_fallbacks(&mut cx, &declared, &signatures);
 
     // Nodes, except those that are as the running story has them: every node of an
     // unchanged file, and nodes of changed files written as before, when the names they
@@ -271,10 +282,12 @@ pub(crate) fn compile(
         asset_ids: &asset_ids,
     };
     let nodes = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
-    // Every node was compiled only when nothing was kept: only then is a command that no
-    // effect calls known to be unused.
-    if keep_unchanged.is_none() && !incomplete {
-        warn_unused_commands(&mut cx, known.names, &nodes, &commands);
+    // Every node was compiled only when nothing was kept: only then is a command or a
+    // function that nothing calls known to be unused. A node with an error is left out,
+    // so its calls would look missing.
+    let has_errors = cx.findings.iter().any(|f| f.severity == Severity::Error);
+    if keep_unchanged.is_none() && !incomplete && !has_errors {
+        warn_unused(&mut cx, known.names, &nodes, &commands, &functions);
     }
 
     // Warning: nodes unreachable from every flow's start. When no edge can have changed,
@@ -301,6 +314,7 @@ pub(crate) fn compile(
         flows,
         nodes,
         commands,
+        functions,
     };
     Compiled {
         data: Some(data),
@@ -445,32 +459,67 @@ fn warn_unreachable(
     }
 }
 
-/// Warns of each declared command that no effect calls.
-fn warn_unused_commands(
+/// Warns of each declared command that no effect calls, and each declared function that
+/// no expression calls.
+fn warn_unused(
     cx: &mut Ctx<'_>,
     names: &Names,
     nodes: &[NodeData],
     commands: &[(qnce_core::story::CommandId, Box<[qnce_core::value::Type]>)],
+    functions: &[FunctionDecl],
 ) {
-    let mut used = HashSet::default();
+    let mut used_commands = HashSet::default();
+    let mut used_functions = Vec::new();
     for node in nodes {
         let effects =
             std::iter::once(&node.on_enter.0).chain(node.choices.iter().map(|c| &c.effects.0));
+        let mut exprs: Vec<&Expr> = Vec::new();
         for action in effects.flat_map(|e| &e.compiled) {
-            if let Action::Command(call) = action {
-                used.insert(call.command);
+            match action {
+                Action::Command(call) => {
+                    used_commands.insert(call.command);
+                    exprs.extend(call.args());
+                }
+                Action::Set(effect) => exprs.push(effect.value()),
             }
         }
-    }
-    for (command, _) in commands {
-        if !used.contains(command) {
-            let name = names.commands.name(*command);
-            cx.findings.push(Finding::warning(
-                declare::MAIN_FILE,
-                vec![Seg::Field("commands"), Seg::Key(name.to_owned())],
-                format!("command `{name}` is declared but no effect calls it"),
-            ));
+        exprs.extend(node.text.template.exprs());
+        for choice in &node.choices {
+            exprs.extend(choice.text.template.exprs());
+            exprs.extend(choice.condition.0.as_ref().map(|(_, e)| e));
         }
+        for e in exprs {
+            e.functions(&mut used_functions);
+        }
+    }
+    let unused_commands = commands
+        .iter()
+        .filter(|(c, _)| !used_commands.contains(c))
+        .map(|(c, _)| {
+            (
+                "commands",
+                "command",
+                "no effect calls it",
+                names.commands.name(*c),
+            )
+        });
+    let unused_functions = functions
+        .iter()
+        .filter(|f| !used_functions.contains(&f.id))
+        .map(|f| {
+            (
+                "functions",
+                "function",
+                "no expression calls it",
+                names.functions.name(f.id),
+            )
+        });
+    for (field, what, why, name) in unused_commands.chain(unused_functions) {
+        cx.findings.push(Finding::warning(
+            declare::MAIN_FILE,
+            vec![Seg::Field(field), Seg::Key(name.to_owned())],
+            format!("{what} `{name}` is declared but {why}"),
+        ));
     }
 }
 

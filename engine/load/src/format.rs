@@ -27,6 +27,9 @@ pub(crate) struct StoryFile {
     /// Commands for the game, by name.
     #[serde(default)]
     pub(crate) commands: Entries<CommandDef>,
+    /// Functions the game provides, by name.
+    #[serde(default)]
+    pub(crate) functions: Entries<FunctionDef>,
     #[serde(default)]
     pub(crate) include: Vec<String>,
     #[serde(default)]
@@ -39,6 +42,18 @@ pub(crate) struct StoryFile {
 pub(crate) struct CommandDef {
     #[serde(default)]
     pub(crate) params: Vec<(String, TypeName)>,
+}
+
+/// A function the story expects the game to provide: its parameters, its return type,
+/// and the expression over the parameters that answers where the game binds nothing.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Function")]
+pub(crate) struct FunctionDef {
+    #[serde(default)]
+    pub(crate) params: Vec<(String, TypeName)>,
+    pub(crate) returns: TypeName,
+    #[serde(default)]
+    pub(crate) fallback: Option<String>,
 }
 
 /// A type as written in a declaration.

@@ -2,8 +2,8 @@
 
 use super::template::VariationKind;
 use super::{ArithOp, CmpOp, Expr, ExprKind};
-use crate::ids::{NodeId, VarId};
-use crate::value::Value;
+use crate::ids::{FunctionId, NodeId, VarId};
+use crate::value::{Type, Value};
 
 /// The state an expression reads: implemented by the runtime's session.
 pub trait Env {
@@ -29,6 +29,20 @@ pub trait Env {
     fn max_string_len(&self) -> usize {
         usize::MAX
     }
+    /// The answer of a host function to `args` (already of its parameters' types): the
+    /// game's binding, or else the function's fallback.
+    ///
+    /// # Errors
+    /// [`EvalError::UnboundFunction`] when there is neither, or an error of the fallback.
+    fn call(&mut self, function: FunctionId, args: &[Value]) -> Result<Value, EvalError> {
+        let _ = args;
+        Err(EvalError::UnboundFunction { function })
+    }
+    /// Argument `i` of the function whose fallback is being evaluated.
+    fn param(&self, i: u16) -> Option<&Value> {
+        let _ = i;
+        None
+    }
 }
 
 /// Why evaluation failed. Checked expressions fail only on these runtime conditions.
@@ -53,6 +67,34 @@ pub enum EvalError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A host function returned a value of another type than it declares.
+    #[error("the game's function returned {found}, but it is declared to return {expected}")]
+    FunctionReturned {
+        /// The function.
+        function: FunctionId,
+        /// The declared return type.
+        expected: Type,
+        /// The type of the value returned.
+        found: Type,
+    },
+    /// A host function has neither a binding nor a fallback (it was declared by a live
+    /// edit after the session started).
+    #[error("the game does not provide this function and it has no `fallback`")]
+    UnboundFunction {
+        /// The function.
+        function: FunctionId,
+    },
+}
+
+impl EvalError {
+    /// The host function the error is about, if any.
+    pub fn function(&self) -> Option<FunctionId> {
+        match *self {
+            EvalError::FunctionReturned { function, .. }
+            | EvalError::UnboundFunction { function } => Some(function),
+            _ => None,
+        }
+    }
 }
 
 /// `Ok` when `len` bytes fit the environment's string limit.
@@ -82,6 +124,37 @@ impl Env for NoState {
     }
     fn random(&mut self, lo: i64, _: i64) -> i64 {
         lo
+    }
+}
+
+/// The environment a function's fallback is evaluated in: `env`, with the call's
+/// arguments as the parameters. Fallbacks call no host functions (checked at load).
+pub(crate) struct WithArgs<'e, E: ?Sized> {
+    pub(crate) env: &'e mut E,
+    pub(crate) args: &'e [Value],
+}
+
+impl<E: Env + ?Sized> Env for WithArgs<'_, E> {
+    fn var(&self, var: VarId) -> Option<&Value> {
+        self.env.var(var)
+    }
+    fn visits(&self, node: NodeId) -> u32 {
+        self.env.visits(node)
+    }
+    fn turns(&self) -> u64 {
+        self.env.turns()
+    }
+    fn turns_since(&self, node: NodeId) -> i64 {
+        self.env.turns_since(node)
+    }
+    fn random(&mut self, lo: i64, hi: i64) -> i64 {
+        self.env.random(lo, hi)
+    }
+    fn max_string_len(&self) -> usize {
+        self.env.max_string_len()
+    }
+    fn param(&self, i: u16) -> Option<&Value> {
+        self.args.get(usize::from(i))
     }
 }
 
@@ -188,6 +261,29 @@ impl Expr {
                 Value::Float(f) => Value::Float(f.abs()),
                 _ => return Err(EvalError::Type),
             },
+            Param(i) => env.param(*i).cloned().ok_or(EvalError::UnsetVariable)?,
+            Call(call) => self.call(call, env)?,
+        })
+    }
+
+    /// Calls a host function: its arguments are evaluated into a buffer on the stack (a
+    /// call of up to four arguments allocates nothing), and its answer must have the
+    /// declared type.
+    fn call<E: Env>(&self, call: &super::FunctionCall, env: &mut E) -> Result<Value, EvalError> {
+        let mut args: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
+        for (arg, &ty) in call.args.iter().zip(&call.params) {
+            let value = arg.eval(env)?;
+            args.push(value.coerce(ty).ok_or(EvalError::Type)?);
+        }
+        let value = env.call(call.function, &args)?;
+        if let Value::Str(s) = &value {
+            fits(env, s.len())?;
+        }
+        let found = value.ty();
+        value.coerce(self.ty).ok_or(EvalError::FunctionReturned {
+            function: call.function,
+            expected: self.ty,
+            found,
         })
     }
 

@@ -12,10 +12,13 @@ mod template;
 
 use std::fmt;
 
+pub(crate) use eval::WithArgs;
 pub use eval::{Env, EvalError};
+/// The names of the built-in functions, which no declaration may take.
+pub use parse::BUILT_IN as BUILT_IN_FUNCTIONS;
 pub use template::{Template, VariationKind};
 
-use crate::ids::{CommandId, NodeId, VarId};
+use crate::ids::{CommandId, FunctionId, NodeId, VarId};
 use crate::value::{Type, Value};
 
 /// Resolves names while an expression is checked.
@@ -26,6 +29,18 @@ pub trait Scope {
     fn node(&self, name: &str) -> Option<NodeId>;
     /// A command the story declares for the game: its id and its parameters' types.
     fn command(&self, name: &str) -> Option<(CommandId, &[Type])> {
+        let _ = name;
+        None
+    }
+    /// A function the story declares for the game to provide: its id, its parameters'
+    /// types and its return type.
+    fn function(&self, name: &str) -> Option<(FunctionId, &[Type], Type)> {
+        let _ = name;
+        None
+    }
+    /// A parameter of the function whose fallback is being checked: its position and
+    /// type. Parameters hide variables of the same name.
+    fn param(&self, name: &str) -> Option<(u16, Type)> {
         let _ = name;
         None
     }
@@ -117,6 +132,19 @@ enum ExprKind {
     Min(Box<Expr>, Box<Expr>),
     Max(Box<Expr>, Box<Expr>),
     Abs(Box<Expr>),
+    /// A parameter of the function whose fallback this is.
+    Param(u16),
+    /// A call of a host function.
+    Call(Box<FunctionCall>),
+}
+
+/// A checked call of a host function.
+#[derive(Clone, Debug, PartialEq)]
+struct FunctionCall {
+    function: FunctionId,
+    args: Box<[Expr]>,
+    /// The parameters' types, which the arguments' values take (an `Int` for a `Float`).
+    params: Box<[Type]>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,7 +171,9 @@ impl ExprKind {
     fn children(&self) -> impl Iterator<Item = &Expr> {
         use ExprKind::*;
         let (a, b, c): (Option<&Expr>, Option<&Expr>, Option<&Expr>) = match self {
-            Lit(_) | Var(_) | Visits(_) | TurnsSince(_) | Turns => (None, None, None),
+            Lit(_) | Var(_) | Visits(_) | TurnsSince(_) | Turns | Param(_) | Call(_) => {
+                (None, None, None)
+            }
             Not(a) | Neg(a) | Abs(a) => (Some(a), None, None),
             Arith(_, a, b)
             | Concat(a, b)
@@ -155,7 +185,11 @@ impl ExprKind {
             | Random(a, b) => (Some(a), Some(b), None),
             Cond(c, a, b) => (Some(c), Some(a), Some(b)),
         };
-        [a, b, c].into_iter().flatten()
+        let args: &[Expr] = match self {
+            Call(call) => &call.args,
+            _ => &[],
+        };
+        [a, b, c].into_iter().flatten().chain(args)
     }
 }
 
@@ -211,7 +245,8 @@ impl Expr {
         use ExprKind::*;
         match &self.kind {
             Lit(v) => Some(v.clone()),
-            Var(_) | Visits(_) | TurnsSince(_) | Turns | Random(..) => None,
+            // A host function's answer is the game's state; a parameter is an argument's.
+            Var(_) | Visits(_) | TurnsSince(_) | Turns | Random(..) | Param(_) | Call(_) => None,
             And(a, b) | Or(a, b) => {
                 // `false` absorbs `&&`, `true` absorbs `||`; the other value is neutral.
                 let absorbing = Value::Bool(matches!(self.kind, Or(..)));
@@ -270,6 +305,16 @@ impl Expr {
         }
         for child in self.kind.children() {
             child.vars(out);
+        }
+    }
+
+    /// Every host function the expression calls, in order of appearance.
+    pub fn functions(&self, out: &mut Vec<FunctionId>) {
+        if let ExprKind::Call(call) = &self.kind {
+            out.push(call.function);
+        }
+        for child in self.kind.children() {
+            child.functions(out);
         }
     }
 }

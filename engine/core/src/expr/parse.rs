@@ -2,7 +2,8 @@
 
 use super::lex::{Spanned, Tok, lex};
 use super::{
-    ArithOp, CmpOp, CommandCall, Effect, EffectOp, Expr, ExprError, ExprKind, ExprLimits, Scope,
+    ArithOp, CmpOp, CommandCall, Effect, EffectOp, Expr, ExprError, ExprKind, ExprLimits,
+    FunctionCall, Scope,
 };
 use crate::value::{Type, Value};
 
@@ -64,40 +65,38 @@ pub(super) fn parse_command(
     let mut p = Parser::new(toks, scope, limits);
     p.bump();
     p.bump();
-    let mut args = Vec::new();
-    if p.peek() != &Tok::RParen {
-        loop {
-            let at = p.at();
-            let arg = p.ternary()?;
-            let want = params.get(args.len()).copied();
-            if let Some(want) = want
-                && !(arg.ty == want || (want == Type::Float && arg.ty == Type::Int))
-            {
-                return Err(ExprError::new(
-                    at,
-                    format!(
-                        "argument {} of `{name}` must be {want}, found {}",
-                        args.len() + 1,
-                        arg.ty
-                    ),
-                ));
-            }
-            args.push(arg);
-            if p.peek() == &Tok::Comma {
-                p.bump();
-                continue;
-            }
-            break;
+    let args = p.args()?;
+    p.expect_end()?;
+    Ok(Some(CommandCall {
+        command,
+        args: typed_args(&name, params, 0, args)?,
+        params: params.into(),
+    }))
+}
+
+/// The arguments of a call of `name`, checked against its parameters' types: an argument
+/// of the wrong type is reported where it starts, a wrong count at `at`.
+fn typed_args(
+    name: &str,
+    params: &[Type],
+    at: usize,
+    args: Vec<(usize, Expr)>,
+) -> Result<Box<[Expr]>, ExprError> {
+    for (i, ((arg_at, arg), want)) in args.iter().zip(params).enumerate() {
+        if !(arg.ty == *want || (*want == Type::Float && arg.ty == Type::Int)) {
+            return Err(ExprError::new(
+                *arg_at,
+                format!(
+                    "argument {} of `{name}` must be {want}, found {}",
+                    i + 1,
+                    arg.ty
+                ),
+            ));
         }
     }
-    if p.peek() != &Tok::RParen {
-        return Err(p.unexpected("`,` or `)`"));
-    }
-    p.bump();
-    p.expect_end()?;
     if args.len() != params.len() {
         return Err(ExprError::new(
-            0,
+            at,
             format!(
                 "`{name}` takes {} argument(s), found {}",
                 params.len(),
@@ -105,11 +104,7 @@ pub(super) fn parse_command(
             ),
         ));
     }
-    Ok(Some(CommandCall {
-        command,
-        args: args.into_boxed_slice(),
-        params: params.into(),
-    }))
+    Ok(args.into_iter().map(|(_, e)| e).collect())
 }
 
 pub(super) fn parse_effect(
@@ -396,6 +391,9 @@ impl<'s> Parser<'s> {
                 return self.built(call, at);
             }
             Tok::Ident(name) => {
+                if let Some((i, ty)) = self.scope.param(&name) {
+                    return self.built(node(ExprKind::Param(i), ty), at);
+                }
                 let (var, ty) = self.scope.var(&name).ok_or_else(|| {
                     ExprError::unknown_name(at, format!("undeclared variable `{name}`"))
                 })?;
@@ -409,17 +407,14 @@ impl<'s> Parser<'s> {
         self.built(leaf, at)
     }
 
-    fn call(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {
-        self.bump(); // `(`
-        if name == "visits" || name == "turns_since" {
-            return self.node_function(name, at);
-        }
+    /// The arguments of a call, after its `(` and through its `)`, each with the offset
+    /// where it starts.
+    fn args(&mut self) -> Result<Vec<(usize, Expr)>, ExprError> {
         let mut args = Vec::new();
-        let mut arg_at = Vec::new();
         if self.peek() != &Tok::RParen {
             loop {
-                arg_at.push(self.at());
-                args.push(self.ternary()?);
+                let at = self.at();
+                args.push((at, self.ternary()?));
                 if self.peek() == &Tok::Comma {
                     self.bump();
                     continue;
@@ -431,8 +426,29 @@ impl<'s> Parser<'s> {
             return Err(self.unexpected("`,` or `)`"));
         }
         self.bump();
-        check_call(name, at, &args, &arg_at)?;
-        let mut args = args.into_iter().map(Box::new);
+        Ok(args)
+    }
+
+    fn call(&mut self, name: &str, at: usize) -> Result<Expr, ExprError> {
+        self.bump(); // `(`
+        if name == "visits" || name == "turns_since" {
+            return self.node_function(name, at);
+        }
+        let scope = self.scope;
+        if !BUILT_IN.contains(&name)
+            && let Some((function, params, returns)) = scope.function(name)
+        {
+            let args = self.args()?;
+            let call = FunctionCall {
+                function,
+                args: typed_args(name, params, at, args)?,
+                params: params.into(),
+            };
+            return Ok(node(ExprKind::Call(Box::new(call)), returns));
+        }
+        let args = self.args()?;
+        check_call(name, at, &args)?;
+        let mut args = args.into_iter().map(|(_, e)| Box::new(e));
         let mut next = || {
             args.next()
                 .ok_or_else(|| ExprError::new(at, "missing argument"))
@@ -484,19 +500,31 @@ impl<'s> Parser<'s> {
     }
 }
 
+/// The built-in functions of expressions, which no declaration may take as its name.
+pub const BUILT_IN: [&str; 7] = [
+    "visits",
+    "turns_since",
+    "turns",
+    "random",
+    "min",
+    "max",
+    "abs",
+];
+
 /// Checks a call of a built-in function other than `visits`: the name, the number of
-/// arguments and their types (`arg_at` is where each argument starts).
-fn check_call(name: &str, at: usize, args: &[Expr], arg_at: &[usize]) -> Result<(), ExprError> {
+/// arguments and their types (each with where it starts).
+fn check_call(name: &str, at: usize, args: &[(usize, Expr)]) -> Result<(), ExprError> {
     let arity = match name {
         "turns" => 0,
         "abs" => 1,
         "random" | "min" | "max" => 2,
         _ => {
-            return Err(ExprError::new(
+            return Err(ExprError::unknown_name(
                 at,
                 format!(
-                    "unknown function `{name}` (known: visits, turns_since, turns, random, min, \
-                     max, abs)"
+                    "unknown function `{name}` (built in: {}; a function the game provides \
+                     is declared under `functions`)",
+                    BUILT_IN.join(", ")
                 ),
             ));
         }
@@ -507,7 +535,7 @@ fn check_call(name: &str, at: usize, args: &[Expr], arg_at: &[usize]) -> Result<
             format!("`{name}` takes {arity} argument(s), found {}", args.len()),
         ));
     }
-    for (arg, &a_at) in args.iter().zip(arg_at) {
+    for &(a_at, ref arg) in args {
         let ok = if name == "random" {
             arg.ty == Type::Int
         } else {

@@ -69,6 +69,17 @@ pub enum RuntimeError {
         /// The limit, in bytes (`SessionConfig::max_string_len`).
         limit: usize,
     },
+    /// The story declares a function that the game did not bind and that has no
+    /// `fallback`.
+    #[error(
+        "function `{name}` (declared at {declared_at}) has no `fallback` and the game does not provide it"
+    )]
+    UnboundFunction {
+        /// The function.
+        name: String,
+        /// Where it is declared, `path:line:col`.
+        declared_at: String,
+    },
     /// There is no step to undo.
     #[error("nothing to undo")]
     NothingToUndo,

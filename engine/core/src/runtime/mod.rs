@@ -8,6 +8,7 @@
 
 mod error;
 mod event;
+mod host;
 mod reload;
 mod render;
 mod rng;
@@ -21,11 +22,12 @@ use bevy_ecs::prelude::Entity;
 
 pub use error::RuntimeError;
 pub use event::{ArgsRef, Event, TextRef};
+pub use host::{HostFn, HostFunctions};
 pub use rng::Rng;
 pub use save::{SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow, SavedVariation};
 
-use crate::expr::{Env, VariationKind};
-use crate::story::{ChoiceId, FlowId, Id, NodeId, Story, VarId};
+use crate::expr::{Env, EvalError, VariationKind, WithArgs};
+use crate::story::{ChoiceId, FlowId, FunctionId, Id, NodeId, Story, VarId};
 use crate::value::Value;
 use undo::{Change, UndoLog};
 
@@ -44,6 +46,8 @@ pub struct SessionConfig {
     /// with [`EvalError::StringTooLong`](crate::expr::EvalError::StringTooLong) and
     /// changes nothing.
     pub max_string_len: usize,
+    /// The functions the game provides to the story (see [`HostFunctions`]).
+    pub functions: HostFunctions,
 }
 
 impl Default for SessionConfig {
@@ -53,6 +57,7 @@ impl Default for SessionConfig {
             max_chain: 1_000,
             undo_limit: 256,
             max_string_len: 1 << 20,
+            functions: HostFunctions::default(),
         }
     }
 }
@@ -64,6 +69,17 @@ impl SessionConfig {
             seed,
             ..SessionConfig::default()
         }
+    }
+
+    /// This configuration with `f` bound as the story's function `name` (see
+    /// [`HostFunctions::bind`]).
+    pub fn with_function(
+        mut self,
+        name: &str,
+        f: impl Fn(&[Value]) -> Value + Send + Sync + 'static,
+    ) -> Self {
+        self.functions.bind(name, f);
+        self
     }
 }
 
@@ -90,6 +106,20 @@ pub struct ChoiceView {
     text: TextRef,
 }
 
+/// `Ok` when every function the story declares is bound or has a fallback.
+fn check_functions(story: &Story, bound: &HostFunctions) -> Result<(), RuntimeError> {
+    for decl in story.functions() {
+        let name = story.function_name(decl.id);
+        if decl.fallback.is_none() && !bound.contains(name) {
+            return Err(RuntimeError::UnboundFunction {
+                name: name.into(),
+                declared_at: decl.declared_at.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Turns since an entry recorded as `entered` (the turn plus one; 0: never), or -1.
 fn turns_since(turn: u64, entered: u64) -> i64 {
     match entered.checked_sub(1) {
@@ -109,6 +139,8 @@ pub(crate) struct VariationKey {
 
 /// State read by expressions.
 struct State<'a> {
+    story: &'a Story,
+    functions: &'a HostFunctions,
     vars: &'a [Option<Value>],
     visits: &'a [u32],
     entered: &'a [u64],
@@ -145,6 +177,16 @@ impl Env for State<'_> {
     }
     fn max_string_len(&self) -> usize {
         self.max_string_len
+    }
+    fn call(&mut self, function: FunctionId, args: &[Value]) -> Result<Value, EvalError> {
+        let story = self.story;
+        if let Some(f) = self.functions.get(story.function_name(function)) {
+            return Ok(f(args));
+        }
+        match story.function(function).and_then(|d| d.fallback.as_ref()) {
+            Some(fallback) => fallback.eval(&mut WithArgs { env: self, args }),
+            None => Err(EvalError::UnboundFunction { function }),
+        }
     }
     fn variation(&mut self, ordinal: u16, kind: VariationKind, n: usize) -> Option<usize> {
         let Some((node, choice)) = self.text else {
@@ -223,6 +265,7 @@ impl Session {
     /// Any error of entering the start node (an expression that fails, a chain of
     /// automatic advances that is too long).
     pub fn new(story: &Story, config: SessionConfig) -> Result<Session, RuntimeError> {
+        check_functions(story, &config.functions)?;
         let mut session = Session::blank(story, config);
         session.enter_start(story, Vec::new())?;
         Ok(session)
@@ -254,6 +297,7 @@ impl Session {
     /// As [`Session::new`]. Unlike other calls, a failed restart does not leave the
     /// session as it was: it is reset, at no node; restart again once the story is fixed.
     pub fn restart(&mut self, story: &Story, seed: u64) -> Result<&[Event], RuntimeError> {
+        check_functions(story, &self.config.functions)?;
         self.config.seed = seed;
         self.rng = Rng::new(seed);
         self.turn = 0;

@@ -70,6 +70,7 @@ impl Session {
         let current = self.current_node();
         let touched = moved
             || !delta.vars_retyped.is_empty()
+            || !delta.functions_changed.is_empty()
             || current.is_some_and(|n| delta.changed(n).is_some());
         if touched {
             self.show_if_different(story, moved)?;

@@ -56,9 +56,13 @@ impl Session {
         what: impl Into<String>,
         e: EvalError,
     ) -> RuntimeError {
+        let mut what = what.into();
+        if let Some(function) = e.function() {
+            what = format!("{what}, function `{}`", story.function_name(function));
+        }
         RuntimeError::Eval {
             node: story.node_name(node).into(),
-            what: what.into(),
+            what,
             source: e,
         }
     }
@@ -81,7 +85,7 @@ impl Session {
             let mut out = std::mem::take(&mut self.text);
             let r = text
                 .template
-                .render(&mut self.text_state((node, None), entry), &mut out);
+                .render(&mut self.text_state(story, (node, None), entry), &mut out);
             self.text = out;
             r.map_err(|e| Self::eval_error(story, node, "text", e))?;
         }
@@ -99,7 +103,7 @@ impl Session {
             let start = self.choice_text.len() as u32;
             if let Some(text) = world.get::<Text>(c) {
                 let mut out = std::mem::take(&mut self.choice_text);
-                let mut state = self.text_state((node, Some(key.id)), entry);
+                let mut state = self.text_state(story, (node, Some(key.id)), entry);
                 let r = text.template.render(&mut state, &mut out);
                 self.choice_text = out;
                 r.map_err(|e| {
@@ -137,7 +141,7 @@ impl Session {
         match story.world().get::<Condition>(c).and_then(|c| c.0.as_ref()) {
             Some((source, cond)) => {
                 let _span = tracing::trace_span!("eval").entered();
-                cond.eval_bool(&mut self.state())
+                cond.eval_bool(&mut self.state(story))
                     .map_err(|e| Self::eval_error(story, node, format!("condition `{source}`"), e))
             }
             None => Ok(true),

@@ -254,21 +254,29 @@ impl Session {
 
     /// The state a text renders against: `text` names it for its variations, and at an
     /// `entry` its variations' showings count (recorded in the step).
-    pub(super) fn text_state(
-        &mut self,
+    pub(super) fn text_state<'a>(
+        &'a mut self,
+        story: &'a Story,
         text: (NodeId, Option<ChoiceId>),
         entry: bool,
-    ) -> State<'_> {
-        self.state_of(Some(text), entry)
+    ) -> State<'a> {
+        self.state_of(story, Some(text), entry)
     }
 
     /// The state conditions and effects read.
-    pub(super) fn state(&mut self) -> State<'_> {
-        self.state_of(None, false)
+    pub(super) fn state<'a>(&'a mut self, story: &'a Story) -> State<'a> {
+        self.state_of(story, None, false)
     }
 
-    fn state_of(&mut self, text: Option<(NodeId, Option<ChoiceId>)>, entry: bool) -> State<'_> {
+    fn state_of<'a>(
+        &'a mut self,
+        story: &'a Story,
+        text: Option<(NodeId, Option<ChoiceId>)>,
+        entry: bool,
+    ) -> State<'a> {
         State {
+            story,
+            functions: &self.config.functions,
             vars: &self.vars,
             visits: &self.visits,
             entered: &self.entered,
@@ -327,7 +335,7 @@ impl Session {
                 }
             };
             let new = effect
-                .compute(&mut self.state())
+                .compute(&mut self.state(story))
                 .map_err(|e| Self::eval_error(story, node, format!("effect `{source}`"), e))?;
             let old = self.var(effect.var).cloned();
             if old.as_ref() == Some(&new) {
@@ -361,7 +369,7 @@ impl Session {
         let start = self.command_args.len();
         for (i, arg) in call.args().iter().enumerate() {
             let value = arg
-                .eval(&mut self.state())
+                .eval(&mut self.state(story))
                 .map_err(|e| Self::eval_error(story, node, format!("command `{source}`"), e))?;
             // An `Int` for a `Float` parameter arrives as a `Float`.
             let value = match (call.param(i), value) {

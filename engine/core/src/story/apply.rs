@@ -38,6 +38,7 @@ impl Story {
         self.save_id = patch.save_id;
         self.files = patch.files;
         self.commands = patch.commands;
+        self.functions = patch.functions;
 
         for op in patch.vars {
             match op {

@@ -15,12 +15,14 @@ use std::sync::Arc;
 use bevy_ecs::prelude::{Entity, World};
 use bevy_ecs::world::EntityRef;
 
-pub use crate::ids::{AssetId, ChoiceId, CommandId, FlowId, Id, Interner, Names, NodeId, VarId};
+pub use crate::ids::{
+    AssetId, ChoiceId, CommandId, FlowId, FunctionId, Id, Interner, Names, NodeId, VarId,
+};
 #[doc(hidden)]
 pub use patch::diff;
 pub use patch::{Delta, NodeField, NodeSummary, Patch, TextPiece};
 
-use crate::expr::Template;
+use crate::expr::{Expr, Template};
 use crate::value::Value;
 use components::*;
 
@@ -60,6 +62,24 @@ pub struct StoryData {
     pub nodes: Vec<NodeData>,
     /// Commands for the game, with their parameters' types, in declaration order.
     pub commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
+    /// Functions the game provides, in declaration order.
+    pub functions: Vec<FunctionDecl>,
+}
+
+/// A function the story declares for the game to provide.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionDecl {
+    /// The function.
+    pub id: FunctionId,
+    /// Its parameters' types.
+    pub params: Box<[crate::value::Type]>,
+    /// The type of its answer.
+    pub returns: crate::value::Type,
+    /// The answer where the game binds nothing: an expression over the parameters.
+    pub fallback: Option<Expr>,
+    /// Where it is declared (`path:line:col`), for the error of a session started with
+    /// neither a binding nor a fallback.
+    pub declared_at: Arc<str>,
 }
 
 /// A validated node.
@@ -120,6 +140,7 @@ pub struct Story {
     n_nodes: usize,
     main_flow: FlowId,
     commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
+    functions: Vec<FunctionDecl>,
 }
 
 impl std::fmt::Debug for Story {
@@ -198,6 +219,7 @@ impl Story {
             n_nodes: 0,
             main_flow,
             commands: data.commands,
+            functions: data.functions,
         };
         for (id, value) in data.variables {
             let e = story.world.spawn((Variable { id }, Initial(value))).id();
@@ -428,6 +450,21 @@ impl Story {
     /// The name of a command (as an [`Event::Command`](crate::Event::Command) reports it).
     pub fn command_name(&self, id: CommandId) -> &str {
         self.names.commands.name(id)
+    }
+
+    /// The functions the story declares for the game to provide, in declaration order.
+    pub fn functions(&self) -> &[FunctionDecl] {
+        &self.functions
+    }
+
+    /// A declared function. Stories declare few, so this is a scan.
+    pub fn function(&self, id: FunctionId) -> Option<&FunctionDecl> {
+        self.functions.iter().find(|f| f.id == id)
+    }
+
+    /// The name of a function.
+    pub fn function_name(&self, id: FunctionId) -> &str {
+        self.names.functions.name(id)
     }
 
     /// The name of a choice id.

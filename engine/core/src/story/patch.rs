@@ -31,6 +31,9 @@ pub struct Patch {
     pub(crate) flows: Vec<FlowOp>,
     pub(crate) nodes: Vec<NodeOp>,
     pub(crate) commands: Vec<(crate::ids::CommandId, Box<[crate::value::Type]>)>,
+    pub(crate) functions: Vec<super::FunctionDecl>,
+    /// Functions declared, removed, or changed (signature or fallback).
+    pub(crate) functions_changed: Vec<crate::ids::FunctionId>,
 }
 
 #[derive(Clone, Debug)]
@@ -214,6 +217,9 @@ pub struct Delta {
     pub flows_removed: Vec<FlowId>,
     /// Flows whose start changed.
     pub flows_restarted: Vec<FlowId>,
+    /// Host functions declared, removed, or changed (signature or fallback): text that
+    /// calls one may now read differently.
+    pub functions_changed: Vec<crate::ids::FunctionId>,
 }
 
 impl Delta {
@@ -261,8 +267,27 @@ impl Patch {
                 FlowOp::Start(f, _) => d.flows_restarted.push(*f),
             }
         }
+        d.functions_changed.clone_from(&self.functions_changed);
         d
     }
+}
+
+/// The functions declared in only one of `old` and `new`, or differently in each.
+fn changed_functions(
+    old: &[super::FunctionDecl],
+    new: &[super::FunctionDecl],
+) -> Vec<crate::ids::FunctionId> {
+    let differs = |a: &[super::FunctionDecl], b: &[super::FunctionDecl]| {
+        a.iter()
+            .filter(|f| !b.contains(f))
+            .map(|f| f.id)
+            .collect::<Vec<_>>()
+    };
+    let mut changed = differs(old, new);
+    changed.extend(differs(new, old));
+    changed.sort_unstable();
+    changed.dedup();
+    changed
 }
 
 /// Computes the patch that turns `story` into `new`.
@@ -284,6 +309,8 @@ pub fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
         flows: Vec::new(),
         nodes: Vec::new(),
         commands: new.commands,
+        functions_changed: changed_functions(story.functions(), &new.functions),
+        functions: new.functions,
     };
 
     // Variables, assets and flows are few: compare them all.

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Ctx;
-use crate::format::{AssetDef, Entries, NodeDef, StoryFile};
+use crate::format::{AssetDef, Entries, FunctionDef, NodeDef, StoryFile, TypeName};
 use crate::locate::Seg;
 use crate::{Finding, Parsed, contained};
-use qnce_core::expr::Scope;
+use qnce_core::expr::{BUILT_IN_FUNCTIONS, Expr, Scope};
 use qnce_core::story::components::AssetSource;
-use qnce_core::story::{AssetId, CommandId, FileId, FlowId, Names, NodeId, VarId};
+use qnce_core::story::{
+    AssetId, CommandId, FileId, FlowId, FunctionDecl, FunctionId, Names, NodeId, VarId,
+};
 use qnce_core::value::{Type, Value};
 
 /// Names declared so far, for resolving expressions.
@@ -21,6 +23,7 @@ pub(super) struct Declared<'p> {
     pub(super) nodes: HashMap<&'p str, NodeId>,
     pub(super) assets: HashSet<&'p str>,
     pub(super) commands: HashMap<&'p str, (CommandId, Box<[Type]>)>,
+    pub(super) functions: HashMap<&'p str, (FunctionId, Box<[Type]>, Type)>,
 }
 
 impl Scope for Declared<'_> {
@@ -35,17 +38,32 @@ impl Scope for Declared<'_> {
             .get(name)
             .map(|(id, params)| (*id, &params[..]))
     }
+    fn function(&self, name: &str) -> Option<(FunctionId, &[Type], Type)> {
+        self.functions
+            .get(name)
+            .map(|(id, params, returns)| (*id, &params[..], *returns))
+    }
 }
 
-const FUNCTIONS: [&str; 7] = [
-    "visits",
-    "turns_since",
-    "turns",
-    "random",
-    "min",
-    "max",
-    "abs",
-];
+/// What a function's fallback resolves names against: its parameters, then the story's
+/// variables and nodes. It calls no host function (and so never itself) and no command.
+struct FallbackScope<'d> {
+    declared: &'d Declared<'d>,
+    params: &'d [(String, TypeName)],
+}
+
+impl Scope for FallbackScope<'_> {
+    fn var(&self, name: &str) -> Option<(VarId, Type)> {
+        self.declared.var(name)
+    }
+    fn node(&self, name: &str) -> Option<NodeId> {
+        self.declared.node(name)
+    }
+    fn param(&self, name: &str) -> Option<(u16, Type)> {
+        let i = self.params.iter().position(|(p, _)| p == name)?;
+        Some((u16::try_from(i).ok()?, self.params[i].1.ty()))
+    }
+}
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -57,7 +75,7 @@ fn is_identifier(name: &str) -> bool {
 /// Whether `name` can name a declared `what` (a variable, a command): an identifier that is
 /// neither a keyword nor a built-in function; else an error at `path`.
 fn valid_name(cx: &mut Ctx<'_>, file: FileId, path: &[Seg], what: &str, name: &str) -> bool {
-    let valid = is_identifier(name) && !FUNCTIONS.contains(&name);
+    let valid = is_identifier(name) && !BUILT_IN_FUNCTIONS.contains(&name);
     if !valid {
         cx.error(
             file,
@@ -149,24 +167,131 @@ pub(super) fn declare_commands<'p>(
         if !cx.declare(&mut seen, "command", name, MAIN_FILE, || path.clone()) {
             continue;
         }
-        let mut params_seen = HashSet::default();
-        for (i, (param, _)) in def.params.iter().enumerate() {
-            if !is_identifier(param) || !params_seen.insert(param.as_str()) {
-                let mut at = path.clone();
-                at.extend([Seg::Field("params"), Seg::Index(i)]);
-                cx.error(
-                    MAIN_FILE,
-                    at,
-                    format!("parameter `{param}` of `{name}` is not a name, or is given twice"),
-                );
-            }
-        }
+        check_params(cx, &path, name, &def.params);
         let id = names.commands.intern(name);
         let params: Box<[Type]> = def.params.iter().map(|(_, t)| t.ty()).collect();
         declared.commands.insert(name, (id, params.clone()));
         commands.push((id, params));
     }
     commands
+}
+
+/// Reports each parameter of a declaration that is not a name or is given twice.
+fn check_params(cx: &mut Ctx<'_>, path: &[Seg], name: &str, params: &[(String, TypeName)]) {
+    let mut params_seen = HashSet::default();
+    for (i, (param, _)) in params.iter().enumerate() {
+        if !is_identifier(param) || !params_seen.insert(param.as_str()) {
+            let mut at = path.to_vec();
+            at.extend([Seg::Field("params"), Seg::Index(i)]);
+            cx.error(
+                MAIN_FILE,
+                at,
+                format!("parameter `{param}` of `{name}` is not a name, or is given twice"),
+            );
+        }
+    }
+}
+
+/// A function declared by name and signature, its fallback not compiled yet.
+pub(super) type FunctionSignature<'p> = (FunctionId, &'p str, &'p FunctionDef);
+
+/// Declares the main file's functions (after its commands, whose names they may not
+/// take); their fallbacks are compiled by [`compile_fallbacks`] once every name is known.
+pub(super) fn declare_functions<'p>(
+    cx: &mut Ctx<'_>,
+    main: &'p StoryFile,
+    names: &mut Names,
+    declared: &mut Declared<'p>,
+) -> Vec<FunctionSignature<'p>> {
+    let mut functions = Vec::new();
+    let mut seen = FirstSeen::default();
+    for (name, def) in &main.functions.0 {
+        let path = vec![Seg::Field("functions"), Seg::Key(name.clone())];
+        if !valid_name(cx, MAIN_FILE, &path, "function", name) {
+            continue;
+        }
+        if declared.commands.contains_key(name.as_str()) {
+            cx.error(
+                MAIN_FILE,
+                path,
+                format!("`{name}` is declared both as a command and as a function"),
+            );
+            continue;
+        }
+        if !cx.declare(&mut seen, "function", name, MAIN_FILE, || path.clone()) {
+            continue;
+        }
+        check_params(cx, &path, name, &def.params);
+        let id = names.functions.intern(name);
+        let params: Box<[Type]> = def.params.iter().map(|(_, t)| t.ty()).collect();
+        declared
+            .functions
+            .insert(name, (id, params, def.returns.ty()));
+        functions.push((id, name.as_str(), def));
+    }
+    functions
+}
+
+/// Compiles each declared function's fallback against its parameters and the story's
+/// variables and nodes, and notes where the function is declared.
+pub(super) fn compile_fallbacks(
+    cx: &mut Ctx<'_>,
+    declared: &Declared<'_>,
+    signatures: &[FunctionSignature<'_>],
+) -> Vec<FunctionDecl> {
+    let main = cx.files.first();
+    let map = main.map(|f| crate::locate::SourceMap::new(&f.text));
+    let mut functions = Vec::new();
+    for &(id, name, def) in signatures {
+        let path = vec![Seg::Field("functions"), Seg::Key(name.to_owned())];
+        let returns = def.returns.ty();
+        let scope = FallbackScope {
+            declared,
+            params: &def.params,
+        };
+        let mut fallback_at = path.clone();
+        fallback_at.push(Seg::Field("fallback"));
+        let fallback = match def
+            .fallback
+            .as_deref()
+            .map(|src| Expr::parse(src, &scope, cx.limits.expr()))
+        {
+            None => None,
+            Some(Ok(e)) if e.ty() == returns || (returns == Type::Float && e.ty() == Type::Int) => {
+                Some(e)
+            }
+            Some(Ok(e)) => {
+                cx.error(
+                    MAIN_FILE,
+                    fallback_at,
+                    format!(
+                        "the fallback of `{name}` is {}, but `{name}` returns {returns}",
+                        e.ty()
+                    ),
+                );
+                continue;
+            }
+            Some(Err(e)) => {
+                cx.expr_error(MAIN_FILE, fallback_at, e);
+                continue;
+            }
+        };
+        let declared_at = match (main, &map) {
+            (Some(file), Some(map)) => {
+                let lc = map.line_col(map.offset(&path, false));
+                format!("{}:{}:{}", file.path.display(), lc.line, lc.col)
+            }
+            _ => name.to_owned(),
+        };
+        functions.push(FunctionDecl {
+            id,
+            params: def.params.iter().map(|(_, t)| t.ty()).collect(),
+            returns,
+            fallback,
+            declared_at: declared_at.into(),
+        });
+    }
+    functions
 }
 
 /// Declares every file's assets, checking that each file exists inside `root`.
