@@ -196,9 +196,11 @@ impl Transcript {
     }
 }
 
-/// What a reload did to the session: flows moved off removed nodes, variables reset.
+/// What a reload did to the session: flows moved off removed nodes, calls whose return
+/// target was removed, variables reset.
 struct Moved<'a> {
     relocated: Vec<(qnce::FlowId, qnce::NodeId, qnce::NodeId)>,
+    returns: Vec<(qnce::FlowId, qnce::NodeId, qnce::NodeId)>,
     reset: Vec<(qnce::VarId, &'a Value)>,
 }
 
@@ -206,11 +208,15 @@ impl<'a> Moved<'a> {
     fn of(events: &'a [Event]) -> Moved<'a> {
         let mut moved = Moved {
             relocated: Vec::new(),
+            returns: Vec::new(),
             reset: Vec::new(),
         };
         for event in events {
             match event {
                 Event::Relocated { flow, from, to } => moved.relocated.push((*flow, *from, *to)),
+                Event::ReturnRelocated { flow, from, to } => {
+                    moved.returns.push((*flow, *from, *to));
+                }
                 Event::VariableReset { var, new, .. } => moved.reset.push((*var, new)),
                 _ => {}
             }
@@ -236,17 +242,17 @@ fn reload_json(story: &Story, report: &ReloadReport, moved: &Moved<'_>) -> serde
             entry
         })
         .collect();
-    let relocated: Vec<_> = moved
-        .relocated
-        .iter()
-        .map(|&(flow, from, to)| {
-            json!({
-                "flow": story.flow_name(flow),
-                "from": story.node_name(from),
-                "to": story.node_name(to),
+    let moves = |list: &[(qnce::FlowId, qnce::NodeId, qnce::NodeId)]| -> Vec<_> {
+        list.iter()
+            .map(|&(flow, from, to)| {
+                json!({
+                    "flow": story.flow_name(flow),
+                    "from": story.node_name(from),
+                    "to": story.node_name(to),
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     let reset: Vec<_> = moved
         .reset
         .iter()
@@ -264,7 +270,8 @@ fn reload_json(story: &Story, report: &ReloadReport, moved: &Moved<'_>) -> serde
         "added": node_names(&d.nodes_added),
         "removed": node_names(&d.nodes_removed),
         "changed": changed,
-        "relocated": relocated,
+        "relocated": moves(&moved.relocated),
+        "returns_relocated": moves(&moved.returns),
         "reset": reset,
         "micros": report.timings.total().as_micros() as u64,
     })
@@ -288,6 +295,13 @@ fn print_reload(story: &Story, report: &ReloadReport, moved: &Moved<'_>) {
     for &(_, from, to) in &moved.relocated {
         say!(
             "[{} was removed; moved back to {}]",
+            story.node_name(from),
+            story.node_name(to)
+        );
+    }
+    for &(_, from, to) in &moved.returns {
+        say!(
+            "[{} was removed; the call returns to {} instead]",
             story.node_name(from),
             story.node_name(to)
         );

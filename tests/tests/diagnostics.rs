@@ -637,3 +637,52 @@ fn a_function_may_not_share_a_command_name() {
         "`ring` is declared both as a command and as a function",
     );
 }
+
+/// Calls are checked at load: a `call` target that does not exist, a node's `call`
+/// without `next`, a `return: true` node with `next`, a choice that goes nowhere.
+#[test]
+fn call_and_return_mistakes_are_located() {
+    let cases = [
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Ask\", call: \"nobody\")]),",
+            6,
+            56,
+            "choice calls `nobody`, which does not exist",
+        ),
+        (
+            "        \"a\": (text: \"A\", call: \"nobody\", next: \"a\"),",
+            6,
+            32,
+            "`call` calls `nobody`, which does not exist",
+        ),
+        (
+            "        \"a\": (text: \"A\", call: \"a\"),",
+            6,
+            32,
+            "a node's `call` needs a `next`",
+        ),
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"On\", to: \"b\")]),\n        \"b\": (text: \"B\", next: \"a\", return: true),",
+            7,
+            45,
+            "a `return: true` node cannot also have `next`",
+        ),
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Ask\")]),",
+            6,
+            36,
+            "a choice needs `to` (where it leads), `call` (a node it calls first), or both",
+        ),
+    ];
+    for (nodes, line, col, part) in cases {
+        let story = main_with_nodes(nodes);
+        expect(
+            &[("story.ron", story.as_str())],
+            "story.ron",
+            line,
+            col,
+            E,
+            part,
+        );
+    }
+}

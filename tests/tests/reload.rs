@@ -444,6 +444,8 @@ fn added_node_is_spawned_and_reachable_at_once() {
                 NodeField::Text,
                 NodeField::Choices,
                 NodeField::Next,
+                NodeField::Call,
+                NodeField::Return,
                 NodeField::OnEnter,
                 NodeField::Tags,
                 NodeField::Assets
@@ -910,4 +912,41 @@ fn functions_are_declared_and_their_fallbacks_edited_live() {
     let error = live.edit_rejected(&main("", "true"));
     assert!(error.contains("more.ron:1:"), "{error}");
     assert!(error.contains("unknown function `has`"), "{error}");
+}
+
+/// The call stack survives live edits; a return target an edit removes relocates along
+/// the history before the call, with an event saying so.
+#[test]
+fn calls_survive_live_edits_and_a_removed_return_target_relocates() {
+    let story = |gate: &str, to: &str| {
+        format!(
+            r#"Story(title: "C", start: "square", nodes: {{
+                "square": (text: "Square", choices: [(text: "Ask", call: "talk"{to})]),
+                "talk": (text: "Talk", choices: [(text: "Done", to: "done")]),
+                "done": (text: "Done.", return: true),
+                {gate}
+            }})"#
+        )
+    };
+    let gate = r#""gate": (text: "Gate"),"#;
+    let mut live = Live::new("calls-live", &story(gate, r#", to: "gate""#));
+    live.choose(0);
+    assert_eq!(live.session().call_depth(), 1);
+    live.edit(&story(gate, r#", to: "gate""#).replace("\"Talk\"", "\"Talk more\""));
+    assert_eq!(
+        (live.session().text(), live.session().call_depth()),
+        ("Talk more", 1)
+    );
+    live.edit(&story("", ""));
+    let square = live.node("square");
+    let relocated: Vec<_> = live
+        .session()
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::ReturnRelocated { to, .. } if *to == square))
+        .collect();
+    assert_eq!(relocated.len(), 1, "{:?}", live.session().events());
+    live.choose(0);
+    assert_eq!(live.session().text(), "Square");
+    assert_eq!(live.session().visits(square), 2);
 }

@@ -804,3 +804,125 @@ fn a_host_function_of_the_wrong_type_is_an_error_naming_it() {
     assert!(message.contains("returned Str"), "{message}");
     assert!(message.contains("declared to return Float"), "{message}");
 }
+
+const CALLS: &str = r#"Story(title: "Calls", start: "square", variables: { "asked": Int(0) }, nodes: {
+    "square": (text: "The square at {cycle: noon | dusk}.", choices: [
+        (text: "Ask about the key", call: "key_talk"),
+        (text: "Ask, then leave", call: "key_talk", to: "gate"),
+        (text: "Listen", to: "barker"),
+        (text: "Stray", to: "key_end"),
+        (text: "Dig", to: "deep"),
+    ]),
+    "key_talk": (text: "The key?", on_enter: ["asked += 1"], choices: [(text: "Go on", to: "key_end")]),
+    "key_end": (text: "That is all.", return: true),
+    "barker": (text: "A crier clears his throat.", call: "bark", next: "gate"),
+    "bark": (text: "Hear ye!", return: true),
+    "deep": (text: "Deeper.", call: "deep", next: "gate"),
+    "gate": (text: "The gate."),
+})"#;
+
+fn node_names(story: &qnce::Story, s: &Session) -> Vec<String> {
+    s.events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::NodeEntered { node, .. } => Some(story.node_name(*node).to_owned()),
+            Event::NodeShown { node, .. } => Some(format!("({})", story.node_name(*node))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A choice that calls plays the called chain to its `return: true` node, then goes back
+/// to the calling node, shown again as it was and not counted as a visit; with `to`, play
+/// goes on there instead.
+#[test]
+fn a_call_returns_to_its_caller_or_goes_on_at_to() {
+    let dir = story_dir("calls", CALLS);
+    let story = load(dir.path());
+    let square = story.node_id("square").unwrap();
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(s.text(), "The square at noon.");
+    s.choose(&story, 0).unwrap();
+    assert_eq!((s.text(), s.call_depth()), ("The key?", 1));
+    assert_eq!(s.callers().collect::<Vec<_>>(), [square]);
+    s.choose(&story, 0).unwrap();
+    assert_eq!(node_names(&story, &s), ["key_end", "(square)"]);
+    assert_eq!((s.text(), s.call_depth()), ("The square at noon.", 0));
+    assert_eq!(s.visits(square), 1);
+    assert_eq!(s.n_choices(), 5);
+
+    s.choose(&story, 1).unwrap();
+    s.choose(&story, 0).unwrap();
+    assert_eq!(node_names(&story, &s), ["key_end", "gate"]);
+    assert!(s.is_ended());
+    assert_eq!(s.var(story.var_id("asked").unwrap()), Some(&Value::Int(2)));
+
+    // Undo and redo take the call stack along.
+    s.undo(&story).unwrap();
+    assert_eq!((s.text(), s.call_depth()), ("The key?", 1));
+    s.undo(&story).unwrap();
+    assert_eq!((s.text(), s.call_depth()), ("The square at noon.", 0));
+    s.redo(&story).unwrap();
+    assert_eq!(s.call_depth(), 1);
+    s.redo(&story).unwrap();
+    assert_eq!((s.text(), s.call_depth()), ("The gate.", 0));
+}
+
+/// A node with `call` and `next` calls when no choice is available and goes on at `next`
+/// on return.
+#[test]
+fn a_node_call_goes_on_at_next() {
+    let dir = story_dir("node-call", CALLS);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    s.choose(&story, 2).unwrap();
+    assert_eq!(node_names(&story, &s), ["barker", "bark", "gate"]);
+    assert_eq!(s.call_depth(), 0);
+}
+
+/// A return outside any call, and calls nested past the limit, are run-time errors
+/// naming the node; the failed step changes nothing.
+#[test]
+fn a_return_outside_a_call_and_a_call_too_deep_are_errors() {
+    let dir = story_dir("call-errors", CALLS);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let e = s.choose(&story, 3).unwrap_err();
+    assert!(matches!(e, RuntimeError::ReturnOutsideCall { .. }), "{e}");
+    assert!(e.to_string().contains("`key_end`"), "{e}");
+    let config = SessionConfig {
+        max_call_depth: 5,
+        ..SessionConfig::with_seed(1)
+    };
+    let mut s = Session::new(&story, config).unwrap();
+    let e = s.choose(&story, 4).unwrap_err();
+    assert_eq!(
+        e,
+        RuntimeError::CallTooDeep {
+            node: "deep".into(),
+            limit: 5
+        }
+    );
+    assert_eq!((s.text(), s.call_depth()), ("The square at noon.", 0));
+}
+
+/// The call stack is part of a save: a session restored in the middle of a call returns
+/// where the saved one would have.
+#[test]
+fn a_save_keeps_the_call_stack() {
+    let dir = story_dir("call-save", CALLS);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    s.choose(&story, 0).unwrap();
+    let text = s.save(&story).to_ron().unwrap();
+    assert!(text.contains("caller: \"square\""), "{text}");
+    let save = SaveData::from_ron(&text).unwrap();
+    let (mut restored, warnings) =
+        Session::restore(&story, &save, SessionConfig::with_seed(1)).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(restored.call_depth(), 1);
+    restored.choose(&story, 0).unwrap();
+    assert_eq!(restored.text(), "The square at noon.");
+    restored.undo(&story).unwrap();
+    assert_eq!((restored.text(), restored.call_depth()), ("The key?", 1));
+}

@@ -217,7 +217,7 @@ pub fn canonical(story: &qnce::Story) -> String {
                     story.choice_name(key.id),
                     key.explicit_id,
                     c.get::<Text>().unwrap().source,
-                    story.node_name(c.get::<Target>().unwrap().0),
+                    story.node_name(c.get::<Target>().unwrap().named()),
                     c.get::<Condition>().unwrap().0.as_ref().map(|(s, _)| s),
                     c.get::<ChoiceEffects>().unwrap().0.sources,
                     c.get::<ChoiceFlags>().unwrap(),

@@ -111,6 +111,13 @@ impl Passage {
                     story.node_name(from),
                     story.node_name(to)
                 ))),
+                Event::ReturnRelocated { from, to, .. } => {
+                    self.entries.push(Entry::Note(format!(
+                        "{} was removed by an edit; the call returns to {} instead",
+                        story.node_name(from),
+                        story.node_name(to)
+                    )));
+                }
                 // A command for the game, dimmed as the runner's notes are.
                 Event::Command { command, args } => {
                     self.entries.push(Entry::Note(crate::report::command_call(

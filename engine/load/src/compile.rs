@@ -88,8 +88,13 @@ impl<'a> Reuse<'a> {
                             && old.iter().zip(new).all(|((a, x), (b, y))| {
                                 a == b
                                     && x.next == y.next
+                                    && x.call == y.call
+                                    && x.returns == y.returns
                                     && x.choices.len() == y.choices.len()
-                                    && x.choices.iter().zip(&y.choices).all(|(c, d)| c.to == d.to)
+                                    && x.choices
+                                        .iter()
+                                        .zip(&y.choices)
+                                        .all(|(c, d)| c.to == d.to && c.call == d.call)
                             })
                     }
                     _ => false,
@@ -364,16 +369,38 @@ fn compile_choice(
         p.push(Seg::Field(field));
         p
     };
-    let target = match declared.nodes.get(c.to.as_str()) {
-        Some(&t) => Some(t),
-        None => {
+    let mut node_ref = |field: &'static str, name: &Option<String>, what: &str| {
+        let name = name.as_deref()?;
+        let found = declared.nodes.get(name).copied();
+        if found.is_none() {
             cx.unknown(
                 file,
-                at("to"),
-                format!("choice leads to `{}`, which does not exist", c.to),
+                at(field),
+                format!("choice {what} `{name}`, which does not exist"),
+            );
+        }
+        Some(found)
+    };
+    let to = node_ref("to", &c.to, "leads to");
+    let call = node_ref("call", &c.call, "calls");
+    let target = match (to, call) {
+        (None, None) => {
+            cx.error(
+                file,
+                path.clone(),
+                "a choice needs `to` (where it leads), `call` (a node it calls first), or both",
             );
             None
         }
+        (Some(Some(to)), None) => Some(Target::To(to)),
+        (then, Some(Some(call))) => match then {
+            Some(None) => None,
+            then => Some(Target::Call {
+                call,
+                then: then.flatten(),
+            }),
+        },
+        _ => None,
     };
     let condition = match &c.when {
         Some(src) => match Expr::parse_condition(src, declared, cx.limits.expr()) {
@@ -402,7 +429,7 @@ fn compile_choice(
     Some(ChoiceData {
         choice: identity()?,
         text,
-        target: Target(target),
+        target,
         condition: Condition(condition),
         effects: ChoiceEffects(effects),
         flags: ChoiceFlags {
@@ -444,8 +471,9 @@ fn warn_unreachable(
             continue;
         }
         if let Some(Some(def)) = def_of.get(n.index()) {
-            let targets = def.choices.iter().map(|c| &c.to).chain(&def.next);
-            queue.extend(targets.filter_map(|t| declared.nodes.get(t.as_str()).copied()));
+            let targets = def.choices.iter().flat_map(ChoiceDef::targets);
+            let targets = targets.chain(def.onward());
+            queue.extend(targets.filter_map(|t| declared.nodes.get(t).copied()));
         }
     }
     for &(file, id, name, _) in node_defs {
@@ -605,13 +633,14 @@ fn certain_advance(def: &NodeDef) -> Option<(&str, Vec<Seg>)> {
     if def.choices.iter().any(|c| !c.fallback) {
         return None;
     }
+    // A call may end anywhere its callee's chain does: only plain ways on are certain.
     match def.choices.first() {
-        Some(c) => (c.when.is_none() && !c.once).then(|| {
-            (
-                c.to.as_str(),
-                vec![Seg::Field("choices"), Seg::Index(0), Seg::Field("to")],
-            )
-        }),
+        Some(c) if c.call.is_none() && c.when.is_none() && !c.once => Some((
+            c.to.as_deref()?,
+            vec![Seg::Field("choices"), Seg::Index(0), Seg::Field("to")],
+        )),
+        Some(_) => None,
+        None if def.call.is_some() => None,
         None => def.next.as_deref().map(|n| (n, vec![Seg::Field("next")])),
     }
 }
@@ -633,20 +662,34 @@ fn compile_node(
     };
     let errors_before = cx.findings.len();
     let text = compile_text(cx, declared, file, at("text"), &def.text);
-    let next = match &def.next {
-        Some(n) => match declared.nodes.get(n.as_str()) {
-            Some(&n) => Some(n),
-            None => {
-                cx.unknown(
-                    file,
-                    at("next"),
-                    format!("`next` points to `{n}`, which does not exist"),
-                );
-                None
-            }
-        },
-        None => None,
+    let mut node_ref = |field: &'static str, name: &Option<String>, what: &str| {
+        let name = name.as_deref()?;
+        let found = declared.nodes.get(name).copied();
+        if found.is_none() {
+            cx.unknown(
+                file,
+                at(field),
+                format!("`{field}` {what} `{name}`, which does not exist"),
+            );
+        }
+        found
     };
+    let next = node_ref("next", &def.next, "points to");
+    let call = node_ref("call", &def.call, "calls");
+    if def.call.is_some() && def.next.is_none() {
+        cx.error(
+            file,
+            at("call"),
+            "a node's `call` needs a `next`: where play goes on when the call returns",
+        );
+    }
+    if def.returns && def.next.is_some() {
+        cx.error(
+            file,
+            at("return"),
+            "a `return: true` node cannot also have `next`: it returns where no choice is available",
+        );
+    }
     let on_enter = compile_effects(cx, declared, file, at("on_enter"), &def.on_enter);
     let mut node_assets = Vec::new();
     for (i, a) in def.assets.iter().enumerate() {
@@ -685,6 +728,8 @@ fn compile_node(
         text: text?,
         choices,
         next: Next(next),
+        call: NodeCall(call),
+        returns: Return(def.returns),
         on_enter: OnEnter(on_enter),
         tags: Tags(def.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
         assets: NodeAssets(node_assets),
@@ -702,15 +747,15 @@ fn choice_ids(
 ) -> Vec<Option<String>> {
     let mut per_target: HashMap<&str, usize> = HashMap::default();
     for c in choices.iter().filter(|c| c.id.is_none()) {
-        *per_target.entry(c.to.as_str()).or_default() += 1;
+        *per_target.entry(c.named()).or_default() += 1;
     }
     let mut seen: HashMap<String, usize> = HashMap::default();
     let mut out = Vec::new();
     for (i, c) in choices.iter().enumerate() {
         let id = match &c.id {
             Some(id) => id.clone(),
-            None if per_target.get(c.to.as_str()) == Some(&1) => c.to.clone(),
-            None => format!("{}/{}", c.to, slug(&c.text)),
+            None if per_target.get(c.named()) == Some(&1) => c.named().to_owned(),
+            None => format!("{}/{}", c.named(), slug(&c.text)),
         };
         let mut p = path.to_vec();
         p.push(Seg::Index(i));

@@ -106,6 +106,12 @@ pub(crate) struct NodeDef {
     pub(crate) choices: Vec<ChoiceDef>,
     #[serde(default)]
     pub(crate) next: Option<String>,
+    /// A node called when no choice is available; play goes on at `next` on return.
+    #[serde(default)]
+    pub(crate) call: Option<String>,
+    /// Whether reaching this node with no choice available returns from a call.
+    #[serde(default, rename = "return")]
+    pub(crate) returns: bool,
     #[serde(default)]
     pub(crate) on_enter: Vec<String>,
     #[serde(default)]
@@ -120,7 +126,11 @@ pub(crate) struct ChoiceDef {
     #[serde(default)]
     pub(crate) id: Option<String>,
     pub(crate) text: String,
-    pub(crate) to: String,
+    #[serde(default)]
+    pub(crate) to: Option<String>,
+    /// A node called first; play goes on at `to` on return, else back at this node.
+    #[serde(default)]
+    pub(crate) call: Option<String>,
     #[serde(default)]
     pub(crate) when: Option<String>,
     #[serde(default)]
@@ -131,6 +141,25 @@ pub(crate) struct ChoiceDef {
     pub(crate) fallback: bool,
     #[serde(default)]
     pub(crate) tags: Vec<String>,
+}
+
+impl NodeDef {
+    /// The nodes this node names as ways on: `next` and `call`.
+    pub(crate) fn onward(&self) -> impl Iterator<Item = &str> {
+        self.next.iter().chain(&self.call).map(String::as_str)
+    }
+}
+
+impl ChoiceDef {
+    /// The node the choice is named after when it has no `id`: its `to`, else its `call`.
+    pub(crate) fn named(&self) -> &str {
+        self.to.as_deref().or(self.call.as_deref()).unwrap_or("")
+    }
+
+    /// The nodes the choice leads to: `call` and `to`.
+    pub(crate) fn targets(&self) -> impl Iterator<Item = &str> {
+        self.call.iter().chain(&self.to).map(String::as_str)
+    }
 }
 
 thread_local! {

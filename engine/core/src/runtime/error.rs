@@ -42,6 +42,22 @@ pub enum RuntimeError {
         /// What went wrong.
         source: EvalError,
     },
+    /// Calls nested deeper than the session allows.
+    #[error(
+        "in node `{node}`: calls nested deeper than the limit of {limit} (a call that never returns, or calls itself?)"
+    )]
+    CallTooDeep {
+        /// The node whose call passed the limit.
+        node: String,
+        /// The limit (`SessionConfig::max_call_depth`).
+        limit: usize,
+    },
+    /// Play reached a `return: true` node with no call to return from.
+    #[error("node `{node}` returns (`return: true`), but it was not reached by a `call`")]
+    ReturnOutsideCall {
+        /// The returning node.
+        node: String,
+    },
     /// The story has no node the session needs.
     #[error("the story has no node `{0}`")]
     MissingNode(String),

@@ -88,6 +88,17 @@ pub enum Event {
         /// The node the flow is at now.
         to: NodeId,
     },
+    /// A reload removed the node a call in progress was to return to, and the return
+    /// goes to the most recent node of the flow's history before the call that still
+    /// exists, else to the flow's start.
+    ReturnRelocated {
+        /// The flow.
+        flow: FlowId,
+        /// The removed node.
+        from: NodeId,
+        /// Where the return goes now.
+        to: NodeId,
+    },
     /// A reload changed a variable's type, and the session reset it to the new initial
     /// value.
     VariableReset {

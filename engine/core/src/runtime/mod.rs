@@ -24,7 +24,9 @@ pub use error::RuntimeError;
 pub use event::{ArgsRef, Event, TextRef};
 pub use host::{HostFn, HostFunctions};
 pub use rng::Rng;
-pub use save::{SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow, SavedVariation};
+pub use save::{
+    SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow, SavedFrame, SavedVariation,
+};
 
 use crate::expr::{Env, EvalError, VariationKind, WithArgs};
 use crate::story::{ChoiceId, FlowId, FunctionId, Id, NodeId, Story, VarId};
@@ -41,6 +43,9 @@ pub struct SessionConfig {
     pub max_chain: usize,
     /// Most steps kept for undo.
     pub undo_limit: usize,
+    /// Deepest nesting of calls (`call` in choices and nodes) before a step fails with
+    /// [`RuntimeError::CallTooDeep`].
+    pub max_call_depth: usize,
     /// Longest string, in bytes, that an effect may store in a variable or a host may set,
     /// and longest text a node or choice may render to. A step that would pass it fails
     /// with [`EvalError::StringTooLong`](crate::expr::EvalError::StringTooLong) and
@@ -56,6 +61,7 @@ impl Default for SessionConfig {
             seed: 0,
             max_chain: 1_000,
             undo_limit: 256,
+            max_call_depth: 64,
             max_string_len: 1 << 20,
             functions: HostFunctions::default(),
         }
@@ -94,6 +100,37 @@ pub(crate) struct FlowState {
     /// The generator state the current node was rendered with, so that showing it again
     /// renders the same text.
     pub(crate) render_rng: Rng,
+    /// Calls in progress, innermost last.
+    pub(crate) calls: Vec<Frame>,
+}
+
+impl FlowState {
+    fn new(id: FlowId, history: Vec<NodeId>, render_rng: Rng) -> FlowState {
+        FlowState {
+            id,
+            node: None,
+            history,
+            render_rng,
+            calls: Vec::new(),
+        }
+    }
+}
+
+/// A call in progress: where play goes on when the called chain reaches a node with
+/// `return: true` and no choice available.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Frame {
+    /// The node that called (a node with `call`, or the node of a choice with `call`).
+    pub(crate) caller: NodeId,
+    /// Where play goes on: the choice's `to` or the node's `next`; `None` for back at
+    /// the caller, shown again.
+    pub(crate) resume: Option<NodeId>,
+    /// The generator state the caller was rendered with, so that it shows the same text
+    /// again.
+    pub(crate) render_rng: Rng,
+    /// The length of the flow's history when the call was made: a return target an edit
+    /// removed is relocated along the history up to there.
+    pub(crate) history_len: usize,
 }
 
 /// A displayed choice of the current node.
@@ -274,12 +311,7 @@ impl Session {
     /// Enters the main flow's start, with `history` (empty) as the flow's history buffer.
     fn enter_start(&mut self, story: &Story, history: Vec<NodeId>) -> Result<(), RuntimeError> {
         let main = story.main_flow();
-        self.flows.push(FlowState {
-            id: main,
-            node: None,
-            history,
-            render_rng: self.rng,
-        });
+        self.flows.push(FlowState::new(main, history, self.rng));
         let start = story
             .flow_start(main)
             .ok_or_else(|| RuntimeError::UnknownFlow(crate::MAIN_FLOW.into()))?;
@@ -489,6 +521,19 @@ impl Session {
     /// Whether a choice was ever chosen (what `once` hides).
     pub fn was_chosen(&self, node: NodeId, choice: ChoiceId) -> bool {
         self.chosen.contains(&(node, choice))
+    }
+
+    /// How deep the current flow is in calls: 0 outside any.
+    pub fn call_depth(&self) -> usize {
+        self.flows.get(self.current).map_or(0, |f| f.calls.len())
+    }
+
+    /// The nodes the current flow's calls were made from, outermost first.
+    pub fn callers(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.flows
+            .get(self.current)
+            .into_iter()
+            .flat_map(|f| f.calls.iter().map(|c| c.caller))
     }
 
     /// Whether there is a step to undo.

@@ -7,7 +7,6 @@
 
 use super::undo::slot;
 use super::{ChoiceView, Event, RuntimeError, Session, VariationKey};
-use crate::story::components::Next;
 use crate::story::{ChoiceId, Delta, FlowId, NodeId, Story};
 
 /// What the current node showed before a reload, to tell whether it shows anything else
@@ -123,12 +122,8 @@ impl Session {
         let entity = story
             .node_entity(node)
             .ok_or_else(|| RuntimeError::MissingNode(story.node_name(node).into()))?;
-        if let Some(fallback) = self.available_fallback(story, node, entity)? {
-            let target = self.take(story, node, fallback, true)?;
-            return self.enter_chain(story, target);
-        }
-        match story.world().get::<Next>(entity).and_then(|n| n.0) {
-            Some(next) => self.enter_chain(story, next),
+        match self.onward(story, node, entity)? {
+            Some(arrival) => self.play_chain(story, arrival),
             None => Ok(()),
         }
     }
@@ -167,7 +162,36 @@ impl Session {
             });
             moved |= i == self.current;
         }
+        self.repair_calls(story);
         moved
+    }
+
+    /// Moves every call's return target that is gone (the node it goes on at, or the
+    /// caller it goes back to) to the most recent node of its flow's history before the
+    /// call that still exists, else to the flow's start.
+    fn repair_calls(&mut self, story: &Story) {
+        for flow in &mut self.flows {
+            for k in 0..flow.calls.len() {
+                let frame = flow.calls[k];
+                let gone = |n: NodeId| story.node_entity(n).is_none();
+                let from = match frame.resume {
+                    Some(to) if gone(to) => to,
+                    None if gone(frame.caller) => frame.caller,
+                    _ => continue,
+                };
+                let before = &flow.history[..frame.history_len.min(flow.history.len())];
+                let Some(to) = relocation(story, flow.id, before) else {
+                    continue;
+                };
+                // Going back to a node that was not the caller is an entry there.
+                flow.calls[k].resume = Some(to);
+                self.events.push(Event::ReturnRelocated {
+                    flow: flow.id,
+                    from,
+                    to,
+                });
+            }
+        }
     }
 
     /// Renders the current node again; keeps the [`Event::NodeShown`] only when the

@@ -34,13 +34,13 @@ impl Session {
         let result = self.render(story, node, entity, false);
         self.rng = live_rng;
         result?;
+        // A node that returns from a call is no ending, like one with `next`.
+        let world = story.world();
+        let passes_on = world.get::<Next>(entity).is_some_and(|n| n.0.is_some())
+            || world.get::<Return>(entity).is_some_and(|r| r.0);
         self.ended = self.choices.is_empty()
-            && self.available_fallback(story, node, entity)?.is_none()
-            && story
-                .world()
-                .get::<Next>(entity)
-                .and_then(|n| n.0)
-                .is_none();
+            && !passes_on
+            && self.available_fallback(story, node, entity)?.is_none();
         let text = self.push_passage();
         self.events.push(Event::NodeShown {
             flow: flow_id,

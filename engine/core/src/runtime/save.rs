@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::undo::Change;
-use super::{FlowState, Rng, RuntimeError, Session, SessionConfig};
+use super::{FlowState, Frame, Rng, RuntimeError, Session, SessionConfig};
 use crate::story::{FlowId, NodeId, Story};
 use crate::value::Value;
 
@@ -77,6 +77,23 @@ pub struct SavedFlow {
     pub history: Vec<String>,
     /// The generator state its current node was rendered with.
     pub render_rng: u64,
+    /// Calls in progress, outermost first (a save without them reads as none).
+    #[serde(default)]
+    pub calls: Vec<SavedFrame>,
+}
+
+/// A call in progress, by names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedFrame {
+    /// The node that called.
+    pub caller: String,
+    /// Where play goes on at the return (`None`: back at the caller).
+    pub resume: Option<String>,
+    /// The generator state the caller was rendered with.
+    pub render_rng: u64,
+    /// The length of the flow's history when the call was made.
+    pub history_len: usize,
 }
 
 /// A saved undo-log change (see the runtime's undo module), by names: what undoing a step
@@ -154,6 +171,29 @@ pub enum SavedChange {
         ordinal: u16,
         /// Its count before.
         old: u32,
+    },
+    /// A flow made a call.
+    Call {
+        /// The flow's name.
+        flow: String,
+        /// The call.
+        frame: SavedFrame,
+    },
+    /// A call returned.
+    Return {
+        /// The flow's name.
+        flow: String,
+        /// The call.
+        frame: SavedFrame,
+    },
+    /// A flow went back to its caller after a return, without an entry.
+    Resume {
+        /// The flow's name.
+        flow: String,
+        /// The node before.
+        old: Option<String>,
+        /// The caller.
+        new: String,
     },
 }
 
@@ -249,6 +289,7 @@ impl Session {
                     node: f.node.map(node),
                     history: f.history.iter().map(|&n| node(n)).collect(),
                     render_rng: f.render_rng.state(),
+                    calls: f.calls.iter().map(|c| saved_frame(names, c)).collect(),
                 })
                 .collect(),
             variables: story
@@ -338,6 +379,19 @@ impl Session {
                 choice: key.choice.map(|c| names.choices.name(c).to_owned()),
                 ordinal: key.ordinal,
                 old: *old,
+            },
+            Change::Call { flow, frame } => SavedChange::Call {
+                flow: flow_name(*flow),
+                frame: saved_frame(names, frame),
+            },
+            Change::Return { flow, frame } => SavedChange::Return {
+                flow: flow_name(*flow),
+                frame: saved_frame(names, frame),
+            },
+            Change::Resume { flow, old, new } => SavedChange::Resume {
+                flow: flow_name(*flow),
+                old: old.map(node),
+                new: node(*new),
             },
         }
     }
@@ -524,11 +578,32 @@ impl Session {
                 },
                 None => None,
             };
+            let calls = restore_calls(story, &f.calls, history.len());
+            let calls = match calls {
+                Some(calls) if calls.len() <= s.config.max_call_depth => calls,
+                Some(_) => {
+                    warnings.push(format!(
+                        "flow `{}` is nested in calls deeper than the limit of {}; its calls \
+                         were dropped",
+                        f.name, s.config.max_call_depth
+                    ));
+                    Vec::new()
+                }
+                None => {
+                    warnings.push(format!(
+                        "a call of flow `{}` returns to a node that no longer exists; its calls \
+                         were dropped",
+                        f.name
+                    ));
+                    Vec::new()
+                }
+            };
             s.flows.push(FlowState {
                 id: flow,
                 node,
                 history,
                 render_rng: Rng::from_state(f.render_rng),
+                calls,
             });
         }
         if !s.flows.iter().any(|f| f.id == story.main_flow()) {
@@ -542,10 +617,8 @@ impl Session {
             s.flows.insert(
                 0,
                 FlowState {
-                    id: story.main_flow(),
                     node: story.flow_start(story.main_flow()),
-                    history: Vec::new(),
-                    render_rng: s.rng,
+                    ..FlowState::new(story.main_flow(), Vec::new(), s.rng)
                 },
             );
         }
@@ -560,6 +633,38 @@ impl Session {
             0
         });
     }
+}
+
+/// A call by names.
+fn saved_frame(names: &crate::story::Names, frame: &Frame) -> SavedFrame {
+    SavedFrame {
+        caller: names.nodes.name(frame.caller).to_owned(),
+        resume: frame.resume.map(|n| names.nodes.name(n).to_owned()),
+        render_rng: frame.render_rng.state(),
+        history_len: frame.history_len,
+    }
+}
+
+/// A call from names, if the story has its nodes; a history length past the flow's
+/// history (`history_len`) is clamped to it.
+fn restore_frame(story: &Story, frame: &SavedFrame, history_len: usize) -> Option<Frame> {
+    Some(Frame {
+        caller: story.node_id(&frame.caller)?,
+        resume: match &frame.resume {
+            Some(n) => Some(story.node_id(n)?),
+            None => None,
+        },
+        render_rng: Rng::from_state(frame.render_rng),
+        history_len: frame.history_len.min(history_len),
+    })
+}
+
+/// A flow's calls from names, or `None` when one names a node the story no longer has.
+fn restore_calls(story: &Story, calls: &[SavedFrame], history_len: usize) -> Option<Vec<Frame>> {
+    calls
+        .iter()
+        .map(|c| restore_frame(story, c, history_len))
+        .collect()
 }
 
 /// A variation's key from names, if the story has its node (and choice).
@@ -664,6 +769,22 @@ fn restore_steps(
                         } => Change::Variation {
                             key: variation_key(story, n, choice.as_deref(), *ordinal)?,
                             old: *old,
+                        },
+                        SavedChange::Call { flow: f, frame } => Change::Call {
+                            flow: flow(f)?,
+                            frame: restore_frame(story, frame, usize::MAX)?,
+                        },
+                        SavedChange::Return { flow: f, frame } => Change::Return {
+                            flow: flow(f)?,
+                            frame: restore_frame(story, frame, usize::MAX)?,
+                        },
+                        SavedChange::Resume { flow: f, old, new } => Change::Resume {
+                            flow: flow(f)?,
+                            old: match old {
+                                Some(o) => Some(node(o)?),
+                                None => None,
+                            },
+                            new: node(new)?,
                         },
                     })
                 })

@@ -4,9 +4,11 @@
 
 use bevy_ecs::prelude::Entity;
 
-use super::{ArgsRef, Change, Event, FlowState, RuntimeError, Session, State, undo};
+use super::{ArgsRef, Change, Event, FlowState, Frame, RuntimeError, Session, State, undo};
 use crate::expr::{Action, CommandCall};
-use crate::story::components::{Choice, ChoiceEffects, Effects, Next, OnEnter, Target};
+use crate::story::components::{
+    Choice, ChoiceEffects, Effects, Next, NodeCall, OnEnter, Return, Target,
+};
 use crate::story::{ChoiceId, FlowId, NodeId, Story};
 use crate::value::{Type, Value};
 
@@ -43,7 +45,8 @@ impl Session {
         };
         self.record(Change::Turn);
         let target = self.take(story, node, view.entity, false)?;
-        self.enter_chain(story, target)
+        let first = self.follow(story, node, target)?;
+        self.play_chain(story, Arrival::Enter(first))
     }
 
     /// Switches to another flow, starting it at its start node the first time.
@@ -58,12 +61,7 @@ impl Session {
         let index = match self.flows.iter().position(|f| f.id == flow) {
             Some(i) => i,
             None => {
-                self.flows.push(FlowState {
-                    id: flow,
-                    node: None,
-                    history: Vec::new(),
-                    render_rng: self.rng,
-                });
+                self.flows.push(FlowState::new(flow, Vec::new(), self.rng));
                 self.flows.len() - 1
             }
         };
@@ -289,14 +287,14 @@ impl Session {
         }
     }
 
-    /// Takes a choice: marks it chosen, runs its effects, and returns its target.
+    /// Takes a choice: marks it chosen, runs its effects, and returns where it leads.
     pub(super) fn take(
         &mut self,
         story: &Story,
         node: NodeId,
         choice: Entity,
         fallback: bool,
-    ) -> Result<NodeId, RuntimeError> {
+    ) -> Result<Target, RuntimeError> {
         let world = story.world();
         let (Some(key), Some(target)) = (world.get::<Choice>(choice), world.get::<Target>(choice))
         else {
@@ -317,7 +315,94 @@ impl Session {
         if let Some(effects) = world.get::<ChoiceEffects>(choice) {
             self.run_effects(story, node, &effects.0)?;
         }
-        Ok(target.0)
+        Ok(*target)
+    }
+
+    /// The node a choice of `node` enters first: its `to`, or the node it calls (the
+    /// call is made).
+    pub(super) fn follow(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        target: Target,
+    ) -> Result<NodeId, RuntimeError> {
+        match target {
+            Target::To(to) => Ok(to),
+            Target::Call { call, then } => {
+                self.push_call(story, node, then)?;
+                Ok(call)
+            }
+        }
+    }
+
+    /// Makes a call from `caller` (the current node), to go on at `resume` on return.
+    fn push_call(
+        &mut self,
+        story: &Story,
+        caller: NodeId,
+        resume: Option<NodeId>,
+    ) -> Result<(), RuntimeError> {
+        let flow = self.current;
+        let Some(f) = self.flows.get(flow) else {
+            return Ok(());
+        };
+        if f.calls.len() >= self.config.max_call_depth {
+            return Err(RuntimeError::CallTooDeep {
+                node: story.node_name(caller).into(),
+                limit: self.config.max_call_depth,
+            });
+        }
+        let frame = Frame {
+            caller,
+            resume,
+            render_rng: f.render_rng,
+            history_len: f.history.len(),
+        };
+        self.record(Change::Call { flow, frame });
+        Ok(())
+    }
+
+    /// Where play goes from `node` when it shows no choice: a fallback choice, a call
+    /// before `next`, `next`, or the return of a `return: true` node; `None` at an
+    /// ending.
+    ///
+    /// # Errors
+    /// A failing condition or effect of the fallback, a call past the depth limit, or a
+    /// return outside any call.
+    pub(super) fn onward(
+        &mut self,
+        story: &Story,
+        node: NodeId,
+        entity: Entity,
+    ) -> Result<Option<Arrival>, RuntimeError> {
+        if let Some(fallback) = self.available_fallback(story, node, entity)? {
+            let target = self.take(story, node, fallback, true)?;
+            return Ok(Some(Arrival::Enter(self.follow(story, node, target)?)));
+        }
+        let world = story.world();
+        let next = world.get::<Next>(entity).and_then(|n| n.0);
+        let call = world.get::<NodeCall>(entity).and_then(|c| c.0);
+        if let (Some(call), Some(next)) = (call, next) {
+            self.push_call(story, node, Some(next))?;
+            return Ok(Some(Arrival::Enter(call)));
+        }
+        if let Some(next) = next {
+            return Ok(Some(Arrival::Enter(next)));
+        }
+        if !world.get::<Return>(entity).is_some_and(|r| r.0) {
+            return Ok(None);
+        }
+        let flow = self.current;
+        let Some(&frame) = self.flows.get(flow).and_then(|f| f.calls.last()) else {
+            return Err(RuntimeError::ReturnOutsideCall {
+                node: story.node_name(node).into(),
+            });
+        };
+        self.record(Change::Return { flow, frame });
+        Ok(Some(match frame.resume {
+            Some(to) => Arrival::Enter(to),
+            None => Arrival::Resume(frame),
+        }))
     }
 
     fn run_effects(
@@ -389,62 +474,117 @@ impl Session {
     }
 
     /// Enters `node` in the current flow and follows automatic advances.
-    pub(super) fn enter_chain(
+    pub(super) fn enter_chain(&mut self, story: &Story, node: NodeId) -> Result<(), RuntimeError> {
+        self.play_chain(story, Arrival::Enter(node))
+    }
+
+    /// Arrives at a node in the current flow and follows automatic advances (fallbacks,
+    /// calls, `next`, returns) until the player has a choice to make or the flow ends.
+    pub(super) fn play_chain(
         &mut self,
         story: &Story,
-        mut node: NodeId,
+        mut arrival: Arrival,
     ) -> Result<(), RuntimeError> {
-        let flow_index = self.current;
         let flow = self.current_flow();
         for _ in 0..self.config.max_chain {
+            let node = arrival.node();
             let entity = story
                 .node_entity(node)
                 .ok_or_else(|| RuntimeError::MissingNode(story.node_name(node).into()))?;
-            let old = self.flows.get(flow_index).and_then(|f| f.node);
-            self.record(Change::Enter {
-                flow: flow_index,
-                old,
-                new: node,
-            });
-            let old = self.entered.get(node.index()).copied().unwrap_or(0);
-            self.record(Change::Visit {
-                node,
-                old,
-                new: self.turn.saturating_add(1),
-            });
-            if let Some(on_enter) = story.world().get::<OnEnter>(entity) {
-                self.run_effects(story, node, &on_enter.0)?;
+            match arrival {
+                Arrival::Enter(_) => self.arrive(story, node, entity)?,
+                Arrival::Resume(frame) => self.resume(story, frame)?,
             }
-            let old_rng = self
-                .flows
-                .get(flow_index)
-                .map_or(self.rng, |f| f.render_rng);
-            self.record(Change::RenderRng {
-                flow: flow_index,
-                old: old_rng,
-                new: self.rng,
-            });
-            self.render(story, node, entity, true)?;
-            let text = self.push_passage();
-            self.events.push(Event::NodeEntered { flow, node, text });
             if !self.choices.is_empty() {
                 return Ok(());
             }
-            if let Some(fallback) = self.available_fallback(story, node, entity)? {
-                node = self.take(story, node, fallback, true)?;
-                continue;
+            match self.onward(story, node, entity)? {
+                Some(next) => arrival = next,
+                None => {
+                    self.ended = true;
+                    self.events.push(Event::StoryEnded { flow, node });
+                    return Ok(());
+                }
             }
-            if let Some(next) = story.world().get::<Next>(entity).and_then(|n| n.0) {
-                node = next;
-                continue;
-            }
-            self.ended = true;
-            self.events.push(Event::StoryEnded { flow, node });
-            return Ok(());
         }
+        // The node the chain would have gone on to.
         Err(RuntimeError::ChainTooLong {
-            node: story.node_name(node).into(),
+            node: story.node_name(arrival.node()).into(),
             limit: self.config.max_chain,
         })
+    }
+
+    /// Enters `node`: the flow moves there, a visit counts, `on_enter` runs, and the
+    /// text renders afresh.
+    fn arrive(&mut self, story: &Story, node: NodeId, entity: Entity) -> Result<(), RuntimeError> {
+        let flow_index = self.current;
+        let flow = self.current_flow();
+        let old = self.flows.get(flow_index).and_then(|f| f.node);
+        self.record(Change::Enter {
+            flow: flow_index,
+            old,
+            new: node,
+        });
+        let old = self.entered.get(node.index()).copied().unwrap_or(0);
+        self.record(Change::Visit {
+            node,
+            old,
+            new: self.turn.saturating_add(1),
+        });
+        if let Some(on_enter) = story.world().get::<OnEnter>(entity) {
+            self.run_effects(story, node, &on_enter.0)?;
+        }
+        let old_rng = self
+            .flows
+            .get(flow_index)
+            .map_or(self.rng, |f| f.render_rng);
+        self.record(Change::RenderRng {
+            flow: flow_index,
+            old: old_rng,
+            new: self.rng,
+        });
+        self.render(story, node, entity, true)?;
+        let text = self.push_passage();
+        self.events.push(Event::NodeEntered { flow, node, text });
+        Ok(())
+    }
+
+    /// Goes back to the caller of a call that returned: the flow moves there without an
+    /// entry, and it is shown again as it was rendered when the call was made.
+    fn resume(&mut self, story: &Story, frame: Frame) -> Result<(), RuntimeError> {
+        let flow = self.current;
+        let Some(f) = self.flows.get(flow) else {
+            return Ok(());
+        };
+        let (old, old_rng) = (f.node, f.render_rng);
+        self.record(Change::Resume {
+            flow,
+            old,
+            new: frame.caller,
+        });
+        self.record(Change::RenderRng {
+            flow,
+            old: old_rng,
+            new: frame.render_rng,
+        });
+        self.show(story)
+    }
+}
+
+/// How play arrives at a node of a chain.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Arrival {
+    /// Entered: a visit counts, `on_enter` runs, the text renders afresh.
+    Enter(NodeId),
+    /// Back at the caller of a call that returned: shown again, not entered.
+    Resume(Frame),
+}
+
+impl Arrival {
+    fn node(self) -> NodeId {
+        match self {
+            Arrival::Enter(node) => node,
+            Arrival::Resume(frame) => frame.caller,
+        }
     }
 }

@@ -8,8 +8,8 @@ use std::collections::VecDeque;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::VariationKey;
 use super::rng::Rng;
+use super::{Frame, VariationKey};
 use crate::story::{ChoiceId, NodeId, VarId};
 use crate::value::Value;
 
@@ -43,6 +43,17 @@ pub(crate) enum Change {
     Current { old: usize, new: usize },
     /// A variation was shown at an entry: its count of showings went up from `old`.
     Variation { key: VariationKey, old: u32 },
+    /// A flow made a call: the frame was pushed on its call stack.
+    Call { flow: usize, frame: Frame },
+    /// A call returned: the frame was popped off the flow's call stack.
+    Return { flow: usize, frame: Frame },
+    /// A flow went back to its caller after a call returned: its position moved without
+    /// an entry (no history, no visit).
+    Resume {
+        flow: usize,
+        old: Option<NodeId>,
+        new: NodeId,
+    },
 }
 
 /// Undo and redo stacks of steps.
@@ -187,6 +198,18 @@ impl Change {
                 let shown = t.variations.get(key).copied().unwrap_or(0);
                 shown == if forward { *old } else { old.saturating_add(1) }
             }
+            Change::Call { flow, frame } => t
+                .flows
+                .get(*flow)
+                .is_some_and(|f| forward || f.calls.last() == Some(frame)),
+            Change::Return { flow, frame } => t
+                .flows
+                .get(*flow)
+                .is_some_and(|f| !forward || f.calls.last() == Some(frame)),
+            Change::Resume { flow, old, new } => t
+                .flows
+                .get(*flow)
+                .is_some_and(|f| f.node == if forward { *old } else { Some(*new) }),
         }
     }
 
@@ -240,6 +263,20 @@ impl Change {
             Change::Variation { key, old } => {
                 t.variations
                     .insert(*key, if forward { old.saturating_add(1) } else { *old });
+            }
+            Change::Call { flow, frame } | Change::Return { flow, frame } => {
+                if let Some(f) = t.flows.get_mut(*flow) {
+                    if forward == matches!(self, Change::Call { .. }) {
+                        f.calls.push(*frame);
+                    } else {
+                        f.calls.pop();
+                    }
+                }
+            }
+            Change::Resume { flow, old, new } => {
+                if let Some(f) = t.flows.get_mut(*flow) {
+                    f.node = if forward { Some(*new) } else { *old };
+                }
             }
         }
     }

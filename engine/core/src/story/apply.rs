@@ -131,6 +131,8 @@ impl Story {
         let world = &mut self.world;
         write(world, e, change.text);
         write(world, e, change.next);
+        write(world, e, change.call);
+        write(world, e, change.returns);
         write(world, e, change.on_enter);
         write(world, e, change.tags);
         write(world, e, change.assets);
@@ -183,6 +185,8 @@ impl Story {
         let is_changed = |f: NodeField| match f {
             NodeField::Text => node.get_ref::<Text>().is_some_and(|c| c.is_changed()),
             NodeField::Next => node.get_ref::<Next>().is_some_and(|c| c.is_changed()),
+            NodeField::Call => node.get_ref::<NodeCall>().is_some_and(|c| c.is_changed()),
+            NodeField::Return => node.get_ref::<Return>().is_some_and(|c| c.is_changed()),
             NodeField::OnEnter => node.get_ref::<OnEnter>().is_some_and(|c| c.is_changed()),
             NodeField::Tags => node.get_ref::<Tags>().is_some_and(|c| c.is_changed()),
             NodeField::Assets => node.get_ref::<NodeAssets>().is_some_and(|c| c.is_changed()),
@@ -199,6 +203,8 @@ impl Story {
             NodeField::Text,
             NodeField::Choices,
             NodeField::Next,
+            NodeField::Call,
+            NodeField::Return,
             NodeField::OnEnter,
             NodeField::Tags,
             NodeField::Assets,

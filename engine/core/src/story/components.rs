@@ -39,6 +39,14 @@ pub struct Choices(pub Vec<Entity>);
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Next(pub Option<NodeId>);
 
+/// A node a node calls when no choice is available, going on at its `next` on return.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct NodeCall(pub Option<NodeId>);
+
+/// Whether reaching a node with no choice available returns from the innermost call.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Return(pub bool);
+
 /// Effects with their source text.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Effects {
@@ -71,9 +79,40 @@ pub struct Choice {
     pub explicit_id: bool,
 }
 
-/// The node a choice leads to.
+/// Where a choice leads: a node it goes `to`, or a node it `call`s first.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Target(pub NodeId);
+pub enum Target {
+    /// `to`: the node entered next.
+    To(NodeId),
+    /// `call` (with `to` or without): the node called, and where play goes on when the
+    /// call returns (`None`: back at the choice's node, shown again).
+    Call {
+        /// The node called.
+        call: NodeId,
+        /// Where play goes on after the return.
+        then: Option<NodeId>,
+    },
+}
+
+impl Target {
+    /// The node a choice is named after when it has no explicit id: its `to`, else its
+    /// `call`.
+    pub fn named(self) -> NodeId {
+        match self {
+            Target::To(to) | Target::Call { then: Some(to), .. } => to,
+            Target::Call { call, then: None } => call,
+        }
+    }
+
+    /// The nodes the choice leads to: the call first.
+    pub fn nodes(self) -> impl Iterator<Item = NodeId> {
+        let (a, b) = match self {
+            Target::To(to) => (Some(to), None),
+            Target::Call { call, then } => (Some(call), then),
+        };
+        a.into_iter().chain(b)
+    }
+}
 
 /// When a choice is available.
 #[derive(Component, Clone, Debug, PartialEq, Default)]

@@ -93,6 +93,10 @@ pub struct NodeData {
     pub choices: Vec<ChoiceData>,
     /// Automatic advance.
     pub next: Next,
+    /// A call before the automatic advance.
+    pub call: NodeCall,
+    /// Whether the node returns from a call.
+    pub returns: Return,
     /// Effects on entry.
     pub on_enter: OnEnter,
     /// Tags.
@@ -108,7 +112,7 @@ pub struct ChoiceData {
     pub choice: Choice,
     /// Text.
     pub text: Text,
-    /// Target node.
+    /// Where it leads.
     pub target: Target,
     /// Availability.
     pub condition: Condition,
@@ -255,6 +259,8 @@ impl Story {
                 node.text,
                 Choices(choices),
                 node.next,
+                node.call,
+                node.returns,
                 node.on_enter,
                 node.tags,
                 node.assets,

@@ -75,6 +75,8 @@ pub(crate) struct NodeChange {
     pub(crate) id: NodeId,
     pub(crate) text: Option<Text>,
     pub(crate) next: Option<Next>,
+    pub(crate) call: Option<NodeCall>,
+    pub(crate) returns: Option<Return>,
     pub(crate) on_enter: Option<OnEnter>,
     pub(crate) tags: Option<Tags>,
     pub(crate) assets: Option<NodeAssets>,
@@ -121,6 +123,10 @@ pub enum NodeField {
     Choices,
     /// The automatic advance.
     Next,
+    /// The call before the automatic advance.
+    Call,
+    /// Whether the node returns from a call.
+    Return,
     /// The effects on entry.
     OnEnter,
     /// The tags.
@@ -136,6 +142,8 @@ impl NodeField {
             NodeField::Text => "text",
             NodeField::Choices => "choices",
             NodeField::Next => "next",
+            NodeField::Call => "call",
+            NodeField::Return => "return",
             NodeField::OnEnter => "on_enter",
             NodeField::Tags => "tags",
             NodeField::Assets => "assets",
@@ -390,6 +398,8 @@ fn diff_node(story: &Story, e: Entity, new: NodeData) -> Option<NodeChange> {
         id,
         text: changed(story, e, new.text),
         next: changed(story, e, new.next),
+        call: changed(story, e, new.call),
+        returns: changed(story, e, new.returns),
         on_enter: changed(story, e, new.on_enter),
         tags: changed(story, e, new.tags),
         assets: changed(story, e, new.assets),
@@ -407,6 +417,8 @@ fn diff_node(story: &Story, e: Entity, new: NodeData) -> Option<NodeChange> {
         (NodeField::Text, change.text.is_some()),
         (NodeField::Choices, change.choices.is_some()),
         (NodeField::Next, change.next.is_some()),
+        (NodeField::Call, change.call.is_some()),
+        (NodeField::Return, change.returns.is_some()),
         (NodeField::OnEnter, change.on_enter.is_some()),
         (NodeField::Tags, change.tags.is_some()),
         (NodeField::Assets, change.assets.is_some()),
@@ -463,7 +475,7 @@ fn diff_choices(
             Some(OldChoice {
                 entity,
                 choice: *world.get::<Choice>(entity)?,
-                target: world.get::<Target>(entity)?.0,
+                target: world.get::<Target>(entity)?.named(),
             })
         })
         .collect();
@@ -538,7 +550,7 @@ fn pair_choices(old: &[OldChoice], new: &[ChoiceData]) -> (Vec<Option<usize>>, V
         .collect();
     if !old_left.is_empty() && !new_left.is_empty() {
         let old_targets: Vec<NodeId> = old_left.iter().map(|&i| old[i].target).collect();
-        let new_targets: Vec<NodeId> = new_left.iter().map(|&j| new[j].target.0).collect();
+        let new_targets: Vec<NodeId> = new_left.iter().map(|&j| new[j].target.named()).collect();
         let ops = capture_diff_slices_by_key(Algorithm::Myers, &old_targets, &new_targets, |t| *t);
         for op in ops {
             let (_, olds, news): (_, Range<usize>, Range<usize>) = op.as_tag_tuple();

@@ -23,7 +23,9 @@ use crate::pool::{AtShutdown, Pool, Priority, SpawnError};
 use crate::telemetry::{Counter, Event, Telemetry};
 use qnce_core::internal::StoryInternals;
 use qnce_core::runtime::Session;
-use qnce_core::story::components::{Choice, ChoiceFlags, Choices, Next, NodeAssets, Target};
+use qnce_core::story::components::{
+    Choice, ChoiceFlags, Choices, Next, NodeAssets, NodeCall, Target,
+};
 use qnce_core::story::{AssetId, NodeId, Story};
 use qnce_load::file_key;
 
@@ -326,6 +328,10 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
                 continue;
             }
             out.push(node);
+            // A node with `call` goes there before `next`.
+            if let Some(NodeCall(Some(call))) = story.node(node).and_then(|n| n.get::<NodeCall>()) {
+                level.push(*call);
+            }
             if let Some(Next(Some(next))) = story.node(node).and_then(|n| n.get::<Next>()) {
                 level.push(*next);
             }
@@ -348,9 +354,9 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
                     && id.is_some_and(|id| session.was_chosen(node, id));
                 if shown_now
                     && !used_up
-                    && let Some(Target(to)) = world.get::<Target>(c)
+                    && let Some(target) = world.get::<Target>(c)
                 {
-                    following.push(*to);
+                    following.extend(target.nodes());
                 }
             }
         }
