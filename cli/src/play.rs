@@ -225,7 +225,7 @@ fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
     let seed = args.seed.unwrap_or_else(random_seed);
     host.add_session(SessionConfig::with_seed(seed))
         .map_err(|e| {
-            Transcript { json: args.json }.error(&e);
+            Transcript { json: args.json }.runtime_error(host.story(), &e);
             EXIT_ERRORS
         })
 }
@@ -287,7 +287,7 @@ fn play(args: &PlayArgs, mut host: Host) -> u8 {
     if args.load.is_some() {
         // Show where the save resumes.
         if let Err(e) = session.refresh(story) {
-            out.error(&e);
+            out.runtime_error(story, &e);
             return EXIT_ERRORS;
         }
     }
@@ -482,7 +482,7 @@ fn play_loop(
             // Moved, Nothing, and outcomes a later engine may add: nothing to print.
             Ok(_) => {}
             Err(e) => {
-                out.error(&e);
+                out.runtime_error(story, &e);
                 if commands.scripted() {
                     return Stop::Code(EXIT_ERRORS);
                 }
@@ -517,7 +517,7 @@ fn load_line_mode(
     let (story, session) = host.play(player).ok_or(EXIT_ERRORS)?;
     eprintln!("loaded {}", path.display());
     if let Err(e) = session.refresh(story) {
-        out.error(&e);
+        out.runtime_error(story, &e);
     }
     out.events(story, session);
     Ok(())

@@ -94,3 +94,12 @@ pub fn error_lines(e: &LoadError) -> Vec<String> {
         other => vec![other.to_string()],
     }
 }
+
+/// A run-time error as one line, led by `path:line:col` of the node it names (where the
+/// story declares it), as `qnce check` writes diagnostics.
+pub fn located(story: &Story, e: &qnce::RuntimeError) -> String {
+    match e.node().and_then(|node| qnce::node_location(story, node)) {
+        Some((path, line, col)) => format!("{}:{line}:{col}: {e}", path.display()),
+        None => e.to_string(),
+    }
+}

@@ -142,6 +142,11 @@ impl Transcript {
     /// An error of play (a step that failed and changed nothing, a command or a save that
     /// cannot be used): on standard error, and in the JSON stream as
     /// `{"type":"error","message":…}` so that a program reading it sees why play stopped.
+    /// A run-time error, at the place its node is declared when it names one.
+    pub(crate) fn runtime_error(&self, story: &Story, e: &qnce::RuntimeError) {
+        self.error(&qnce_cli::report::located(story, e));
+    }
+
     pub(crate) fn error(&self, e: &dyn std::fmt::Display) {
         if self.json {
             say!("{}", json!({"type": "error", "message": e.to_string()}));

@@ -66,7 +66,9 @@ pub mod story {
         NodeSummary, Story, TextPiece, VarId,
     };
 }
-pub use qnce_load::{Diagnostic, Diagnostics, Limits, LoadError, Loaded, Severity, load};
+pub use qnce_load::{
+    Diagnostic, Diagnostics, Limits, LoadError, Loaded, Severity, load, node_location,
+};
 pub use qnce_load::{diagnostic, persist};
 /// Loading: reads a story's files, parses them and validates the whole story (the
 /// `qnce-load` crate).

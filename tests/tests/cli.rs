@@ -333,8 +333,10 @@ fn json_play_reports_run_time_errors_and_prints_non_finite_floats_as_text() {
         .iter()
         .find(|l| l["type"] == "error")
         .expect("an error line");
-    assert_eq!(
-        error["message"], "in node `b`, text: division by zero",
+    // Located at the node's declaration, as `qnce check` writes positions.
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("story.ron:7:13: in node `b`, text: division by zero"),
         "{lines:#?}"
     );
     let stop = lines.last().unwrap();
@@ -376,4 +378,31 @@ fn play_prints_commands_in_order() {
         door < text.find("\nA").unwrap() && shake < text.find("\nB").unwrap(),
         "{text}"
     );
+}
+
+/// A run-time error that names a node is printed at the place the node is declared, and
+/// a session that cannot start (a function with neither binding nor fallback) names
+/// where the function is declared.
+#[test]
+fn play_locates_run_time_errors_at_their_node() {
+    let dir = TempDir::new("located-runtime-cli");
+    dir.write(
+        "story.ron",
+        "Story(title: \"R\", start: \"a\", nodes: {\n    \"a\": (text: \"A\", choices: [(text: \"Go\", to: \"b\")]),\n    \"b\": (text: \"B\", return: true),\n})",
+    );
+    let path = dir.path().to_str().unwrap();
+    let out = qnce(&["play", path, "--plain", "--seed", "1", "--choices", "1"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("story.ron:3:5: node `b` returns"), "{err}");
+
+    dir.write(
+        "story.ron",
+        "Story(title: \"R\", start: \"a\",\n    functions: { \"lucky\": (returns: Bool) },\n    nodes: { \"a\": (text: \"A{lucky() ? '!' : ''}\") },\n)",
+    );
+    let out = qnce(&["play", path, "--plain", "--seed", "1"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("function `lucky` (declared at "), "{err}");
+    assert!(err.contains("story.ron:2:18)"), "{err}");
 }

@@ -38,6 +38,18 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "1,flow:radio,1,flow:main,1,1,1",
     ),
     (
+        "market-calls-and-variations",
+        "stories/market",
+        "4",
+        "2,1,1,2,3,1,3,1,4",
+    ),
+    (
+        "market-lantern-undo",
+        "stories/market",
+        "9",
+        "1,1,undo,redo,2,4",
+    ),
+    (
         "lighthouse-dark",
         "stories/lighthouse",
         "2",

@@ -543,3 +543,42 @@ fn wrapping_counts_display_columns_and_keeps_each_pieces_style() {
         .collect();
     assert_eq!(styles, [vec![Style::new(), red], vec![red, red]]);
 }
+
+/// The market example full-screen: a command's dimmed note, a detour that returns to its
+/// caller, a call inside a call, variations and conditional text.
+#[test]
+fn the_market_story_plays_calls_commands_and_variations_full_screen() {
+    let text = std::fs::read_to_string(root().join("stories/market/story.ron")).unwrap();
+    let mut f = Fixture::with_story("tui-market", &text);
+    // Ask the crier (a detour back to the gate), then haggle at the stalls (a call whose
+    // chain calls again) and buy the lantern (two commands).
+    f.press(&[
+        Action::Choose(1),
+        Action::Choose(0),
+        Action::Choose(0),
+        Action::Choose(1),
+        Action::Choose(0),
+    ]);
+    let screen = f.screen(80, 40);
+    check_snapshot("market", &screen);
+    assert_eq!(f.app.session().call_depth(), 0);
+    let notes: Vec<_> = f
+        .app
+        .passage()
+        .entries()
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Note(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "play_sound(\"bells\")",
+            "shake(0.25, 6)",
+            "play_sound(\"coins\")",
+            "shake(0.5, 12)"
+        ]
+    );
+}

@@ -111,7 +111,7 @@ impl App {
         let session = host
             .session(player)
             .expect("the player's session is in the host");
-        let passage = Passage::new(session);
+        let passage = Passage::new(host.story(), session);
         let mut controls = Controls::default();
         controls.reset(session);
         App {
@@ -240,7 +240,10 @@ impl App {
             Ok(Outcome::ForRunner(input)) => self.runner_input(input),
             // Moved, Nothing, and outcomes a later engine may add: nothing to show.
             Ok(_) => {}
-            Err(e) => self.notify(BannerKind::Problem, e.to_string(), Vec::new(), now),
+            Err(e) => {
+                let message = crate::report::located(self.host.story(), &e);
+                self.notify(BannerKind::Problem, message, Vec::new(), now);
+            }
         }
     }
 

@@ -31,9 +31,11 @@ pub struct Passage {
 }
 
 impl Passage {
-    /// A passage that starts with what `session` shows now.
-    pub fn new(session: &Session) -> Passage {
+    /// A passage that starts with what `session` reported last (a new session's start:
+    /// its commands and its first node), and what it shows now.
+    pub fn new(story: &Story, session: &Session) -> Passage {
         let mut passage = Passage::default();
+        passage.events(story, session);
         passage.show(session.current_node(), session.text());
         passage
     }

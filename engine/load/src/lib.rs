@@ -19,6 +19,7 @@ mod read;
 pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use finding::{Finding, resolve_findings};
+pub use locate::node_location;
 pub(crate) use read::{Parsed, contained, read_story};
 
 use std::path::{Path, PathBuf};

@@ -85,6 +85,13 @@ impl<'t> SourceMap<'t> {
         }
     }
 
+    /// Where the value (or map key) at exactly `path` starts, if the file has it.
+    pub(crate) fn exact(&self, path: &[Seg]) -> Option<usize> {
+        self.offsets
+            .get(&own(path))
+            .and_then(|v| v.first().copied())
+    }
+
     /// The file offset of byte `inner` of the decoded string whose literal starts at
     /// `literal` (a `Some(` wrapper before the quote is skipped).
     pub(crate) fn string_offset(&self, literal: usize, inner: usize) -> usize {
@@ -393,4 +400,19 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Where a story declares node `name`: the file, line and column of its key, for
+/// run-time errors that name the node. Each file is walked until one declares it, so
+/// this costs a walk of the story's text; it is meant for errors, not for play.
+pub fn node_location(
+    story: &qnce_core::Story,
+    name: &str,
+) -> Option<(std::path::PathBuf, usize, usize)> {
+    let path = [Seg::Field("nodes"), Seg::Key(name.to_owned())];
+    story.files().iter().find_map(|file| {
+        let map = SourceMap::new(&file.text);
+        let at = map.line_col(map.exact(&path)?);
+        Some((file.path.clone(), at.line, at.col))
+    })
 }

@@ -103,3 +103,19 @@ pub enum RuntimeError {
     #[error("nothing to redo")]
     NothingToRedo,
 }
+
+impl RuntimeError {
+    /// The node the error is about, when it names one: where a runner can point.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            RuntimeError::NoSuchChoice { node, .. }
+            | RuntimeError::Ended { node }
+            | RuntimeError::ChainTooLong { node, .. }
+            | RuntimeError::Eval { node, .. }
+            | RuntimeError::CallTooDeep { node, .. }
+            | RuntimeError::ReturnOutsideCall { node }
+            | RuntimeError::MissingNode(node) => Some(node),
+            _ => None,
+        }
+    }
+}
