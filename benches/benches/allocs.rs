@@ -14,7 +14,7 @@ use std::alloc::System;
 use peers::{Engine, Ink, Qnce, Yarn, compile_ink, compile_yarn};
 use qnce::runtime::Rng;
 use qnce_benches::generate::{
-    Graph, StoryShape, ink_source, write_story, write_text_story, yarn_source,
+    Graph, StoryShape, TextFeatures, ink_source, write_story, write_text_story, yarn_source,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -110,10 +110,11 @@ fn main() {
     // The story language's features (variations, a conditional block, a command) cost no
     // allocation either, once each variation was shown once.
     for (name, features) in [
-        ("plain text", false),
-        ("variations, blocks and a command", true),
+        ("plain text", TextFeatures::Plain),
+        ("a variation, a block and a command", TextFeatures::OneEach),
+        ("variations, a block and a command", TextFeatures::All),
     ] {
-        let dir = std::env::temp_dir().join(format!("qnce-bench-allocs-text-{features}"));
+        let dir = std::env::temp_dir().join(format!("qnce-bench-allocs-text-{features:?}"));
         write_text_story(&dir, features).expect("writing the text story");
         let mut ours = Qnce::load(&dir);
         let (allocs, n_steps, _) = allocations_per_step(&mut ours, n_warm, n_counted);

@@ -6,7 +6,7 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use qnce::runtime::Rng;
 use qnce::{Limits, Session, SessionConfig};
-use qnce_benches::generate::{StoryShape, write_story, write_text_story};
+use qnce_benches::generate::{StoryShape, TextFeatures, write_story, write_text_story};
 
 fn story_dir(shape: StoryShape) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("qnce-bench-{}-{}", shape.n_nodes, shape.n_files));
@@ -66,11 +66,15 @@ fn eval(c: &mut Criterion) {
     });
 }
 
-/// A step into a node written with variations and a conditional block, against the same
-/// words plain (`qnce_benches::generate::write_text_story`).
+/// A step into a node written with variations, a conditional block and a command, against
+/// the same words plain (`qnce_benches::generate::write_text_story`).
 fn text_features(c: &mut Criterion) {
     let mut group = c.benchmark_group("text-step");
-    for (name, features) in [("plain", false), ("features", true)] {
+    for (name, features) in [
+        ("plain", TextFeatures::Plain),
+        ("one-each", TextFeatures::OneEach),
+        ("features", TextFeatures::All),
+    ] {
         let dir = std::env::temp_dir().join(format!("qnce-bench-text-{name}"));
         write_text_story(&dir, features).expect("write story");
         let story = qnce::load(&dir, &Limits::default()).expect("loads").value;

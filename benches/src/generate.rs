@@ -256,27 +256,42 @@ pub fn yarn_source(graph: &Graph) -> String {
     out
 }
 
-/// A loop of two nodes whose texts are the same words, either plain or written with the
-/// story language's features: a `cycle` and a `sequence` variation, a conditional block
-/// and an interpolation in the node, a variation in the choice, and a command run by the
-/// choice. Stepping it measures what those features cost over plain text.
-pub fn write_text_story(dir: &Path, features: bool) -> io::Result<()> {
-    let (node, choice) = if features {
-        (
+/// What the text story's nodes are written with (see [`write_text_story`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextFeatures {
+    /// Plain text with one interpolation.
+    Plain,
+    /// One of each: a `cycle` variation and a conditional block in the node, and a
+    /// command run by the choice (the issue's measure).
+    OneEach,
+    /// More: a `cycle` and a `sequence` variation and a conditional block in the node, a
+    /// variation in the choice, and a command.
+    All,
+}
+
+/// A loop of two nodes whose texts are the same words, plain or written with the story
+/// language's features (see [`TextFeatures`]), with one interpolation and an effect each
+/// step. Stepping it measures what those features cost over plain text.
+pub fn write_text_story(dir: &Path, features: TextFeatures) -> io::Result<()> {
+    let (node, choice) = match features {
+        TextFeatures::All => (
             "{cycle: The lamp flickers. | The lamp steadies.} {sequence: You wait. | You wait again. | You keep waiting.}{if n > 2} Steps: {n}.{else} Early.{end}",
             "{cycle: Wait | Wait more}",
-        )
-    } else {
-        ("The lamp flickers. You wait. Steps: {n}.", "Wait")
+        ),
+        TextFeatures::OneEach => (
+            "{cycle: The lamp flickers. | The lamp steadies.} You wait.{if n > 2} Steps: {n}.{else} Early.{end}",
+            "Wait",
+        ),
+        TextFeatures::Plain => ("The lamp flickers. You wait. Steps: {n}.", "Wait"),
     };
     // With the features, each step also runs a command.
-    let (commands, set) = if features {
+    let (commands, set) = if features == TextFeatures::Plain {
+        ("", r#""n += 1""#)
+    } else {
         (
             r#"commands: { "chime": (params: [("times", Int)]) },"#,
             r#""n += 1", "chime(n)""#,
         )
-    } else {
-        ("", r#""n += 1""#)
     };
     std::fs::create_dir_all(dir)?;
     std::fs::write(

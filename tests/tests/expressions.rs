@@ -244,3 +244,35 @@ fn variations_parse_and_misuses_are_errors() {
             .contains("undeclared variable `cycle`")
     );
 }
+
+/// Conditions comparing integers (evaluated without building values) agree with the
+/// same comparisons evaluated as values, for every operator and each side's kind of
+/// operand; an error inside one is still an error.
+#[test]
+fn integer_conditions_agree_with_value_comparisons() {
+    let ops = ["==", "!=", "<", "<=", ">", ">="];
+    let sides = ["i", "7", "6", "8", "visits('a')", "i - 1", "turns()"];
+    for op in ops {
+        for a in sides {
+            for b in sides {
+                let condition = format!("{a} {op} {b}");
+                let as_block = render_text(&format!("{{if {condition}}}yes{{else}}no{{end}}"));
+                let as_value = render(&format!("({condition}) ? 'yes' : 'no'"));
+                let as_bool = render(&condition).map(|v| {
+                    if v == "true" {
+                        "yes".into()
+                    } else {
+                        "no".into()
+                    }
+                });
+                assert_eq!(as_block, as_value, "{condition}");
+                assert_eq!(as_block, as_bool, "{condition}");
+            }
+        }
+    }
+    assert!(
+        render_text("{if 1 / (i - 7) > 0}x{end}")
+            .unwrap_err()
+            .contains("division by zero")
+    );
+}

@@ -292,9 +292,45 @@ impl Expr {
     /// # Errors
     /// As [`Expr::eval`].
     pub fn eval_bool<E: Env>(&self, env: &mut E) -> Result<bool, EvalError> {
-        match self.eval(env)? {
-            Value::Bool(b) => Ok(b),
-            _ => Err(EvalError::Type),
+        use ExprKind::*;
+        match &self.kind {
+            // The common condition, integers compared, without building values.
+            Cmp(op, a, b) if a.ty == Type::Int && b.ty == Type::Int => {
+                let (a, b) = (a.eval_int(env)?, b.eval_int(env)?);
+                Ok(match op {
+                    CmpOp::Eq => a == b,
+                    CmpOp::Ne => a != b,
+                    CmpOp::Lt => a < b,
+                    CmpOp::Le => a <= b,
+                    CmpOp::Gt => a > b,
+                    CmpOp::Ge => a >= b,
+                })
+            }
+            Not(a) => Ok(!a.eval_bool(env)?),
+            And(a, b) => Ok(a.eval_bool(env)? && b.eval_bool(env)?),
+            Or(a, b) => Ok(a.eval_bool(env)? || b.eval_bool(env)?),
+            _ => match self.eval(env)? {
+                Value::Bool(b) => Ok(b),
+                _ => Err(EvalError::Type),
+            },
+        }
+    }
+
+    /// Evaluates an `Int` expression; literals, variables and visits are read without
+    /// building a value.
+    fn eval_int<E: Env>(&self, env: &mut E) -> Result<i64, EvalError> {
+        match &self.kind {
+            ExprKind::Lit(Value::Int(i)) => Ok(*i),
+            ExprKind::Var(id) => match env.var(*id) {
+                Some(Value::Int(i)) => Ok(*i),
+                Some(_) => Err(EvalError::Type),
+                None => Err(EvalError::UnsetVariable),
+            },
+            ExprKind::Visits(node) => Ok(i64::from(env.visits(*node))),
+            _ => match self.eval(env)? {
+                Value::Int(i) => Ok(i),
+                _ => Err(EvalError::Type),
+            },
         }
     }
 

@@ -234,17 +234,22 @@ impl Env for State<'_> {
             choice,
             ordinal,
         };
-        let shown = self.variations.get(&key).copied().unwrap_or(0);
         let last = i64::try_from(n).unwrap_or(i64::MAX).saturating_sub(1);
         let rng = &mut *self.rng;
         let draw = || usize::try_from(rng.range(0, last)).unwrap_or(0);
         match self.entry.as_deref_mut() {
             Some(step) => {
-                self.variations.insert(key, shown.saturating_add(1));
+                // One lookup: the count is read and bumped in place.
+                let count = self.variations.entry(key).or_insert(0);
+                let shown = *count;
+                *count = shown.saturating_add(1);
                 step.push(Change::Variation { key, old: shown });
                 kind.pick(shown, n, draw)
             }
-            None => kind.pick(shown.saturating_sub(1), n, draw),
+            None => {
+                let shown = self.variations.get(&key).copied().unwrap_or(0);
+                kind.pick(shown.saturating_sub(1), n, draw)
+            }
         }
     }
 }
