@@ -950,3 +950,30 @@ fn calls_survive_live_edits_and_a_removed_return_target_relocates() {
     assert_eq!(live.session().text(), "Square");
     assert_eq!(live.session().visits(square), 2);
 }
+
+/// Text written over several lines, single-quoted strings and `turns_since` arrive by a
+/// live edit and read the state play built before it: the entries' turns survive.
+#[test]
+fn multi_line_text_quotes_and_turns_since_arrive_live() {
+    let story = |a_text: &str, when: &str| {
+        format!(
+            r##"Story(title: "M", start: "a", nodes: {{
+                "a": (text: {a_text}, choices: [(text: "On", to: "b"), (text: "Back", to: "b", when: "{when}")]),
+                "b": (text: "B", choices: [(text: "Back", to: "a")]),
+            }})"##
+        )
+    };
+    let mut live = Live::new("multi-line-live", &story("\"A\"", "false"));
+    live.choose(0);
+    live.choose(0);
+    live.choose(0);
+    live.choose(0);
+    assert_eq!(live.session().text(), "A");
+    let edited = story(
+        "r#\"\n                    Back at {'a'}.\n                      B was {turns_since('b')} turn(s) ago.\n                \"#",
+        "visits('b') > 1",
+    );
+    live.edit(&edited);
+    assert_eq!(live.session().text(), "Back at a.\n  B was 1 turn(s) ago.");
+    assert_eq!(live.choices(), ["On", "Back"]);
+}
