@@ -673,6 +673,12 @@ fn call_and_return_mistakes_are_located() {
             36,
             "a choice needs `to` (where it leads), `call` (a node it calls first), or both",
         ),
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Ask\", call: \"a\", fallback: true)]),",
+            6,
+            56,
+            "a fallback choice that calls needs a `to`",
+        ),
     ];
     for (nodes, line, col, part) in cases {
         let story = main_with_nodes(nodes);

@@ -914,8 +914,8 @@ fn functions_are_declared_and_their_fallbacks_edited_live() {
     assert!(error.contains("unknown function `has`"), "{error}");
 }
 
-/// The call stack survives live edits; a return target an edit removes relocates along
-/// the history before the call, with an event saying so.
+/// The call stack survives live edits; a return target an edit removes is replaced, with
+/// an event saying so.
 #[test]
 fn calls_survive_live_edits_and_a_removed_return_target_relocates() {
     let story = |gate: &str, to: &str| {
@@ -946,9 +946,10 @@ fn calls_survive_live_edits_and_a_removed_return_target_relocates() {
         .filter(|e| matches!(e, Event::ReturnRelocated { to, .. } if *to == square))
         .collect();
     assert_eq!(relocated.len(), 1, "{:?}", live.session().events());
+    // The choice's `to` is gone: the call goes back to its caller, shown again.
     live.choose(0);
     assert_eq!(live.session().text(), "Square");
-    assert_eq!(live.session().visits(square), 2);
+    assert_eq!(live.session().visits(square), 1);
 }
 
 /// Text written over several lines, single-quoted strings and `turns_since` arrive by a
@@ -976,4 +977,84 @@ fn multi_line_text_quotes_and_turns_since_arrive_live() {
     live.edit(&edited);
     assert_eq!(live.session().text(), "Back at a.\n  B was 1 turn(s) ago.");
     assert_eq!(live.choices(), ["On", "Back"]);
+}
+
+/// An edit that removes the node a flow is at inside a call moves the flow back before
+/// the call, and the call is over; an edit that moves a node call's `next` makes the
+/// return go to the new `next`, not into the call again; the repair is recorded in the
+/// undo log, so undo and redo do not report it again.
+#[test]
+fn edits_inside_calls_keep_the_stack_true() {
+    let story = |talk: &str, next: &str| {
+        format!(
+            r#"Story(title: "C", start: "square", nodes: {{
+                "square": (text: "Square", choices: [(text: "Ask", call: "talk"), (text: "Crier", to: "crier")]),
+                {talk}
+                "done": (text: "Done.", return: true),
+                "crier": (text: "Crier", call: "bark", next: "{next}"),
+                "bark": (text: "Bark", choices: [(text: "Hm", to: "bark_end")]),
+                "bark_end": (text: "Bark end", return: true),
+                "gate": (text: "Gate", choices: [(text: "Back", to: "square")]),
+                "wall": (text: "Wall", choices: [(text: "Back", to: "square")]),
+            }})"#
+        )
+    };
+    let talk = r#""talk": (text: "Talk", choices: [(text: "Done", to: "done")]),"#;
+    let mut live = Live::new("calls-edits", &story(talk, "gate"));
+    live.choose(0);
+    assert_eq!(live.session().call_depth(), 1);
+    // `talk` removed (and the choice that called it): back at the square, no call.
+    live.edit(&story("", "gate").replace(r#"(text: "Ask", call: "talk"), "#, ""));
+    assert_eq!(
+        (live.session().text(), live.session().call_depth()),
+        ("Square", 0)
+    );
+
+    // Into the crier's call; `next` moves from `gate` to `wall` and `gate` goes.
+    live.choose(0);
+    assert_eq!(
+        (live.session().text(), live.session().call_depth()),
+        ("Bark", 1)
+    );
+    let no_gate = |s: String| {
+        s.replace(
+            r#""gate": (text: "Gate", choices: [(text: "Back", to: "square")]),"#,
+            "",
+        )
+    };
+    live.edit(&no_gate(
+        story("", "wall").replace(r#"(text: "Ask", call: "talk"), "#, ""),
+    ));
+    let relocated = live
+        .session()
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::ReturnRelocated { .. }))
+        .count();
+    assert_eq!(relocated, 1);
+    let crier = live.node("crier");
+    live.choose(0);
+    assert_eq!(
+        (live.session().text(), live.session().call_depth()),
+        ("Wall", 0)
+    );
+    assert_eq!(live.session().visits(crier), 1);
+    // Undo and redo go through the repaired call without repairing it again.
+    let (story, session) = live.host.play(live.player).unwrap();
+    session.undo(story).unwrap();
+    assert_eq!((session.text(), session.call_depth()), ("Bark", 1));
+    assert!(
+        !session
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::ReturnRelocated { .. }))
+    );
+    session.redo(story).unwrap();
+    assert_eq!(session.text(), "Wall");
+    assert!(
+        !session
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::ReturnRelocated { .. }))
+    );
 }

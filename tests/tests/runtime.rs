@@ -926,3 +926,57 @@ fn a_save_keeps_the_call_stack() {
     restored.undo(&story).unwrap();
     assert_eq!((restored.text(), restored.call_depth()), ("The key?", 1));
 }
+
+/// A save made inside a call whose return target a later edit removed returns elsewhere
+/// when restored (with a warning), and play reaches the return without an error.
+#[test]
+fn a_restored_call_whose_return_target_is_gone_returns_elsewhere() {
+    let dir = story_dir("call-save-edited", CALLS);
+    let story = load(dir.path());
+    let mut s = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    s.choose(&story, 1).unwrap(); // calls `key_talk`, to go on at `gate`
+    let save = s.save(&story);
+    let edited = CALLS
+        .replace(
+            r#"(text: "Ask, then leave", call: "key_talk", to: "gate"),"#,
+            "",
+        )
+        .replace(
+            r#""barker": (text: "A crier clears his throat.", call: "bark", next: "gate"),"#,
+            r#""barker": (text: "A crier clears his throat.", call: "bark", next: "square"),"#,
+        )
+        .replace(
+            r#""deep": (text: "Deeper.", call: "deep", next: "gate"),"#,
+            r#""deep": (text: "Deeper.", call: "deep", next: "square"),"#,
+        )
+        .replace(r#""gate": (text: "The gate."),"#, "");
+    let dir = story_dir("call-save-edited-2", &edited);
+    let story = load(dir.path());
+    let (mut restored, warnings) =
+        Session::restore(&story, &save, SessionConfig::with_seed(1)).unwrap();
+    assert!(
+        warnings.iter().any(|w| w.contains("returns elsewhere")),
+        "{warnings:?}"
+    );
+    assert_eq!(restored.call_depth(), 1);
+    restored.choose(&story, 0).unwrap();
+    assert_eq!(
+        (restored.text(), restored.call_depth()),
+        ("The square at noon.", 0)
+    );
+}
+
+/// A save cannot be restored without a function the story needs, as a session cannot
+/// start without it.
+#[test]
+fn a_restore_without_a_needed_function_is_an_error() {
+    let dir = story_dir("functions-restore", FUNCTIONS);
+    let story = load(dir.path());
+    let config =
+        SessionConfig::with_seed(1).with_function("price", |_: &[Value]| Value::Float(1.0));
+    let s = Session::new(&story, config.clone()).unwrap();
+    let save = s.save(&story);
+    let error = Session::restore(&story, &save, SessionConfig::with_seed(1)).unwrap_err();
+    assert!(error.to_string().contains("function `price`"), "{error}");
+    assert!(Session::restore(&story, &save, config).is_ok());
+}

@@ -383,6 +383,14 @@ fn compile_choice(
     };
     let to = node_ref("to", &c.to, "leads to");
     let call = node_ref("call", &c.call, "calls");
+    if c.fallback && c.call.is_some() && c.to.is_none() {
+        cx.error(
+            file,
+            at("call"),
+            "a fallback choice that calls needs a `to`: back at its node after the call, it \
+             would be taken again",
+        );
+    }
     let target = match (to, call) {
         (None, None) => {
             cx.error(

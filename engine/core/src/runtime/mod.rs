@@ -48,7 +48,7 @@ pub struct SessionConfig {
     pub max_call_depth: usize,
     /// Longest string, in bytes, that an effect may store in a variable or a host may set,
     /// and longest text a node or choice may render to. A step that would pass it fails
-    /// with [`EvalError::StringTooLong`](crate::expr::EvalError::StringTooLong) and
+    /// with [`EvalError::StringTooLong`] and
     /// changes nothing.
     pub max_string_len: usize,
     /// The functions the game provides to the story (see [`HostFunctions`]).

@@ -6,7 +6,8 @@
 //! a variable whose type changed is reset to its new initial value.
 
 use super::undo::slot;
-use super::{ChoiceView, Event, RuntimeError, Session, VariationKey};
+use super::{ChoiceView, Event, Frame, RuntimeError, Session, VariationKey};
+use crate::story::components::{Next, NodeCall};
 use crate::story::{ChoiceId, Delta, FlowId, NodeId, Story};
 
 /// What the current node showed before a reload, to tell whether it shows anything else
@@ -151,9 +152,21 @@ impl Session {
             if story.node_entity(node).is_some() {
                 continue;
             }
-            let Some(to) = relocation(story, flow.id, &flow.history) else {
+            // The most recent node of the history that still exists, else the start.
+            let kept = flow
+                .history
+                .iter()
+                .rposition(|&n| story.node_entity(n).is_some());
+            let Some(to) = kept
+                .map(|k| flow.history[k])
+                .or_else(|| relocation(story, flow.id, &[]))
+            else {
                 continue;
             };
+            // Calls made at or after the node moved to are over: the flow is back before
+            // them.
+            let made_before = kept.unwrap_or(0);
+            self.flows[i].calls.retain(|c| c.history_len <= made_before);
             self.flows[i].node = Some(to);
             self.events.push(Event::Relocated {
                 flow: self.flows[i].id,
@@ -166,29 +179,41 @@ impl Session {
         moved
     }
 
-    /// Moves every call's return target that is gone (the node it goes on at, or the
-    /// caller it goes back to) to the most recent node of its flow's history before the
-    /// call that still exists, else to the flow's start.
+    /// Gives every call whose return target is gone (the node it goes on at, or the
+    /// caller it goes back to) a new one (see [`repaired_return`]), in the flow's stack and
+    /// in the undo log alike, and says so.
     fn repair_calls(&mut self, story: &Story) {
-        for flow in &mut self.flows {
-            for k in 0..flow.calls.len() {
+        for i in 0..self.flows.len() {
+            for k in 0..self.flows[i].calls.len() {
+                let flow = &self.flows[i];
                 let frame = flow.calls[k];
-                let gone = |n: NodeId| story.node_entity(n).is_none();
-                let from = match frame.resume {
-                    Some(to) if gone(to) => to,
-                    None if gone(frame.caller) => frame.caller,
-                    _ => continue,
-                };
+                let exists = |n: NodeId| story.node_entity(n).is_some().then_some(n);
                 let before = &flow.history[..frame.history_len.min(flow.history.len())];
-                let Some(to) = relocation(story, flow.id, before) else {
+                let resume = frame.resume.map(exists);
+                let Some((caller, resume)) =
+                    repaired_return(story, flow.id, exists(frame.caller), resume, before)
+                else {
                     continue;
                 };
-                // Going back to a node that was not the caller is an entry there.
-                flow.calls[k].resume = Some(to);
+                let repaired = Frame {
+                    caller,
+                    resume,
+                    ..frame
+                };
+                if repaired == frame {
+                    continue;
+                }
+                let from = match frame.resume {
+                    Some(to) if exists(to).is_none() => to,
+                    _ => frame.caller,
+                };
+                let id = flow.id;
+                self.flows[i].calls[k] = repaired;
+                self.log.replace_frame(i, frame, repaired);
                 self.events.push(Event::ReturnRelocated {
-                    flow: flow.id,
+                    flow: id,
                     from,
-                    to,
+                    to: resume.unwrap_or(caller),
                 });
             }
         }
@@ -218,6 +243,35 @@ impl Session {
             self.passage.truncate(n_passage);
         }
         Ok(())
+    }
+}
+
+/// The caller and the return target of a call once an edit removed some of them
+/// (`None`: gone; `resume: None`: the call returns to its caller): for a call a node
+/// makes, its `next` as it is now; for a choice's, back at the caller; without the
+/// caller, the most recent node of the flow's history `before` the call that still
+/// exists (else the flow's start), entered there. `None` when there is nowhere to go.
+pub(super) fn repaired_return(
+    story: &Story,
+    flow: FlowId,
+    caller: Option<NodeId>,
+    resume: Option<Option<NodeId>>,
+    before: &[NodeId],
+) -> Option<(NodeId, Option<NodeId>)> {
+    match (caller, resume) {
+        (Some(caller), None) => Some((caller, None)),
+        (caller, Some(Some(to))) => Some((caller.unwrap_or(to), Some(to))),
+        (Some(caller), Some(None)) => {
+            let entity = story.node_entity(caller)?;
+            let world = story.world();
+            let node_call = world.get::<NodeCall>(entity).is_some_and(|c| c.0.is_some());
+            let next = world.get::<Next>(entity).and_then(|n| n.0);
+            Some((caller, if node_call { next } else { None }))
+        }
+        (None, _) => {
+            let to = relocation(story, flow, before)?;
+            Some((to, Some(to)))
+        }
     }
 }
 

@@ -34,10 +34,14 @@ impl Session {
         let result = self.render(story, node, entity, false);
         self.rng = live_rng;
         result?;
-        // A node that returns from a call is no ending, like one with `next`.
+        // A node that returns from a call in progress is no ending, like one with `next`.
         let world = story.world();
+        let in_call = self
+            .flows
+            .get(self.current)
+            .is_some_and(|f| !f.calls.is_empty());
         let passes_on = world.get::<Next>(entity).is_some_and(|n| n.0.is_some())
-            || world.get::<Return>(entity).is_some_and(|r| r.0);
+            || (in_call && world.get::<Return>(entity).is_some_and(|r| r.0));
         self.ended = self.choices.is_empty()
             && !passes_on
             && self.available_fallback(story, node, entity)?.is_none();

@@ -415,6 +415,7 @@ impl Session {
                 loaded: story.save_id().to_owned(),
             });
         }
+        super::check_functions(story, &config.functions)?;
         let mut warnings = Vec::new();
         let mut s = Session::blank(
             story,
@@ -578,25 +579,23 @@ impl Session {
                 },
                 None => None,
             };
-            let calls = restore_calls(story, &f.calls, history.len());
-            let calls = match calls {
-                Some(calls) if calls.len() <= s.config.max_call_depth => calls,
-                Some(_) => {
-                    warnings.push(format!(
-                        "flow `{}` is nested in calls deeper than the limit of {}; its calls \
-                         were dropped",
-                        f.name, s.config.max_call_depth
-                    ));
-                    Vec::new()
-                }
-                None => {
-                    warnings.push(format!(
-                        "a call of flow `{}` returns to a node that no longer exists; its calls \
-                         were dropped",
-                        f.name
-                    ));
-                    Vec::new()
-                }
+            let (calls, relocated) = restore_calls(story, flow, &f.calls, &history);
+            if relocated {
+                warnings.push(format!(
+                    "a call in flow `{}` returns to a node that no longer exists; it returns \
+                     elsewhere",
+                    f.name
+                ));
+            }
+            let calls = if calls.len() <= s.config.max_call_depth {
+                calls
+            } else {
+                warnings.push(format!(
+                    "flow `{}` is nested in calls deeper than the limit of {}; its calls were \
+                     dropped",
+                    f.name, s.config.max_call_depth
+                ));
+                Vec::new()
             };
             s.flows.push(FlowState {
                 id: flow,
@@ -659,12 +658,43 @@ fn restore_frame(story: &Story, frame: &SavedFrame, history_len: usize) -> Optio
     })
 }
 
-/// A flow's calls from names, or `None` when one names a node the story no longer has.
-fn restore_calls(story: &Story, calls: &[SavedFrame], history_len: usize) -> Option<Vec<Frame>> {
-    calls
+/// A flow's calls from names, each whose return target the story no longer has given a
+/// new one as a reload would (see `repaired_return`), and whether any was.
+fn restore_calls(
+    story: &Story,
+    flow: FlowId,
+    calls: &[SavedFrame],
+    history: &[NodeId],
+) -> (Vec<Frame>, bool) {
+    let exists = |name: &str| {
+        story
+            .node_id(name)
+            .filter(|&id| story.node_entity(id).is_some())
+    };
+    let mut relocated = false;
+    let frames = calls
         .iter()
-        .map(|c| restore_frame(story, c, history_len))
-        .collect()
+        .filter_map(|c| {
+            let history_len = c.history_len.min(history.len());
+            let caller = exists(&c.caller);
+            let resume = c.resume.as_deref().map(exists);
+            relocated |= resume == Some(None) || (caller.is_none() && resume.is_none());
+            let (caller, resume) = super::reload::repaired_return(
+                story,
+                flow,
+                caller,
+                resume,
+                &history[..history_len],
+            )?;
+            Some(Frame {
+                caller,
+                resume,
+                render_rng: Rng::from_state(c.render_rng),
+                history_len,
+            })
+        })
+        .collect();
+    (frames, relocated)
 }
 
 /// A variation's key from names, if the story has its node (and choice).

@@ -118,6 +118,21 @@ impl UndoLog {
         }
     }
 
+    /// Puts `new` in the place of the call `old` of flow `flow` in every step, after a
+    /// reload gave the call a new return target.
+    pub(crate) fn replace_frame(&mut self, flow: usize, old: Frame, new: Frame) {
+        for step in self.steps_mut() {
+            for change in step.iter_mut() {
+                if let Change::Call { flow: f, frame } | Change::Return { flow: f, frame } = change
+                    && *f == flow
+                    && *frame == old
+                {
+                    *frame = new;
+                }
+            }
+        }
+    }
+
     /// Commits a new step: it becomes undoable and the redo stack is dropped.
     pub(crate) fn commit(&mut self, step: Vec<Change>, limit: usize) {
         while let Some(s) = self.redo.pop() {

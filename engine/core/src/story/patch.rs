@@ -285,9 +285,13 @@ fn changed_functions(
     old: &[super::FunctionDecl],
     new: &[super::FunctionDecl],
 ) -> Vec<crate::ids::FunctionId> {
+    // Where a function is declared is not what it does: a line moved is no change.
+    let same = |f: &super::FunctionDecl, g: &super::FunctionDecl| {
+        f.id == g.id && f.params == g.params && f.returns == g.returns && f.fallback == g.fallback
+    };
     let differs = |a: &[super::FunctionDecl], b: &[super::FunctionDecl]| {
         a.iter()
-            .filter(|f| !b.contains(f))
+            .filter(|f| !b.iter().any(|g| same(f, g)))
             .map(|f| f.id)
             .collect::<Vec<_>>()
     };
