@@ -50,9 +50,9 @@
 #![forbid(unsafe_code)]
 
 pub use qnce_core::{
-    AssetId, ChoiceId, ChoiceView, CommandId, Event, FlowId, FunctionId, HostFn, HostFunctions,
-    NodeId, RuntimeError, SaveData, SaveError, Session, SessionConfig, Story, TextRef, Type, Value,
-    VarId,
+    AssetId, ChoiceId, ChoiceView, CommandId, Event, FlowId, FromValue, FunctionId, HostFn,
+    HostFunctions, NodeId, RuntimeError, SaveData, SaveError, Session, SessionConfig, Story,
+    StoryEvent, StoryOption, TextRef, Type, Value, VarId,
 };
 pub use qnce_core::{MAIN_FLOW, expr, input, runtime, value};
 /// A loaded story and what a reload changed in it (from `qnce-core`'s `story`). The ECS

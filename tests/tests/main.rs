@@ -6,6 +6,8 @@
 //! - `diagnostics`: one case per diagnostic `qnce check` reports, with its position
 //! - `bad_input`: inputs that must give errors, never panics
 //! - `runtime`: sessions: undo and redo, flows, chains, host variables, saves
+//! - `embedding`: a game's sessions on its own threads beside one reloader, stale
+//!   sessions, owned events, game-side variables
 //! - `expressions`: precedence, types and errors of the expression language
 //! - `assets`: the asset cache and preloading's hit rate on the example stories
 //! - `telemetry`: telemetry sinks, budgets, span timings, `/metrics` over loopback
@@ -37,6 +39,7 @@ mod assets;
 mod bad_input;
 mod cli;
 mod diagnostics;
+mod embedding;
 mod expressions;
 mod fullscreen;
 mod fuzz;

@@ -18,10 +18,10 @@ pub mod value;
 
 pub use runtime::{
     ChoiceView, Event, HostFn, HostFunctions, RuntimeError, SaveData, SaveError, Session,
-    SessionConfig, TextRef,
+    SessionConfig, StoryEvent, StoryOption, TextRef,
 };
 pub use story::{AssetId, ChoiceId, CommandId, FlowId, FunctionId, NodeId, Story, VarId};
-pub use value::{Type, Value};
+pub use value::{FromValue, Type, Value};
 
 /// The name of the default flow, which starts at the story's `start` node.
 pub const MAIN_FLOW: &str = "main";

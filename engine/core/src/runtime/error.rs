@@ -96,6 +96,18 @@ pub enum RuntimeError {
         /// Where it is declared, `path:line:col`.
         declared_at: String,
     },
+    /// The story was edited since the session last caught up with it: the session must
+    /// be brought along first ([`Session::catch_up`](crate::Session::catch_up)).
+    #[error(
+        "the story was edited since this session last caught up ({behind} edit(s) behind): call `Session::catch_up` first"
+    )]
+    StaleSession {
+        /// How many edits the session missed.
+        behind: u64,
+    },
+    /// The session was played against another story than the one it started with.
+    #[error("this session belongs to another story")]
+    OtherStory,
     /// There is no step to undo.
     #[error("nothing to undo")]
     NothingToUndo,

@@ -50,6 +50,8 @@ pub enum Event {
         node: NodeId,
         /// The choice's stable id.
         choice: ChoiceId,
+        /// The choice's text as it was displayed (empty for a fallback, which is not).
+        text: TextRef,
         /// Whether it was a fallback taken automatically.
         fallback: bool,
     },

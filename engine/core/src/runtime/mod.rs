@@ -9,6 +9,7 @@
 mod error;
 mod event;
 mod host;
+mod owned;
 mod reload;
 mod render;
 mod rng;
@@ -23,6 +24,7 @@ use bevy_ecs::prelude::Entity;
 pub use error::RuntimeError;
 pub use event::{ArgsRef, Event, TextRef};
 pub use host::{HostFn, HostFunctions};
+pub use owned::{Shared, StoryEvent, StoryOption};
 pub use rng::Rng;
 pub use save::{
     SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow, SavedFrame, SavedVariation,
@@ -298,6 +300,10 @@ pub struct Session {
     passage: String,
     /// The arguments of the commands the last call reported.
     command_args: Vec<Value>,
+    /// The story the session plays ([`Story::identity`]) and the version it last caught
+    /// up with.
+    story_identity: u64,
+    story_version: u64,
 }
 
 impl Session {
@@ -334,6 +340,7 @@ impl Session {
     /// As [`Session::new`]. Unlike other calls, a failed restart does not leave the
     /// session as it was: it is reset, at no node; restart again once the story is fixed.
     pub fn restart(&mut self, story: &Story, seed: u64) -> Result<&[Event], RuntimeError> {
+        self.check_story(story)?;
         check_functions(story, &self.config.functions)?;
         self.config.seed = seed;
         self.rng = Rng::new(seed);
@@ -388,7 +395,31 @@ impl Session {
             events: Vec::new(),
             passage: String::new(),
             command_args: Vec::new(),
+            story_identity: story.identity(),
+            story_version: story.version(),
         }
+    }
+
+    /// `Ok` when the session has caught up with every edit of `story`, the story it
+    /// plays.
+    ///
+    /// # Errors
+    /// [`RuntimeError::StaleSession`] when the story was edited since; bring the session
+    /// along with [`Session::catch_up`]. [`RuntimeError::OtherStory`] for another story.
+    pub fn check_story(&self, story: &Story) -> Result<(), RuntimeError> {
+        if story.identity() != self.story_identity {
+            return Err(RuntimeError::OtherStory);
+        }
+        match story.version().checked_sub(self.story_version) {
+            Some(0) => Ok(()),
+            Some(behind) => Err(RuntimeError::StaleSession { behind }),
+            None => Err(RuntimeError::OtherStory),
+        }
+    }
+
+    /// Whether the story was edited since the session last caught up with it.
+    pub fn is_behind(&self, story: &Story) -> bool {
+        story.version() != self.story_version
     }
 
     /// The seed the session started with.
@@ -464,14 +495,67 @@ impl Session {
         self.vars.get(var.index()).and_then(Option::as_ref)
     }
 
-    /// Sets a variable from the host; the value must have the variable's type (an `Int`
-    /// is accepted for a `Float`). The change is not a step: undo does not revert it, and
-    /// the current node is rendered again only by [`Session::refresh`].
+    /// A variable's current value by name, as a Rust type: `i64`, `f64`, `bool`,
+    /// `String`, `Arc<str>` or [`Value`]. `None` for a variable the story does not have,
+    /// or of another type.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("qnce-doc-get-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # std::fs::write(dir.join("story.ron"), r#"Story(title: "t", start: "a",
+    /// #     variables: { "coins": Int(3) }, nodes: { "a": (text: "Hi") })"#)?;
+    /// # let story = qnce_load::load(&dir, &qnce_load::Limits::default())?.value;
+    /// let session = qnce_core::Session::new(&story, qnce_core::SessionConfig::default())?;
+    /// assert_eq!(session.get::<i64>(&story, "coins"), Some(3));
+    /// assert_eq!(session.get::<bool>(&story, "coins"), None);
+    /// # Ok(()) }
+    /// ```
+    pub fn get<T: crate::value::FromValue>(&self, story: &Story, name: &str) -> Option<T> {
+        T::from_value(self.var(story.var_id(name)?)?)
+    }
+
+    /// Sets a variable from the game; the value must have the variable's type (an `Int`
+    /// is accepted for a `Float`). Reports [`Event::VariableChanged`] when the value
+    /// changed, and [`Event::NodeShown`] when the current node now reads differently (it
+    /// is rendered again). Not a step: undo does not take it back (see
+    /// [`Session::set_var_as_step`]).
     ///
     /// # Errors
-    /// An unknown variable, a value of another type, or a string longer than
-    /// [`SessionConfig::max_string_len`].
-    pub fn set_var(&mut self, story: &Story, name: &str, value: Value) -> Result<(), RuntimeError> {
+    /// An unknown variable, a value of another type, a string longer than
+    /// [`SessionConfig::max_string_len`], a session behind its story; or an expression of
+    /// the current node that fails with the new value (nothing is changed then).
+    pub fn set_var(
+        &mut self,
+        story: &Story,
+        name: &str,
+        value: Value,
+    ) -> Result<&[Event], RuntimeError> {
+        self.set_var_inner(story, name, value, false)
+    }
+
+    /// As [`Session::set_var`], recorded as a step of its own that undo takes back and
+    /// redo puts back (a game's choice made outside the story, say).
+    ///
+    /// # Errors
+    /// As [`Session::set_var`].
+    pub fn set_var_as_step(
+        &mut self,
+        story: &Story,
+        name: &str,
+        value: Value,
+    ) -> Result<&[Event], RuntimeError> {
+        self.set_var_inner(story, name, value, true)
+    }
+
+    fn set_var_inner(
+        &mut self,
+        story: &Story,
+        name: &str,
+        value: Value,
+        undoable: bool,
+    ) -> Result<&[Event], RuntimeError> {
+        self.check_story(story)?;
         let var = story
             .var_id(name)
             .ok_or_else(|| RuntimeError::UnknownVariable(name.into()))?;
@@ -490,8 +574,31 @@ impl Session {
                 limit: self.config.max_string_len,
             });
         }
-        *undo::slot(&mut self.vars, var.index()) = Some(value);
-        Ok(())
+        self.begin();
+        let old = self.var(var).cloned();
+        if old.as_ref() != Some(&value) {
+            self.record(Change::Var {
+                var,
+                old: old.clone(),
+                new: Some(value.clone()),
+            });
+            if let Some(old) = old {
+                self.events.push(Event::VariableChanged {
+                    var,
+                    old,
+                    new: value,
+                });
+            }
+        }
+        let result = if self.step.len() > 1 {
+            self.show_if_different(story, false)
+        } else {
+            Ok(())
+        };
+        // Only a change is a step.
+        let undoable = undoable && self.step.len() > 1;
+        self.finish(story, result, undoable)?;
+        Ok(&self.events)
     }
 
     /// The arguments of a command an event reported.

@@ -8,7 +8,7 @@
 use super::undo::slot;
 use super::{ChoiceView, Event, Frame, RuntimeError, Session, VariationKey};
 use crate::story::components::{Next, NodeCall};
-use crate::story::{ChoiceId, Delta, FlowId, NodeId, Story};
+use crate::story::{ChoiceId, Delta, FlowId, Id, NodeId, Story, VarId};
 
 /// What the current node showed before a reload, to tell whether it shows anything else
 /// after.
@@ -20,17 +20,74 @@ struct Shown {
 }
 
 impl Session {
-    /// Brings the session along after a reload applied `delta` to `story`, and returns
-    /// what happened: [`Event::Relocated`] for each flow moved off a removed node,
+    /// Brings the session along after every edit applied to `story` since it last caught
+    /// up (nothing when it is up to date), and returns what happened:
+    /// [`Event::Relocated`] for each flow moved off a removed node,
+    /// [`Event::ReturnRelocated`] for each call whose return target was removed,
     /// [`Event::VariableReset`] for each variable reset, [`Event::FlowSwitched`] when the
     /// current flow was removed, and [`Event::NodeShown`] when the current node now shows
     /// something else (its text, its choices, or whether it ends). The current node is
     /// rendered again with the generator state it was first rendered with.
     ///
+    /// The story keeps the last [`Story::KEPT_DELTAS`] edits' deltas; a session further
+    /// behind is resynced from the story as it is: variables it no longer has are
+    /// dropped, new ones take their initial value, retyped ones are reset, positions and
+    /// calls are repaired, and the current node is shown again. Only what a delta alone
+    /// says is lost then: which choices an edit renamed (a renamed `once` choice shows
+    /// again).
+    ///
     /// # Errors
-    /// An expression of the current node that fails to evaluate; the session's state is
-    /// still brought along.
-    pub fn after_reload(&mut self, story: &Story, delta: &Delta) -> Result<&[Event], RuntimeError> {
+    /// [`RuntimeError::OtherStory`] for another story than the session's; an expression
+    /// of the current node that fails to evaluate (the session's state is still brought
+    /// along).
+    pub fn catch_up(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
+        if story.identity() != self.story_identity || story.version() < self.story_version {
+            return Err(RuntimeError::OtherStory);
+        }
+        if story.version() == self.story_version {
+            self.clear_report();
+            return Ok(&self.events);
+        }
+        let (delta, resync) = match story.changes_since(self.story_version) {
+            Some(delta) => (delta, false),
+            None => (self.resync_delta(story), true),
+        };
+        self.story_version = story.version();
+        self.bring_along(story, &delta, resync)?;
+        Ok(&self.events)
+    }
+
+    /// What a session too far behind must take from the story as it is: the variables
+    /// it holds that the story dropped, the story's variables it lacks, and those whose
+    /// type changed.
+    fn resync_delta(&self, story: &Story) -> Delta {
+        let mut delta = Delta::default();
+        for (i, value) in self.vars.iter().enumerate() {
+            let var = VarId::from_index(i as u32);
+            match (value, story.var_initial(var)) {
+                (Some(_), None) => delta.vars_removed.push(var),
+                (Some(v), Some(initial)) if v.ty() != initial.ty() => {
+                    delta.vars_retyped.push(var);
+                }
+                _ => {}
+            }
+        }
+        for &var in story.var_ids() {
+            if self.var(var).is_none() {
+                delta.vars_added.push(var);
+            }
+        }
+        delta
+    }
+
+    /// Brings the session along `delta`; with `show`, the current node is shown again
+    /// whatever the delta says.
+    fn bring_along(
+        &mut self,
+        story: &Story,
+        delta: &Delta,
+        show: bool,
+    ) -> Result<(), RuntimeError> {
         self.clear_report();
 
         for &var in &delta.vars_removed {
@@ -68,7 +125,8 @@ impl Session {
 
         let moved = self.repair_position(story);
         let current = self.current_node();
-        let touched = moved
+        let touched = show
+            || moved
             || !delta.vars_retyped.is_empty()
             || !delta.functions_changed.is_empty()
             || current.is_some_and(|n| delta.changed(n).is_some());
@@ -78,7 +136,7 @@ impl Session {
                 self.advance(story)?;
             }
         }
-        Ok(&self.events)
+        Ok(())
     }
 
     /// Moves the variation counts of a renamed choice's text to its new id.
@@ -221,7 +279,11 @@ impl Session {
 
     /// Renders the current node again; keeps the [`Event::NodeShown`] only when the
     /// position `moved` or the node shows something other than before.
-    fn show_if_different(&mut self, story: &Story, moved: bool) -> Result<(), RuntimeError> {
+    pub(super) fn show_if_different(
+        &mut self,
+        story: &Story,
+        moved: bool,
+    ) -> Result<(), RuntimeError> {
         let before = Shown {
             text: self.text.clone(),
             choice_text: self.choice_text.clone(),

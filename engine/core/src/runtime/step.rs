@@ -4,7 +4,9 @@
 
 use bevy_ecs::prelude::Entity;
 
-use super::{ArgsRef, Change, Event, FlowState, Frame, RuntimeError, Session, State, undo};
+use super::{
+    ArgsRef, Change, Event, FlowState, Frame, RuntimeError, Session, State, TextRef, undo,
+};
 use crate::expr::{Action, CommandCall};
 use crate::story::components::{
     Choice, ChoiceEffects, Effects, Next, NodeCall, OnEnter, Return, Target,
@@ -21,6 +23,7 @@ impl Session {
     /// session is then unchanged.
     pub fn choose(&mut self, story: &Story, index: usize) -> Result<&[Event], RuntimeError> {
         let _span = tracing::debug_span!("step").entered();
+        self.check_story(story)?;
         self.begin();
         let result = self.choose_inner(story, index);
         self.finish(story, result, true)?;
@@ -54,6 +57,7 @@ impl Session {
     /// # Errors
     /// An unknown flow, or an error while entering its start.
     pub fn switch_flow(&mut self, story: &Story, flow: FlowId) -> Result<&[Event], RuntimeError> {
+        self.check_story(story)?;
         let start = story
             .flow_start(flow)
             .ok_or_else(|| RuntimeError::UnknownFlow(story.flow_name(flow).into()))?;
@@ -99,6 +103,7 @@ impl Session {
     /// an error rendering the restored node.
     pub fn undo(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
         let _span = tracing::debug_span!("undo").entered();
+        self.check_story(story)?;
         if self.log.undo.is_empty() {
             return Err(RuntimeError::NothingToUndo);
         }
@@ -143,6 +148,7 @@ impl Session {
     /// [`RuntimeError::NothingToRedo`], or an error rendering the restored node.
     pub fn redo(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
         let _span = tracing::debug_span!("redo").entered();
+        self.check_story(story)?;
         let step = self.log.redo.pop().ok_or(RuntimeError::NothingToRedo)?;
         self.replay(&step, true);
         self.log.undo.push_back(step);
@@ -165,6 +171,7 @@ impl Session {
     /// # Errors
     /// An expression that fails to evaluate.
     pub fn refresh(&mut self, story: &Story) -> Result<&[Event], RuntimeError> {
+        self.check_story(story)?;
         self.clear_report();
         self.show(story)?;
         Ok(&self.events)
@@ -244,7 +251,7 @@ impl Session {
     }
 
     /// Applies a change now and records it in the current step.
-    fn record(&mut self, change: Change) {
+    pub(super) fn record(&mut self, change: Change) {
         let mut target = self.undo_target();
         change.apply(&mut target, true);
         self.step.push(change);
@@ -301,10 +308,24 @@ impl Session {
             return Err(RuntimeError::MissingNode(story.node_name(node).into()));
         };
         let flow = self.current_flow();
+        // The text as displayed, kept with the call's other texts.
+        let start = self.passage.len() as u32;
+        if let Some(view) = self.choices.iter().find(|v| v.entity == choice)
+            && let Some(shown) = self
+                .choice_text
+                .get(view.text.start as usize..view.text.end as usize)
+        {
+            self.passage.push_str(shown);
+        }
+        let text = TextRef {
+            start,
+            end: self.passage.len() as u32,
+        };
         self.events.push(Event::ChoiceMade {
             flow,
             node,
             choice: key.id,
+            text,
             fallback,
         });
         if !self.chosen.contains(&(node, key.id)) {

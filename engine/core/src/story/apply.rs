@@ -33,6 +33,11 @@ impl Story {
     pub fn apply(&mut self, patch: Patch) -> Delta {
         let _span = tracing::debug_span!("apply").entered();
         let delta = patch.delta();
+        self.version += 1;
+        self.deltas.push_back((self.version, delta.clone()));
+        while self.deltas.len() > Story::KEPT_DELTAS {
+            self.deltas.pop_front();
+        }
         self.world.clear_trackers();
         self.title = patch.title;
         self.save_id = patch.save_id;

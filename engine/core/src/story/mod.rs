@@ -145,6 +145,14 @@ pub struct Story {
     main_flow: FlowId,
     commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
     functions: Vec<FunctionDecl>,
+    /// Which story this is (unique in the process), so that a session played against
+    /// another story is caught.
+    identity: u64,
+    /// How many patches were applied.
+    version: u64,
+    /// The most recent patches' deltas, with the version each made, oldest first; at
+    /// most [`Story::KEPT_DELTAS`].
+    deltas: std::collections::VecDeque<(u64, Delta)>,
 }
 
 impl std::fmt::Debug for Story {
@@ -198,11 +206,49 @@ fn ids_of<I: Id>(table: &[Option<Entity>]) -> impl Iterator<Item = I> + '_ {
         .map(|(i, _)| I::from_index(i as u32))
 }
 
+/// A new story identity: a counter, so identities never repeat in a process.
+fn next_identity() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 fn lookup<I: Id>(table: &[Option<Entity>], id: I) -> Option<Entity> {
     table.get(id.index()).copied().flatten()
 }
 
 impl Story {
+    /// How many applied patches' deltas a story keeps for sessions to catch up with
+    /// ([`Session::catch_up`](crate::Session::catch_up)); a session further behind is
+    /// brought along in one resync instead.
+    pub const KEPT_DELTAS: usize = 64;
+
+    /// The story's version: how many patches (live edits) were applied to it.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Which story this is, unique in the process: sessions check it to refuse being
+    /// played against another story.
+    pub fn identity(&self) -> u64 {
+        self.identity
+    }
+
+    /// What the patches after version `since` changed, merged in order; `None` when the
+    /// story no longer keeps all of them.
+    pub fn changes_since(&self, since: u64) -> Option<Delta> {
+        let mut merged = Delta::default();
+        let mut next = since + 1;
+        for (version, delta) in self.deltas.iter().filter(|(v, _)| *v > since) {
+            if *version != next {
+                return None;
+            }
+            merged.merge(delta);
+            next += 1;
+        }
+        (next == self.version + 1).then_some(merged)
+    }
+
     /// Writes validated story data into a new world.
     pub fn from_data(data: StoryData) -> Story {
         let mut names = data.names;
@@ -224,6 +270,9 @@ impl Story {
             main_flow,
             commands: data.commands,
             functions: data.functions,
+            identity: next_identity(),
+            version: 0,
+            deltas: std::collections::VecDeque::new(),
         };
         for (id, value) in data.variables {
             let e = story.world.spawn((Variable { id }, Initial(value))).id();

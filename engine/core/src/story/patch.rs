@@ -240,6 +240,28 @@ impl Delta {
     pub fn changed(&self, node: NodeId) -> Option<&NodeSummary> {
         self.nodes_changed.iter().find(|c| c.node == node)
     }
+
+    /// Appends what a later patch changed, so that bringing a session along the merged
+    /// delta does what bringing it along each in turn would.
+    pub fn merge(&mut self, later: &Delta) {
+        self.nodes_added.extend_from_slice(&later.nodes_added);
+        self.nodes_removed.extend_from_slice(&later.nodes_removed);
+        self.nodes_changed
+            .extend(later.nodes_changed.iter().cloned());
+        self.vars_added.extend_from_slice(&later.vars_added);
+        self.vars_removed.extend_from_slice(&later.vars_removed);
+        self.vars_initial.extend_from_slice(&later.vars_initial);
+        self.vars_retyped.extend_from_slice(&later.vars_retyped);
+        self.assets_added.extend_from_slice(&later.assets_added);
+        self.assets_removed.extend_from_slice(&later.assets_removed);
+        self.assets_changed.extend_from_slice(&later.assets_changed);
+        self.flows_added.extend_from_slice(&later.flows_added);
+        self.flows_removed.extend_from_slice(&later.flows_removed);
+        self.flows_restarted
+            .extend_from_slice(&later.flows_restarted);
+        self.functions_changed
+            .extend_from_slice(&later.functions_changed);
+    }
 }
 
 impl Patch {

@@ -229,10 +229,10 @@ impl Host {
     pub fn reload(&mut self, changed: Option<&[PathBuf]>) -> Reloaded {
         let result = self.reloader.reload(&mut self.story, changed);
         let mut sessions = Vec::new();
-        if let Ok(report) = &result {
+        if result.is_ok() {
             for (i, session) in self.sessions.iter_mut().enumerate() {
                 if let Some(session) = session {
-                    let outcome = session.after_reload(&self.story, &report.delta).map(|_| ());
+                    let outcome = session.catch_up(&self.story).map(|_| ());
                     sessions.push((SessionKey(i), outcome));
                 }
             }
@@ -257,26 +257,15 @@ impl Host {
         if let Some(attached) = &self.attached {
             attached.files_changed(&self.story, self.sessions.iter().flatten(), batch);
         }
-        if batch.rescan {
-            return Some(self.reload(None));
-        }
-        let paths: Vec<PathBuf> = batch
-            .paths
-            .iter()
-            .filter(|p| self.reloader.concerns(p))
-            .cloned()
-            .collect();
-        (!paths.is_empty()).then(|| self.reload(Some(&paths)))
+        let changed = changed_paths(&self.reloader, batch)?;
+        Some(self.reload(changed.as_deref()))
     }
 
     /// Takes every batch the watcher has sent so far as one change and reloads if it
     /// concerns the story. Never blocks; a game calls it once a frame.
     pub fn poll(&mut self) -> Option<Reloaded> {
-        let mut merged = Batch::default();
-        while let Some(batch) = self.watcher.as_ref().and_then(Watcher::try_next) {
-            merge(&mut merged, batch);
-        }
-        self.handle(&merged)
+        let batch = drain(self.watcher.as_ref()?, None)?;
+        self.handle(&batch)
     }
 
     /// Waits at most `timeout` for a change that concerns the story and reloads.
@@ -284,15 +273,40 @@ impl Host {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let mut batch = self.watcher.as_ref()?.wait(left)?;
-            while let Some(more) = self.watcher.as_ref().and_then(Watcher::try_next) {
-                merge(&mut batch, more);
-            }
+            let batch = drain(self.watcher.as_ref()?, Some(left))?;
             if let Some(reloaded) = self.handle(&batch) {
                 return Some(reloaded);
             }
         }
     }
+}
+
+/// Every batch the watcher has sent, as one: those already sent, or with `wait`, the
+/// first within that time and those right behind it. `None` when there is none.
+pub(super) fn drain(watcher: &Watcher, wait: Option<Duration>) -> Option<Batch> {
+    let mut batch = match wait {
+        Some(timeout) => watcher.wait(timeout)?,
+        None => watcher.try_next()?,
+    };
+    while let Some(more) = watcher.try_next() {
+        merge(&mut batch, more);
+    }
+    Some(batch)
+}
+
+/// What a batch asks of the reloader: `Some(None)` to read every file again (the watcher
+/// lost track), `Some(paths)` for the story's files it names, `None` when it names none.
+pub(super) fn changed_paths(reloader: &Reloader, batch: &Batch) -> Option<Option<Vec<PathBuf>>> {
+    if batch.rescan {
+        return Some(None);
+    }
+    let paths: Vec<PathBuf> = batch
+        .paths
+        .iter()
+        .filter(|p| reloader.concerns(p))
+        .cloned()
+        .collect();
+    (!paths.is_empty()).then_some(Some(paths))
 }
 
 fn merge(into: &mut Batch, batch: Batch) {

@@ -7,12 +7,15 @@
 //! transaction. An edit that does not load changes nothing: the running story stays as it
 //! was and the errors come back with file, line and column.
 //!
-//! [`Host`] puts it together for games and runners: it owns the story, its sessions and a
+//! [`Host`] puts it together for runners: it owns the story, its sessions and a
 //! [`Watcher`](crate::watch::Watcher), and brings every session along after each reload.
+//! [`SharedStory`] is the same without the sessions, for games that keep their own on
+//! any threads: each session catches up with the edits it missed when it next plays.
 
 mod attached;
 mod host;
 mod settle;
+mod shared;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,7 @@ use std::time::{Duration, Instant};
 
 pub use host::{Host, Reloaded, SessionKey};
 pub use settle::Settle;
+pub use shared::{SharedStory, StoryHandle};
 
 use qnce_core::story::{Delta, Patch, Story};
 use qnce_load::Limits;

@@ -1,0 +1,249 @@
+//! Embedding in a game: sessions a game keeps on its own threads beside one reloader,
+//! stale sessions, owned events, and game-side variables.
+
+use std::sync::mpsc;
+use std::thread;
+
+use qnce::reload::SharedStory;
+use qnce::{Event, Limits, RuntimeError, Session, SessionConfig, StoryEvent, Value};
+
+use crate::support::{TempDir, story_dir};
+
+const STORY: &str = r#"Story(title: "Game", start: "hall", variables: { "coins": Int(3) },
+    commands: { "ring": (params: [("times", Int)]) },
+    nodes: {
+        "hall": (text: "A hall. Coins: {coins}.", tags: ["indoors"], choices: [
+            (id: "east", text: "Go east", to: "yard", set: ["coins += 1", "ring(coins)"], tags: ["move"]),
+            (id: "stay", text: "Stay", to: "hall"),
+        ]),
+        "yard": (text: "A yard.", choices: [(text: "Back", to: "hall")]),
+    })"#;
+
+/// The story as a file in a new directory, shared.
+fn shared(tag: &str, text: &str) -> (TempDir, SharedStory) {
+    let dir = story_dir(tag, text);
+    let shared = SharedStory::open(dir.path(), &Limits::default())
+        .unwrap()
+        .value;
+    (dir, shared)
+}
+
+/// Four sessions play on four threads with no lock around stepping but the story's read
+/// lock, while edits land between their steps; each session sees every edit, and the
+/// game never reaches into another thread's session.
+#[test]
+fn four_threads_play_while_edits_land_in_every_session() {
+    let (dir, mut shared) = shared("four-threads", STORY);
+    let (to_game, from_players) = mpsc::channel::<(usize, String)>();
+    let mut go = Vec::new();
+    let mut players = Vec::new();
+    for seed in 0..4 {
+        let handle = shared.handle();
+        let to_game = to_game.clone();
+        let (tx, rx) = mpsc::channel::<usize>();
+        go.push(tx);
+        players.push(thread::spawn(move || {
+            let mut session = Session::new(&handle.read(), SessionConfig::with_seed(seed)).unwrap();
+            // Each message is a round: take a choice, report the text.
+            while let Ok(choice) = rx.recv() {
+                let text = handle
+                    .play(&mut session, |story, s| {
+                        s.choose(story, choice)?;
+                        Ok(s.text().to_owned())
+                    })
+                    .unwrap();
+                to_game.send((seed as usize, text)).unwrap();
+            }
+            session
+        }));
+    }
+    let round = |choice: usize| -> Vec<String> {
+        for tx in &go {
+            tx.send(choice).unwrap();
+        }
+        let mut texts = vec![String::new(); 4];
+        for _ in 0..4 {
+            let (i, text) = from_players.recv().unwrap();
+            texts[i] = text;
+        }
+        texts
+    };
+    assert_eq!(round(0), vec!["A yard."; 4]);
+    dir.write("story.ron", STORY.replace("A hall.", "A great hall."));
+    shared.reload(None).unwrap();
+    assert_eq!(round(0), vec!["A great hall. Coins: 4."; 4]);
+    dir.write("story.ron", STORY.replace("A yard.", "A muddy yard."));
+    shared.reload(None).unwrap();
+    assert_eq!(round(0), vec!["A muddy yard."; 4]);
+    drop(go);
+    for player in players {
+        let session = player.join().unwrap();
+        assert_eq!(session.turns(), 3);
+    }
+}
+
+/// A session that missed an edit says so when stepped, instead of failing on what the
+/// edit changed; caught up, it plays on with its state.
+#[test]
+fn a_stale_session_is_told_so_until_it_catches_up() {
+    let (dir, mut shared) = shared("stale", STORY);
+    let mut session = Session::new(&shared.read(), SessionConfig::with_seed(1)).unwrap();
+    session.choose(&shared.read(), 0).unwrap();
+    dir.write(
+        "story.ron",
+        STORY
+            .replace(
+                r#""yard": (text: "A yard.","#,
+                r#""court": (text: "A court.","#,
+            )
+            .replace(r#"to: "yard""#, r#"to: "court""#),
+    );
+    shared.reload(None).unwrap();
+    let story = shared.read();
+    assert!(session.is_behind(&story));
+    assert_eq!(
+        session.choose(&story, 0).unwrap_err(),
+        RuntimeError::StaleSession { behind: 1 }
+    );
+    let events = session.catch_up(&story).unwrap();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Relocated { .. })),
+        "{events:?}"
+    );
+    assert_eq!(session.text(), "A hall. Coins: 4.");
+    session.choose(&story, 0).unwrap();
+    assert_eq!(session.text(), "A court.");
+}
+
+/// A session further behind than the story keeps deltas for is resynced: it keeps its
+/// variables and position, and takes the story's new variables.
+#[test]
+fn a_session_far_behind_is_resynced() {
+    let (dir, mut shared) = shared("resync", STORY);
+    let mut session = Session::new(&shared.read(), SessionConfig::with_seed(1)).unwrap();
+    session.choose(&shared.read(), 0).unwrap();
+    let edits = qnce::Story::KEPT_DELTAS + 3;
+    for i in 0..edits {
+        dir.write(
+            "story.ron",
+            STORY.replace("A yard.", &format!("A yard ({i}).")).replace(
+                r#""coins": Int(3)"#,
+                r#""coins": Int(3), "torch": Bool(true)"#,
+            ),
+        );
+        shared.reload(None).unwrap();
+    }
+    let story = shared.read();
+    assert_eq!(story.version(), edits as u64);
+    assert!(story.changes_since(0).is_none());
+    session.catch_up(&story).unwrap();
+    assert_eq!(session.text(), format!("A yard ({}).", edits - 1));
+    assert_eq!(session.get::<i64>(&story, "coins"), Some(4));
+    assert_eq!(session.get::<bool>(&story, "torch"), Some(true));
+}
+
+/// A session played against another story than its own is refused.
+#[test]
+fn a_session_refuses_another_story() {
+    let (_dir, mine) = shared("other-a", STORY);
+    let (_dir2, other) = shared("other-b", STORY);
+    let mut session = Session::new(&mine.read(), SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(
+        session.choose(&other.read(), 0).unwrap_err(),
+        RuntimeError::OtherStory
+    );
+    assert_eq!(
+        session.catch_up(&other.read()).unwrap_err(),
+        RuntimeError::OtherStory
+    );
+}
+
+/// Owned events carry their texts, names, tags and values, and cross threads.
+#[test]
+fn owned_events_carry_everything_and_cross_threads() {
+    fn is_send_static<T: Send + 'static>(_: &T) {}
+    let dir = story_dir("owned", STORY);
+    let story = crate::support::load(dir.path());
+    let mut session = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    let start = session.owned_events(&story);
+    assert!(
+        matches!(&start[0], StoryEvent::Line { node, text, tags, entered: true, .. }
+        if &**node == "hall" && &**text == "A hall. Coins: 3." && tags[..] == ["indoors".into()])
+    );
+    match &start[1] {
+        StoryEvent::Options { node, options } => {
+            assert_eq!(&**node, "hall");
+            let texts: Vec<&str> = options.iter().map(|o| &*o.text).collect();
+            assert_eq!(texts, ["Go east", "Stay"]);
+            assert_eq!(options[0].tags[..], ["move".into()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    session.choose(&story, 0).unwrap();
+    let events = session.owned_events(&story);
+    is_send_static(&events);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(events).unwrap());
+    let events = rx.recv().unwrap();
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            StoryEvent::ChoiceMade { choice, text, .. } => format!("chose {choice}: {text}"),
+            StoryEvent::VariableChanged { name, new, .. } => format!("{name} = {new}"),
+            StoryEvent::Command { name, args } => format!("{name}{args:?}"),
+            StoryEvent::Line { text, .. } => text.to_string(),
+            StoryEvent::Options { options, .. } => format!("{} option(s)", options.len()),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "chose east: Go east",
+            "coins = 4",
+            "ring[Int(4)]",
+            "A yard.",
+            "1 option(s)"
+        ]
+    );
+}
+
+/// Variables read by name as Rust types; set from the game, a variable reports the
+/// change and shows the current node again when it reads differently; as a step, undo
+/// takes it back.
+#[test]
+fn game_side_variables_are_typed_and_set_with_events() {
+    let dir = story_dir("game-vars", STORY);
+    let story = crate::support::load(dir.path());
+    let mut session = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(session.get::<i64>(&story, "coins"), Some(3));
+    assert_eq!(session.get::<f64>(&story, "coins"), Some(3.0));
+    assert_eq!(session.get::<String>(&story, "coins"), None);
+    assert_eq!(session.get::<i64>(&story, "gems"), None);
+
+    let events = session.set_var(&story, "coins", Value::Int(10)).unwrap();
+    assert!(
+        matches!(
+            events,
+            [Event::VariableChanged { .. }, Event::NodeShown { .. }]
+        ),
+        "{events:?}"
+    );
+    assert_eq!(session.text(), "A hall. Coins: 10.");
+    assert!(!session.can_undo());
+    // The same value again changes nothing and reports nothing.
+    assert!(
+        session
+            .set_var(&story, "coins", Value::Int(10))
+            .unwrap()
+            .is_empty()
+    );
+
+    session
+        .set_var_as_step(&story, "coins", Value::Int(20))
+        .unwrap();
+    assert_eq!(session.text(), "A hall. Coins: 20.");
+    session.undo(&story).unwrap();
+    assert_eq!(session.get::<i64>(&story, "coins"), Some(10));
+    assert_eq!(session.text(), "A hall. Coins: 10.");
+}
