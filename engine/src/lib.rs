@@ -67,13 +67,17 @@ pub mod story {
     };
 }
 pub use qnce_load::{
-    Diagnostic, Diagnostics, Limits, LoadError, Loaded, Severity, load, node_location,
+    Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, MemoryFiles, Severity, Source,
+    SourceError, load, load_from, node_location,
 };
 pub use qnce_load::{diagnostic, persist};
 /// Loading: reads a story's files, parses them and validates the whole story (the
 /// `qnce-load` crate).
 pub mod load {
-    pub use qnce_load::{Limits, LoadError, Loaded, load, load_data};
+    pub use qnce_load::{
+        FileSystem, Limits, LoadError, Loaded, MemoryFiles, Source, SourceError, load, load_data,
+        load_from,
+    };
 }
 #[cfg(feature = "watch")]
 pub use qnce_live::{reload, watch};

@@ -247,3 +247,49 @@ fn game_side_variables_are_typed_and_set_with_events() {
     assert_eq!(session.get::<i64>(&story, "coins"), Some(10));
     assert_eq!(session.text(), "A hall. Coins: 10.");
 }
+
+/// A story loads from files in memory: includes and assets resolve among them, and
+/// diagnostics name the files as given.
+#[test]
+fn a_story_loads_from_memory_and_its_errors_name_the_given_files() {
+    let files = qnce::MemoryFiles::default()
+        .with(
+            "game/story.ron",
+            r#"Story(title: "Mem", start: "a", include: ["acts/one.ron"],
+                assets: { "bell": (path: "sounds/bell.ogg", kind: Audio) },
+                nodes: { "a": (text: "A", assets: ["bell"], choices: [(text: "On", to: "b")]) })"#,
+        )
+        .with(
+            "game/acts/one.ron",
+            r#"Include(nodes: { "b": (text: "B") })"#,
+        )
+        .with("game/sounds/bell.ogg", [0u8, 1, 2]);
+    let story = qnce::load_from(&files, "game", &Limits::default())
+        .unwrap()
+        .value;
+    let mut session = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    session.choose(&story, 0).unwrap();
+    assert_eq!(session.text(), "B");
+
+    let broken = files.clone().with(
+        "game/acts/one.ron",
+        r#"Include(nodes: { "b": (text: "B", to: "c") })"#,
+    );
+    let error = qnce::load_from(&broken, "game/story.ron", &Limits::default()).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("game/acts/one.ron:1:"), "{message}");
+    let mut missing = files.clone();
+    assert!(missing.remove("game/sounds/bell.ogg"));
+    let message = qnce::load_from(&missing, "game", &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("game/story.ron:2:"), "{message}");
+    assert!(
+        message.contains("asset file `sounds/bell.ogg` does not exist"),
+        "{message}"
+    );
+    let message = qnce::load_from(&files, "nowhere", &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("nowhere"), "{message}");
+}

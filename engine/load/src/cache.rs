@@ -11,6 +11,7 @@ use qnce_core::story::SourceFile;
 
 use crate::Limits;
 use crate::read::{Parsed, ReadFailure, is_blank, parse_text, read_text, resolve};
+use crate::source::FileSystem;
 
 /// Which files changed since the cache was filled.
 #[derive(Clone, Debug)]
@@ -85,9 +86,8 @@ pub fn preread(
     let Changes::Paths(paths) = changes else {
         return Preread::default();
     };
-    let Ok((_, main)) = resolve(path) else {
-        return Preread::default();
-    };
+    // Reloads read from the file system (a story in memory is loaded once).
+    let (_, main) = resolve(&FileSystem, path);
     let main_key = file_key(&main);
     let jobs: Vec<FileJob> = paths
         .iter()
@@ -113,7 +113,7 @@ pub fn preread(
 fn read_and_parse(job: FileJob) -> FileRead {
     let FileJob { key, main, limits } = job;
     let started = Instant::now();
-    let text = read_text(&key, &limits);
+    let text = read_text(&FileSystem, &key, &limits);
     let reading = started.elapsed();
     let started = Instant::now();
     let parsed = match &text {

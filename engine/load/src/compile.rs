@@ -14,6 +14,7 @@ use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
 use crate::diagnostic::Severity;
+use crate::source::Source;
 use declare::{
     Declared, FirstSeen, NodeDecl, compile_fallbacks, declare_assets, declare_commands,
     declare_flows, declare_functions, declare_nodes, declare_variables, file_parts,
@@ -148,6 +149,8 @@ fn nodes_of(parsed: &Parsed) -> &Entries<NodeDef> {
 }
 
 struct Ctx<'a> {
+    /// Where asset files are looked for.
+    source: &'a dyn Source,
     files: &'a [SourceFile],
     limits: &'a Limits,
     findings: &'a mut Vec<Finding>,
@@ -218,6 +221,7 @@ impl Ctx<'_> {
 /// What compiling reads: the story directory, its files and their parses, the limits,
 /// and what a reload may keep of the running story.
 pub(crate) struct Sources<'a> {
+    pub(crate) source: &'a dyn Source,
     pub(crate) root: PathBuf,
     pub(crate) files: Vec<SourceFile>,
     pub(crate) parsed: &'a [Option<Arc<Parsed>>],
@@ -236,6 +240,7 @@ pub(crate) fn compile(
     names: &mut Names,
 ) -> Compiled {
     let Sources {
+        source,
         root,
         files,
         parsed,
@@ -253,6 +258,7 @@ pub(crate) fn compile(
     };
     let parts = file_parts(parsed);
     let mut cx = Ctx {
+        source,
         files: &files,
         limits,
         findings,

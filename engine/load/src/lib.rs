@@ -15,12 +15,14 @@ mod format;
 mod locate;
 pub mod persist;
 mod read;
+mod source;
 
 pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use finding::{Finding, resolve_findings};
 pub use locate::node_location;
 pub(crate) use read::{Parsed, contained, read_story};
+pub use source::{FileSystem, MemoryFiles, Source, SourceError};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -121,7 +123,25 @@ impl<T> Loaded<T> {
 /// [`LoadError::Unreadable`] when `path` cannot be read, [`LoadError::Invalid`] with every
 /// diagnostic when the story has errors.
 pub fn load(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded, LoadError> {
-    Ok(load_data(path, limits)?.map(Story::from_data))
+    load_from(&FileSystem, path, limits)
+}
+
+/// Loads the story at `path` in `source`: files in memory ([`MemoryFiles`]), or any
+/// [`Source`] a game provides (an archive). Diagnostics name the paths as `source` has
+/// them.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_from(
+    source: &dyn Source,
+    path: impl AsRef<Path>,
+    limits: &Limits,
+) -> Result<Loaded, LoadError> {
+    let (data, warnings, _) = load_cached_from(source, path.as_ref(), limits)?;
+    Ok(Loaded {
+        value: Story::from_data(data),
+        warnings,
+    })
 }
 
 /// Reads and validates the story at `path` without building it.
@@ -142,12 +162,28 @@ pub fn load_cached(
     path: &Path,
     limits: &Limits,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
+    load_cached_from(&FileSystem, path, limits)
+}
+
+fn load_cached_from(
+    source: &dyn Source,
+    path: &Path,
+    limits: &Limits,
+) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
-    let read = read_story(path, limits, None, &Changes::All, Preread::default())?;
+    let read = read_story(
+        source,
+        path,
+        limits,
+        None,
+        &Changes::All,
+        Preread::default(),
+    )?;
     let mut names = Names::default();
     let mut findings = read.findings;
     let compiled = compile::compile(
         compile::Sources {
+            source,
             root: read.root,
             files: read.files,
             parsed: &read.parsed,
@@ -206,7 +242,7 @@ pub fn recompile(
     preread: Preread,
     story: &mut Story,
 ) -> Result<Recompiled, LoadError> {
-    let read = read_story(path, limits, Some(cache), changes, preread)?;
+    let read = read_story(&FileSystem, path, limits, Some(cache), changes, preread)?;
     let files: Vec<PathBuf> = read
         .files
         .iter()
@@ -219,6 +255,7 @@ pub fn recompile(
     let mut findings = read.findings;
     let mut compiled = compile::compile(
         compile::Sources {
+            source: &FileSystem,
             root: read.root,
             files: read.files,
             parsed: &read.parsed,

@@ -3,7 +3,6 @@
 //! [`Finding`] with its place.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::finding::{Finding, diagnostics_of};
 use crate::format::{IncludeFile, StoryFile, with_max_entries};
 use crate::locate::Seg;
+use crate::source::{Source, SourceError};
 use crate::{Limits, LoadError};
 
 pub(crate) fn parse_text(
@@ -58,14 +58,16 @@ pub(crate) struct ReadFiles {
 /// Reads the story's files from its main file through its includes, taking unchanged files
 /// from `cache`.
 pub(crate) fn read_story(
+    source: &dyn Source,
     path: &Path,
     limits: &Limits,
     cache: Option<&FileCache>,
     changes: &Changes,
     preread: Preread,
 ) -> Result<ReadFiles, LoadError> {
-    let (root, main) = resolve(path)?;
+    let (root, main) = resolve(source, path);
     let mut reader = Reader {
+        source,
         root_abs: file_key(&root),
         root_real: None,
         root: root.clone(),
@@ -103,25 +105,17 @@ pub(crate) fn read_story(
     Ok(reader.read)
 }
 
-/// The story directory and the main file for a path.
-pub(crate) fn resolve(path: &Path) -> Result<(PathBuf, PathBuf), LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Unreadable {
-        path: path.to_owned(),
-        source,
-    })?;
-    if meta.is_dir() {
-        Ok((path.to_owned(), path.join("story.ron")))
-    } else {
-        let root = path
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_owned);
-        let root = if root.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            root
-        };
-        Ok((root, path.to_owned()))
+/// The story directory and the main file for a path: a directory's `story.ron`, or the
+/// file itself.
+pub(crate) fn resolve(source: &dyn Source, path: &Path) -> (PathBuf, PathBuf) {
+    if source.is_dir(path) {
+        return (path.to_owned(), path.join("story.ron"));
     }
+    let root = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_owned);
+    (root, path.to_owned())
 }
 
 /// The parsed content of one file.
@@ -132,6 +126,7 @@ pub(crate) enum Parsed {
 }
 
 struct Reader<'l> {
+    source: &'l dyn Source,
     root: PathBuf,
     /// The root made absolute and normalized, for file keys.
     root_abs: PathBuf,
@@ -166,32 +161,27 @@ struct Fetched {
     previous: Option<Arc<Parsed>>,
 }
 
-pub(crate) fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadFailure> {
-    // Only regular files (links followed): opening a FIFO waits for a writer forever, and
-    // a device such as `/dev/zero` never ends.
-    let kind = std::fs::metadata(path)
-        .map_err(ReadFailure::Io)?
-        .file_type();
-    if !kind.is_file() {
-        return Err(ReadFailure::Finding(Diagnostic {
-            severity: Severity::Error,
-            path: path.to_owned(),
-            line: 1,
-            col: 1,
-            message: format!(
-                "not a regular file ({}): only files are read",
-                kind_name(kind)
-            ),
-            source_line: None,
-        }));
-    }
-    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
-    let mut bytes = Vec::new();
+pub(crate) fn read_text(
+    source: &dyn Source,
+    path: &Path,
+    limits: &Limits,
+) -> Result<String, ReadFailure> {
     // Read one byte past the limit to tell "at the limit" from "over it" without trusting
     // metadata (which a pipe or a growing file would get wrong).
-    file.take(limits.max_file_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadFailure::Io)?;
+    let mut bytes = match source.read(path, limits.max_file_bytes.saturating_add(1)) {
+        Ok(bytes) => bytes,
+        Err(SourceError::Io(e)) => return Err(ReadFailure::Io(e)),
+        Err(e @ SourceError::NotAFile(_)) => {
+            return Err(ReadFailure::Finding(Diagnostic {
+                severity: Severity::Error,
+                path: path.to_owned(),
+                line: 1,
+                col: 1,
+                message: e.to_string(),
+                source_line: None,
+            }));
+        }
+    };
     let plain = |message: String| Diagnostic {
         severity: Severity::Error,
         path: path.to_owned(),
@@ -283,7 +273,7 @@ impl Reader<'_> {
             }
             None => {
                 let started = Instant::now();
-                let text = read_text(path, self.limits);
+                let text = read_text(self.source, path, self.limits);
                 self.read.reading += started.elapsed();
                 text
             }
@@ -464,10 +454,10 @@ impl Reader<'_> {
     /// Whether `target`, once links are followed, lies outside the story directory.
     fn escapes_by_links(&mut self, target: &Path) -> bool {
         if self.root_real.is_none() {
-            self.root_real = self.root.canonicalize().ok();
+            self.root_real = self.source.real_path(&self.root);
         }
-        match (&self.root_real, target.canonicalize()) {
-            (Some(root), Ok(real)) => !real.starts_with(root),
+        match (&self.root_real, self.source.real_path(target)) {
+            (Some(root), Some(real)) => !real.starts_with(root),
             _ => false,
         }
     }
@@ -503,12 +493,12 @@ fn lexically_inside(relative: &str) -> bool {
 
 /// `relative` joined to `root`, if it stays inside `root` lexically and, where the file
 /// exists, after following links.
-pub(crate) fn contained(root: &Path, relative: &str) -> Option<PathBuf> {
+pub(crate) fn contained(source: &dyn Source, root: &Path, relative: &str) -> Option<PathBuf> {
     if !lexically_inside(relative) {
         return None;
     }
     let joined = root.join(relative);
-    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), joined.canonicalize())
+    if let (Some(real_root), Some(real)) = (source.real_path(root), source.real_path(&joined))
         && !real.starts_with(&real_root)
     {
         return None;

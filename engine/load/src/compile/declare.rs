@@ -313,7 +313,7 @@ pub(super) fn declare_assets<'p>(
             declared.assets.insert(name);
             let mut field = path.clone();
             field.push(Seg::Field("path"));
-            match contained(root, &def.path) {
+            match contained(cx.source, root, &def.path) {
                 None => cx.error(
                     p.file,
                     field,
@@ -322,7 +322,7 @@ pub(super) fn declare_assets<'p>(
                         def.path
                     ),
                 ),
-                Some(full) if !full.is_file() => cx.error(
+                Some(full) if !cx.source.is_file(&full) => cx.error(
                     p.file,
                     field,
                     format!("asset file `{}` does not exist", def.path),
