@@ -6,6 +6,7 @@
 //! - `diagnostics`: one case per diagnostic `qnce check` reports, with its position
 //! - `bad_input`: inputs that must give errors, never panics
 //! - `runtime`: sessions: undo and redo, flows, chains, host variables, saves
+//! - `bevy`: the Bevy plugin in a headless `App`: messages out and in, live edits, two NPCs
 //! - `embedding`: a game's sessions on its own threads beside one reloader, stale
 //!   sessions, owned events, game-side variables
 //! - `expressions`: precedence, types and errors of the expression language
@@ -37,6 +38,7 @@
 mod architecture;
 mod assets;
 mod bad_input;
+mod bevy;
 mod cli;
 mod diagnostics;
 mod embedding;
