@@ -123,4 +123,27 @@ fn main() {
             allocs as f64 / n_steps as f64
         );
     }
+    // Owned events allocate when a game asks for them: a step's texts, tag lists and
+    // arguments are copied out.
+    let dir = std::env::temp_dir().join("qnce-bench-allocs-owned");
+    write_text_story(&dir, TextFeatures::All).expect("writing the text story");
+    let story = qnce::load(&dir, &qnce::Limits::default())
+        .expect("loads")
+        .value;
+    let mut session =
+        qnce::Session::new(&story, qnce::SessionConfig::with_seed(1)).expect("starts");
+    for _ in 0..n_warm {
+        session.choose(&story, 0).expect("step");
+        drop(session.owned_events(&story));
+    }
+    let region = Region::new(GLOBAL);
+    for _ in 0..n_counted {
+        session.choose(&story, 0).expect("step");
+        drop(session.owned_events(&story));
+    }
+    let allocs = region.change().allocations;
+    println!(
+        "qnce, a step and its owned events: {:.2} allocations per step ({allocs} / {n_counted})",
+        allocs as f64 / n_counted as f64
+    );
 }

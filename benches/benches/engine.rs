@@ -87,5 +87,25 @@ fn text_features(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, load, step, eval, text_features);
+/// What owned events cost a game that asks for them: a step of the text story with
+/// variations and a command, alone and followed by `Session::owned_events`.
+fn owned_events(c: &mut Criterion) {
+    let mut group = c.benchmark_group("owned-events");
+    let dir = std::env::temp_dir().join("qnce-bench-owned-events");
+    write_text_story(&dir, TextFeatures::All).expect("write story");
+    let story = qnce::load(&dir, &Limits::default()).expect("loads").value;
+    let mut session = Session::new(&story, SessionConfig::with_seed(1)).expect("session starts");
+    group.bench_function("step", |b| {
+        b.iter(|| session.choose(&story, 0).expect("step").len())
+    });
+    group.bench_function("step+owned", |b| {
+        b.iter(|| {
+            session.choose(&story, 0).expect("step");
+            session.owned_events(&story).len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, load, step, eval, text_features, owned_events);
 criterion_main!(benches);

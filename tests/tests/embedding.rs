@@ -293,3 +293,29 @@ fn a_story_loads_from_memory_and_its_errors_name_the_given_files() {
         .to_string();
     assert!(message.contains("nowhere"), "{message}");
 }
+
+/// A function bound under a name the story does not declare is refused when the session
+/// starts (a misspelt binding); the story's texts, choices and assets read by accessor.
+#[test]
+fn a_misspelt_binding_is_refused_and_metadata_reads_by_accessor() {
+    let dir = story_dir("accessors", STORY);
+    let story = crate::support::load(dir.path());
+    let config =
+        SessionConfig::with_seed(1).with_function("has_itme", |_: &[Value]| Value::Bool(true));
+    assert_eq!(
+        Session::new(&story, config).unwrap_err(),
+        RuntimeError::UnknownFunction("has_itme".into())
+    );
+    let hall = story.node_id("hall").unwrap();
+    assert_eq!(story.node_source(hall), "A hall. Coins: {coins}.");
+    assert_eq!(story.node_tags(hall), ["indoors".into()]);
+    let choices: Vec<(String, &str)> = story
+        .node_choices(hall)
+        .map(|(id, text)| (story.choice_name(id).to_owned(), text))
+        .collect();
+    assert_eq!(
+        choices,
+        [("east".to_owned(), "Go east"), ("stay".to_owned(), "Stay")]
+    );
+    assert!(story.node_assets(hall).is_empty());
+}

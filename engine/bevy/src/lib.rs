@@ -432,3 +432,9 @@ fn take_input(
         }
     }
 }
+
+/// docs/embedding.md, whose every code block runs as a doc test of this crate (which
+/// sees both `qnce` and `qnce_bevy`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/embedding.md")]
+struct EmbeddingGuide;

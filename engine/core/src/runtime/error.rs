@@ -108,6 +108,9 @@ pub enum RuntimeError {
     /// The session was played against another story than the one it started with.
     #[error("this session belongs to another story")]
     OtherStory,
+    /// The game bound a function the story does not declare.
+    #[error("the game binds function `{0}`, which the story does not declare under `functions`")]
+    UnknownFunction(String),
     /// There is no step to undo.
     #[error("nothing to undo")]
     NothingToUndo,

@@ -145,8 +145,17 @@ pub struct ChoiceView {
     text: TextRef,
 }
 
-/// `Ok` when every function the story declares is bound or has a fallback.
+/// `Ok` when every function the story declares is bound or has a fallback, and every
+/// function bound is one the story declares (a misspelt binding is caught at start).
 fn check_functions(story: &Story, bound: &HostFunctions) -> Result<(), RuntimeError> {
+    if let Some(name) = bound.names().find(|&n| {
+        !story
+            .functions()
+            .iter()
+            .any(|d| story.function_name(d.id) == n)
+    }) {
+        return Err(RuntimeError::UnknownFunction(name.into()));
+    }
     for decl in story.functions() {
         let name = story.function_name(decl.id);
         if decl.fallback.is_none() && !bound.contains(name) {

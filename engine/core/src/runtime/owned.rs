@@ -127,6 +127,12 @@ pub struct StoryOption {
     pub tags: Arc<[Shared]>,
 }
 
+/// The empty tag list, allocated once.
+fn no_tags() -> Arc<[Shared]> {
+    static EMPTY: std::sync::OnceLock<Arc<[Shared]>> = std::sync::OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::from(Vec::new())))
+}
+
 impl Session {
     /// The last call's events, owned (see [`StoryEvent`]), followed by the choices on
     /// display ([`StoryEvent::Options`]) when the flow goes on. This allocates (the texts,
@@ -143,7 +149,15 @@ impl Session {
         let node_name = |n| names.nodes.name_arc(n);
         let flow_name = |f| names.flows.name_arc(f);
         let var_name = |v| names.vars.name_arc(v);
-        let tags = |t: &[Arc<str>]| -> Arc<[Shared]> { t.iter().cloned().collect() };
+        // Most nodes and choices have no tags: they share one empty list.
+        let empty = no_tags();
+        let tags = |t: &[Arc<str>]| -> Arc<[Shared]> {
+            if t.is_empty() {
+                Arc::clone(&empty)
+            } else {
+                t.iter().cloned().collect()
+            }
+        };
         for event in &self.events {
             out.push(match event {
                 Event::NodeEntered { flow, node, text } | Event::NodeShown { flow, node, text } => {

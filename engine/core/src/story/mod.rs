@@ -421,6 +421,36 @@ impl Story {
             .map_or(&[], |t| t.0.as_slice())
     }
 
+    /// A node's text as written, `{…}` and all (empty for a node the story does not
+    /// have); a session renders it ([`Session::text`](crate::Session::text)).
+    pub fn node_source(&self, id: NodeId) -> &str {
+        self.node(id)
+            .and_then(|n| n.get::<Text>())
+            .map_or("", |t| &t.source)
+    }
+
+    /// The assets a node uses, in order.
+    pub fn node_assets(&self, id: NodeId) -> &[AssetId] {
+        self.node(id)
+            .and_then(|n| n.get::<NodeAssets>())
+            .map_or(&[], |a| a.0.as_slice())
+    }
+
+    /// A node's choices, displayed or not, in order: their ids and texts as written.
+    pub fn node_choices(&self, id: NodeId) -> impl Iterator<Item = (ChoiceId, &str)> + '_ {
+        let choices = self
+            .node(id)
+            .and_then(|n| n.get::<Choices>())
+            .map_or(&[][..], |c| c.0.as_slice());
+        choices.iter().filter_map(|&c| {
+            let choice = self.world.get::<Choice>(c)?;
+            Some((
+                choice.id,
+                self.world.get::<Text>(c).map_or("", |t| &*t.source),
+            ))
+        })
+    }
+
     /// The id of a variable by name, if declared.
     pub fn var_id(&self, name: &str) -> Option<VarId> {
         self.names
