@@ -204,3 +204,84 @@ fn a_story_that_does_not_load_is_a_located_message_not_a_panic() {
     );
     assert!(texts(&mut app, npc).is_empty());
 }
+
+/// A story that did not load is loaded once the author saves a fix; a dialogue whose
+/// session could not start starts after the next edit; an edit that makes a dialogue's
+/// node an ending says so.
+#[test]
+fn broken_stories_and_sessions_recover_after_a_fix_and_endings_from_edits_are_reported() {
+    let dir = story_dir(
+        "bevy-recover",
+        &STORY.replace(r#"to: "hall""#, r#"to: "cellar""#),
+    );
+    let mut app = app(&dir);
+    let npc = app
+        .world_mut()
+        .spawn(Dialogue::new(SessionConfig::with_seed(1)))
+        .id();
+    app.update();
+    assert!(drain::<StoryReloaded>(&mut app).iter().all(|r| !r.ok));
+
+    // A fix; a function the dialogue needs is missing, so its start fails.
+    let needs = STORY.replace(
+        r#"commands: {"#,
+        r#"functions: { "mood": (returns: Int) }, commands: {"#,
+    );
+    dir.write(
+        "story.ron",
+        needs.replace("A door.", "A door{mood() > 0 ? '!' : '.'}"),
+    );
+    assert!(
+        app.world_mut()
+            .resource_mut::<QnceStory>()
+            .wait(Duration::from_secs(20))
+    );
+    app.update();
+    assert!(drain::<StoryReloaded>(&mut app).iter().any(|r| r.ok));
+    assert!(texts(&mut app, npc).is_empty());
+    let error = app
+        .world()
+        .get::<Dialogue>(npc)
+        .unwrap()
+        .error()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("`mood`"), "{error}");
+
+    // The function gets a fallback: the dialogue starts.
+    dir.write(
+        "story.ron",
+        needs
+            .replace(
+                r#""mood": (returns: Int)"#,
+                r#""mood": (returns: Int, fallback: "1")"#,
+            )
+            .replace("A door.", "A door{mood() > 0 ? '!' : '.'}"),
+    );
+    assert!(
+        app.world_mut()
+            .resource_mut::<QnceStory>()
+            .wait(Duration::from_secs(20))
+    );
+    app.update();
+    assert_eq!(texts(&mut app, npc), ["A door! Knocks: 0."]);
+    assert_eq!(drain::<DialogueOptions>(&mut app).len(), 1);
+
+    // The door loses its choices: the edit makes it an ending.
+    let ending = r#""door": (text: "A door. Knocks: {knocks}."),"#;
+    let start = STORY.find(r#""door": ("#).unwrap();
+    let end = STORY.find(r#""hall":"#).unwrap();
+    dir.write(
+        "story.ron",
+        format!("{}{ending}\n        {}", &STORY[..start], &STORY[end..]),
+    );
+    assert!(
+        app.world_mut()
+            .resource_mut::<QnceStory>()
+            .wait(Duration::from_secs(20))
+    );
+    app.update();
+    let ended = drain::<DialogueEnded>(&mut app);
+    assert_eq!(ended.len(), 1, "{:?}", drain::<StoryReloaded>(&mut app));
+    assert!(drain::<DialogueOptions>(&mut app).is_empty());
+}

@@ -319,3 +319,68 @@ fn a_misspelt_binding_is_refused_and_metadata_reads_by_accessor() {
     );
     assert!(story.node_assets(hall).is_empty());
 }
+
+/// Edits a session missed together are brought along as one: a node removed and added
+/// again is shown afresh (its new choices work), a variable added then retyped is reset
+/// once, and an edit that changes nothing is no new version.
+#[test]
+fn missed_edits_brought_along_together_match_the_story() {
+    let (dir, mut shared) = shared("missed-together", STORY);
+    let mut session = Session::new(&shared.read(), SessionConfig::with_seed(1)).unwrap();
+    session.choose(&shared.read(), 0).unwrap(); // at `yard`
+    let without_yard = STORY
+        .replace(
+            r#""yard": (text: "A yard.", choices: [(text: "Back", to: "hall")]),"#,
+            "",
+        )
+        .replace(r#"to: "yard""#, r#"to: "hall""#);
+    dir.write("story.ron", &without_yard);
+    shared.reload(None).unwrap();
+    let version = shared.read().version();
+    shared.reload(None).unwrap(); // the same text again: no new version
+    assert_eq!(shared.read().version(), version);
+    dir.write(
+        "story.ron",
+        STORY.replace(
+            r#""yard": (text: "A yard.", choices: [(text: "Back", to: "hall")]),"#,
+            r#""yard": (text: "A new yard.", choices: [(text: "Leave", to: "hall"), (text: "Dig", to: "yard")]),"#,
+        ),
+    );
+    shared.reload(None).unwrap();
+    let story = shared.read();
+    session.catch_up(&story).unwrap();
+    assert_eq!(session.text(), "A new yard.");
+    assert_eq!(session.n_choices(), 2);
+    session.choose(&story, 1).unwrap();
+    assert_eq!(session.text(), "A new yard.");
+}
+
+/// A restart plays the story as it is now, even for a session that missed edits.
+#[test]
+fn a_stale_session_can_restart() {
+    let (dir, mut shared) = shared("stale-restart", STORY);
+    let mut session = Session::new(&shared.read(), SessionConfig::with_seed(1)).unwrap();
+    dir.write("story.ron", STORY.replace("A hall.", "A great hall."));
+    shared.reload(None).unwrap();
+    let story = shared.read();
+    session.restart(&story, 2).unwrap();
+    assert_eq!(session.text(), "A great hall. Coins: 3.");
+    session.choose(&story, 0).unwrap();
+}
+
+/// A game's change that leaves the node with nothing to choose but a way on goes on.
+#[test]
+fn set_var_goes_on_from_a_node_left_with_only_a_way_on() {
+    let dir = story_dir(
+        "set-var-onward",
+        r#"Story(title: "S", start: "gate", variables: { "open": Bool(true) }, nodes: {
+            "gate": (text: "The gate.", choices: [(text: "Wait", to: "gate", when: "open")], next: "road"),
+            "road": (text: "The road."),
+        })"#,
+    );
+    let story = crate::support::load(dir.path());
+    let mut session = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    session.set_var(&story, "open", Value::Bool(false)).unwrap();
+    assert_eq!(session.text(), "The road.");
+    assert!(session.is_ended());
+}

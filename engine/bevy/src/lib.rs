@@ -7,7 +7,8 @@
 //!   command the story runs, [`DialogueEnded`], and [`StoryReloaded`] (in
 //!   [`QnceSystems::Reload`], in `PreUpdate`) for each edit, with the errors of a
 //!   rejected one located (`path:line:col`).
-//! - In, read in [`QnceSystems::Play`]: [`SelectOption`] and [`Advance`].
+//! - In, read in [`QnceSystems::Play`]: [`SelectOption`] and [`Advance`] (a frame's
+//!   selections first, then its advances).
 //!
 //! Order the game's UI systems `.after(QnceSystems::Play)` and they see a step's
 //! messages in the same frame.
@@ -108,6 +109,11 @@ pub struct QnceStory {
     /// Outcomes not reported yet: the first load's failure, edits applied by
     /// [`QnceStory::wait`].
     pending: Vec<StoryReloaded>,
+    /// How to load the story again while it has not loaded yet.
+    plugin: QncePlugin,
+    /// While the story has not loaded: a watcher of its directory, to try again when the
+    /// author saves a fix.
+    retry: Option<qnce::watch::Watcher>,
 }
 
 impl QnceStory {
@@ -120,11 +126,57 @@ impl QnceStory {
     /// update reports it. Whether one came. For tools and tests that must wait for the
     /// watcher; a game lets `PreUpdate` pick edits up.
     pub fn wait(&mut self, timeout: Duration) -> bool {
+        if self.shared.is_none() {
+            if self.retry.as_ref().and_then(|w| w.wait(timeout)).is_none() {
+                return false;
+            }
+            while self.retry.as_ref().and_then(|w| w.try_next()).is_some() {}
+            self.open();
+            return true;
+        }
         let Some(result) = self.shared.as_mut().and_then(|s| s.wait(timeout)) else {
             return false;
         };
         self.pending.push(StoryReloaded::of(&result));
         true
+    }
+
+    /// Loads the story (again), reporting the outcome at the next update; while it does
+    /// not load, its directory is watched for a fix.
+    fn open(&mut self) {
+        let plugin = &self.plugin;
+        match SharedStory::open(&plugin.path, &plugin.limits) {
+            Ok(loaded) => {
+                let mut shared = loaded.value;
+                let mut reloaded = StoryReloaded {
+                    ok: true,
+                    nodes_touched: shared.read().n_nodes(),
+                    errors: Vec::new(),
+                };
+                if plugin.watch
+                    && let Err(e) = shared.watch(&WatchConfig::default())
+                {
+                    reloaded.errors.push(format!("live edits are off: {e}"));
+                }
+                self.retry = None;
+                self.shared = Some(shared);
+                self.pending.push(reloaded);
+            }
+            Err(e) => {
+                self.pending.push(StoryReloaded::of(&Err(e)));
+                if plugin.watch && self.retry.is_none() {
+                    let dir = if plugin.path.is_dir() {
+                        plugin.path.clone()
+                    } else {
+                        plugin
+                            .path
+                            .parent()
+                            .map_or_else(|| PathBuf::from("."), Path::to_owned)
+                    };
+                    self.retry = qnce::watch::Watcher::new(dir, &WatchConfig::default()).ok();
+                }
+            }
+        }
     }
 }
 
@@ -136,6 +188,8 @@ pub struct Dialogue {
     session: Option<Session>,
     /// Why the session could not start or the last step failed.
     error: Option<String>,
+    /// The story version a start failed at: it is tried again after the next edit.
+    failed_at: Option<u64>,
 }
 
 impl Dialogue {
@@ -145,6 +199,7 @@ impl Dialogue {
             config,
             session: None,
             error: None,
+            failed_at: None,
         }
     }
 
@@ -264,23 +319,12 @@ impl Plugin for QncePlugin {
         let mut story = QnceStory {
             shared: None,
             pending: Vec::new(),
+            plugin: self.clone(),
+            retry: None,
         };
-        match SharedStory::open(&self.path, &self.limits) {
-            Ok(loaded) => {
-                let mut shared = loaded.value;
-                if self.watch
-                    && let Err(e) = shared.watch(&WatchConfig::default())
-                {
-                    story.pending.push(StoryReloaded {
-                        ok: true,
-                        nodes_touched: 0,
-                        errors: vec![format!("live edits are off: {e}")],
-                    });
-                }
-                story.shared = Some(shared);
-            }
-            Err(e) => story.pending.push(StoryReloaded::of(&Err(e))),
-        }
+        story.open();
+        // The first load is reported only when it failed (or its watching did).
+        story.pending.retain(|r| !r.ok || !r.errors.is_empty());
         app.insert_resource(story)
             .add_message::<DialogueLine>()
             .add_message::<DialogueOptions>()
@@ -346,6 +390,14 @@ fn apply_edits(
     mut out: Out,
 ) {
     let story = &mut *story;
+    if story.shared.is_none()
+        && story
+            .retry
+            .as_ref()
+            .is_some_and(|w| std::iter::from_fn(|| w.try_next()).count() > 0)
+    {
+        story.open();
+    }
     for pending in story.pending.drain(..) {
         reloaded.write(pending);
     }
@@ -363,10 +415,11 @@ fn apply_edits(
         if !session.is_behind(&read) {
             continue;
         }
-        match session.catch_up(&read) {
-            Ok(_) => out.report(entity, &read, session),
-            Err(e) => dialogue.error = Some(e.to_string()),
-        }
+        // What the edit did is reported even when showing the node then failed: the
+        // session was brought along all the same.
+        let result = session.catch_up(&read).map(|_| ());
+        out.report(entity, &read, session);
+        dialogue.error = result.err().map(|e| e.to_string());
     }
 }
 
@@ -381,20 +434,27 @@ fn start_dialogues(
     };
     let read = shared.read();
     for (entity, mut dialogue) in &mut dialogues {
-        if dialogue.session.is_some() || dialogue.error.is_some() {
+        // A start that failed is tried again once the story changed.
+        if dialogue.session.is_some() || dialogue.failed_at == Some(read.version()) {
             continue;
         }
         match Session::new(&read, dialogue.config.clone()) {
             Ok(session) => {
                 out.report(entity, &read, &session);
                 dialogue.session = Some(session);
+                dialogue.error = None;
+                dialogue.failed_at = None;
             }
-            Err(e) => dialogue.error = Some(e.to_string()),
+            Err(e) => {
+                dialogue.error = Some(e.to_string());
+                dialogue.failed_at = Some(read.version());
+            }
         }
     }
 }
 
-/// Takes each [`SelectOption`] and [`Advance`] addressed to a dialogue, in order.
+/// Takes the [`SelectOption`]s addressed to dialogues in the order they were written,
+/// then the [`Advance`]s.
 fn take_input(
     story: Res<QnceStory>,
     mut select: MessageReader<SelectOption>,

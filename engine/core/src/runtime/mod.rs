@@ -145,10 +145,16 @@ pub struct ChoiceView {
     text: TextRef,
 }
 
-/// `Ok` when every function the story declares is bound or has a fallback, and every
-/// function bound is one the story declares (a misspelt binding is caught at start).
-fn check_functions(story: &Story, bound: &HostFunctions) -> Result<(), RuntimeError> {
-    if let Some(name) = bound.names().find(|&n| {
+/// `Ok` when every function the story declares is bound or has a fallback; with
+/// `bound_declared`, also when every function bound is one the story declares (a new
+/// session catches a misspelt binding; a restart or a restore goes on after an edit that
+/// removed a function the game still binds).
+pub(crate) fn check_functions(
+    story: &Story,
+    bound: &HostFunctions,
+    bound_declared: bool,
+) -> Result<(), RuntimeError> {
+    if let Some(name) = bound.names().filter(|_| bound_declared).find(|&n| {
         !story
             .functions()
             .iter()
@@ -322,7 +328,7 @@ impl Session {
     /// Any error of entering the start node (an expression that fails, a chain of
     /// automatic advances that is too long).
     pub fn new(story: &Story, config: SessionConfig) -> Result<Session, RuntimeError> {
-        check_functions(story, &config.functions)?;
+        check_functions(story, &config.functions, true)?;
         let mut session = Session::blank(story, config);
         session.enter_start(story, Vec::new())?;
         Ok(session)
@@ -349,8 +355,10 @@ impl Session {
     /// As [`Session::new`]. Unlike other calls, a failed restart does not leave the
     /// session as it was: it is reset, at no node; restart again once the story is fixed.
     pub fn restart(&mut self, story: &Story, seed: u64) -> Result<&[Event], RuntimeError> {
-        self.check_story(story)?;
-        check_functions(story, &self.config.functions)?;
+        check_functions(story, &self.config.functions, false)?;
+        // Starting over plays `story` as it is now, whichever version the session knew.
+        self.story_identity = story.identity();
+        self.story_version = story.version();
         self.config.seed = seed;
         self.rng = Rng::new(seed);
         self.turn = 0;
@@ -527,8 +535,10 @@ impl Session {
     /// Sets a variable from the game; the value must have the variable's type (an `Int`
     /// is accepted for a `Float`). Reports [`Event::VariableChanged`] when the value
     /// changed, and [`Event::NodeShown`] when the current node now reads differently (it
-    /// is rendered again). Not a step: undo does not take it back (see
-    /// [`Session::set_var_as_step`]).
+    /// is rendered again); a node left with nothing to choose but a way on (a fallback,
+    /// `next`) goes on. Not a step: undo does not take it back (see
+    /// [`Session::set_var_as_step`]), though undoing an earlier step that changed the
+    /// same variable puts that step's value back.
     ///
     /// # Errors
     /// An unknown variable, a value of another type, a string longer than
@@ -600,7 +610,14 @@ impl Session {
             }
         }
         let result = if self.step.len() > 1 {
-            self.show_if_different(story, false)
+            self.show_if_different(story, false).and_then(|()| {
+                // A node left with nothing to choose but a way on goes on, in this step.
+                if !self.ended && self.choices.is_empty() {
+                    self.advance_inner(story)
+                } else {
+                    Ok(())
+                }
+            })
         } else {
             Ok(())
         };

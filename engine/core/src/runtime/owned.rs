@@ -216,7 +216,17 @@ impl Session {
                 },
             });
         }
-        if let (false, Some(node)) = (self.ended || self.choices.is_empty(), self.current_node()) {
+        // The options follow a line of their node: a call that showed nothing (a catch-up
+        // that changed nothing visible) repeats no options.
+        let shown = self.events.iter().any(|e| {
+            matches!(e, Event::NodeEntered { node, .. } | Event::NodeShown { node, .. }
+                if Some(*node) == self.current_node())
+        });
+        if let (true, false, Some(node)) = (
+            shown,
+            self.ended || self.choices.is_empty(),
+            self.current_node(),
+        ) {
             let options = self
                 .choices()
                 .enumerate()

@@ -96,7 +96,14 @@ impl Session {
         for &var in &delta.vars_added {
             *slot(&mut self.vars, var.index()) = story.var_initial(var).cloned();
         }
+        let mut reset = Vec::new();
         for &var in &delta.vars_retyped {
+            // A variable added by an earlier edit of the same catch-up holds its initial
+            // value already; one retyped twice is reset once.
+            if delta.vars_added.contains(&var) || reset.contains(&var) {
+                continue;
+            }
+            reset.push(var);
             let Some(new) = story.var_initial(var).cloned() else {
                 continue;
             };
@@ -125,13 +132,26 @@ impl Session {
 
         let moved = self.repair_position(story);
         let current = self.current_node();
+        // A node removed and added again by edits the session missed together is a new
+        // node under the same name: it is shown afresh.
+        let replaced =
+            |n: NodeId| delta.nodes_added.contains(&n) || delta.nodes_removed.contains(&n);
         let touched = show
             || moved
             || !delta.vars_retyped.is_empty()
             || !delta.functions_changed.is_empty()
-            || current.is_some_and(|n| delta.changed(n).is_some());
+            || current.is_some_and(|n| delta.changed(n).is_some() || replaced(n));
         if touched {
+            let was_ended = self.ended;
             self.show_if_different(story, moved)?;
+            // An edit that made the node an ending ends the flow there.
+            if self.ended
+                && !was_ended
+                && let Some(node) = current
+            {
+                let flow = self.current_flow();
+                self.events.push(Event::StoryEnded { flow, node });
+            }
             if !self.ended && self.choices.is_empty() {
                 self.advance(story)?;
             }
@@ -174,7 +194,7 @@ impl Session {
         outcome
     }
 
-    fn advance_inner(&mut self, story: &Story) -> Result<(), RuntimeError> {
+    pub(super) fn advance_inner(&mut self, story: &Story) -> Result<(), RuntimeError> {
         let Some(node) = self.current_node() else {
             return Ok(());
         };

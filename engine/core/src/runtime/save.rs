@@ -415,7 +415,7 @@ impl Session {
                 loaded: story.save_id().to_owned(),
             });
         }
-        super::check_functions(story, &config.functions)?;
+        super::check_functions(story, &config.functions, false)?;
         let mut warnings = Vec::new();
         let mut s = Session::blank(
             story,

@@ -33,10 +33,14 @@ impl Story {
     pub fn apply(&mut self, patch: Patch) -> Delta {
         let _span = tracing::debug_span!("apply").entered();
         let delta = patch.delta();
-        self.version += 1;
-        self.deltas.push_back((self.version, delta.clone()));
-        while self.deltas.len() > Story::KEPT_DELTAS {
-            self.deltas.pop_front();
+        // An edit that changes nothing a session sees (a save of the same text, a comment)
+        // is no new version: sessions are not made to catch up with it.
+        if !delta.is_empty() {
+            self.version += 1;
+            self.deltas.push_back((self.version, delta.clone()));
+            while self.deltas.len() > Story::KEPT_DELTAS {
+                self.deltas.pop_front();
+            }
         }
         self.world.clear_trackers();
         self.title = patch.title;

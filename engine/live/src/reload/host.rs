@@ -115,7 +115,12 @@ impl Host {
     }
 
     /// Takes a session (a restored save, say) into the host.
-    pub fn insert_session(&mut self, session: Session) -> SessionKey {
+    pub fn insert_session(&mut self, mut session: Session) -> SessionKey {
+        // A session made before the last reload catches up now (one up to date keeps
+        // the report of its last call); one of another story says so when stepped.
+        if session.is_behind(&self.story) {
+            let _ = session.catch_up(&self.story);
+        }
         if let Some(attached) = &self.attached {
             attached.session_started(&self.story, &session);
         }
@@ -141,7 +146,10 @@ impl Host {
 
     /// Puts `session` (a loaded save, say) in the place of the session `key`, and looks
     /// ahead from it as from a new session; returns the session replaced.
-    pub fn replace_session(&mut self, key: SessionKey, session: Session) -> Option<Session> {
+    pub fn replace_session(&mut self, key: SessionKey, mut session: Session) -> Option<Session> {
+        if session.is_behind(&self.story) {
+            let _ = session.catch_up(&self.story);
+        }
         let slot = self.sessions.get_mut(key.0)?;
         let old = slot.replace(session);
         if let Some(attached) = &self.attached

@@ -62,10 +62,12 @@ pub struct StoryHandle {
 
 impl StoryHandle {
     /// The story, read-locked: step sessions with it; hold it only as long as a step.
-    /// Any number of readers hold it at once; a reload waits for them.
+    /// Any number of readers hold it at once; a reload waits for them. Do not read it
+    /// again while holding it (inside [`StoryHandle::play`]'s closure, say), nor reload
+    /// from the same thread: with a reload waiting, the second read would wait for it.
     pub fn read(&self) -> RwLockReadGuard<'_, Story> {
-        // A panic while the story was written cannot leave it half-patched (a patch is
-        // applied whole or the reload fails before it), so a poisoned lock is still good.
+        // A lock is poisoned only by a panic in a reload, an engine bug: the story is then
+        // played as the reload left it rather than taking every player down too.
         self.story.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -123,7 +125,8 @@ impl SharedStory {
     }
 
     /// Reloads after `changed` paths changed (every file when `None`), under the write
-    /// lock. Sessions catch up when they next play.
+    /// lock (held while the changed files are read, checked and applied: reading interns
+    /// the new names into the story). Sessions catch up when they next play.
     ///
     /// # Errors
     /// As [`Reloader::reload`]; the story is then unchanged.
