@@ -49,15 +49,21 @@ fn app(dir: &TempDir) -> App {
     app
 }
 
-#[test]
-fn lines_and_options_come_out_and_a_selected_option_advances() {
-    let dir = story_dir("bevy-play", STORY);
-    let mut app = app(&dir);
+/// An app over the story in `dir` with one dialogue, after its first update.
+fn with_npc(dir: &TempDir) -> (App, Entity) {
+    let mut app = app(dir);
     let npc = app
         .world_mut()
         .spawn(Dialogue::new(SessionConfig::with_seed(1)))
         .id();
     app.update();
+    (app, npc)
+}
+
+#[test]
+fn lines_and_options_come_out_and_a_selected_option_advances() {
+    let dir = story_dir("bevy-play", STORY);
+    let (mut app, npc) = with_npc(&dir);
     assert_eq!(texts(&mut app, npc), ["A door. Knocks: 0."]);
     let options = drain::<DialogueOptions>(&mut app);
     assert_eq!(options.len(), 1);
@@ -130,12 +136,7 @@ fn two_npcs_keep_separate_sessions() {
 #[test]
 fn a_live_edit_shows_next_frame_with_state_kept_and_a_broken_one_is_located() {
     let dir = story_dir("bevy-live", STORY);
-    let mut app = app(&dir);
-    let npc = app
-        .world_mut()
-        .spawn(Dialogue::new(SessionConfig::with_seed(1)))
-        .id();
-    app.update();
+    let (mut app, npc) = with_npc(&dir);
     app.world_mut().write_message(SelectOption {
         entity: npc,
         index: 0,
@@ -189,12 +190,7 @@ fn a_story_that_does_not_load_is_a_located_message_not_a_panic() {
         "bevy-broken",
         &STORY.replace(r#"to: "hall""#, r#"to: "cellar""#),
     );
-    let mut app = app(&dir);
-    let npc = app
-        .world_mut()
-        .spawn(Dialogue::new(SessionConfig::with_seed(1)))
-        .id();
-    app.update();
+    let (mut app, npc) = with_npc(&dir);
     let reloaded = drain::<StoryReloaded>(&mut app);
     assert_eq!(reloaded.len(), 1);
     assert!(!reloaded[0].ok);
@@ -214,12 +210,7 @@ fn broken_stories_and_sessions_recover_after_a_fix_and_endings_from_edits_are_re
         "bevy-recover",
         &STORY.replace(r#"to: "hall""#, r#"to: "cellar""#),
     );
-    let mut app = app(&dir);
-    let npc = app
-        .world_mut()
-        .spawn(Dialogue::new(SessionConfig::with_seed(1)))
-        .id();
-    app.update();
+    let (mut app, npc) = with_npc(&dir);
     assert!(drain::<StoryReloaded>(&mut app).iter().all(|r| !r.ok));
 
     // A fix; a function the dialogue needs is missing, so its start fails.

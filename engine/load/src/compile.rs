@@ -360,6 +360,24 @@ fn compile_nodes(
     nodes
 }
 
+/// The node a field names, when it names one: `Some(None)` when the story has no such
+/// node (reported at `path`, with `unknown`'s message).
+fn node_ref(
+    cx: &mut Ctx<'_>,
+    declared: &Declared<'_>,
+    file: FileId,
+    path: Vec<Seg>,
+    name: Option<&str>,
+    unknown: impl FnOnce(&str) -> String,
+) -> Option<Option<NodeId>> {
+    let name = name?;
+    let found = declared.nodes.get(name).copied();
+    if found.is_none() {
+        cx.unknown(file, path, unknown(name));
+    }
+    Some(found)
+}
+
 /// A choice compiled, or `None` when it has errors (reported) or `identity` gives none;
 /// `identity` is asked only when the rest compiled.
 fn compile_choice(
@@ -375,20 +393,12 @@ fn compile_choice(
         p.push(Seg::Field(field));
         p
     };
-    let mut node_ref = |field: &'static str, name: &Option<String>, what: &str| {
-        let name = name.as_deref()?;
-        let found = declared.nodes.get(name).copied();
-        if found.is_none() {
-            cx.unknown(
-                file,
-                at(field),
-                format!("choice {what} `{name}`, which does not exist"),
-            );
-        }
-        Some(found)
-    };
-    let to = node_ref("to", &c.to, "leads to");
-    let call = node_ref("call", &c.call, "calls");
+    let to = node_ref(cx, declared, file, at("to"), c.to.as_deref(), |n| {
+        format!("choice leads to `{n}`, which does not exist")
+    });
+    let call = node_ref(cx, declared, file, at("call"), c.call.as_deref(), |n| {
+        format!("choice calls `{n}`, which does not exist")
+    });
     if c.fallback && c.call.is_some() && c.to.is_none() {
         cx.error(
             file,
@@ -676,20 +686,14 @@ fn compile_node(
     };
     let errors_before = cx.findings.len();
     let text = compile_text(cx, declared, file, at("text"), &def.text);
-    let mut node_ref = |field: &'static str, name: &Option<String>, what: &str| {
-        let name = name.as_deref()?;
-        let found = declared.nodes.get(name).copied();
-        if found.is_none() {
-            cx.unknown(
-                file,
-                at(field),
-                format!("`{field}` {what} `{name}`, which does not exist"),
-            );
-        }
-        found
-    };
-    let next = node_ref("next", &def.next, "points to");
-    let call = node_ref("call", &def.call, "calls");
+    let next = node_ref(cx, declared, file, at("next"), def.next.as_deref(), |n| {
+        format!("`next` points to `{n}`, which does not exist")
+    })
+    .flatten();
+    let call = node_ref(cx, declared, file, at("call"), def.call.as_deref(), |n| {
+        format!("`call` calls `{n}`, which does not exist")
+    })
+    .flatten();
     if def.call.is_some() && def.next.is_none() {
         cx.error(
             file,
