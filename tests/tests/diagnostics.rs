@@ -692,3 +692,40 @@ fn call_and_return_mistakes_are_located() {
         );
     }
 }
+
+/// Line ids: a node's text is its name, a choice's `node.choice`, unless fixed with
+/// `line`; two texts with one id, and an empty id, are errors where written.
+#[test]
+fn line_ids_are_derived_or_fixed_and_duplicates_are_located() {
+    let ok = main_with_nodes(
+        "        \"a\": (text: \"A\", choices: [(text: \"On\", to: \"b\"), (id: \"x\", text: \"X\", to: \"b\", line: \"fixed\")]),\n        \"b\": (text: \"B\", line: \"b-text\"),",
+    );
+    let dir = crate::support::story_dir("line-ids", &ok);
+    let story = crate::support::load(dir.path());
+    let (a, b) = (story.node_id("a").unwrap(), story.node_id("b").unwrap());
+    assert_eq!(story.node_line(a), "a");
+    assert_eq!(story.node_line(b), "b-text");
+    assert_eq!(story.choice_line(a, story.choice_id("b").unwrap()), "a.b");
+    assert_eq!(story.choice_line(a, story.choice_id("x").unwrap()), "fixed");
+
+    let twice = main_with_nodes(
+        "        \"a\": (text: \"A\", choices: [(text: \"On\", to: \"b\")]),\n        \"b\": (text: \"B\", line: \"a.b\"),",
+    );
+    expect(
+        &[("story.ron", twice.as_str())],
+        "story.ron",
+        7,
+        32,
+        E,
+        "line id `a.b` is already the id of the text of choice 1 of node `a`",
+    );
+    let empty = main_with_nodes("        \"a\": (text: \"A\", line: \"\"),");
+    expect(
+        &[("story.ron", empty.as_str())],
+        "story.ron",
+        6,
+        32,
+        E,
+        "a line id may not be empty",
+    );
+}

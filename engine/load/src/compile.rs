@@ -2,6 +2,7 @@
 //! checking that asset files exist.
 
 mod declare;
+mod lines;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -281,6 +282,7 @@ pub(crate) fn compile(
         .collect();
     let (node_defs, node_set) = declare_nodes(&mut cx, &parts, names, &mut declared);
     let flows = declare_flows(&mut cx, main, names, &declared);
+    lines::check_line_ids(&mut cx, &node_defs);
     let functions = compile_fallbacks(&mut cx, &declared, &signatures);
 
     // Nodes, except those that are as the running story has them: every node of an
@@ -386,6 +388,7 @@ fn compile_choice(
     file: FileId,
     path: Vec<Seg>,
     c: &ChoiceDef,
+    text: (String, &str),
     identity: impl FnOnce() -> Option<Choice>,
 ) -> Option<ChoiceData> {
     let at = |field: &'static str| {
@@ -445,7 +448,7 @@ fn compile_choice(
         },
         None => None,
     };
-    let text = compile_text(cx, declared, file, at("text"), &c.text);
+    let text = compile_text(cx, declared, file, at("text"), text);
     let effects = compile_effects(cx, declared, file, at("set"), &c.set);
     let (Some(text), Some(target)) = (text, target) else {
         return None;
@@ -685,7 +688,9 @@ fn compile_node(
         p
     };
     let errors_before = cx.findings.len();
-    let text = compile_text(cx, declared, file, at("text"), &def.text);
+    let node_name = names.nodes.name(id).to_owned();
+    let line = lines::node_line(&node_name, def);
+    let text = compile_text(cx, declared, file, at("text"), (line, &def.text));
     let next = node_ref(cx, declared, file, at("next"), def.next.as_deref(), |n| {
         format!("`next` points to `{n}`, which does not exist")
     })
@@ -725,6 +730,10 @@ fn compile_node(
     for (i, (c, choice_id)) in def.choices.iter().zip(choice_ids).enumerate() {
         let mut path = at("choices");
         path.push(Seg::Index(i));
+        let line = choice_id
+            .as_deref()
+            .map(|cid| lines::choice_line(&node_name, cid, c))
+            .unwrap_or_default();
         // The choice's id is interned only once the rest of it compiled.
         let identity = || {
             choice_id.map(|choice_id| Choice {
@@ -733,7 +742,8 @@ fn compile_node(
                 explicit_id: c.id.is_some(),
             })
         };
-        choices.extend(compile_choice(cx, declared, file, path, c, identity));
+        let text = (line, c.text.as_str());
+        choices.extend(compile_choice(cx, declared, file, path, c, text, identity));
     }
     let had_errors = cx.findings[errors_before..]
         .iter()
@@ -763,18 +773,9 @@ fn choice_ids(
     path: &[Seg],
     choices: &[ChoiceDef],
 ) -> Vec<Option<String>> {
-    let mut per_target: HashMap<&str, usize> = HashMap::default();
-    for c in choices.iter().filter(|c| c.id.is_none()) {
-        *per_target.entry(c.named()).or_default() += 1;
-    }
     let mut seen: HashMap<String, usize> = HashMap::default();
     let mut out = Vec::new();
-    for (i, c) in choices.iter().enumerate() {
-        let id = match &c.id {
-            Some(id) => id.clone(),
-            None if per_target.get(c.named()) == Some(&1) => c.named().to_owned(),
-            None => format!("{}/{}", c.named(), slug(&c.text)),
-        };
+    for (i, (c, id)) in choices.iter().zip(lines::choice_ids(choices)).enumerate() {
         let mut p = path.to_vec();
         p.push(Seg::Index(i));
         if id.is_empty() {
@@ -806,25 +807,12 @@ fn choice_ids(
     out
 }
 
-/// Lowercase letters and digits of `text`, runs of anything else as one `-`.
-fn slug(text: &str) -> String {
-    let mut s = String::new();
-    for ch in text.chars() {
-        if ch.is_alphanumeric() {
-            s.extend(ch.to_lowercase());
-        } else if !s.ends_with('-') {
-            s.push('-');
-        }
-    }
-    s.trim_matches('-').to_owned()
-}
-
 fn compile_text(
     cx: &mut Ctx<'_>,
     declared: &Declared,
     file: FileId,
     path: Vec<Seg>,
-    src: &str,
+    (line, src): (String, &str),
 ) -> Option<Text> {
     if src.len() > cx.limits.max_text_len {
         cx.error(
@@ -841,6 +829,7 @@ fn compile_text(
     let dedented = Dedented::new(src);
     match Template::parse(&dedented.text, declared, cx.limits.expr()) {
         Ok(template) => Some(Text {
+            line: line.into(),
             source: Arc::from(dedented.text),
             template,
         }),

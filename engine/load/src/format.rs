@@ -102,6 +102,9 @@ pub(crate) struct AssetDef {
 #[serde(deny_unknown_fields, rename = "Node")]
 pub(crate) struct NodeDef {
     pub(crate) text: String,
+    /// The text's line id, fixed by the author (else the node's name).
+    #[serde(default)]
+    pub(crate) line: Option<String>,
     #[serde(default)]
     pub(crate) choices: Vec<ChoiceDef>,
     #[serde(default)]
@@ -126,6 +129,9 @@ pub(crate) struct ChoiceDef {
     #[serde(default)]
     pub(crate) id: Option<String>,
     pub(crate) text: String,
+    /// The text's line id, fixed by the author (else `node.choice`).
+    #[serde(default)]
+    pub(crate) line: Option<String>,
     #[serde(default)]
     pub(crate) to: Option<String>,
     /// A node called first; play goes on at `to` on return, else back at this node.

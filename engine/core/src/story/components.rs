@@ -25,6 +25,9 @@ pub struct Node {
 /// Story text, kept as written and compiled.
 #[derive(Component, Clone, Debug, PartialEq)]
 pub struct Text {
+    /// The text's line id: the key of its translations and voice-over (see the story
+    /// format's localization).
+    pub line: Arc<str>,
     /// The text as written, `{expr}` included.
     pub source: Arc<str>,
     /// The compiled text.

@@ -429,6 +429,26 @@ impl Story {
             .map_or("", |t| &t.source)
     }
 
+    /// The line id of a node's text (empty for a node the story does not have).
+    pub fn node_line(&self, id: NodeId) -> &str {
+        self.node(id)
+            .and_then(|n| n.get::<Text>())
+            .map_or("", |t| &t.line)
+    }
+
+    /// The line id of a node's choice's text (empty for a choice the node does not have).
+    pub fn choice_line(&self, node: NodeId, choice: ChoiceId) -> &str {
+        let Some(choices) = self.node(node).and_then(|n| n.get::<Choices>()) else {
+            return "";
+        };
+        choices
+            .0
+            .iter()
+            .find(|&&c| self.world.get::<Choice>(c).is_some_and(|k| k.id == choice))
+            .and_then(|&c| self.world.get::<Text>(c))
+            .map_or("", |t| &t.line)
+    }
+
     /// The assets a node uses, in order.
     pub fn node_assets(&self, id: NodeId) -> &[AssetId] {
         self.node(id)
