@@ -14,6 +14,7 @@ mod finding;
 mod format;
 mod locate;
 pub mod persist;
+pub mod po;
 mod read;
 mod source;
 
