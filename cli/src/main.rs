@@ -23,6 +23,7 @@ mod check;
 mod observe;
 mod perf_command;
 mod play;
+mod strings;
 mod transcript;
 
 use std::path::PathBuf;
@@ -58,6 +59,22 @@ enum Command {
     Play(Box<play::PlayArgs>),
     /// Watch a running engine (`qnce play --metrics-addr`) from outside.
     Perf(perf_command::PerfArgs),
+    /// Translatable texts: the string table for translators.
+    #[command(subcommand)]
+    Strings(StringsCommand),
+}
+
+#[derive(Subcommand)]
+enum StringsCommand {
+    /// Write the base catalogue (`template.pot`) and bring every translation beside it
+    /// (`*.po`) up to date: changed texts are marked fuzzy, removed ones obsolete.
+    Extract {
+        /// A story directory (holding story.ron) or a .ron file.
+        path: PathBuf,
+        /// Where the catalogues are (default: the story's `locales` directory).
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +83,9 @@ fn main() -> ExitCode {
         Command::Check { path, json } => check::run(&path, json),
         Command::Play(args) => play::run(&args),
         Command::Perf(args) => perf_command::run(&args),
+        Command::Strings(StringsCommand::Extract { path, out }) => {
+            strings::extract_run(&path, out.as_deref())
+        }
     };
     ExitCode::from(code)
 }

@@ -70,7 +70,7 @@ pub use qnce_load::{
     Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, MemoryFiles, Severity, Source,
     SourceError, load, load_from, node_location,
 };
-pub use qnce_load::{diagnostic, persist};
+pub use qnce_load::{diagnostic, persist, po, strings};
 /// Loading: reads a story's files, parses them and validates the whole story (the
 /// `qnce-load` crate).
 pub mod load {

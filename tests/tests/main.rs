@@ -17,6 +17,7 @@
 //! - `properties`: property tests over random input and random playthroughs
 //! - `fuzz`: hostile input as properties: every operator chained and nested, byte edits
 //!   of the example stories
+//! - `localization`: line ids, `qnce strings extract` and merging translations
 //! - `reload`: live reload through the engine API, one test per kind of edit
 //! - `reload_files`: which files a reload reads, keeps pending or parses on the pool
 //! - `watch`: live reload end to end, the real watcher and the real binary
@@ -48,6 +49,7 @@ mod fuzz;
 mod gamepad;
 mod golden;
 mod input;
+mod localization;
 mod perf;
 mod pool;
 mod properties;

@@ -17,6 +17,7 @@ pub mod persist;
 pub mod po;
 mod read;
 mod source;
+pub mod strings;
 
 pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
