@@ -9,10 +9,10 @@ use serde_json::json;
 
 use crate::{EXIT_ERRORS, EXIT_USAGE};
 
-pub(crate) fn run(path: &Path, json: bool) -> u8 {
-    let diagnostics = match qnce::load::load_data(path, &Limits::default()) {
-        Ok(loaded) => loaded.warnings,
-        Err(LoadError::Invalid(d)) => d,
+pub(crate) fn run(path: &Path, json: bool, locale: Option<&str>) -> u8 {
+    let (diagnostics, story) = match qnce::load(path, &Limits::default()) {
+        Ok(loaded) => (loaded.warnings, Some(loaded.value)),
+        Err(LoadError::Invalid(d)) => (d, None),
         // Unreadable, and whatever else keeps a story from being read at all.
         Err(e) => {
             eprintln!("qnce: {e}");
@@ -29,6 +29,22 @@ pub(crate) fn run(path: &Path, json: bool) -> u8 {
             diagnostics.n_errors(),
             diagnostics.n_warnings()
         );
+    }
+    if let (Some(tag), Some(story)) = (locale, &story) {
+        match qnce::coverage(story).into_iter().find(|c| c.locale == tag) {
+            Some(c) => {
+                let percent = (c.translated * 100).checked_div(c.total).unwrap_or(100);
+                say!(
+                    "{tag}: {} of {} texts translated ({percent}%)",
+                    c.translated,
+                    c.total
+                );
+            }
+            None => {
+                eprintln!("qnce: the story has no translation `{tag}` (locales/{tag}.po)");
+                return EXIT_ERRORS;
+            }
+        }
     }
     if diagnostics.has_errors() {
         EXIT_ERRORS

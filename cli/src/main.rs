@@ -54,6 +54,9 @@ enum Command {
         /// Print the diagnostics as JSON.
         #[arg(long)]
         json: bool,
+        /// Also report how much of the story this locale translates.
+        #[arg(long, value_name = "TAG")]
+        locale: Option<String>,
     },
     /// Play a story.
     Play(Box<play::PlayArgs>),
@@ -80,7 +83,7 @@ enum StringsCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check { path, json } => check::run(&path, json),
+        Command::Check { path, json, locale } => check::run(&path, json, locale.as_deref()),
         Command::Play(args) => play::run(&args),
         Command::Perf(args) => perf_command::run(&args),
         Command::Strings(StringsCommand::Extract { path, out }) => {

@@ -50,6 +50,10 @@ pub(crate) struct PlayArgs {
     /// Seed of the story's random generator (default: random, always reported).
     #[arg(long, conflicts_with = "load")]
     seed: Option<u64>,
+    /// Play in this language (`de`, `de-AT` falls back to `de`): the story's
+    /// `locales/TAG.po`; a text it does not translate shows as written.
+    #[arg(long, value_name = "TAG")]
+    locale: Option<String>,
     /// Write the session to FILE when play stops.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
@@ -217,17 +221,23 @@ fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
         let session = restore(
             host,
             path,
-            SessionConfig::default(),
+            SessionConfig {
+                locale: args.locale.clone(),
+                ..SessionConfig::default()
+            },
             &Transcript { json: args.json },
         )?;
         return Ok(host.insert_session(session));
     }
     let seed = args.seed.unwrap_or_else(random_seed);
-    host.add_session(SessionConfig::with_seed(seed))
-        .map_err(|e| {
-            Transcript { json: args.json }.runtime_error(host.story(), &e);
-            EXIT_ERRORS
-        })
+    host.add_session(SessionConfig {
+        locale: args.locale.clone(),
+        ..SessionConfig::with_seed(seed)
+    })
+    .map_err(|e| {
+        Transcript { json: args.json }.runtime_error(host.story(), &e);
+        EXIT_ERRORS
+    })
 }
 
 pub(crate) fn run(args: &PlayArgs) -> u8 {

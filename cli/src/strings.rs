@@ -15,7 +15,8 @@ pub(crate) const TEMPLATE: &str = "template.pot";
 /// Writes `DIR/template.pot` (default `STORY/locales`) and merges each `DIR/*.po` with
 /// it, printing what each merge did.
 pub(crate) fn extract_run(story_path: &Path, out: Option<&Path>) -> u8 {
-    let story = match qnce::load(story_path, &Limits::default()) {
+    // The story without its translations: a mistake in one does not stop extracting.
+    let story = match qnce::load_untranslated(story_path, &Limits::default()) {
         Ok(loaded) => loaded.value,
         Err(e) => {
             eprintln!("qnce: {e}");

@@ -67,8 +67,8 @@ pub mod story {
     };
 }
 pub use qnce_load::{
-    Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, MemoryFiles, Severity, Source,
-    SourceError, load, load_from, node_location,
+    Coverage, Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, MemoryFiles,
+    Severity, Source, SourceError, coverage, load, load_from, load_untranslated, node_location,
 };
 pub use qnce_load::{diagnostic, persist, po, strings};
 /// Loading: reads a story's files, parses them and validates the whole story (the

@@ -119,3 +119,133 @@ fn re_extracting_merges_translations_stale_new_and_obsolete() {
     );
     assert_eq!(merged.entries.iter().filter(|e| e.obsolete).count(), 1);
 }
+
+/// A PO translation of the inn story, line by line (its line numbers are the
+/// diagnostics' lines).
+const DE: &str = r#"msgid ""
+msgstr ""
+"Language: de\n"
+
+msgctxt "door"
+msgid "A door. You have {coins} coins."
+msgstr "Eine Tür. Du hast {coins} Münzen."
+
+msgctxt "door.hall"
+msgid "Knock"
+msgstr "Klopfen"
+"#;
+
+fn with_de(tag: &str, po: &str) -> crate::support::TempDir {
+    let dir = story_dir(tag, STORY);
+    dir.write("locales/de.po", po);
+    dir
+}
+
+/// A session plays in its locale: translated texts in the language, the rest as
+/// written; `de-AT` falls back to `de`; the binary plays with `--locale`.
+#[test]
+fn a_session_plays_in_its_locale_with_fallbacks() {
+    let dir = with_de("locale-play", DE);
+    let story = load(dir.path());
+    for locale in ["de", "de-AT"] {
+        let config = qnce::SessionConfig {
+            locale: Some(locale.into()),
+            ..qnce::SessionConfig::with_seed(1)
+        };
+        let mut s = qnce::Session::new(&story, config).unwrap();
+        assert_eq!(s.text(), "Eine Tür. Du hast 3 Münzen.", "{locale}");
+        let choices: Vec<&str> = s.choices().map(|(_, t)| t).collect();
+        assert_eq!(choices, ["Klopfen", "Leave"], "{locale}");
+        s.choose(&story, 0).unwrap();
+        assert_eq!(s.text(), "A warm hall.\n\"Welcome!\"");
+    }
+    let out = qnce(&[
+        "play",
+        dir.path().to_str().unwrap(),
+        "--plain",
+        "--seed",
+        "1",
+        "--locale",
+        "de",
+        "--choices",
+        "1",
+    ]);
+    assert!(
+        stdout(&out).contains("Eine Tür. Du hast 3 Münzen."),
+        "{}",
+        stdout(&out)
+    );
+    let out = qnce(&["check", dir.path().to_str().unwrap(), "--locale", "de"]);
+    assert!(
+        stdout(&out).contains("de: 2 of 5 texts translated (40%)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// A translation is checked like code, each mistake where it is in the `.po` file: a
+/// syntax error, an undeclared variable, an interpolation dropped or added, a stale
+/// entry, an unknown line id, and a file that is not PO.
+#[test]
+fn translation_mistakes_are_located_in_the_po_file() {
+    let cases = [
+        (
+            DE.replace("Du hast {coins} Münzen.", "Du hast {coins Münzen."),
+            7,
+            "expected",
+        ),
+        (
+            DE.replace("{coins} Münzen", "{coins} Münzen {gold}"),
+            7,
+            "undeclared variable `gold`",
+        ),
+        (
+            DE.replace("Du hast {coins} Münzen.", "Du hast Münzen."),
+            7,
+            "drops `{coins}`",
+        ),
+        (
+            DE.replace("msgstr \"Klopfen\"", "msgstr \"Klopfen {coins}\""),
+            11,
+            "adds `{coins}`",
+        ),
+    ];
+    for (po, line, part) in &cases {
+        let dir = with_de("locale-errors", po);
+        let message = qnce::load(dir.path(), &qnce::Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains(&format!("de.po:{line}:")),
+            "{part}: {message}"
+        );
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    // Warnings: a stale entry (fuzzy, or its source changed) and an unknown line id; the
+    // source text shows for them.
+    let stale = DE.replace("msgid \"Knock\"", "msgid \"Knock once\"")
+        + "\nmsgctxt \"nowhere\"\nmsgid \"X\"\nmsgstr \"Y\"\n";
+    let dir = with_de("locale-stale", &stale);
+    let loaded = qnce::load(dir.path(), &qnce::Limits::default()).unwrap();
+    let warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("de.po:11:") && w.contains("stale translation of `door.hall`")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("de.po:15:") && w.contains("no text has line id `nowhere`")),
+        "{warnings:?}"
+    );
+    let broken = with_de(
+        "locale-broken",
+        "msgctxt \"door\"\nmsgid \"A\"\nmsgstr \"unclosed\n",
+    );
+    let message = qnce::load(broken.path(), &qnce::Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("de.po:3:"), "{message}");
+}

@@ -328,6 +328,7 @@ pub(crate) fn compile(
         nodes,
         commands,
         functions,
+        translations: Vec::new(),
     };
     Compiled {
         data: Some(data),

@@ -12,6 +12,7 @@ mod dedent;
 pub mod diagnostic;
 mod finding;
 mod format;
+mod locales;
 mod locate;
 pub mod persist;
 pub mod po;
@@ -22,6 +23,7 @@ pub mod strings;
 pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use finding::{Finding, resolve_findings};
+pub use locales::{Coverage, coverage};
 pub use locate::node_location;
 pub(crate) use read::{Parsed, contained, read_story};
 pub use source::{FileSystem, MemoryFiles, Source, SourceError};
@@ -167,10 +169,32 @@ pub fn load_cached(
     load_cached_from(&FileSystem, path, limits)
 }
 
+/// Loads the story at `path` without its translations: what a string table is extracted
+/// from, so that a mistake in a translation does not stop extracting.
+///
+/// # Errors
+/// As [`load`], for the story's own files.
+pub fn load_untranslated(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded, LoadError> {
+    let (data, warnings, _) = load_cached_with(&FileSystem, path.as_ref(), limits, false)?;
+    Ok(Loaded {
+        value: Story::from_data(data),
+        warnings,
+    })
+}
+
 fn load_cached_from(
     source: &dyn Source,
     path: &Path,
     limits: &Limits,
+) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
+    load_cached_with(source, path, limits, true)
+}
+
+fn load_cached_with(
+    source: &dyn Source,
+    path: &Path,
+    limits: &Limits,
+    translated: bool,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
     let read = read_story(
@@ -196,9 +220,19 @@ fn load_cached_from(
         &mut findings,
         &mut names,
     );
-    let diagnostics = resolve_findings(&compiled.files, findings);
     let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
-    match compiled.into_story_data(names) {
+    let mut files = compiled.files.clone();
+    let mut data = compiled.into_story_data(names);
+    // Translations are checked against a story without errors.
+    let story_ok = translated && !findings.iter().any(|f| f.severity == Severity::Error);
+    if let Some(data) = data.as_mut().filter(|_| story_ok) {
+        let first = files.len();
+        let locales = locales::load(source, &data.root, data, limits, first, &mut findings);
+        data.translations = locales.translations;
+        files.extend(locales.files);
+    }
+    let diagnostics = resolve_findings(&files, findings);
+    match data {
         Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
         _ => Err(LoadError::Invalid(diagnostics)),
     }

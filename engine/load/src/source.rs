@@ -39,6 +39,9 @@ pub trait Source: fmt::Debug + Send + Sync {
     /// Whether `path` is a regular file (an asset must be).
     fn is_file(&self, path: &Path) -> bool;
 
+    /// The files directly in directory `dir` (none when it is not one).
+    fn files_in(&self, dir: &Path) -> Vec<PathBuf>;
+
     /// `path` with links followed, for sources that have links: a file that lies inside
     /// the story directory by name but outside it by a link is refused.
     fn real_path(&self, path: &Path) -> Option<PathBuf> {
@@ -70,6 +73,16 @@ impl Source for FileSystem {
 
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
+    }
+
+    fn files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect()
     }
 
     fn real_path(&self, path: &Path) -> Option<PathBuf> {
@@ -145,5 +158,14 @@ impl Source for MemoryFiles {
 
     fn is_file(&self, path: &Path) -> bool {
         self.files.contains_key(&lexical(path))
+    }
+
+    fn files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let dir = lexical(dir);
+        self.files
+            .keys()
+            .filter(|k| k.parent() == Some(dir.as_path()))
+            .cloned()
+            .collect()
     }
 }

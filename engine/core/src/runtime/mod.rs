@@ -55,6 +55,9 @@ pub struct SessionConfig {
     pub max_string_len: usize,
     /// The functions the game provides to the story (see [`HostFunctions`]).
     pub functions: HostFunctions,
+    /// The language texts show in (`de`, `de-AT`): each text in the most specific of
+    /// its translations (`de-AT`, then `de`), else as written. `None`: as written.
+    pub locale: Option<String>,
 }
 
 impl Default for SessionConfig {
@@ -66,6 +69,7 @@ impl Default for SessionConfig {
             max_call_depth: 64,
             max_string_len: 1 << 20,
             functions: HostFunctions::default(),
+            locale: None,
         }
     }
 }

@@ -54,6 +54,16 @@ impl Session {
         Ok(())
     }
 
+    /// The template a text shows in the session's language: its translation, else the
+    /// text as written.
+    fn template_of<'s>(&self, story: &'s Story, text: &'s Text) -> &'s crate::expr::Template {
+        self.config
+            .locale
+            .as_deref()
+            .and_then(|locale| story.translated(locale, &text.line))
+            .unwrap_or(&text.template)
+    }
+
     pub(super) fn eval_error(
         story: &Story,
         node: NodeId,
@@ -87,9 +97,8 @@ impl Session {
         self.ended = false;
         if let Some(text) = world.get::<Text>(entity) {
             let mut out = std::mem::take(&mut self.text);
-            let r = text
-                .template
-                .render(&mut self.text_state(story, (node, None), entry), &mut out);
+            let template = self.template_of(story, text);
+            let r = template.render(&mut self.text_state(story, (node, None), entry), &mut out);
             self.text = out;
             r.map_err(|e| Self::eval_error(story, node, "text", e))?;
         }
@@ -107,8 +116,9 @@ impl Session {
             let start = self.choice_text.len() as u32;
             if let Some(text) = world.get::<Text>(c) {
                 let mut out = std::mem::take(&mut self.choice_text);
+                let template = self.template_of(story, text);
                 let mut state = self.text_state(story, (node, Some(key.id)), entry);
-                let r = text.template.render(&mut state, &mut out);
+                let r = template.render(&mut state, &mut out);
                 self.choice_text = out;
                 r.map_err(|e| {
                     Self::eval_error(

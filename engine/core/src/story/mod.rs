@@ -64,6 +64,18 @@ pub struct StoryData {
     pub commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
     /// Functions the game provides, in declaration order.
     pub functions: Vec<FunctionDecl>,
+    /// Translations, one per locale.
+    pub translations: Vec<Translation>,
+}
+
+/// A story's texts in one language: compiled templates by line id, for the texts
+/// translated (the others show their source).
+#[derive(Clone, Debug, Default)]
+pub struct Translation {
+    /// The locale's tag (`de`, `pt-BR`), from its file's name.
+    pub locale: Arc<str>,
+    /// The translated texts, by line id.
+    pub lines: rustc_hash::FxHashMap<Arc<str>, Template>,
 }
 
 /// A function the story declares for the game to provide.
@@ -145,6 +157,7 @@ pub struct Story {
     main_flow: FlowId,
     commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
     functions: Vec<FunctionDecl>,
+    translations: Vec<Translation>,
     /// Which story this is (unique in the process), so that a session played against
     /// another story is caught.
     identity: u64,
@@ -270,6 +283,7 @@ impl Story {
             main_flow,
             commands: data.commands,
             functions: data.functions,
+            translations: data.translations,
             identity: next_identity(),
             version: 0,
             deltas: std::collections::VecDeque::new(),
@@ -427,6 +441,26 @@ impl Story {
         self.node(id)
             .and_then(|n| n.get::<Text>())
             .map_or("", |t| &t.source)
+    }
+
+    /// The translations, one per locale.
+    pub fn translations(&self) -> &[Translation] {
+        &self.translations
+    }
+
+    /// The text with line id `line` in `locale`, trying the locale and then each less
+    /// specific tag (`de-AT`, then `de`); `None` where none translates it (the source
+    /// text shows).
+    pub fn translated(&self, locale: &str, line: &str) -> Option<&Template> {
+        let mut tag = locale;
+        loop {
+            if let Some(t) = self.translations.iter().find(|t| &*t.locale == tag)
+                && let Some(template) = t.lines.get(line)
+            {
+                return Some(template);
+            }
+            tag = &tag[..tag.rfind('-')?];
+        }
     }
 
     /// The line id of a node's text (empty for a node the story does not have).
