@@ -249,3 +249,102 @@ fn translation_mistakes_are_located_in_the_po_file() {
         .to_string();
     assert!(message.contains("de.po:3:"), "{message}");
 }
+
+const COINS: &str = r#"Story(title: "Purse", start: "purse", variables: { "coins": Int(0) },
+    nodes: {
+        "purse": (text: "You have {coins} {plural coins: one: coin | other: coins}.",
+                  choices: [(text: "Find one", to: "purse", set: ["coins += 1"])]),
+    })"#;
+
+/// Plural blocks take the category of their count in the session's language: English
+/// `one`/`other`, Polish `one`/`few`/`many`; a Polish translation that lacks `many` is
+/// warned of, and shows `other` for those counts.
+#[test]
+fn plural_blocks_follow_each_locales_categories() {
+    use qnce::expr::PluralCategory::{Few, Many, One, Other};
+    assert_eq!(
+        qnce::runtime::plural_categories("en"),
+        Some(vec![One, Other])
+    );
+    // Polish whole numbers are `one` (1), `few` (2-4, 22-24…) or `many` (0, 5-21…);
+    // `other` is for fractions.
+    assert_eq!(
+        qnce::runtime::plural_categories("pl"),
+        Some(vec![One, Few, Many])
+    );
+    let pl = "msgctxt \"purse\"\nmsgid \"You have {coins} {plural coins: one: coin | other: coins}.\"\nmsgstr \"Masz {coins} {plural coins: one: monetę | few: monety | many: monet | other: monety}.\"\n";
+    let dir = story_dir("plurals", COINS);
+    dir.write("locales/pl.po", pl);
+    let story = load(dir.path());
+    let play = |locale: Option<&str>| -> Vec<String> {
+        let config = qnce::SessionConfig {
+            locale: locale.map(str::to_owned),
+            ..qnce::SessionConfig::with_seed(1)
+        };
+        let mut s = qnce::Session::new(&story, config).unwrap();
+        let mut texts = vec![s.text().to_owned()];
+        for _ in 0..5 {
+            s.choose(&story, 0).unwrap();
+            texts.push(s.text().to_owned());
+        }
+        texts
+    };
+    assert_eq!(
+        play(None),
+        [
+            "You have 0 coins.",
+            "You have 1 coin.",
+            "You have 2 coins.",
+            "You have 3 coins.",
+            "You have 4 coins.",
+            "You have 5 coins."
+        ]
+    );
+    assert_eq!(
+        play(Some("pl")),
+        [
+            "Masz 0 monet.",
+            "Masz 1 monetę.",
+            "Masz 2 monety.",
+            "Masz 3 monety.",
+            "Masz 4 monety.",
+            "Masz 5 monet."
+        ]
+    );
+
+    dir.write("locales/pl.po", pl.replace(" | many: monet", ""));
+    let loaded = qnce::load(dir.path(), &qnce::Limits::default()).unwrap();
+    let warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("pl.po:3:") && w.contains("no `many:` branch")),
+        "{warnings:?}"
+    );
+}
+
+/// A plural block's mistakes are located errors: no `other`, an unknown category, a
+/// count that is not an Int.
+#[test]
+fn plural_block_mistakes_are_located() {
+    for (text, part) in [
+        ("{plural coins: one: coin}", "needs an `other:` branch"),
+        (
+            "{plural coins: one: coin | lots: coins}",
+            "a plural branch starts with its category",
+        ),
+        ("{plural 'x': one: a | other: b}", "must be Int"),
+        (
+            "{plural coins: one: a | one: b | other: c}",
+            "a second `one:` branch",
+        ),
+    ] {
+        let story = COINS.replace("{plural coins: one: coin | other: coins}", text);
+        let dir = story_dir("plural-errors", &story);
+        let message = qnce::load(dir.path(), &qnce::Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("story.ron:3:"), "{text}: {message}");
+        assert!(message.contains(part), "{text}: {message}");
+    }
+}

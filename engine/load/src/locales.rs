@@ -135,8 +135,12 @@ pub(crate) fn load(
             locale: locale.as_str().into(),
             lines: FxHashMap::default(),
         };
+        let needed = qnce_core::runtime::plural_categories(&locale);
         for entry in catalogue.entries.iter().filter(|e| !e.obsolete) {
             if let Some(template) = check(entry, &sources, &scope, limits.expr(), file, findings) {
+                if let Some(needed) = &needed {
+                    check_plurals(&template, needed, &locale, entry, file, findings);
+                }
                 translation
                     .lines
                     .insert(entry.line.as_str().into(), template);
@@ -239,4 +243,39 @@ fn check(
         ));
     }
     (want == have).then_some(template)
+}
+
+/// Warns of each plural block of a translation that lacks a category its locale uses
+/// (the `other` branch shows for those counts).
+fn check_plurals(
+    template: &Template,
+    needed: &[qnce_core::expr::PluralCategory],
+    locale: &str,
+    entry: &Entry,
+    file: FileId,
+    findings: &mut Vec<Finding>,
+) {
+    for labels in template.plural_blocks() {
+        let missing: Vec<String> = needed
+            .iter()
+            .filter(|c| !labels.contains(c))
+            .map(|c| format!("`{}:`", c.name()))
+            .collect();
+        if !missing.is_empty() {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                at: Some((entry.translation_at.0, entry.translation_at.1 + 1)),
+                ..Finding::error(
+                    file,
+                    Vec::new(),
+                    format!(
+                        "a plural block of `{}` has no {} branch, which `{locale}` uses for some \
+                         counts (they show `other`)",
+                        entry.line,
+                        missing.join(", ")
+                    ),
+                )
+            });
+        }
+    }
 }

@@ -43,6 +43,20 @@ pub trait Env {
         let _ = i;
         None
     }
+    /// The plural category of `n` in the language being rendered. Without a session:
+    /// English's (`one` for 1, else `other`).
+    fn plural(&self, n: i64) -> super::template::PluralCategory {
+        english_plural(n)
+    }
+}
+
+/// English's plural rule: `one` for 1, `other` for every other count.
+pub fn english_plural(n: i64) -> super::template::PluralCategory {
+    if n == 1 {
+        super::template::PluralCategory::One
+    } else {
+        super::template::PluralCategory::Other
+    }
 }
 
 /// Why evaluation failed. Checked expressions fail only on these runtime conditions.
@@ -155,6 +169,9 @@ impl<E: Env + ?Sized> Env for WithArgs<'_, E> {
     }
     fn param(&self, i: u16) -> Option<&Value> {
         self.args.get(usize::from(i))
+    }
+    fn plural(&self, n: i64) -> super::template::PluralCategory {
+        self.env.plural(n)
     }
 }
 
@@ -314,6 +331,14 @@ impl Expr {
                 _ => Err(EvalError::Type),
             },
         }
+    }
+
+    /// Evaluates an `Int` expression.
+    ///
+    /// # Errors
+    /// As [`Expr::eval`].
+    pub fn eval_int_value<E: Env>(&self, env: &mut E) -> Result<i64, EvalError> {
+        self.eval_int(env)
     }
 
     /// Evaluates an `Int` expression; literals, variables and visits are read without

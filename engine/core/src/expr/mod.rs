@@ -13,10 +13,11 @@ mod template;
 use std::fmt;
 
 pub(crate) use eval::WithArgs;
+pub use eval::english_plural;
 pub use eval::{Env, EvalError};
 /// The names of the built-in functions, which no declaration may take.
 pub use parse::BUILT_IN as BUILT_IN_FUNCTIONS;
-pub use template::{Template, VariationKind};
+pub use template::{PluralCategory, Template, VariationKind};
 
 use crate::ids::{CommandId, FunctionId, NodeId, VarId};
 use crate::value::{Type, Value};

@@ -31,6 +31,14 @@ enum Part {
     Jump {
         to: u32,
     },
+    /// A plural block: the branch labelled with the category of `count` in the
+    /// environment's language (else the `other` branch).
+    Plural {
+        count: Expr,
+        labels: Box<[PluralCategory]>,
+        branches: Box<[u32]>,
+        end: u32,
+    },
     /// A variation: the environment picks one of `branches` (part indexes), or none (go
     /// to part `end`).
     Variation {
@@ -39,6 +47,50 @@ enum Part {
         branches: Box<[u32]>,
         end: u32,
     },
+}
+
+/// A CLDR plural category: which form of a word a number takes in a language (English
+/// has `one` and `other`; Polish `one`, `few`, `many` and `other`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PluralCategory {
+    /// `zero`.
+    Zero,
+    /// `one`.
+    One,
+    /// `two`.
+    Two,
+    /// `few`.
+    Few,
+    /// `many`.
+    Many,
+    /// `other`.
+    Other,
+}
+
+impl PluralCategory {
+    /// The category's name as written in a plural block.
+    pub fn name(self) -> &'static str {
+        match self {
+            PluralCategory::Zero => "zero",
+            PluralCategory::One => "one",
+            PluralCategory::Two => "two",
+            PluralCategory::Few => "few",
+            PluralCategory::Many => "many",
+            PluralCategory::Other => "other",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<PluralCategory> {
+        Some(match name {
+            "zero" => PluralCategory::Zero,
+            "one" => PluralCategory::One,
+            "two" => PluralCategory::Two,
+            "few" => PluralCategory::Few,
+            "many" => PluralCategory::Many,
+            "other" => PluralCategory::Other,
+            _ => return None,
+        })
+    }
 }
 
 /// How a variation picks its branch, from how often it was shown before.
@@ -78,8 +130,10 @@ struct Open {
     branch: Option<usize>,
     /// The `Jump`s at the ends of branches, to point at the end.
     jumps: Vec<usize>,
-    /// Where each branch starts, for a variation.
+    /// Where each branch starts, for a variation or a plural block.
     variation: Option<Vec<u32>>,
+    /// Each branch's category, for a plural block.
+    labels: Option<Vec<PluralCategory>>,
 }
 
 /// What a `{…}` holds.
@@ -95,6 +149,11 @@ enum Tag<'s> {
     /// `{sequence: …}`, `{cycle: …}`, `{once: …}` or `{shuffle: …}`, with where its first
     /// branch starts.
     Variation(VariationKind, usize),
+    /// `{plural count: …}`: the count's source and where it starts.
+    Plural {
+        count: &'s str,
+        count_at: usize,
+    },
     /// `{expr}`.
     Interpolation,
 }
@@ -116,6 +175,17 @@ fn tag(src: &str, body: usize) -> Tag<'_> {
         Tag::Variation(kind, branches)
     };
     let labelled = after.trim_start().starts_with(':');
+    // `{plural count: one: … | other: …}`: the count runs to the first `:` (a `?:` in it
+    // goes in parentheses).
+    if word == "plural" && after.starts_with(char::is_whitespace) {
+        let count_at = body + lead + word_len;
+        if let Some(colon) = after.find(':') {
+            return Tag::Plural {
+                count: &src[count_at..count_at + colon],
+                count_at,
+            };
+        }
+    }
     match word {
         "sequence" if labelled => variation(VariationKind::Sequence),
         "cycle" if labelled => variation(VariationKind::Cycle),
@@ -182,6 +252,20 @@ impl Template {
                     i += 1;
                     if bytes[i - 1] == b'|' {
                         i = skip_spaces(bytes, i);
+                        if let Some(labels) = open.last_mut().and_then(|b| b.labels.as_mut()) {
+                            let (label, next) = plural_label(src, i)?;
+                            if labels.contains(&label) {
+                                return Err(ExprError::new(
+                                    i,
+                                    format!(
+                                        "a second `{}:` branch in one plural block",
+                                        label.name()
+                                    ),
+                                ));
+                            }
+                            labels.push(label);
+                            i = next;
+                        }
                     }
                 }
                 b'}' if bytes.get(i + 1) == Some(&b'}') => {
@@ -221,6 +305,7 @@ impl Template {
                                 branch: Some(parts.len()),
                                 jumps: Vec::new(),
                                 variation: Some(vec![parts.len() as u32 + 1]),
+                                labels: None,
                             });
                             parts.push(Part::Variation {
                                 kind,
@@ -230,6 +315,37 @@ impl Template {
                             });
                             n_variations = n_variations.saturating_add(1);
                             skip_spaces(bytes, branches)
+                        }
+                        Tag::Plural { count, count_at } => {
+                            let count_expr = super::parse::parse_expr(count, scope, limits)
+                                .map_err(|e| ExprError {
+                                    at: count_at + e.at,
+                                    ..e
+                                })?;
+                            if count_expr.ty() != Type::Int {
+                                return Err(ExprError::new(
+                                    count_at,
+                                    format!(
+                                        "the count of a plural block must be Int, this is {}",
+                                        count_expr.ty()
+                                    ),
+                                ));
+                            }
+                            let (label, next) = plural_label(src, count_at + count.len() + 1)?;
+                            open.push(Open {
+                                at: i,
+                                branch: Some(parts.len()),
+                                jumps: Vec::new(),
+                                variation: Some(vec![parts.len() as u32 + 1]),
+                                labels: Some(vec![label]),
+                            });
+                            parts.push(Part::Plural {
+                                count: count_expr,
+                                labels: Box::new([]),
+                                branches: Box::new([]),
+                                end: 0,
+                            });
+                            next
                         }
                         Tag::Interpolation => {
                             let (expr, end) = interpolation(&src[body..], body)?;
@@ -274,6 +390,7 @@ impl Template {
                                     branch: Some(parts.len()),
                                     jumps: Vec::new(),
                                     variation: None,
+                                    labels: None,
                                 });
                             }
                             parts.push(Part::If { cond, otherwise: 0 });
@@ -365,6 +482,21 @@ impl Template {
                     at = *to as usize;
                     continue;
                 }
+                Part::Plural {
+                    count,
+                    labels,
+                    branches,
+                    end,
+                } => {
+                    let n = count.eval_int_value(env)?;
+                    let category = env.plural(n);
+                    let pick = labels
+                        .iter()
+                        .position(|&l| l == category)
+                        .or_else(|| labels.iter().position(|&l| l == PluralCategory::Other));
+                    at = pick.and_then(|k| branches.get(k)).map_or(*end, |&b| b) as usize;
+                    continue;
+                }
                 Part::Variation {
                     kind,
                     ordinal,
@@ -386,8 +518,18 @@ impl Template {
     /// The interpolated expressions and the blocks' conditions, in order.
     pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Expr(e) | Part::If { cond: e, .. } => Some(e),
+            Part::Expr(e) | Part::If { cond: e, .. } | Part::Plural { count: e, .. } => Some(e),
             Part::Lit(..) | Part::Jump { .. } | Part::Variation { .. } => None,
+        })
+    }
+}
+
+impl Template {
+    /// The categories of every plural block, each block's in order.
+    pub fn plural_blocks(&self) -> impl Iterator<Item = &[PluralCategory]> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Plural { labels, .. } => Some(&labels[..]),
+            _ => None,
         })
     }
 }
@@ -428,14 +570,60 @@ fn close_variation(parts: &mut [Part], block: Open, at: usize) -> Result<(), Exp
     for &jump in &block.jumps {
         point(parts, jump, end as usize);
     }
-    if let Some(Part::Variation {
-        branches, end: e, ..
-    }) = block.branch.and_then(|b| parts.get_mut(b))
-    {
-        *branches = starts.into_boxed_slice();
-        *e = end;
+    match block.branch.and_then(|b| parts.get_mut(b)) {
+        Some(Part::Variation {
+            branches, end: e, ..
+        }) => {
+            *branches = starts.into_boxed_slice();
+            *e = end;
+        }
+        Some(Part::Plural {
+            labels,
+            branches,
+            end: e,
+            ..
+        }) => {
+            let written = block.labels.unwrap_or_default();
+            if !written.contains(&PluralCategory::Other) {
+                return Err(ExprError::new(
+                    block.at,
+                    "a plural block needs an `other:` branch, for every count no other \
+                     branch names",
+                ));
+            }
+            *labels = written.into_boxed_slice();
+            *branches = starts.into_boxed_slice();
+            *e = end;
+        }
+        _ => {}
     }
     Ok(())
+}
+
+/// A plural branch's `category:` label at `at` (spaces before it skipped): the category
+/// and where the branch's text starts.
+fn plural_label(src: &str, at: usize) -> Result<(PluralCategory, usize), ExprError> {
+    let at = skip_spaces(src.as_bytes(), at);
+    let rest = &src[at..];
+    let word_len = rest
+        .bytes()
+        .position(|b| !b.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    let usage = || {
+        ExprError::new(
+            at,
+            "a plural branch starts with its category: `zero:`, `one:`, `two:`, `few:`, \
+             `many:` or `other:`",
+        )
+    };
+    let category = PluralCategory::from_name(&rest[..word_len]).ok_or_else(usage)?;
+    let after = &rest[word_len..];
+    let colon = after.trim_start();
+    if !colon.starts_with(':') {
+        return Err(usage());
+    }
+    let next = at + word_len + (after.len() - colon.len()) + 1;
+    Ok((category, skip_spaces(src.as_bytes(), next)))
 }
 
 /// The offset of the first byte at or after `i` that is not white space (as `trim_end`

@@ -10,6 +10,7 @@ mod error;
 mod event;
 mod host;
 mod owned;
+mod plurals;
 mod reload;
 mod render;
 mod rng;
@@ -25,6 +26,8 @@ pub use error::RuntimeError;
 pub use event::{ArgsRef, Event, TextRef};
 pub use host::{HostFn, HostFunctions};
 pub use owned::{Shared, StoryEvent, StoryOption};
+use plurals::Plurals;
+pub use plurals::plural_categories;
 pub use rng::Rng;
 pub use save::{
     SAVE_VERSION, SaveData, SaveError, SavedChange, SavedFlow, SavedFrame, SavedVariation,
@@ -198,6 +201,7 @@ pub(crate) struct VariationKey {
 /// State read by expressions.
 struct State<'a> {
     story: &'a Story,
+    plurals: &'a Plurals,
     functions: &'a HostFunctions,
     vars: &'a [Option<Value>],
     visits: &'a [u32],
@@ -235,6 +239,9 @@ impl Env for State<'_> {
     }
     fn max_string_len(&self) -> usize {
         self.max_string_len
+    }
+    fn plural(&self, n: i64) -> crate::expr::PluralCategory {
+        self.plurals.select(n)
     }
     fn call(&mut self, function: FunctionId, args: &[Value]) -> Result<Value, EvalError> {
         let story = self.story;
@@ -323,6 +330,8 @@ pub struct Session {
     /// up with.
     story_identity: u64,
     story_version: u64,
+    /// The plural rules of the session's locale.
+    plurals: Plurals,
 }
 
 impl Session {
@@ -392,6 +401,7 @@ impl Session {
     }
 
     fn blank(story: &Story, config: SessionConfig) -> Session {
+        let plurals = Plurals::for_locale(config.locale.as_deref());
         let mut vars = vec![None; story.names().vars.len()];
         for &v in story.var_ids() {
             vars[v.index()] = story.var_initial(v).cloned();
@@ -418,6 +428,7 @@ impl Session {
             command_args: Vec::new(),
             story_identity: story.identity(),
             story_version: story.version(),
+            plurals,
         }
     }
 

@@ -281,6 +281,7 @@ impl Session {
     ) -> State<'a> {
         State {
             story,
+            plurals: &self.plurals,
             functions: &self.config.functions,
             vars: &self.vars,
             visits: &self.visits,
