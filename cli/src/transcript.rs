@@ -88,7 +88,12 @@ impl Transcript {
                     .choices()
                     .enumerate()
                     .map(|(i, (view, text))| {
-                        json!({"index": i + 1, "id": story.choice_name(view.id), "text": text})
+                        json!({
+                            "index": i + 1,
+                            "id": story.choice_name(view.id),
+                            "line": story.choice_line(node, view.id),
+                            "text": text,
+                        })
                     })
                     .collect()
             } else {
@@ -98,6 +103,7 @@ impl Transcript {
                 "type": "node",
                 "flow": story.flow_name(flow),
                 "node": story.node_name(node),
+                "line": story.node_line(node),
                 "text": text,
                 "tags": tags,
                 "choices": choices,
