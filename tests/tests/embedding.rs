@@ -170,8 +170,10 @@ fn owned_events_carry_everything_and_cross_threads() {
         matches!(&start[0], StoryEvent::Line { node, text, tags, entered: true, .. }
         if &**node == "hall" && &**text == "A hall. Coins: 3." && tags[..] == ["indoors".into()])
     );
+    assert!(matches!(&start[0], StoryEvent::Line { line, .. } if &**line == "hall"));
     match &start[1] {
         StoryEvent::Options { node, options } => {
+            assert_eq!(&*options[0].line, "hall.east");
             assert_eq!(&**node, "hall");
             let texts: Vec<&str> = options.iter().map(|o| &*o.text).collect();
             assert_eq!(texts, ["Go east", "Stay"]);

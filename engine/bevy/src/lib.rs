@@ -221,6 +221,8 @@ pub struct DialogueLine {
     pub entity: Entity,
     /// The node.
     pub node: Arc<str>,
+    /// The text's line id (the key of its translations and voice-over).
+    pub line: Arc<str>,
     /// The rendered text.
     pub text: Arc<str>,
     /// The node's tags.
@@ -358,11 +360,16 @@ impl Out<'_> {
         for event in session.owned_events(story) {
             match event {
                 StoryEvent::Line {
-                    node, text, tags, ..
+                    node,
+                    line,
+                    text,
+                    tags,
+                    ..
                 } => {
                     self.lines.write(DialogueLine {
                         entity,
                         node,
+                        line,
                         text,
                         tags,
                     });

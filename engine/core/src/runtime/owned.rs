@@ -26,6 +26,8 @@ pub enum StoryEvent {
         flow: Shared,
         /// The node.
         node: Shared,
+        /// The text's line id: the key of its translations and of its voice-over file.
+        line: Shared,
         /// Its rendered text.
         text: Shared,
         /// The node's tags.
@@ -121,6 +123,8 @@ pub struct StoryOption {
     pub index: usize,
     /// Its stable id.
     pub id: Shared,
+    /// Its text's line id.
+    pub line: Shared,
     /// Its rendered text.
     pub text: Shared,
     /// Its tags.
@@ -164,6 +168,7 @@ impl Session {
                     StoryEvent::Line {
                         flow: flow_name(*flow),
                         node: node_name(*node),
+                        line: story.node_line(*node).into(),
                         text: self.passage(*text).into(),
                         tags: tags(story.node_tags(*node)),
                         entered: matches!(event, Event::NodeEntered { .. }),
@@ -233,6 +238,7 @@ impl Session {
                 .map(|(index, (view, text))| StoryOption {
                     index,
                     id: names.choices.name_arc(view.id),
+                    line: story.choice_line(node, view.id).into(),
                     text: text.into(),
                     tags: tags(story.choice_tags(node, view.id)),
                 })
