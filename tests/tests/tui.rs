@@ -54,7 +54,11 @@ impl Fixture {
     }
 
     fn with_story(tag: &str, text: &str) -> Fixture {
-        let dir = story_dir(tag, text);
+        Fixture::in_dir(story_dir(tag, text))
+    }
+
+    /// An app over the story in `dir`.
+    fn in_dir(dir: TempDir) -> Fixture {
         let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
         let player = host.add_session(SessionConfig::with_seed(1)).unwrap();
         // A relative, never-created directory keeps the help screen's path the same in
@@ -432,7 +436,7 @@ fn the_menu_reaches_save_load_flows_and_quit() {
     // Back closes the menu without doing anything; Quit quits.
     f.press(&[Action::Menu, Action::Back]);
     assert!(!f.app.should_quit());
-    f.press(&[Action::Menu, Action::Choose(6)]);
+    f.press(&[Action::Menu, Action::Choose(7)]);
     assert!(f.app.should_quit());
 }
 
@@ -581,4 +585,29 @@ fn the_market_story_plays_calls_commands_and_variations_full_screen() {
             "shake(0.5, 12)"
         ]
     );
+}
+
+/// The menu switches language: the current node is shown again in place in the new
+/// language, and play goes on in it.
+#[test]
+fn the_menu_switches_language_in_place() {
+    let dir = TempDir::copy_of(&root().join("stories/market"), "tui-language");
+    let mut f = Fixture::in_dir(dir);
+    let n_entries = f.app.passage().entries().len();
+    // Menu > Language… > pl (after "As written" and de).
+    f.press(&[Action::Menu, Action::Choose(4)]);
+    assert!(f.screen(60, 16).contains("As written (current)"));
+    f.press(&[Action::Choose(2)]);
+    assert_eq!(f.app.session().locale(), Some("pl"));
+    assert!(
+        f.app.session().text().starts_with("Latarnie kołyszą się"),
+        "{}",
+        f.app.session().text()
+    );
+    assert_eq!(f.app.passage().entries().len(), n_entries);
+    assert!(
+        matches!(f.app.passage().entries().last(), Some(Entry::Text { text, .. }) if text.starts_with("Latarnie"))
+    );
+    f.press(&[Action::Choose(0)]);
+    assert_eq!(f.app.session().text(), "Stragany zapełniają plac.");
 }

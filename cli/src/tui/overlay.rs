@@ -17,17 +17,19 @@ pub(super) enum MenuItem {
     Save,
     Load,
     Flows,
+    Languages,
     Variables,
     Help,
     Quit,
 }
 
 impl MenuItem {
-    pub(super) const ALL: [MenuItem; 7] = [
+    pub(super) const ALL: [MenuItem; 8] = [
         MenuItem::Resume,
         MenuItem::Save,
         MenuItem::Load,
         MenuItem::Flows,
+        MenuItem::Languages,
         MenuItem::Variables,
         MenuItem::Help,
         MenuItem::Quit,
@@ -39,6 +41,7 @@ impl MenuItem {
             MenuItem::Save => "Save…",
             MenuItem::Load => "Load…",
             MenuItem::Flows => "Switch flow…",
+            MenuItem::Languages => "Language…",
             MenuItem::Variables => "Variables and visits",
             MenuItem::Help => "Help",
             MenuItem::Quit => "Quit",
@@ -57,9 +60,20 @@ pub(super) enum SlotMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Overlay {
     Help,
-    Menu { selected: usize },
-    Slots { mode: SlotMode, selected: usize },
-    Flows { selected: usize },
+    Menu {
+        selected: usize,
+    },
+    Slots {
+        mode: SlotMode,
+        selected: usize,
+    },
+    Flows {
+        selected: usize,
+    },
+    /// The story's languages: as written first, then each translation.
+    Languages {
+        selected: usize,
+    },
 }
 
 impl App {
@@ -74,6 +88,7 @@ impl App {
             Overlay::Menu { .. } => MenuItem::ALL.len(),
             Overlay::Slots { .. } => self.config.slots.n_slots(),
             Overlay::Flows { .. } => self.story().flow_ids().len(),
+            Overlay::Languages { .. } => 1 + self.story().translations().len(),
         }
     }
 
@@ -92,7 +107,8 @@ impl App {
             }
             Overlay::Menu { selected }
             | Overlay::Slots { selected, .. }
-            | Overlay::Flows { selected } => selected,
+            | Overlay::Flows { selected }
+            | Overlay::Languages { selected } => selected,
         };
         let pick = match action {
             Action::Up => {
@@ -119,6 +135,16 @@ impl App {
                 MenuItem::Save => self.open_slots(SlotMode::Save),
                 MenuItem::Load => self.open_slots(SlotMode::Load),
                 MenuItem::Flows => self.runner_verb(Action::FlowMenu),
+                MenuItem::Languages => {
+                    let current = self.session().locale().map(str::to_owned);
+                    let selected = self
+                        .story()
+                        .translations()
+                        .iter()
+                        .position(|t| Some(&*t.locale) == current.as_deref())
+                        .map_or(0, |i| i + 1);
+                    self.overlay = Some(Overlay::Languages { selected });
+                }
                 MenuItem::Variables => self.show_variables = !self.show_variables,
                 MenuItem::Help => self.overlay = Some(Overlay::Help),
                 MenuItem::Quit => self.quit = true,
@@ -136,7 +162,24 @@ impl App {
                     self.play(Input::SwitchFlow(flow), now);
                 }
             }
+            Overlay::Languages { .. } => self.switch_language(pick, now),
             Overlay::Help => {}
+        }
+    }
+
+    /// Plays on in the language at `pick` of the language list (0: as written); the
+    /// current node is shown again in place.
+    fn switch_language(&mut self, pick: usize, now: Instant) {
+        let locale = pick
+            .checked_sub(1)
+            .and_then(|i| self.story().translations().get(i))
+            .map(|t| t.locale.to_string());
+        let Some((story, session)) = self.host.play(self.player) else {
+            return;
+        };
+        match session.set_locale(story, locale) {
+            Ok(_) => self.passage.reloaded(story, session),
+            Err(e) => self.notify(BannerKind::Problem, e.to_string(), Vec::new(), now),
         }
     }
 
@@ -213,6 +256,7 @@ fn with_selected(overlay: Overlay, selected: usize) -> Overlay {
         Overlay::Menu { .. } => Overlay::Menu { selected },
         Overlay::Slots { mode, .. } => Overlay::Slots { mode, selected },
         Overlay::Flows { .. } => Overlay::Flows { selected },
+        Overlay::Languages { .. } => Overlay::Languages { selected },
         Overlay::Help => Overlay::Help,
     }
 }

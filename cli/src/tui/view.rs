@@ -324,6 +324,20 @@ fn draw_overlay(app: &App, frame: &mut Frame<'_>, overlay: Overlay) {
                 .collect();
             draw_list(frame, " Switch flow ", &items, selected);
         }
+        Overlay::Languages { selected } => {
+            let current = app.session().locale();
+            let mark = |on: bool| if on { " (current)" } else { "" };
+            let items: Vec<String> =
+                std::iter::once(format!("As written{}", mark(current.is_none())))
+                    .chain(
+                        app.story()
+                            .translations()
+                            .iter()
+                            .map(|t| format!("{}{}", t.locale, mark(current == Some(&*t.locale)))),
+                    )
+                    .collect();
+            draw_list(frame, " Language ", &items, selected);
+        }
     }
 }
 

@@ -527,6 +527,27 @@ impl Session {
         self.vars.get(var.index()).and_then(Option::as_ref)
     }
 
+    /// Plays on in another language (`None`: as written): the current node is shown
+    /// again in place, with [`Event::NodeShown`]. Nothing else changes.
+    ///
+    /// # Errors
+    /// A session behind its story, or an expression of the node that fails to render.
+    pub fn set_locale(
+        &mut self,
+        story: &Story,
+        locale: Option<String>,
+    ) -> Result<&[Event], RuntimeError> {
+        self.check_story(story)?;
+        self.plurals = Plurals::for_locale(locale.as_deref());
+        self.config.locale = locale;
+        self.refresh(story)
+    }
+
+    /// The language the session plays in (`None`: as written).
+    pub fn locale(&self) -> Option<&str> {
+        self.config.locale.as_deref()
+    }
+
     /// A variable's current value by name, as a Rust type: `i64`, `f64`, `bool`,
     /// `String`, `Arc<str>` or [`Value`]. `None` for a variable the story does not have,
     /// or of another type.
