@@ -395,3 +395,115 @@ fn the_market_example_plays_in_polish_and_partly_in_german() {
         assert!(text.contains(shown), "{text}");
     }
 }
+
+/// Review cases: a source changed twice keeps the source the translation was made from,
+/// and a translator's comments survive; a variable named `plural` is still a variable;
+/// `pt_BR.po` is the locale `pt-BR`, in any case; a translation that is not UTF-8 is an
+/// error where it is.
+#[test]
+fn merges_locales_and_names_hold_up_to_real_files() {
+    let dir = story_dir("merge-twice", STORY);
+    let base = extract(&load(dir.path()));
+    let mut de = translated(&base, "door.hall", "Klopfen");
+    for e in &mut de.entries {
+        if e.line == "door.hall" {
+            e.comments.push("checked by Ada".to_owned());
+        }
+    }
+    let once = |from: &str, to: &str, de: &Catalogue| {
+        let story = STORY.replace(from, to);
+        let dir = story_dir("merge-twice-edit", &story);
+        merge(&extract(&load(dir.path())), de).0
+    };
+    let de = once("(text: \"Knock\"", "(text: \"Knock twice\"", &de);
+    let de = once("(text: \"Knock\"", "(text: \"Knock thrice\"", &de);
+    let knock = de.entry("door.hall").unwrap();
+    assert_eq!(knock.previous.as_deref(), Some("Knock"));
+    assert_eq!(knock.comments, ["checked by Ada"]);
+    assert!(
+        Catalogue::parse(&de.to_po())
+            .unwrap()
+            .entry("door.hall")
+            .unwrap()
+            .comments
+            == ["checked by Ada"]
+    );
+
+    let named = STORY
+        .replace(
+            r#"variables: { "coins": Int(3) }"#,
+            r#"variables: { "coins": Int(3), "plural": Int(2) }"#,
+        )
+        .replace(
+            "A door. You have {coins} coins.",
+            "A door. You have {coins} coins and {plural + 1}: ok.",
+        );
+    let dir = story_dir("plural-variable", &named);
+    let story = load(dir.path());
+    let s = qnce::Session::new(&story, qnce::SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(s.text(), "A door. You have 3 coins and 3: ok.");
+
+    let dir = story_dir("pt-br", STORY);
+    dir.write(
+        "locales/pt_BR.po",
+        DE.replace(
+            "Eine Tür. Du hast {coins} Münzen.",
+            "Uma porta. Você tem {coins} moedas.",
+        ),
+    );
+    let story = load(dir.path());
+    for locale in ["pt-BR", "pt-br", "pt_BR"] {
+        let config = qnce::SessionConfig {
+            locale: Some(locale.into()),
+            ..qnce::SessionConfig::with_seed(1)
+        };
+        let s = qnce::Session::new(&story, config).unwrap();
+        assert_eq!(s.text(), "Uma porta. Você tem 3 moedas.", "{locale}");
+    }
+    dir.write(
+        "locales/pt_BR.po",
+        b"msgctxt \"door\"\nmsgid \"A\"\nmsgstr \"\xff\"\n",
+    );
+    let message = qnce::load(dir.path(), &qnce::Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("pt_BR.po:3:") && message.contains("UTF-8"),
+        "{message}"
+    );
+}
+
+/// A live edit that removes a variable a translation reads does not break a session
+/// playing in that language: the text shows as written until translations load again.
+#[test]
+fn a_live_edit_removing_a_translated_variable_keeps_play_going() {
+    let dir = story_dir("live-translated", STORY);
+    dir.write("locales/de.po", DE);
+    let mut host = qnce::reload::Host::open(dir.path(), &qnce::Limits::default())
+        .unwrap()
+        .value;
+    let key = host
+        .add_session(qnce::SessionConfig {
+            locale: Some("de".into()),
+            ..qnce::SessionConfig::with_seed(1)
+        })
+        .unwrap();
+    assert_eq!(
+        host.session(key).unwrap().text(),
+        "Eine Tür. Du hast 3 Münzen."
+    );
+    dir.write(
+        "story.ron",
+        STORY
+            .replace(r#"variables: { "coins": Int(3) },"#, "")
+            .replace("A door. You have {coins} coins.", "A door."),
+    );
+    let reloaded = host.reload(None);
+    assert!(reloaded.result.is_ok(), "{:?}", reloaded.result);
+    assert!(
+        reloaded.sessions.iter().all(|(_, r)| r.is_ok()),
+        "{:?}",
+        reloaded.sessions
+    );
+    assert_eq!(host.session(key).unwrap().text(), "A door.");
+}

@@ -109,18 +109,42 @@ pub(crate) fn load(
         nodes: data.nodes.iter().map(|n| n.node.id).collect(),
     };
     for path in paths {
-        let Some(locale) = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else {
+        // `pt_BR.po` (Poedit's name) is the locale `pt-BR`.
+        let Some(locale) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(|s| s.replace('_', "-"))
+        else {
             continue;
         };
-        let text = match crate::read::read_text(source, &path, limits) {
-            Ok(text) => text,
-            Err(_) => continue,
-        };
         let file = FileId((first_file + out.files.len()) as u32);
+        let text = crate::read::read_text(source, &path, limits);
         out.files.push(SourceFile {
             path: path.clone(),
-            text: Arc::from(text.as_str()),
+            text: Arc::from(text.as_deref().unwrap_or("")),
         });
+        // A translation that cannot be read is an error, not a language gone quietly.
+        let text = match text {
+            Ok(text) => text,
+            Err(crate::read::ReadFailure::Finding(d)) => {
+                findings.push(Finding {
+                    at: Some((d.line, d.col)),
+                    ..Finding::error(file, Vec::new(), d.message)
+                });
+                continue;
+            }
+            Err(crate::read::ReadFailure::Io(e)) => {
+                findings.push(Finding {
+                    at: Some((1, 1)),
+                    ..Finding::error(
+                        file,
+                        Vec::new(),
+                        format!("cannot read the translation: {e}"),
+                    )
+                });
+                continue;
+            }
+        };
         let catalogue = match Catalogue::parse(&text) {
             Ok(c) => c,
             Err(e) => {

@@ -27,6 +27,8 @@ pub struct Entry {
     pub source: String,
     /// The translation (`msgstr`); empty when not translated.
     pub translation: String,
+    /// The translator's own comments (`# `), one per line, kept across merges.
+    pub comments: Vec<String>,
     /// Notes for the translator (`#.`), one per line.
     pub notes: Vec<String>,
     /// Where the text is written (`#:`), `path:line`.
@@ -87,6 +89,9 @@ impl Catalogue {
 }
 
 fn write_entry(out: &mut String, e: &Entry, prefix: &str) {
+    for comment in &e.comments {
+        let _ = writeln!(out, "# {comment}");
+    }
     for note in &e.notes {
         let _ = writeln!(out, "#. {note}");
     }
@@ -187,10 +192,17 @@ impl<'t> Parser<'t> {
                 continue;
             }
             let (obsolete, body) = match line.strip_prefix("#~") {
+                // `#~|` is an obsolete entry's earlier source, a comment like `#|`.
+                Some(rest) if rest.starts_with('|') => (true, rest),
                 Some(rest) => (true, rest.trim_start()),
                 None => (false, line),
             };
-            if let Some(comment) = body.strip_prefix('#') {
+            let comment = if obsolete && body.starts_with('|') {
+                Some(body)
+            } else {
+                body.strip_prefix('#')
+            };
+            if let Some(comment) = comment {
                 if seen == Some(Field::Str) {
                     self.finish(&mut catalogue, &mut entry, &mut seen)?;
                 }
@@ -198,6 +210,7 @@ impl<'t> Parser<'t> {
                     comment.split_at(comment.chars().next().map_or(0, char::len_utf8));
                 let text = text.trim_start();
                 match kind {
+                    " " | "" => entry.comments.push(text.to_owned()),
                     "." => entry.notes.push(text.to_owned()),
                     ":" => entry.references.push(text.to_owned()),
                     "," => entry.fuzzy |= text.split(',').any(|f| f.trim() == "fuzzy"),
@@ -359,6 +372,7 @@ mod tests {
                     line: "gate".into(),
                     source: "Lanterns \"sway\".\nYou have {coins} coins.".into(),
                     translation: "Laternen.\nDu hast {coins} Münzen.".into(),
+                    comments: vec!["checked by Ada".into()],
                     notes: vec!["tags: act1".into(), "variables: coins".into()],
                     references: vec!["story.ron:12".into()],
                     fuzzy: true,
@@ -380,6 +394,17 @@ mod tests {
             e.translation_at = (0, 0);
         }
         assert_eq!(read, catalogue, "{text}");
+    }
+
+    #[test]
+    fn reads_gettexts_own_obsolete_entries_and_crlf() {
+        let text = "msgid \"\"\r\nmsgstr \"\"\r\n\r\n#~| msgid \"Old\"\r\n#~ msgctxt \"gone\"\r\n#~ msgid \"Gone\"\r\n#~ msgstr \"Weg\"\r\n";
+        let c = Catalogue::parse(text).expect("parses");
+        assert_eq!(c.entries.len(), 1);
+        let e = &c.entries[0];
+        assert!(e.obsolete);
+        assert_eq!((e.line.as_str(), e.translation.as_str()), ("gone", "Weg"));
+        assert_eq!(e.previous.as_deref(), Some("Old"));
     }
 
     #[test]

@@ -134,6 +134,9 @@ pub fn merge(base: &Catalogue, translation: &Catalogue) -> (Catalogue, Merged) {
             translation_at: (0, 0),
             ..b.clone()
         };
+        if let Some(o) = old.get(b.line.as_str()) {
+            e.comments.clone_from(&o.comments);
+        }
         match old.get(b.line.as_str()) {
             Some(o) if !o.translation.is_empty() => {
                 e.translation = o.translation.clone();
@@ -141,9 +144,11 @@ pub fn merge(base: &Catalogue, translation: &Catalogue) -> (Catalogue, Merged) {
                     counts.kept += 1;
                 } else {
                     // Fuzzy until a translator checks it against the new source.
+                    // The source the translation was made from: the earliest one, however
+                    // often the text changed since.
                     e.fuzzy = true;
-                    e.previous = if o.source == b.source {
-                        o.previous.clone()
+                    e.previous = if o.fuzzy {
+                        o.previous.clone().or_else(|| Some(o.source.clone()))
                     } else {
                         Some(o.source.clone())
                     };

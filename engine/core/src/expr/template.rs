@@ -179,7 +179,8 @@ fn tag(src: &str, body: usize) -> Tag<'_> {
     // goes in parentheses).
     if word == "plural" && after.starts_with(char::is_whitespace) {
         let count_at = body + lead + word_len;
-        if let Some(colon) = after.find(':') {
+        let brace = after.find('}').unwrap_or(after.len());
+        if let Some(colon) = after.find(':').filter(|&c| c < brace) {
             return Tag::Plural {
                 count: &src[count_at..count_at + colon],
                 count_at,

@@ -538,9 +538,18 @@ impl Session {
         locale: Option<String>,
     ) -> Result<&[Event], RuntimeError> {
         self.check_story(story)?;
-        self.plurals = Plurals::for_locale(locale.as_deref());
-        self.config.locale = locale;
-        self.refresh(story)
+        let plurals = Plurals::for_locale(locale.as_deref());
+        let old_plurals = std::mem::replace(&mut self.plurals, plurals);
+        let old_locale = std::mem::replace(&mut self.config.locale, locale);
+        if let Err(e) = self.refresh(story) {
+            // The node shows as before, in the language it was in.
+            self.plurals = old_plurals;
+            self.config.locale = old_locale;
+            let _ = self.refresh(story);
+            self.clear_report();
+            return Err(e);
+        }
+        Ok(&self.events)
     }
 
     /// The language the session plays in (`None`: as written).

@@ -41,7 +41,8 @@ impl Plurals {
 }
 
 fn rules_of(locale: &str) -> Option<PluralRules> {
-    let mut tag = locale;
+    let locale = locale.replace('_', "-");
+    let mut tag = locale.as_str();
     loop {
         if let Ok(id) = tag.parse::<LanguageIdentifier>()
             && let Ok(rules) = PluralRules::create(id, PluralRuleType::CARDINAL)

@@ -33,6 +33,7 @@ impl Story {
     pub fn apply(&mut self, patch: Patch) -> Delta {
         let _span = tracing::debug_span!("apply").entered();
         let delta = patch.delta();
+        self.drop_broken_translations(&delta);
         // An edit that changes nothing a session sees (a save of the same text, a comment)
         // is no new version: sessions are not made to catch up with it.
         if !delta.is_empty() {
@@ -118,6 +119,34 @@ impl Story {
             }
         }
         delta
+    }
+
+    /// Drops each translated text that reads a variable the patch removes or retypes, or
+    /// calls a function it changes: until the translations are loaded again, that text
+    /// shows as written rather than failing to render.
+    fn drop_broken_translations(&mut self, delta: &Delta) {
+        let vars: Vec<_> = delta
+            .vars_removed
+            .iter()
+            .chain(&delta.vars_retyped)
+            .copied()
+            .collect();
+        if vars.is_empty() && delta.functions_changed.is_empty() {
+            return;
+        }
+        let (mut read, mut called) = (Vec::new(), Vec::new());
+        for t in &mut self.translations {
+            t.lines.retain(|_, template| {
+                read.clear();
+                called.clear();
+                for e in template.exprs() {
+                    e.vars(&mut read);
+                    e.functions(&mut called);
+                }
+                !read.iter().any(|v| vars.contains(v))
+                    && !called.iter().any(|f| delta.functions_changed.contains(f))
+            });
+        }
     }
 
     fn despawn_node(&mut self, id: NodeId) {

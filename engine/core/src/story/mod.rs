@@ -452,14 +452,21 @@ impl Story {
     /// specific tag (`de-AT`, then `de`); `None` where none translates it (the source
     /// text shows).
     pub fn translated(&self, locale: &str, line: &str) -> Option<&Template> {
+        // `pt_BR` is `pt-BR`, and tags compare without case (BCP 47).
+        let same = |a: &str, b: &str| {
+            a.len() == b.len()
+                && a.bytes().zip(b.bytes()).all(|(x, y)| {
+                    x.eq_ignore_ascii_case(&y) || (x, y) == (b'_', b'-') || (x, y) == (b'-', b'_')
+                })
+        };
         let mut tag = locale;
         loop {
-            if let Some(t) = self.translations.iter().find(|t| &*t.locale == tag)
+            if let Some(t) = self.translations.iter().find(|t| same(&t.locale, tag))
                 && let Some(template) = t.lines.get(line)
             {
                 return Some(template);
             }
-            tag = &tag[..tag.rfind('-')?];
+            tag = &tag[..tag.rfind(['-', '_'])?];
         }
     }
 

@@ -2,7 +2,9 @@
 //! translations and voice-over files are keyed by. A node's text is its node's name, a
 //! choice's text `node.choice` (its choice id), unless the author fixes one with
 //! `line: "…"`. They come from ids the author already writes, so they do not change when
-//! the text, the order of choices or other nodes change.
+//! the text, the order of choices or other nodes change, with one exception the story
+//! format states: choices without an id that share a target are told apart by their text,
+//! so rewording one renames its line; give such choices ids (or `line`).
 
 use rustc_hash::FxHashMap as HashMap;
 
