@@ -424,15 +424,19 @@ impl Story {
     /// The tags of a node's choice, as written (empty for a choice the node does not have).
     /// A displayed choice's id is [`ChoiceView::id`](crate::ChoiceView::id).
     pub fn choice_tags(&self, node: NodeId, choice: ChoiceId) -> &[Arc<str>] {
-        let Some(choices) = self.node(node).and_then(|n| n.get::<Choices>()) else {
-            return &[];
-        };
+        self.choice_entity(node, choice)
+            .and_then(|c| self.world.get::<Tags>(c))
+            .map_or(&[], |t| t.0.as_slice())
+    }
+
+    /// The entity of a node's choice, by its id.
+    fn choice_entity(&self, node: NodeId, choice: ChoiceId) -> Option<Entity> {
+        let choices = self.node(node)?.get::<Choices>()?;
         choices
             .0
             .iter()
-            .find(|&&c| self.world.get::<Choice>(c).is_some_and(|k| k.id == choice))
-            .and_then(|&c| self.world.get::<Tags>(c))
-            .map_or(&[], |t| t.0.as_slice())
+            .copied()
+            .find(|&c| self.world.get::<Choice>(c).is_some_and(|k| k.id == choice))
     }
 
     /// A node's text as written, `{…}` and all (empty for a node the story does not
@@ -479,14 +483,8 @@ impl Story {
 
     /// The line id of a node's choice's text (empty for a choice the node does not have).
     pub fn choice_line(&self, node: NodeId, choice: ChoiceId) -> &str {
-        let Some(choices) = self.node(node).and_then(|n| n.get::<Choices>()) else {
-            return "";
-        };
-        choices
-            .0
-            .iter()
-            .find(|&&c| self.world.get::<Choice>(c).is_some_and(|k| k.id == choice))
-            .and_then(|&c| self.world.get::<Text>(c))
+        self.choice_entity(node, choice)
+            .and_then(|c| self.world.get::<Text>(c))
             .map_or("", |t| &t.line)
     }
 
