@@ -169,11 +169,16 @@ pub(super) fn declare_commands<'p>(
         }
         check_params(cx, &path, name, &def.params);
         let id = names.commands.intern(name);
-        let params: Box<[Type]> = def.params.iter().map(|(_, t)| t.ty()).collect();
+        let params = param_types(&def.params);
         declared.commands.insert(name, (id, params.clone()));
         commands.push((id, params));
     }
     commands
+}
+
+/// The types of a declaration's parameters, in order.
+fn param_types(params: &[(String, TypeName)]) -> Box<[Type]> {
+    params.iter().map(|(_, t)| t.ty()).collect()
 }
 
 /// Reports each parameter of a declaration that is not a name or is given twice.
@@ -223,7 +228,7 @@ pub(super) fn declare_functions<'p>(
         }
         check_params(cx, &path, name, &def.params);
         let id = names.functions.intern(name);
-        let params: Box<[Type]> = def.params.iter().map(|(_, t)| t.ty()).collect();
+        let params = param_types(&def.params);
         declared
             .functions
             .insert(name, (id, params, def.returns.ty()));
@@ -285,7 +290,7 @@ pub(super) fn compile_fallbacks(
         };
         functions.push(FunctionDecl {
             id,
-            params: def.params.iter().map(|(_, t)| t.ty()).collect(),
+            params: param_types(&def.params),
             returns,
             fallback,
             declared_at: declared_at.into(),
