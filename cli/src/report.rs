@@ -60,6 +60,17 @@ pub fn summary(story: &Story, delta: &Delta) -> String {
     if !delta.nodes_removed.is_empty() {
         parts.push(format!("removed {}", names(&delta.nodes_removed)));
     }
+    if !delta.lines_retranslated.is_empty() {
+        let mut locales: Vec<&str> = delta.lines_retranslated.iter().map(|(l, _)| &**l).collect();
+        locales.sort_unstable();
+        locales.dedup();
+        let n = delta.lines_retranslated.len();
+        parts.push(format!(
+            "{n} translated text{} changed ({})",
+            if n == 1 { "" } else { "s" },
+            locales.join(", ")
+        ));
+    }
     if parts.is_empty() {
         parts.push(if delta.is_empty() {
             "no change".to_owned()

@@ -284,6 +284,12 @@ fn reload_json(story: &Story, report: &ReloadReport, moved: &Moved<'_>) -> serde
         "relocated": moves(&moved.relocated),
         "returns_relocated": moves(&moved.returns),
         "reset": reset,
+        "lines_retranslated": d.lines_retranslated.len(),
+        "translation_errors": report
+            .translation_errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         "micros": report.timings.total().as_micros() as u64,
     })
 }
@@ -319,5 +325,11 @@ fn print_reload(story: &Story, report: &ReloadReport, moved: &Moved<'_>) {
     }
     for &(v, new) in &moved.reset {
         say!("[{} reset to {new}: its type changed]", story.var_name(v));
+    }
+    if !report.translation_errors.is_empty() {
+        for d in &report.translation_errors {
+            eprintln!("{}", crate::check::render(d));
+        }
+        eprintln!("[translation rejected: its language keeps its last good version]");
     }
 }

@@ -507,3 +507,335 @@ fn a_live_edit_removing_a_translated_variable_keeps_play_going() {
     );
     assert_eq!(host.session(key).unwrap().text(), "A door.");
 }
+
+fn host_in(
+    dir: &crate::support::TempDir,
+    locale: &str,
+) -> (qnce::reload::Host, qnce::reload::SessionKey) {
+    let mut host = qnce::reload::Host::open(dir.path(), &qnce::Limits::default())
+        .unwrap()
+        .value;
+    let key = host
+        .add_session(qnce::SessionConfig {
+            locale: Some(locale.into()),
+            ..qnce::SessionConfig::with_seed(1)
+        })
+        .unwrap();
+    (host, key)
+}
+
+fn shown(host: &qnce::reload::Host, key: qnce::reload::SessionKey) -> (String, Vec<String>) {
+    let s = host.session(key).unwrap();
+    (
+        s.text().to_owned(),
+        s.choices().map(|(_, t)| t.to_owned()).collect(),
+    )
+}
+
+/// Editing a translation file while playing: the file is checked and taken through the
+/// reload path, only the changed texts count as changed, and the session shows the new
+/// text in place; a session in another language is left alone.
+#[test]
+fn a_translation_file_edited_while_playing_shows_in_place() {
+    let dir = with_de("live-po", DE);
+    let (mut host, de) = host_in(&dir, "de");
+    let en = host.add_session(qnce::SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(shown(&host, de).1, ["Klopfen", "Leave"]);
+
+    let po = dir.write(
+        "locales/de.po",
+        DE.replace("msgstr \"Klopfen\"", "msgstr \"Anklopfen\""),
+    );
+    let reloaded = host.reload(Some(std::slice::from_ref(&po)));
+    let report = reloaded.result.as_ref().unwrap();
+    assert!(
+        report.translation_errors.is_empty(),
+        "{}",
+        report.translation_errors
+    );
+    assert_eq!(
+        report.delta.lines_retranslated,
+        [("de".into(), "door.hall".into())],
+        "only the changed text"
+    );
+    assert!(report.delta.nodes_changed.is_empty());
+    assert!(
+        report.files.len() == 1 && report.files[0].ends_with("locales/de.po"),
+        "{:?}",
+        report.files
+    );
+    assert_eq!(
+        shown(&host, de),
+        (
+            "Eine Tür. Du hast 3 Münzen.".to_owned(),
+            vec!["Anklopfen".to_owned(), "Leave".to_owned()]
+        )
+    );
+    let events = host.session(de).unwrap().events();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, qnce::Event::NodeShown { .. })),
+        "{events:?}"
+    );
+    assert!(
+        host.session(en).unwrap().events().is_empty(),
+        "the English session is left alone"
+    );
+
+    // A translation added for a text that had none, and one taken away.
+    let po = dir.write(
+        "locales/de.po",
+        DE.replace("msgstr \"Klopfen\"", "msgstr \"\"").replace(
+            "msgctxt \"door\"",
+            "msgctxt \"door.go-away\"\nmsgid \"Leave\"\nmsgstr \"Gehen\"\n\nmsgctxt \"door\"",
+        ),
+    );
+    let reloaded = host.reload(Some(&[po]));
+    let mut lines = reloaded.result.unwrap().delta.lines_retranslated;
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            ("de".into(), "door.go-away".into()),
+            ("de".into(), "door.hall".into())
+        ]
+    );
+    assert_eq!(shown(&host, de).1, ["Knock", "Gehen"]);
+}
+
+/// A broken translation file is rejected with located errors while play goes on in its
+/// last good version; it is read again at each reload, and taken once fixed. A story
+/// edit saved with it is applied all the same.
+#[test]
+fn a_broken_translation_file_is_rejected_while_play_goes_on() {
+    let dir = with_de("live-po-broken", DE);
+    let (mut host, de) = host_in(&dir, "de");
+    let before = shown(&host, de);
+
+    let broken = DE.replace("msgstr \"Klopfen\"", "msgstr \"Klopfen {gold}\"");
+    let po = dir.write("locales/de.po", &broken);
+    let story = dir.write(
+        "story.ron",
+        STORY.replace("A cold cellar.", "A damp cellar."),
+    );
+    let reloaded = host.reload(Some(&[po.clone(), story]));
+    let report = reloaded.result.as_ref().unwrap();
+    let errors: Vec<String> = report
+        .translation_errors
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let line = broken.lines().position(|l| l.contains("{gold}")).unwrap() + 1;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains(&format!("de.po:{line}:")) && errors[0].contains("gold"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        report.delta.nodes_changed.len(),
+        1,
+        "the story's edit is applied beside the rejected translation"
+    );
+    assert_eq!(
+        shown(&host, de),
+        before,
+        "the last good translation plays on"
+    );
+
+    // Read again at the next reload, whatever changed: still broken, still reported.
+    let story = dir.write(
+        "story.ron",
+        STORY.replace("A cold cellar.", "A dark cellar."),
+    );
+    let reloaded = host.reload(Some(&[story]));
+    assert_eq!(
+        reloaded
+            .result
+            .as_ref()
+            .unwrap()
+            .translation_errors
+            .n_errors(),
+        1
+    );
+
+    // Fixed: taken.
+    let po = dir.write(
+        "locales/de.po",
+        DE.replace("msgstr \"Klopfen\"", "msgstr \"Klopf an\""),
+    );
+    let reloaded = host.reload(Some(&[po]));
+    assert!(
+        reloaded
+            .result
+            .as_ref()
+            .unwrap()
+            .translation_errors
+            .is_empty()
+    );
+    assert_eq!(shown(&host, de).1, ["Klopf an", "Leave"]);
+
+    // A file that is not PO at all is rejected the same way.
+    let po = dir.write(
+        "locales/de.po",
+        "msgctxt \"door\"\nmsgid \"x\nmsgstr \"y\"\n",
+    );
+    let reloaded = host.reload(Some(&[po]));
+    let report = reloaded.result.as_ref().unwrap();
+    assert_eq!(
+        report.translation_errors.n_errors(),
+        1,
+        "{}",
+        report.translation_errors
+    );
+    assert!(
+        report.translation_errors.to_string().contains("de.po:2:"),
+        "{}",
+        report.translation_errors
+    );
+    assert_eq!(shown(&host, de).1, ["Klopf an", "Leave"]);
+}
+
+/// A story edit reaches the translations of what it changes: a changed source text makes
+/// its translation stale (the source shows, with a warning), a removed variable that a
+/// translation reads is an error of that file (the text shows as written), and putting
+/// the source back brings the translation back.
+#[test]
+fn a_story_edit_reaches_the_translations_of_what_it_changes() {
+    let dir = with_de("live-po-story", DE);
+    let (mut host, de) = host_in(&dir, "de");
+
+    let story = dir.write(
+        "story.ron",
+        STORY.replace("(text: \"Knock\"", "(text: \"Knock twice\""),
+    );
+    let reloaded = host.reload(Some(std::slice::from_ref(&story)));
+    let report = reloaded.result.as_ref().unwrap();
+    assert!(
+        report
+            .warnings
+            .to_string()
+            .contains("stale translation of `door.hall`"),
+        "{}",
+        report.warnings
+    );
+    assert!(report.translation_errors.is_empty());
+    assert_eq!(shown(&host, de).1, ["Knock twice", "Leave"]);
+    assert!(
+        report
+            .delta
+            .lines_retranslated
+            .contains(&("de".into(), "door.hall".into()))
+    );
+
+    let story = dir.write("story.ron", STORY);
+    host.reload(Some(&[story])).result.unwrap();
+    assert_eq!(
+        shown(&host, de).1,
+        ["Klopfen", "Leave"],
+        "the source is back, so is its translation"
+    );
+
+    // `coins` retyped to a string: the translation still checks, and shows the new value.
+    let story = dir.write("story.ron", STORY.replace("Int(3)", "Str(\"three\")"));
+    let reloaded = host.reload(Some(&[story]));
+    assert!(
+        reloaded
+            .result
+            .as_ref()
+            .unwrap()
+            .translation_errors
+            .is_empty()
+    );
+    assert_eq!(shown(&host, de).0, "Eine Tür. Du hast three Münzen.");
+
+    // Removed while a translation still reads it: an error of the translation file.
+    let story = dir.write(
+        "story.ron",
+        STORY
+            .replace(
+                r#"variables: { "coins": Int(3) },"#,
+                r#"variables: { "gold": Int(3) },"#,
+            )
+            .replace("You have {coins} coins.", "You have {gold} coins."),
+    );
+    let reloaded = host.reload(Some(&[story]));
+    let report = reloaded.result.as_ref().unwrap();
+    assert!(
+        report
+            .warnings
+            .to_string()
+            .contains("stale translation of `door`"),
+        "{}",
+        report.warnings
+    );
+    assert_eq!(shown(&host, de).0, "A door. You have 3 coins.");
+}
+
+/// A translation file added while playing brings its language; one removed takes it
+/// away (its sessions show the source).
+#[test]
+fn translation_files_added_and_removed_while_playing() {
+    let dir = with_de("live-po-files", DE);
+    let (mut host, fr) = host_in(&dir, "fr");
+    assert_eq!(shown(&host, fr).1, ["Knock", "Leave"]);
+    let po = dir.write(
+        "locales/fr.po",
+        "msgctxt \"door.hall\"\nmsgid \"Knock\"\nmsgstr \"Frapper\"\n",
+    );
+    let reloaded = host.reload(Some(std::slice::from_ref(&po)));
+    assert!(
+        reloaded
+            .result
+            .as_ref()
+            .unwrap()
+            .translation_errors
+            .is_empty()
+    );
+    assert_eq!(shown(&host, fr).1, ["Frapper", "Leave"]);
+
+    std::fs::remove_file(&po).unwrap();
+    let reloaded = host.reload(Some(&[po]));
+    assert_eq!(
+        reloaded.result.unwrap().delta.lines_retranslated,
+        [("fr".into(), "door.hall".into())]
+    );
+    assert_eq!(shown(&host, fr).1, ["Knock", "Leave"]);
+    assert!(
+        host.story()
+            .translations()
+            .iter()
+            .all(|t| &*t.locale != "fr")
+    );
+}
+
+/// Through the real file watcher: saving a translation file while a host watches the
+/// story updates the shown text, and so does a new one.
+#[test]
+fn a_watched_translation_file_reloads_on_save() {
+    let dir = with_de("live-po-watch", DE);
+    let (mut host, de) = host_in(&dir, "de");
+    let fr = host
+        .add_session(qnce::SessionConfig {
+            locale: Some("fr".into()),
+            ..qnce::SessionConfig::with_seed(1)
+        })
+        .unwrap();
+    host.watch(&qnce::watch::WatchConfig::default()).unwrap();
+    dir.write(
+        "locales/de.po",
+        DE.replace("msgstr \"Klopfen\"", "msgstr \"Pochen\""),
+    );
+    dir.write(
+        "locales/fr.po",
+        "msgctxt \"door.hall\"\nmsgid \"Knock\"\nmsgstr \"Frapper\"\n",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while shown(&host, de).1[0] != "Pochen" || shown(&host, fr).1[0] != "Frapper" {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(!left.is_zero(), "the edit never arrived");
+        if let Some(reloaded) = host.wait(left) {
+            assert!(reloaded.result.is_ok(), "{:?}", reloaded.result);
+        }
+    }
+}

@@ -265,7 +265,12 @@ impl App {
                 return;
             }
         };
-        self.errors.clear();
+        // A rejected translation file keeps the error panel up; play goes on.
+        self.errors = report
+            .translation_errors
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let Some((story, session)) = self.host.play(self.player) else {
             return;
         };

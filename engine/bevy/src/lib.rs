@@ -265,7 +265,9 @@ pub struct StoryReloaded {
     pub ok: bool,
     /// The nodes added, removed or changed.
     pub nodes_touched: usize,
-    /// A rejected edit's errors, one per line: `path:line:col: error: message`.
+    /// A rejected edit's errors, one per line: `path:line:col: error: message`. Those of
+    /// an applied edit are a translation file's: that language keeps its last good
+    /// version.
     pub errors: Vec<String>,
 }
 
@@ -277,7 +279,11 @@ impl StoryReloaded {
                 nodes_touched: report.delta.nodes_added.len()
                     + report.delta.nodes_removed.len()
                     + report.delta.nodes_changed.len(),
-                errors: Vec::new(),
+                errors: report
+                    .translation_errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
             },
             Err(e) => StoryReloaded {
                 ok: false,

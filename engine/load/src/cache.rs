@@ -130,10 +130,12 @@ fn read_and_parse(job: FileJob) -> FileRead {
 
 /// The files of the last good load, parsed, so that a reload reads and parses only the
 /// files that changed.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 #[doc(hidden)]
 pub struct FileCache {
     pub(crate) files: HashMap<PathBuf, CachedFile>,
+    /// The translation files as last taken.
+    pub locales: crate::locales::LocaleCache,
 }
 
 #[derive(Clone, Debug)]
@@ -165,7 +167,10 @@ impl FileCache {
                 ))
             })
             .collect();
-        FileCache { files }
+        FileCache {
+            files,
+            locales: Default::default(),
+        }
     }
 
     /// Whether `key` is one of the story's files.

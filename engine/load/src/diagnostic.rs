@@ -79,6 +79,12 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Adds every diagnostic of `other`, keeping the order by file and position.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+        self.sort();
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)

@@ -23,7 +23,10 @@ pub mod strings;
 pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use finding::{Finding, resolve_findings};
-pub use locales::{Coverage, coverage};
+pub use locales::{
+    Coverage, LocaleCache, LocaleUpdate, NewVersion, Retranslated, coverage, is_translation_file,
+    retranslate,
+};
 pub use locate::node_location;
 pub(crate) use read::{Parsed, contained, read_story};
 pub use source::{FileSystem, MemoryFiles, Source, SourceError};
@@ -220,7 +223,7 @@ fn load_cached_with(
         &mut findings,
         &mut names,
     );
-    let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+    let mut cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
     let mut files = compiled.files.clone();
     let mut data = compiled.into_story_data(names);
     // Translations are checked against a story without errors.
@@ -230,6 +233,7 @@ fn load_cached_with(
         let locales = locales::load(source, &data.root, data, limits, first, &mut findings);
         data.translations = locales.translations;
         files.extend(locales.files);
+        cache.locales = locales.cache;
     }
     let diagnostics = resolve_findings(&files, findings);
     match data {

@@ -2,21 +2,24 @@
 //! entry parsed and type-checked like the text it translates, mistakes reported where
 //! they are in the `.po` file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use qnce_core::expr::{ExprLimits, Scope, Template};
+use qnce_core::internal::StoryInternals;
 use qnce_core::story::{
-    CommandId, FileId, FunctionId, NodeData, NodeId, SourceFile, StoryData, Translation, VarId,
+    CommandId, FileId, FunctionDecl, FunctionId, Names, NodeData, NodeId, SourceFile, Story,
+    StoryData, Translation, TranslationOp, VarId, reads_any,
 };
-use qnce_core::value::Type;
+use qnce_core::value::{Type, Value};
 
-use crate::diagnostic::Severity;
+use crate::cache::Changes;
+use crate::diagnostic::{Diagnostics, Severity};
 use crate::po::{Catalogue, Entry};
-use crate::source::Source;
-use crate::{Finding, Limits};
+use crate::source::{FileSystem, Source};
+use crate::{Finding, Limits, resolve_findings};
 
 /// A locale's coverage: how many of the story's texts it translates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,30 +53,188 @@ pub fn coverage(story: &qnce_core::Story) -> Vec<Coverage> {
 pub(crate) struct Locales {
     pub(crate) translations: Vec<Translation>,
     pub(crate) files: Vec<SourceFile>,
+    pub(crate) cache: LocaleCache,
 }
 
-/// What a translation's text resolves names against: the story's variables, nodes and
-/// functions, as compiled.
-struct DataScope<'d> {
-    data: &'d StoryData,
+/// The translation files as last taken, kept between reloads so that a reload checks
+/// only the entries an edit can have changed.
+#[derive(Debug, Default)]
+#[doc(hidden)]
+pub struct LocaleCache {
+    files: Vec<LocaleFile>,
+}
+
+/// One translation file as taken: its text and every entry it translates.
+#[derive(Debug)]
+struct LocaleFile {
+    /// The path as [`file_key`] makes it.
+    key: PathBuf,
+    /// The path as the source names it.
+    path: PathBuf,
+    locale: Arc<str>,
+    text: Arc<str>,
+    /// The entries with a translation, by line id (obsolete ones left out).
+    entries: FxHashMap<Arc<str>, Msg>,
+}
+
+/// An entry of a translation file: what checking it needs.
+#[derive(Debug, PartialEq, Eq)]
+struct Msg {
+    line: Arc<str>,
+    source: Box<str>,
+    translation: Box<str>,
+    fuzzy: bool,
+    /// Where `msgstr`'s string starts (1-based line and column).
+    at: (usize, usize),
+}
+
+impl Msg {
+    fn of(entry: Entry) -> Msg {
+        Msg {
+            line: entry.line.into(),
+            source: entry.source.into(),
+            translation: entry.translation.into(),
+            fuzzy: entry.fuzzy,
+            at: entry.translation_at,
+        }
+    }
+
+    /// Whether both say the same (wherever they are written).
+    fn same(&self, other: &Msg) -> bool {
+        (&self.source, &self.translation, self.fuzzy)
+            == (&other.source, &other.translation, other.fuzzy)
+    }
+}
+
+impl LocaleCache {
+    /// Takes what a reload read: files checked anew replace their old versions.
+    pub fn update(&mut self, update: LocaleUpdate) {
+        self.files.retain(|f| {
+            !update.removed.contains(&f.key) && !update.replaced.iter().any(|r| r.key == f.key)
+        });
+        self.files.extend(update.replaced);
+        self.files.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+
+    /// Whether `key` is one of the translation files taken.
+    pub fn contains(&self, key: &Path) -> bool {
+        self.files.iter().any(|f| f.key == key)
+    }
+}
+
+/// The translation files a reload read anew and took, and those it found removed.
+#[derive(Debug, Default)]
+#[doc(hidden)]
+pub struct LocaleUpdate {
+    replaced: Vec<LocaleFile>,
+    removed: Vec<PathBuf>,
+}
+
+/// Which node ids a story declares.
+enum NodeSet<'d> {
+    Ids(FxHashSet<NodeId>),
+    Flags(&'d [bool]),
+    Story(&'d Story),
+}
+
+impl NodeSet<'_> {
+    fn contains(&self, id: NodeId) -> bool {
+        match self {
+            NodeSet::Ids(ids) => ids.contains(&id),
+            NodeSet::Flags(flags) => flags.get(id.index()).copied().unwrap_or(false),
+            NodeSet::Story(story) => story.node_entity(id).is_some(),
+        }
+    }
+}
+
+/// What a translation is checked against: the story's texts by line id (their source and
+/// compiled template), and the variables, nodes and functions its text may name.
+struct Against<'d> {
+    names: &'d Names,
     vars: FxHashMap<&'d str, (VarId, Type)>,
-    nodes: FxHashSet<NodeId>,
+    nodes: NodeSet<'d>,
+    functions: &'d [FunctionDecl],
+    texts: FxHashMap<&'d str, (&'d str, &'d Template)>,
 }
 
-impl Scope for DataScope<'_> {
+impl<'d> Against<'d> {
+    /// The story being loaded.
+    fn data(data: &'d StoryData) -> Against<'d> {
+        Against {
+            names: &data.names,
+            vars: data
+                .variables
+                .iter()
+                .map(|(id, v)| (data.names.vars.name(*id), (*id, v.ty())))
+                .collect(),
+            nodes: NodeSet::Ids(data.nodes.iter().map(|n| n.node.id).collect()),
+            functions: &data.functions,
+            texts: texts_of(&data.nodes),
+        }
+    }
+
+    /// The running story as a reload leaves it: `story`, with the nodes compiled anew
+    /// (when story files changed) taking the place of its own. `every_text` gathers the
+    /// texts of the whole story; without it, only those compiled anew.
+    fn reload(story: &'d Story, new: Option<&'d NewVersion<'d>>, every_text: bool) -> Against<'d> {
+        let names = story.names();
+        let (vars, nodes, functions) = match new {
+            Some(new) => (
+                new.data
+                    .variables
+                    .iter()
+                    .map(|(id, v)| (names.vars.name(*id), (*id, v.ty())))
+                    .collect(),
+                NodeSet::Flags(new.declared),
+                &new.data.functions[..],
+            ),
+            None => (
+                story
+                    .var_ids()
+                    .iter()
+                    .filter_map(|&id| {
+                        Some((names.vars.name(id), (id, story.var_initial(id)?.ty())))
+                    })
+                    .collect(),
+                NodeSet::Story(story),
+                story.functions(),
+            ),
+        };
+        let mut texts = FxHashMap::default();
+        if every_text {
+            for id in story.node_ids().filter(|&id| nodes.contains(id)) {
+                for t in story.node_texts(id) {
+                    texts.insert(&*t.line, (&*t.source, &t.template));
+                }
+            }
+        }
+        if let Some(new) = new {
+            texts.extend(texts_of(&new.data.nodes));
+        }
+        Against {
+            names,
+            vars,
+            nodes,
+            functions,
+            texts,
+        }
+    }
+}
+
+impl Scope for Against<'_> {
     fn var(&self, name: &str) -> Option<(VarId, Type)> {
         self.vars.get(name).copied()
     }
     fn node(&self, name: &str) -> Option<NodeId> {
-        let id = self.data.names.nodes.lookup(name)?;
-        self.nodes.contains(&id).then_some(id)
+        let id = self.names.nodes.lookup(name)?;
+        self.nodes.contains(id).then_some(id)
     }
     fn command(&self, _: &str) -> Option<(CommandId, &[Type])> {
         None
     }
     fn function(&self, name: &str) -> Option<(FunctionId, &[Type], Type)> {
-        let id = self.data.names.functions.lookup(name)?;
-        let f = self.data.functions.iter().find(|f| f.id == id)?;
+        let id = self.names.functions.lookup(name)?;
+        let f = self.functions.iter().find(|f| f.id == id)?;
         Some((f.id, &f.params[..], f.returns))
     }
 }
@@ -91,92 +252,459 @@ pub(crate) fn load(
     let mut out = Locales {
         translations: Vec::new(),
         files: Vec::new(),
+        cache: LocaleCache::default(),
     };
-    let mut paths: Vec<_> = source
-        .files_in(&root.join("locales"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "po"))
-        .collect();
-    paths.sort();
-    let sources = texts_by_line(&data.nodes);
-    let scope = DataScope {
-        data,
-        vars: data
-            .variables
-            .iter()
-            .map(|(id, v)| (data.names.vars.name(*id), (*id, v.ty())))
-            .collect(),
-        nodes: data.nodes.iter().map(|n| n.node.id).collect(),
-    };
-    for path in paths {
-        // `pt_BR.po` (Poedit's name) is the locale `pt-BR`.
-        let Some(locale) = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .map(|s| s.replace('_', "-"))
-        else {
+    let against = Against::data(data);
+    for path in translation_files(source, root) {
+        let file = FileId((first_file + out.files.len()) as u32);
+        let Some(read) = read_file(source, &path, limits, file, &mut out.files, findings) else {
             continue;
         };
-        let file = FileId((first_file + out.files.len()) as u32);
-        let text = crate::read::read_text(source, &path, limits);
-        out.files.push(SourceFile {
-            path: path.clone(),
-            text: Arc::from(text.as_deref().unwrap_or("")),
-        });
-        // A translation that cannot be read is an error, not a language gone quietly.
-        let text = match text {
-            Ok(text) => text,
-            Err(crate::read::ReadFailure::Finding(d)) => {
-                findings.push(Finding {
-                    at: Some((d.line, d.col)),
-                    ..Finding::error(file, Vec::new(), d.message)
-                });
-                continue;
-            }
-            Err(crate::read::ReadFailure::Io(e)) => {
-                findings.push(Finding {
-                    at: Some((1, 1)),
-                    ..Finding::error(
-                        file,
-                        Vec::new(),
-                        format!("cannot read the translation: {e}"),
-                    )
-                });
-                continue;
-            }
-        };
-        let catalogue = match Catalogue::parse(&text) {
-            Ok(c) => c,
-            Err(e) => {
-                findings.push(Finding {
-                    at: Some((e.line, e.col)),
-                    ..Finding::error(file, Vec::new(), e.message)
-                });
-                continue;
-            }
-        };
         let mut translation = Translation {
-            locale: locale.as_str().into(),
+            locale: read.locale.clone(),
             lines: FxHashMap::default(),
         };
-        let needed = qnce_core::runtime::plural_categories(&locale);
-        for entry in catalogue.entries.iter().filter(|e| !e.obsolete) {
-            if let Some(template) = check(entry, &sources, &scope, limits.expr(), file, findings) {
-                if let Some(needed) = &needed {
-                    check_plurals(&template, needed, &locale, entry, file, findings);
-                }
-                translation
-                    .lines
-                    .insert(entry.line.as_str().into(), template);
-            }
+        let checked = check_file(read, &against, None, limits, file, findings);
+        for (line, template) in checked.templates {
+            translation.lines.extend(template.map(|t| (line, t)));
         }
         out.translations.push(translation);
+        out.cache.files.push(checked.file);
     }
     out
 }
 
+/// The translation files of the story at `root`, in order of their paths.
+fn translation_files(source: &dyn Source, root: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<_> = source
+        .files_in(&root.join("locales"))
+        .into_iter()
+        .filter(|p| is_translation_file(p))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Whether `path` names a translation file: `NAME.po`, not hidden.
+#[doc(hidden)]
+pub fn is_translation_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "po")
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| !n.starts_with('.'))
+}
+
+/// A translation file read and parsed.
+struct ReadFile {
+    key: PathBuf,
+    path: PathBuf,
+    locale: Arc<str>,
+    text: Arc<str>,
+    catalogue: Catalogue,
+}
+
+/// Reads and parses the translation file at `path`, pushing it to `files` (as `file`)
+/// for diagnostics; `None` with a finding when it cannot be read or parsed.
+fn read_file(
+    source: &dyn Source,
+    path: &Path,
+    limits: &Limits,
+    file: FileId,
+    files: &mut Vec<SourceFile>,
+    findings: &mut Vec<Finding>,
+) -> Option<ReadFile> {
+    // `pt_BR.po` (Poedit's name) is the locale `pt-BR`.
+    let locale = path.file_stem()?.to_str()?.replace('_', "-");
+    let text = crate::read::read_text(source, path, limits);
+    let shown: Arc<str> = Arc::from(text.as_deref().unwrap_or(""));
+    files.push(SourceFile {
+        path: path.to_owned(),
+        text: shown.clone(),
+    });
+    // A translation that cannot be read is an error, not a language gone quietly.
+    let at = |(line, col): (usize, usize), message: String| Finding {
+        at: Some((line, col)),
+        ..Finding::error(file, Vec::new(), message)
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(crate::read::ReadFailure::Finding(d)) => {
+            findings.push(at((d.line, d.col), d.message));
+            return None;
+        }
+        Err(crate::read::ReadFailure::Io(e)) => {
+            findings.push(at((1, 1), format!("cannot read the translation: {e}")));
+            return None;
+        }
+    };
+    match Catalogue::parse(&text) {
+        Ok(catalogue) => Some(ReadFile {
+            key: crate::file_key(path),
+            path: path.to_owned(),
+            locale: locale.into(),
+            text: shown,
+            catalogue,
+        }),
+        Err(e) => {
+            findings.push(at((e.line, e.col), e.message));
+            None
+        }
+    }
+}
+
+/// What changed in the story since a translation file was taken, which its entries may
+/// depend on.
+#[derive(Default)]
+struct Changed<'d> {
+    /// The line ids of the texts compiled anew.
+    lines: FxHashSet<&'d str>,
+    /// Variables removed or retyped.
+    vars: Vec<VarId>,
+    /// Nodes removed.
+    nodes: Vec<NodeId>,
+    /// Functions declared, removed or changed.
+    functions: Vec<FunctionId>,
+}
+
+impl<'d> Changed<'d> {
+    fn of(story: &Story, new: Option<&'d NewVersion<'d>>) -> Changed<'d> {
+        let Some(new) = new else {
+            return Changed::default();
+        };
+        let vars = story
+            .var_ids()
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let old = story.var_initial(id).map(Value::ty);
+                let now = new.data.variables.iter().find(|(v, _)| *v == id);
+                now.map(|(_, v)| v.ty()) != old
+            })
+            .collect();
+        // A partial reload removed no name.
+        let nodes = if new.partial {
+            Vec::new()
+        } else {
+            story
+                .node_ids()
+                .filter(|id| !new.declared.get(id.index()).copied().unwrap_or(false))
+                .collect()
+        };
+        let old = story.functions();
+        let now = &new.data.functions;
+        let functions = old
+            .iter()
+            .filter(|f| !now.contains(f))
+            .chain(now.iter().filter(|f| !old.contains(f)))
+            .map(|f| f.id)
+            .collect();
+        Changed {
+            lines: new
+                .data
+                .nodes
+                .iter()
+                .flat_map(|n| std::iter::once(&n.text).chain(n.choices.iter().map(|c| &c.text)))
+                .map(|t| &*t.line)
+                .collect(),
+            vars,
+            nodes,
+            functions,
+        }
+    }
+
+    /// Whether a translated text may read differently now.
+    fn breaks(&self, template: &Template) -> bool {
+        !(self.vars.is_empty() && self.nodes.is_empty() && self.functions.is_empty())
+            && reads_any(template, &self.vars, &self.nodes, &self.functions)
+    }
+
+    /// Whether the names translations depend on changed.
+    fn names_changed(&self) -> bool {
+        !(self.vars.is_empty() && self.nodes.is_empty() && self.functions.is_empty())
+    }
+}
+
+/// The new version of a story's files, compiled by a reload: its data (with the nodes
+/// compiled anew), which node ids it declares, and whether it kept the other nodes.
+#[doc(hidden)]
+pub struct NewVersion<'d> {
+    /// The data compiled.
+    pub data: &'d StoryData,
+    /// For each node id, whether the new version declares it.
+    pub declared: &'d [bool],
+    /// Whether only changed nodes were compiled.
+    pub partial: bool,
+}
+
+/// What a reload does to the translations.
+#[derive(Debug, Default)]
+#[doc(hidden)]
+pub struct Retranslated {
+    /// The changes to the story's translations.
+    pub ops: Vec<TranslationOp>,
+    /// Warnings of the entries checked anew.
+    pub warnings: Diagnostics,
+    /// Errors of translation files not taken: each keeps its last good version (less the
+    /// entries that no longer hold), and is read again at the next reload.
+    pub errors: Diagnostics,
+    /// The translation files with errors (as [`file_key`] makes their paths).
+    pub rejected: Vec<PathBuf>,
+    /// The files read anew and taken, for the reloader's cache.
+    pub update: LocaleUpdate,
+    /// The translation files read anew (as [`file_key`] makes their paths).
+    pub read: Vec<PathBuf>,
+}
+
+/// Brings a story's translations along a reload. Translation files among `changes` are
+/// read again and checked whole (an entry said as before keeps its compiled text); the
+/// others are checked where the story's edit reaches them: texts compiled anew (`new`)
+/// and texts that read a variable, node or function the edit removed or changed.
+#[doc(hidden)]
+pub fn retranslate(
+    root: &Path,
+    limits: &Limits,
+    cache: &LocaleCache,
+    changes: &Changes,
+    story: &Story,
+    new: Option<&NewVersion<'_>>,
+) -> Retranslated {
+    let source = &FileSystem;
+    let mut out = Retranslated::default();
+    let mut files = Vec::new();
+    let mut findings = Vec::new();
+    let changed = Changed::of(story, new);
+
+    // The translation files to read again.
+    let mut reread: Vec<PathBuf> = match changes {
+        Changes::All => {
+            let mut keys: Vec<_> = translation_files(source, root)
+                .iter()
+                .map(|p| crate::file_key(p))
+                .collect();
+            keys.extend(cache.files.iter().map(|f| f.key.clone()));
+            keys
+        }
+        Changes::Paths(paths) => {
+            let dir = crate::file_key(&root.join("locales"));
+            paths
+                .iter()
+                .filter(|p| p.parent() == Some(&*dir) && is_translation_file(p))
+                .cloned()
+                .collect()
+        }
+    };
+    reread.sort();
+    reread.dedup();
+    out.read.clone_from(&reread);
+
+    let every_text = !reread.is_empty() || changed.names_changed();
+    let against = Against::reload(story, new, every_text);
+    let mut rejected_ids = Vec::new();
+    let mut taken = Vec::new();
+    for key in &reread {
+        let old = cache.files.iter().find(|f| &f.key == key);
+        if !source.is_file(key) {
+            if let Some(old) = old {
+                out.ops
+                    .push(TranslationOp::RemoveLocale(old.locale.clone()));
+                out.update.removed.push(key.clone());
+            }
+            taken.push(key.clone());
+            continue;
+        }
+        let file = FileId(files.len() as u32);
+        let before = findings.len();
+        let read = read_file(source, key, limits, file, &mut files, &mut findings);
+        let memo = old.map(|old| Memo {
+            old,
+            current: story.translations().iter().find(|t| t.locale == old.locale),
+            changed: &changed,
+        });
+        if let Some(read) = read {
+            let mut checked = check_file(read, &against, memo, limits, file, &mut findings);
+            if !has_error(&findings[before..]) {
+                let locale = checked.file.locale.clone();
+                let in_use: FxHashSet<&str> =
+                    checked.templates.iter().map(|(line, _)| &**line).collect();
+                if let Some(current) = memo.and_then(|m| m.current) {
+                    for line in current.lines.keys().filter(|l| !in_use.contains(&***l)) {
+                        out.ops.push(TranslationOp::Line {
+                            locale: locale.clone(),
+                            line: line.clone(),
+                            template: None,
+                        });
+                    }
+                }
+                for (line, template) in std::mem::take(&mut checked.templates) {
+                    if template.is_some() {
+                        out.ops.push(TranslationOp::Line {
+                            locale: locale.clone(),
+                            line,
+                            template,
+                        });
+                    }
+                }
+                out.update.replaced.push(checked.file);
+                taken.push(key.clone());
+                continue;
+            }
+        }
+        rejected_ids.push((file, key.clone()));
+    }
+
+    // Files kept as they were: checked where the edit reaches them.
+    for old in cache.files.iter().filter(|f| !taken.contains(&f.key)) {
+        let current = story.translations().iter().find(|t| t.locale == old.locale);
+        let mut lines: Vec<&Arc<str>> = old
+            .entries
+            .keys()
+            .filter(|l| changed.lines.contains(&***l))
+            .collect();
+        if changed.names_changed()
+            && let Some(current) = current
+        {
+            lines.extend(
+                current
+                    .lines
+                    .iter()
+                    .filter(|(_, t)| changed.breaks(t))
+                    .map(|(l, _)| l),
+            );
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        lines.sort();
+        lines.dedup();
+        let file = match rejected_ids.iter().find(|(_, k)| *k == old.key) {
+            Some(&(file, _)) => file,
+            None => {
+                files.push(SourceFile {
+                    path: old.path.clone(),
+                    text: old.text.clone(),
+                });
+                FileId(files.len() as u32 - 1)
+            }
+        };
+        let before = findings.len();
+        let needed = qnce_core::runtime::plural_categories(&old.locale);
+        for line in lines {
+            let Some(msg) = old.entries.get(line) else {
+                continue;
+            };
+            let template = check_msg(
+                msg,
+                &against,
+                needed.as_deref(),
+                &old.locale,
+                limits,
+                file,
+                &mut findings,
+            );
+            out.ops.push(TranslationOp::Line {
+                locale: old.locale.clone(),
+                line: line.clone(),
+                template,
+            });
+        }
+        if has_error(&findings[before..]) && !rejected_ids.iter().any(|(_, k)| *k == old.key) {
+            rejected_ids.push((file, old.key.clone()));
+        }
+    }
+
+    let diagnostics = resolve_findings(&files, findings);
+    for d in diagnostics.iter() {
+        if d.is_error() {
+            out.errors.push(d.clone());
+        } else {
+            out.warnings.push(d.clone());
+        }
+    }
+    out.rejected = rejected_ids.into_iter().map(|(_, key)| key).collect();
+    out
+}
+
+fn has_error(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// What a file checked again may keep from its last version: the entries said as before
+/// keep the story's compiled text, unless the edit reaches them.
+#[derive(Clone, Copy)]
+struct Memo<'a> {
+    old: &'a LocaleFile,
+    current: Option<&'a Translation>,
+    changed: &'a Changed<'a>,
+}
+
+impl Memo<'_> {
+    /// Whether the story's compiled text of `msg` stands.
+    fn keeps(&self, msg: &Msg) -> bool {
+        let Some(template) = self.current.and_then(|t| t.lines.get(&msg.line)) else {
+            return false;
+        };
+        self.old
+            .entries
+            .get(&msg.line)
+            .is_some_and(|old| old.same(msg))
+            && !self.changed.lines.contains(&*msg.line)
+            && !self.changed.breaks(template)
+    }
+}
+
+/// A translation file checked: its record for the cache, and each entry in use with its
+/// compiled text (`None` where the story's current one stands).
+struct Checked {
+    file: LocaleFile,
+    templates: Vec<(Arc<str>, Option<Template>)>,
+}
+
+fn check_file(
+    read: ReadFile,
+    against: &Against<'_>,
+    memo: Option<Memo<'_>>,
+    limits: &Limits,
+    file: FileId,
+    findings: &mut Vec<Finding>,
+) -> Checked {
+    let needed = qnce_core::runtime::plural_categories(&read.locale);
+    let mut templates = Vec::new();
+    let mut entries = FxHashMap::default();
+    for entry in read.catalogue.entries {
+        if entry.obsolete || entry.translation.is_empty() {
+            continue;
+        }
+        let msg = Msg::of(entry);
+        if memo.is_some_and(|m| m.keeps(&msg)) {
+            templates.push((msg.line.clone(), None));
+        } else if let Some(t) = check_msg(
+            &msg,
+            against,
+            needed.as_deref(),
+            &read.locale,
+            limits,
+            file,
+            findings,
+        ) {
+            templates.push((msg.line.clone(), Some(t)));
+        }
+        entries.insert(msg.line.clone(), msg);
+    }
+    Checked {
+        file: LocaleFile {
+            key: read.key,
+            path: read.path,
+            locale: read.locale,
+            text: read.text,
+            entries,
+        },
+        templates,
+    }
+}
+
 /// Each text of the story by line id: its source and compiled template.
-fn texts_by_line(nodes: &[NodeData]) -> FxHashMap<&str, (&str, &Template)> {
+fn texts_of(nodes: &[NodeData]) -> FxHashMap<&str, (&str, &Template)> {
     let mut map = FxHashMap::default();
     for node in nodes {
         map.insert(&*node.text.line, (&*node.text.source, &node.text.template));
@@ -187,26 +715,40 @@ fn texts_by_line(nodes: &[NodeData]) -> FxHashMap<&str, (&str, &Template)> {
     map
 }
 
+/// One entry checked against the text it translates, with its plural blocks: its
+/// template, when it is in use.
+fn check_msg(
+    msg: &Msg,
+    against: &Against<'_>,
+    needed: Option<&[qnce_core::expr::PluralCategory]>,
+    locale: &str,
+    limits: &Limits,
+    file: FileId,
+    findings: &mut Vec<Finding>,
+) -> Option<Template> {
+    let template = check(msg, against, limits.expr(), file, findings)?;
+    if let Some(needed) = needed {
+        check_plurals(&template, needed, locale, msg, file, findings);
+    }
+    Some(template)
+}
+
 /// One entry checked against the text it translates: its template, when it is in use.
 fn check(
-    entry: &Entry,
-    sources: &FxHashMap<&str, (&str, &Template)>,
-    scope: &DataScope<'_>,
+    entry: &Msg,
+    scope: &Against<'_>,
     limits: ExprLimits,
     file: FileId,
     findings: &mut Vec<Finding>,
 ) -> Option<Template> {
-    if entry.translation.is_empty() {
-        return None;
-    }
-    let (line, col) = entry.translation_at;
+    let (line, col) = entry.at;
     let at = |offset: usize| (line, col + 1 + offset);
     let finding = |severity: Severity, offset: usize, message: String| Finding {
         severity,
         at: Some(at(offset)),
         ..Finding::error(file, Vec::new(), message)
     };
-    let Some(&(source, source_template)) = sources.get(entry.line.as_str()) else {
+    let Some(&(source, source_template)) = scope.texts.get(&*entry.line) else {
         findings.push(finding(
             Severity::Warning,
             0,
@@ -217,7 +759,7 @@ fn check(
         ));
         return None;
     };
-    if entry.fuzzy || entry.source != source {
+    if entry.fuzzy || &*entry.source != source {
         findings.push(finding(
             Severity::Warning,
             0,
@@ -242,7 +784,7 @@ fn check(
             e.vars(&mut vars);
         }
         vars.into_iter()
-            .map(|v| scope.data.names.vars.name(v).to_owned())
+            .map(|v| scope.names.vars.name(v).to_owned())
             .collect::<std::collections::BTreeSet<_>>()
     };
     let (want, have) = (names(source_template), names(&template));
@@ -275,7 +817,7 @@ fn check_plurals(
     template: &Template,
     needed: &[qnce_core::expr::PluralCategory],
     locale: &str,
-    entry: &Entry,
+    entry: &Msg,
     file: FileId,
     findings: &mut Vec<Finding>,
 ) {
@@ -288,7 +830,7 @@ fn check_plurals(
         if !missing.is_empty() {
             findings.push(Finding {
                 severity: Severity::Warning,
-                at: Some((entry.translation_at.0, entry.translation_at.1 + 1)),
+                at: Some((entry.at.0, entry.at.1 + 1)),
                 ..Finding::error(
                     file,
                     Vec::new(),

@@ -309,6 +309,16 @@ impl Expr {
         }
     }
 
+    /// Every node the expression reads the visits or turns of, in order of appearance.
+    pub fn nodes(&self, out: &mut Vec<NodeId>) {
+        if let ExprKind::Visits(n) | ExprKind::TurnsSince(n) = self.kind {
+            out.push(n);
+        }
+        for child in self.kind.children() {
+            child.nodes(out);
+        }
+    }
+
     /// Every host function the expression calls, in order of appearance.
     pub fn functions(&self, out: &mut Vec<FunctionId>) {
         if let ExprKind::Call(call) = &self.kind {

@@ -140,7 +140,8 @@ impl Session {
             || moved
             || !delta.vars_retyped.is_empty()
             || !delta.functions_changed.is_empty()
-            || current.is_some_and(|n| delta.changed(n).is_some() || replaced(n));
+            || current.is_some_and(|n| delta.changed(n).is_some() || replaced(n))
+            || self.shows_retranslated(story, delta);
         if touched {
             let was_ended = self.ended;
             self.show_if_different(story, moved)?;
@@ -157,6 +158,22 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Whether the delta translates anew, in the session's language, a text the current
+    /// node shows: its own or a displayed choice's.
+    fn shows_retranslated(&self, story: &Story, delta: &Delta) -> bool {
+        let (Some(locale), Some(node)) = (self.locale(), self.current_node()) else {
+            return false;
+        };
+        delta.lines_retranslated.iter().any(|(tag, line)| {
+            crate::story::falls_back_to(locale, tag)
+                && (story.node_line(node) == &**line
+                    || self
+                        .choices
+                        .iter()
+                        .any(|c| story.choice_line(node, c.id) == &**line))
+        })
     }
 
     /// Moves the variation counts of a renamed choice's text to its new id.

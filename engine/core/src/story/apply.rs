@@ -7,8 +7,8 @@ use bevy_ecs::prelude::Entity;
 
 use super::components::*;
 use super::patch::{AssetOp, ChoiceChange, ChoiceSlot, Delta, FlowOp, NodeChange, NodeField};
-use super::patch::{NodeOp, Patch, VarOp};
-use super::{NodeId, Story, set, spawn_choice, unset};
+use super::patch::{NodeOp, Patch, TranslationOp, VarOp};
+use super::{NodeId, Story, Translation, set, spawn_choice, unset};
 
 /// Writes `value` into the entity's component, which marks it changed.
 fn write<T: Component<Mutability = bevy_ecs::component::Mutable>>(
@@ -23,6 +23,25 @@ fn write<T: Component<Mutability = bevy_ecs::component::Mutable>>(
     }
 }
 
+/// Whether `template` reads one of `vars`, the visits or turns of one of `nodes`, or
+/// calls one of `functions`.
+pub fn reads_any(
+    template: &crate::expr::Template,
+    vars: &[crate::ids::VarId],
+    nodes: &[NodeId],
+    functions: &[crate::ids::FunctionId],
+) -> bool {
+    let (mut read, mut visited, mut called) = (Vec::new(), Vec::new(), Vec::new());
+    for e in template.exprs() {
+        e.vars(&mut read);
+        e.nodes(&mut visited);
+        e.functions(&mut called);
+    }
+    read.iter().any(|v| vars.contains(v))
+        || visited.iter().any(|n| nodes.contains(n))
+        || called.iter().any(|f| functions.contains(f))
+}
+
 impl Story {
     /// Applies a patch as one transaction and returns what it changed.
     ///
@@ -32,8 +51,9 @@ impl Story {
     /// the components this patch wrote (see [`Story::changed_fields`]).
     pub fn apply(&mut self, patch: Patch) -> Delta {
         let _span = tracing::debug_span!("apply").entered();
-        let delta = patch.delta();
-        self.drop_broken_translations(&delta);
+        let mut delta = patch.delta();
+        self.drop_broken_translations(&mut delta);
+        self.apply_translations(patch.translations, &mut delta);
         // An edit that changes nothing a session sees (a save of the same text, a comment)
         // is no new version: sessions are not made to catch up with it.
         if !delta.is_empty() {
@@ -122,30 +142,76 @@ impl Story {
     }
 
     /// Drops each translated text that reads a variable the patch removes or retypes, or
-    /// calls a function it changes: until the translations are loaded again, that text
-    /// shows as written rather than failing to render.
-    fn drop_broken_translations(&mut self, delta: &Delta) {
+    /// the visits of a node it removes, or calls a function it changes: that text shows
+    /// as written rather than failing to render. (A reload re-checks these texts and
+    /// sends a translation of them again where it still holds; this is the safety net.)
+    fn drop_broken_translations(&mut self, delta: &mut Delta) {
         let vars: Vec<_> = delta
             .vars_removed
             .iter()
             .chain(&delta.vars_retyped)
             .copied()
             .collect();
-        if vars.is_empty() && delta.functions_changed.is_empty() {
+        if vars.is_empty() && delta.functions_changed.is_empty() && delta.nodes_removed.is_empty() {
             return;
         }
-        let (mut read, mut called) = (Vec::new(), Vec::new());
+        let mut dropped = Vec::new();
         for t in &mut self.translations {
-            t.lines.retain(|_, template| {
-                read.clear();
-                called.clear();
-                for e in template.exprs() {
-                    e.vars(&mut read);
-                    e.functions(&mut called);
+            t.lines.retain(|line, template| {
+                let broken = reads_any(
+                    template,
+                    &vars,
+                    &delta.nodes_removed,
+                    &delta.functions_changed,
+                );
+                if broken {
+                    dropped.push((t.locale.clone(), line.clone()));
                 }
-                !read.iter().any(|v| vars.contains(v))
-                    && !called.iter().any(|f| delta.functions_changed.contains(f))
+                !broken
             });
+        }
+        delta.lines_retranslated.extend(dropped);
+    }
+
+    /// Applies a patch's translation changes, recording each line that changed.
+    fn apply_translations(&mut self, ops: Vec<TranslationOp>, delta: &mut Delta) {
+        for op in ops {
+            match op {
+                TranslationOp::Line {
+                    locale,
+                    line,
+                    template,
+                } => {
+                    let i = match self.translations.iter().position(|t| t.locale == locale) {
+                        Some(i) => i,
+                        None => {
+                            self.translations.push(Translation {
+                                locale: locale.clone(),
+                                lines: Default::default(),
+                            });
+                            self.translations.len() - 1
+                        }
+                    };
+                    let lines = &mut self.translations[i].lines;
+                    let changed = match template {
+                        Some(template) => {
+                            lines.insert(line.clone(), template.clone()).as_ref() != Some(&template)
+                        }
+                        None => lines.remove(&line).is_some(),
+                    };
+                    if changed {
+                        delta.lines_retranslated.push((locale, line));
+                    }
+                }
+                TranslationOp::RemoveLocale(locale) => {
+                    if let Some(i) = self.translations.iter().position(|t| t.locale == locale) {
+                        let t = self.translations.remove(i);
+                        delta
+                            .lines_retranslated
+                            .extend(t.lines.into_keys().map(|line| (locale.clone(), line)));
+                    }
+                }
+            }
         }
     }
 

@@ -18,9 +18,10 @@ use bevy_ecs::world::EntityRef;
 pub use crate::ids::{
     AssetId, ChoiceId, CommandId, FlowId, FunctionId, Id, Interner, Names, NodeId, VarId,
 };
+pub use apply::reads_any;
 #[doc(hidden)]
 pub use patch::diff;
-pub use patch::{Delta, NodeField, NodeSummary, Patch, TextPiece};
+pub use patch::{Delta, NodeField, NodeSummary, Patch, TextPiece, TranslationOp};
 
 use crate::expr::{Expr, Template};
 use crate::value::Value;
@@ -66,6 +67,29 @@ pub struct StoryData {
     pub functions: Vec<FunctionDecl>,
     /// Translations, one per locale.
     pub translations: Vec<Translation>,
+}
+
+/// Whether two locale tags are the same: without case (BCP 47), and `pt_BR` is `pt-BR`.
+fn same_tag(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes().zip(b.bytes()).all(|(x, y)| {
+            x.eq_ignore_ascii_case(&y) || (x, y) == (b'_', b'-') || (x, y) == (b'-', b'_')
+        })
+}
+
+/// Whether a session in `locale` reads the translation of `tag`: `tag` is `locale` or one
+/// of the less specific tags it falls back to (`de` for `de-AT`).
+pub(crate) fn falls_back_to(locale: &str, tag: &str) -> bool {
+    let mut candidate = locale;
+    loop {
+        if same_tag(candidate, tag) {
+            return true;
+        }
+        match candidate.rfind(['-', '_']) {
+            Some(i) => candidate = &candidate[..i],
+            None => return false,
+        }
+    }
 }
 
 /// A story's texts in one language: compiled templates by line id, for the texts
@@ -456,16 +480,9 @@ impl Story {
     /// specific tag (`de-AT`, then `de`); `None` where none translates it (the source
     /// text shows).
     pub fn translated(&self, locale: &str, line: &str) -> Option<&Template> {
-        // `pt_BR` is `pt-BR`, and tags compare without case (BCP 47).
-        let same = |a: &str, b: &str| {
-            a.len() == b.len()
-                && a.bytes().zip(b.bytes()).all(|(x, y)| {
-                    x.eq_ignore_ascii_case(&y) || (x, y) == (b'_', b'-') || (x, y) == (b'-', b'_')
-                })
-        };
         let mut tag = locale;
         loop {
-            if let Some(t) = self.translations.iter().find(|t| same(&t.locale, tag))
+            if let Some(t) = self.translations.iter().find(|t| same_tag(&t.locale, tag))
                 && let Some(template) = t.lines.get(line)
             {
                 return Some(template);
@@ -493,6 +510,18 @@ impl Story {
         self.node(id)
             .and_then(|n| n.get::<NodeAssets>())
             .map_or(&[], |a| a.0.as_slice())
+    }
+
+    /// A node's texts: its own, then each choice's in order (none for a node the story
+    /// does not have). What translations are keyed by and checked against.
+    pub fn node_texts(&self, id: NodeId) -> impl Iterator<Item = &Text> + '_ {
+        let node = self.node(id);
+        let choices = node
+            .and_then(|n| n.get::<Choices>())
+            .map_or(&[][..], |c| c.0.as_slice());
+        node.and_then(|n| n.get::<Text>())
+            .into_iter()
+            .chain(choices.iter().filter_map(|&c| self.world.get::<Text>(c)))
     }
 
     /// A node's choices, displayed or not, in order: their ids and texts as written.

@@ -16,7 +16,9 @@ use super::components::*;
 use super::{
     AssetId, ChoiceData, ChoiceId, FlowId, NodeData, NodeId, SourceFile, Story, StoryData, VarId,
 };
+use crate::expr::Template;
 use crate::value::Value;
+use std::sync::Arc;
 
 /// What a patch writes; built by [`diff`], applied by [`Story::apply`].
 #[derive(Clone, Debug)]
@@ -34,6 +36,26 @@ pub struct Patch {
     pub(crate) functions: Vec<super::FunctionDecl>,
     /// Functions declared, removed, or changed (signature or fallback).
     pub(crate) functions_changed: Vec<crate::ids::FunctionId>,
+    /// Translated texts set, removed, or whole locales dropped.
+    pub(crate) translations: Vec<TranslationOp>,
+}
+
+/// A change to the story's translations, which a reload computes from edited
+/// translation files (`locales/*.po`) and from story edits that change a translated text.
+#[derive(Clone, Debug)]
+pub enum TranslationOp {
+    /// A locale's text for a line id: a new or changed translation (`Some`), or none any
+    /// more (`None`: the source text shows).
+    Line {
+        /// The locale's tag.
+        locale: Arc<str>,
+        /// The line id.
+        line: Arc<str>,
+        /// The translated text, compiled against the story.
+        template: Option<Template>,
+    },
+    /// A locale dropped whole (its file removed).
+    RemoveLocale(Arc<str>),
 }
 
 #[derive(Clone, Debug)]
@@ -228,6 +250,9 @@ pub struct Delta {
     /// Host functions declared, removed, or changed (signature or fallback): text that
     /// calls one may now read differently.
     pub functions_changed: Vec<crate::ids::FunctionId>,
+    /// Translated texts that changed, as (locale, line id): translated anew, translated
+    /// differently, or no longer translated (the source text shows again).
+    pub lines_retranslated: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl Delta {
@@ -261,6 +286,8 @@ impl Delta {
             .extend_from_slice(&later.flows_restarted);
         self.functions_changed
             .extend_from_slice(&later.functions_changed);
+        self.lines_retranslated
+            .extend_from_slice(&later.lines_retranslated);
     }
 }
 
@@ -299,6 +326,31 @@ impl Patch {
         }
         d.functions_changed.clone_from(&self.functions_changed);
         d
+    }
+
+    /// A patch that changes nothing of the story as it is: the start of a reload that
+    /// changes only translations ([`Patch::set_translations`]).
+    pub fn unchanged(story: &Story) -> Patch {
+        Patch {
+            title: story.title.clone(),
+            save_id: story.save_id.clone(),
+            files: story.files.clone(),
+            var_order: story.var_order.clone(),
+            flow_order: story.flow_order.clone(),
+            vars: Vec::new(),
+            assets: Vec::new(),
+            flows: Vec::new(),
+            nodes: Vec::new(),
+            commands: story.commands.clone(),
+            functions: story.functions.clone(),
+            functions_changed: Vec::new(),
+            translations: Vec::new(),
+        }
+    }
+
+    /// Makes the patch change the story's translations too, after its other changes.
+    pub fn set_translations(&mut self, ops: Vec<TranslationOp>) {
+        self.translations = ops;
     }
 }
 
@@ -344,6 +396,7 @@ pub fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
         nodes: Vec::new(),
         commands: new.commands,
         functions_changed: changed_functions(story.functions(), &new.functions),
+        translations: Vec::new(),
         functions: new.functions,
     };
 

@@ -29,7 +29,10 @@ pub use shared::{SharedStory, StoryHandle};
 use qnce_core::story::{Delta, Patch, Story};
 use qnce_load::Limits;
 use qnce_load::diagnostic::Diagnostics;
-use qnce_load::{self as load, Changes, FileCache, LoadError, Loaded, ParallelMap, Preread};
+use qnce_load::{
+    self as load, Changes, FileCache, LoadError, Loaded, LocaleUpdate, NewVersion, ParallelMap,
+    Preread,
+};
 
 /// Time spent in each phase of a reload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,6 +45,8 @@ pub struct Timings {
     pub validating: Duration,
     /// Computing the patch.
     pub diffing: Duration,
+    /// Checking the translations the edit reaches.
+    pub translating: Duration,
     /// Applying it to the world.
     pub applying: Duration,
 }
@@ -49,7 +54,12 @@ pub struct Timings {
 impl Timings {
     /// The whole reload.
     pub fn total(&self) -> Duration {
-        self.reading + self.parsing + self.validating + self.diffing + self.applying
+        self.reading
+            + self.parsing
+            + self.validating
+            + self.translating
+            + self.diffing
+            + self.applying
     }
 }
 
@@ -60,8 +70,13 @@ pub struct ReloadReport {
     pub files: Vec<PathBuf>,
     /// What changed in the story.
     pub delta: Delta,
-    /// Warnings of the new version (of the files compiled anew, and of the whole story).
+    /// Warnings of the new version (of the files compiled anew, and of the whole story),
+    /// and of the translations checked anew.
     pub warnings: Diagnostics,
+    /// Errors of translation files this reload did not take. Play goes on: each such
+    /// locale keeps its last good version (less the texts the edit no longer lets stand),
+    /// and the file is read again at every reload until it loads.
+    pub translation_errors: Diagnostics,
     /// Whether the nodes of unchanged files were kept as compiled; `false` when the edit
     /// removed a name or changed a variable's type, so that every file was compiled again.
     pub partial: bool,
@@ -78,11 +93,18 @@ pub struct Planned {
     pub files: Vec<PathBuf>,
     /// Warnings of the new version.
     pub warnings: Diagnostics,
+    /// As [`ReloadReport::translation_errors`].
+    pub translation_errors: Diagnostics,
     /// As [`ReloadReport::partial`].
     pub partial: bool,
     /// Time spent so far (`applying` is zero).
     pub timings: Timings,
-    cache: FileCache,
+    /// The story files' cache after the reload (none when only translations changed).
+    cache: Option<FileCache>,
+    /// The translation files read anew and taken.
+    locales: LocaleUpdate,
+    /// The translation files not taken, to read again at the next reload.
+    rejected: Vec<PathBuf>,
 }
 
 /// Keeps a story's files between reloads and turns changes into patches.
@@ -94,6 +116,10 @@ pub struct Reloader {
     cache: FileCache,
     /// Files changed since the last reload that applied.
     pending: HashSet<PathBuf>,
+    /// Translation files with errors, read again at every reload until they load.
+    retry: Vec<PathBuf>,
+    /// The translation files' directory (as [`load::file_key`] makes it).
+    locales_dir: PathBuf,
     /// Whether every file must be read again at the next reload.
     pending_all: bool,
     /// Where to read and parse several changed files at once.
@@ -119,6 +145,8 @@ impl Reloader {
             limits,
             cache,
             pending: HashSet::new(),
+            retry: Vec::new(),
+            locales_dir: load::file_key(&data.root.join("locales")),
             pending_all: false,
             parallel: None,
         };
@@ -140,13 +168,14 @@ impl Reloader {
         &self.root
     }
 
-    /// Whether a change to `path` can matter to the story: one of its files, or, while a
-    /// rejected edit is pending, a `.ron` file that the edit may be waiting for (an include
-    /// written after the file that names it). Other files, such as save files kept in the
-    /// story directory, and hidden files (editor locks and swap files) do not matter.
+    /// Whether a change to `path` can matter to the story: one of its files, a
+    /// translation file (`locales/*.po`, new ones too), or, while a rejected edit is
+    /// pending, a `.ron` file that the edit may be waiting for (an include written after
+    /// the file that names it). Other files, such as save files kept in the story
+    /// directory, and hidden files (editor locks and swap files) do not matter.
     pub fn concerns(&self, path: &Path) -> bool {
         let key = load::file_key(path);
-        if self.cache.contains(&key) {
+        if self.cache.contains(&key) || self.is_translation(&key) {
             return true;
         }
         if self.pending.is_empty() && !self.pending_all {
@@ -157,6 +186,11 @@ impl Reloader {
             .and_then(|n| n.to_str())
             .is_none_or(|n| n.starts_with('.'));
         !hidden && key.extension().is_some_and(|e| e == "ron")
+    }
+
+    /// Whether `key` names a translation file of the story.
+    fn is_translation(&self, key: &Path) -> bool {
+        key.parent() == Some(&*self.locales_dir) && load::is_translation_file(key)
     }
 
     /// Computes the patch for `changed` paths (all files when `None`) without applying it.
@@ -179,8 +213,39 @@ impl Reloader {
         let changes = if self.pending_all {
             Changes::All
         } else {
-            Changes::Paths(self.pending.clone())
+            Changes::Paths(self.pending.iter().chain(&self.retry).cloned().collect())
         };
+        let story_changed =
+            self.pending_all || self.pending.iter().any(|key| !self.is_translation(key));
+        if !story_changed {
+            // Only translations changed: the story's files are as they were.
+            let started = Instant::now();
+            let retranslated = load::retranslate(
+                &self.root,
+                &self.limits,
+                &self.cache.locales,
+                &changes,
+                story,
+                None,
+            );
+            let timings = Timings {
+                translating: started.elapsed(),
+                ..Timings::default()
+            };
+            let mut patch = Patch::unchanged(story);
+            patch.set_translations(retranslated.ops);
+            return Ok(Planned {
+                patch,
+                files: retranslated.read,
+                warnings: retranslated.warnings,
+                translation_errors: retranslated.errors,
+                partial: true,
+                timings,
+                cache: None,
+                locales: retranslated.update,
+                rejected: retranslated.rejected,
+            });
+        }
         // Several changed files are read and parsed at once, where there is a way to.
         let preread = match &self.parallel {
             Some(parallel) => load::preread(
@@ -209,22 +274,45 @@ impl Reloader {
         let load::Recompiled {
             data,
             declared,
-            files,
-            warnings,
+            mut files,
+            mut warnings,
             partial,
             cache,
             ..
         } = recompiled;
+        // Translations are checked against the new version before it is applied, so that
+        // the story and its translations change in one transaction.
         let started = Instant::now();
-        let patch = qnce_core::story::diff(story, data, &declared);
+        let new = NewVersion {
+            data: &data,
+            declared: &declared,
+            partial,
+        };
+        let retranslated = load::retranslate(
+            &self.root,
+            &self.limits,
+            &self.cache.locales,
+            &changes,
+            story,
+            Some(&new),
+        );
+        timings.translating = started.elapsed();
+        files.extend(retranslated.read);
+        warnings.extend(retranslated.warnings);
+        let started = Instant::now();
+        let mut patch = qnce_core::story::diff(story, data, &declared);
+        patch.set_translations(retranslated.ops);
         timings.diffing = started.elapsed();
         Ok(Planned {
             patch,
             files,
             warnings,
+            translation_errors: retranslated.errors,
             partial,
             timings,
-            cache,
+            cache: Some(cache),
+            locales: retranslated.update,
+            rejected: retranslated.rejected,
         })
     }
 
@@ -234,20 +322,29 @@ impl Reloader {
             patch,
             files,
             warnings,
+            translation_errors,
             partial,
             mut timings,
             cache,
+            locales,
+            rejected,
         } = planned;
         let started = Instant::now();
         let delta = story.apply(patch);
         timings.applying = started.elapsed();
-        self.cache = cache;
+        if let Some(mut cache) = cache {
+            cache.locales = std::mem::take(&mut self.cache.locales);
+            self.cache = cache;
+        }
+        self.cache.locales.update(locales);
         self.pending.clear();
         self.pending_all = false;
+        self.retry = rejected;
         ReloadReport {
             files,
             delta,
             warnings,
+            translation_errors,
             partial,
             timings,
         }
