@@ -719,6 +719,39 @@ fn line_ids_are_derived_or_fixed_and_duplicates_are_located() {
         E,
         "line id `a.b` is already the id of the text of choice 1 of node `a`",
     );
+    // Default ids meet only through a `.` in a name or a choice id: node `a.b` against
+    // choice `b` of `a`, and choice `b.c` of `a` against choice `c` of `a.b`.
+    let dotted = main_with_nodes(
+        "        \"a\": (text: \"A\", choices: [(text: \"On\", to: \"b\"), (id: \"b.c\", text: \"C\", to: \"b\")]),\n        \"b\": (text: \"B\"),\n        \"a.b\": (text: \"AB\", choices: [(text: \"C\", to: \"c\")]),\n        \"c\": (text: \"C\"),",
+    );
+    expect(
+        &[("story.ron", dotted.as_str())],
+        "story.ron",
+        8,
+        9,
+        E,
+        "line id `a.b` is already the id of the text of choice 1 of node `a`",
+    );
+    expect(
+        &[("story.ron", dotted.as_str())],
+        "story.ron",
+        8,
+        39,
+        E,
+        "line id `a.b.c` is already the id of the text of choice 2 of node `a`",
+    );
+    // Two explicit ones.
+    let explicit = main_with_nodes(
+        "        \"a\": (text: \"A\", line: \"same\", next: \"b\"),\n        \"b\": (text: \"B\", line: \"same\"),",
+    );
+    expect(
+        &[("story.ron", explicit.as_str())],
+        "story.ron",
+        7,
+        32,
+        E,
+        "line id `same` is already the id of the text of node `a`",
+    );
     let empty = main_with_nodes("        \"a\": (text: \"A\", line: \"\"),");
     expect(
         &[("story.ron", empty.as_str())],

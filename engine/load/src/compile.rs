@@ -768,13 +768,13 @@ fn compile_node(
 /// The stable id of each choice: its `id` when written, else derived from its target, and
 /// when several choices of the node share a target, from target and text
 /// (`target/slug-of-text`). Reordering choices never changes a derived id.
-fn choice_ids(
+fn choice_ids<'c>(
     cx: &mut Ctx<'_>,
     file: FileId,
     path: &[Seg],
-    choices: &[ChoiceDef],
-) -> Vec<Option<String>> {
-    let mut seen: HashMap<String, usize> = HashMap::default();
+    choices: &'c [ChoiceDef],
+) -> Vec<Option<std::borrow::Cow<'c, str>>> {
+    let mut seen: HashMap<std::borrow::Cow<'c, str>, usize> = HashMap::default();
     let mut out = Vec::new();
     for (i, (c, id)) in choices.iter().zip(lines::choice_ids(choices)).enumerate() {
         let mut p = path.to_vec();

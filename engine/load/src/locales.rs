@@ -203,8 +203,8 @@ impl<'d> Against<'d> {
         let mut texts = FxHashMap::default();
         if every_text {
             for id in story.node_ids().filter(|&id| nodes.contains(id)) {
-                for t in story.node_texts(id) {
-                    texts.insert(&*t.line, (&*t.source, &t.template));
+                for (line, source, template) in story.node_texts(id) {
+                    texts.insert(line, (source, template));
                 }
             }
         }
@@ -372,14 +372,16 @@ impl<'d> Changed<'d> {
         let Some(new) = new else {
             return Changed::default();
         };
+        let mut now: Vec<Option<Type>> = Vec::new();
+        for (id, value) in &new.data.variables {
+            *qnce_core::story::grow(&mut now, id.index()) = Some(value.ty());
+        }
         let vars = story
             .var_ids()
             .iter()
             .copied()
             .filter(|&id| {
-                let old = story.var_initial(id).map(Value::ty);
-                let now = new.data.variables.iter().find(|(v, _)| *v == id);
-                now.map(|(_, v)| v.ty()) != old
+                story.var_initial(id).map(Value::ty) != now.get(id.index()).copied().flatten()
             })
             .collect();
         // A partial reload removed no name.
@@ -473,7 +475,6 @@ pub fn retranslate(
     let mut out = Retranslated::default();
     let mut files = Vec::new();
     let mut findings = Vec::new();
-    let changed = Changed::of(story, new);
 
     // The translation files to read again.
     let mut reread: Vec<PathBuf> = match changes {
@@ -497,7 +498,21 @@ pub fn retranslate(
     reread.sort();
     reread.dedup();
     out.read.clone_from(&reread);
+    if reread.is_empty() && cache.files.is_empty() {
+        // A story without translations.
+        return out;
+    }
+    let changed = Changed::of(story, new);
 
+    // Most story edits reach no translated text: then nothing is checked.
+    let reached = changed.names_changed()
+        || cache
+            .files
+            .iter()
+            .any(|f| changed.lines.iter().any(|l| f.entries.contains_key(*l)));
+    if reread.is_empty() && !reached {
+        return out;
+    }
     let every_text = !reread.is_empty() || changed.names_changed();
     let against = Against::reload(story, new, every_text);
     let mut rejected_ids = Vec::new();
@@ -556,10 +571,10 @@ pub fn retranslate(
     // Files kept as they were: checked where the edit reaches them.
     for old in cache.files.iter().filter(|f| !taken.contains(&f.key)) {
         let current = story.translations().iter().find(|t| t.locale == old.locale);
-        let mut lines: Vec<&Arc<str>> = old
-            .entries
-            .keys()
-            .filter(|l| changed.lines.contains(&***l))
+        let mut lines: Vec<&Arc<str>> = changed
+            .lines
+            .iter()
+            .filter_map(|l| old.entries.get_key_value(*l).map(|(k, _)| k))
             .collect();
         if changed.names_changed()
             && let Some(current) = current

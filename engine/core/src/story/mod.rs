@@ -512,9 +512,10 @@ impl Story {
             .map_or(&[], |a| a.0.as_slice())
     }
 
-    /// A node's texts: its own, then each choice's in order (none for a node the story
-    /// does not have). What translations are keyed by and checked against.
-    pub fn node_texts(&self, id: NodeId) -> impl Iterator<Item = &Text> + '_ {
+    /// A node's texts, its own and then each choice's in order, as (line id, source as
+    /// written, compiled text); none for a node the story does not have. What
+    /// translations and voice files are keyed by.
+    pub fn node_texts(&self, id: NodeId) -> impl Iterator<Item = (&str, &str, &Template)> + '_ {
         let node = self.node(id);
         let choices = node
             .and_then(|n| n.get::<Choices>())
@@ -522,6 +523,7 @@ impl Story {
         node.and_then(|n| n.get::<Text>())
             .into_iter()
             .chain(choices.iter().filter_map(|&c| self.world.get::<Text>(c)))
+            .map(|t| (&*t.line, &*t.source, &t.template))
     }
 
     /// A node's choices, displayed or not, in order: their ids and texts as written.

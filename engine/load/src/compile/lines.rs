@@ -6,28 +6,50 @@
 //! format states: choices without an id that share a target are told apart by their text,
 //! so rewording one renames its line; give such choices ids (or `line`).
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use super::Ctx;
 use super::declare::NodeDecl;
 use crate::format::{ChoiceDef, NodeDef};
 use crate::locate::Seg;
-use qnce_core::story::FileId;
 
 /// The id each choice has when none is written: its target (`to`, else `call`), or, when
 /// several choices of the node without ids share it, the target and a slug of the text
 /// (`river/swim-across`). Explicit ids as written.
-pub(super) fn choice_ids(choices: &[ChoiceDef]) -> Vec<String> {
-    let mut per_target: HashMap<&str, usize> = HashMap::default();
-    for c in choices.iter().filter(|c| c.id.is_none()) {
-        *per_target.entry(c.named()).or_default() += 1;
-    }
+pub(super) fn choice_ids(choices: &[ChoiceDef]) -> Vec<Cow<'_, str>> {
+    // Whether another choice without an id has the same target: a scan for the few
+    // choices of most nodes, a count by target for wide ones.
+    let shared: Vec<bool> = if choices.len() <= 16 {
+        choices
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                c.id.is_none()
+                    && choices
+                        .iter()
+                        .enumerate()
+                        .any(|(j, d)| j != i && d.id.is_none() && d.named() == c.named())
+            })
+            .collect()
+    } else {
+        let mut per_target: HashMap<&str, usize> = HashMap::default();
+        for c in choices.iter().filter(|c| c.id.is_none()) {
+            *per_target.entry(c.named()).or_default() += 1;
+        }
+        choices
+            .iter()
+            .map(|c| c.id.is_none() && per_target.get(c.named()) != Some(&1))
+            .collect()
+    };
     choices
         .iter()
-        .map(|c| match &c.id {
-            Some(id) => id.clone(),
-            None if per_target.get(c.named()) == Some(&1) => c.named().to_owned(),
-            None => format!("{}/{}", c.named(), slug(&c.text)),
+        .zip(shared)
+        .map(|(c, shared)| match &c.id {
+            Some(id) => Cow::Borrowed(id.as_str()),
+            None if !shared => Cow::Borrowed(c.named()),
+            None => Cow::Owned(format!("{}/{}", c.named(), slug(&c.text))),
         })
         .collect()
 }
@@ -57,46 +79,143 @@ pub(super) fn choice_line(node: &str, choice: &str, def: &ChoiceDef) -> String {
         .unwrap_or_else(|| format!("{node}.{choice}"))
 }
 
-/// Reports each line id given to two texts, at the second, naming the first; and an
+/// Reports each line id given to two texts, at the later one, naming the earlier; and an
 /// empty explicit one.
+///
+/// Node names are unique, and so are a node's choice ids, so default ids (`node`,
+/// `node.choice`) can only meet when a name or a choice id has a `.` in it. Only such
+/// "special" lines and explicit ones are gathered and compared with each other and with
+/// the plain default ids; a story with none costs one pass and no allocation.
 pub(super) fn check_line_ids(cx: &mut Ctx<'_>, node_defs: &[NodeDecl<'_>]) {
-    let mut first: HashMap<String, (FileId, String)> = HashMap::default();
-    for &(file, _, name, def) in node_defs {
-        let node_path = || vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
-        let mut texts = vec![(node_line(name, def), def.line.is_some(), node_path())];
-        for ((i, c), id) in def.choices.iter().enumerate().zip(choice_ids(&def.choices)) {
-            let mut path = node_path();
-            path.extend([Seg::Field("choices"), Seg::Index(i)]);
-            texts.push((choice_line(name, &id, c), c.line.is_some(), path));
+    let dotted = |s: &str| s.contains('.');
+    let mut special: Vec<(Cow<'_, str>, Owner)> = Vec::new();
+    let mut empty: Vec<Owner> = Vec::new();
+    for (k, &(_, _, name, def)) in node_defs.iter().enumerate() {
+        match &def.line {
+            Some(line) if line.is_empty() => empty.push((k, None)),
+            Some(line) => special.push((Cow::Borrowed(line), (k, None))),
+            None if dotted(name) => special.push((Cow::Borrowed(name), (k, None))),
+            None => {}
         }
-        for (line, explicit, mut path) in texts {
-            if explicit {
-                path.push(Seg::Field("line"));
-                if line.is_empty() {
-                    cx.error(file, path, "a line id may not be empty");
-                    continue;
+        let id_dotted = |c: &ChoiceDef| c.id.as_deref().map_or(dotted(c.named()), dotted);
+        if !def
+            .choices
+            .iter()
+            .any(|c| c.line.is_some() || dotted(name) || id_dotted(c))
+        {
+            continue;
+        }
+        for (i, (c, id)) in def.choices.iter().zip(choice_ids(&def.choices)).enumerate() {
+            match &c.line {
+                Some(line) if line.is_empty() => empty.push((k, Some(i))),
+                Some(line) => special.push((Cow::Borrowed(line), (k, Some(i)))),
+                None if dotted(name) || dotted(&id) => {
+                    special.push((Cow::Owned(format!("{name}.{id}")), (k, Some(i))));
                 }
-            }
-            let place = match path.get(1..) {
-                Some([Seg::Key(node)]) => format!("the text of node `{node}`"),
-                Some([Seg::Key(node), _, Seg::Index(i), ..]) => {
-                    format!("the text of choice {} of node `{node}`", i + 1)
-                }
-                _ => "another text".to_owned(),
-            };
-            match first.get(&line) {
-                Some((_, earlier)) => cx.error(
-                    file,
-                    path,
-                    format!(
-                        "line id `{line}` is already the id of {earlier} (give one an explicit, \
-                         different `line`)"
-                    ),
-                ),
-                None => {
-                    first.insert(line, (file, place));
-                }
+                None => {}
             }
         }
+    }
+    let mut clashes: Vec<(Owner, Owner)> = Vec::new();
+    if !special.is_empty() {
+        let by_name: HashMap<&str, usize> = node_defs
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (d.2, k))
+            .collect();
+        let mut first: HashMap<&str, Owner> = HashMap::default();
+        for (line, owner) in &special {
+            if let Some(&earlier) = first.get(&**line) {
+                clashes.push((*owner, earlier));
+                continue;
+            }
+            first.insert(line, *owner);
+            if let Some(plain) = plain_owner(line, node_defs, &by_name) {
+                clashes.push((plain.max(*owner), plain.min(*owner)));
+            }
+        }
+    }
+    for owner in empty {
+        cx.error(
+            node_defs[owner.0].0,
+            path_of(node_defs, owner),
+            "a line id may not be empty",
+        );
+    }
+    clashes.sort();
+    for (owner, earlier) in clashes {
+        cx.error(
+            node_defs[owner.0].0,
+            path_of(node_defs, owner),
+            format!(
+                "line id `{}` is already the id of {} (give one an explicit, different `line`)",
+                line_of(node_defs, owner),
+                place_of(node_defs, earlier)
+            ),
+        );
+    }
+}
+
+/// A text: its node's place in the node declarations, and its choice's index (none for
+/// the node's own text).
+type Owner = (usize, Option<usize>);
+
+/// The text whose plain default id (a node name without `.`, or `node.choice` with a `.`
+/// in neither) is `line`, if any.
+fn plain_owner(
+    line: &str,
+    node_defs: &[NodeDecl<'_>],
+    by_name: &HashMap<&str, usize>,
+) -> Option<Owner> {
+    match line.split_once('.') {
+        None => {
+            let k = *by_name.get(line)?;
+            node_defs[k].3.line.is_none().then_some((k, None))
+        }
+        Some((node, choice)) if !choice.contains('.') => {
+            let k = *by_name.get(node)?;
+            let def = node_defs[k].3;
+            let i = choice_ids(&def.choices)
+                .iter()
+                .position(|id| id == choice)?;
+            def.choices[i].line.is_none().then_some((k, Some(i)))
+        }
+        Some(_) => None,
+    }
+}
+
+/// Where a text's line id is written: its `line` field, else its node or choice.
+fn path_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> Vec<Seg> {
+    let (_, _, name, def) = node_defs[k];
+    let mut path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
+    if let Some(i) = choice {
+        path.extend([Seg::Field("choices"), Seg::Index(i)]);
+    }
+    let explicit = match choice {
+        Some(i) => def.choices[i].line.is_some(),
+        None => def.line.is_some(),
+    };
+    if explicit {
+        path.push(Seg::Field("line"));
+    }
+    path
+}
+
+fn line_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> String {
+    let (_, _, name, def) = node_defs[k];
+    match choice {
+        None => node_line(name, def),
+        Some(i) => {
+            let ids = choice_ids(&def.choices);
+            choice_line(name, &ids[i], &def.choices[i])
+        }
+    }
+}
+
+fn place_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> String {
+    let name = node_defs[k].2;
+    match choice {
+        None => format!("the text of node `{name}`"),
+        Some(i) => format!("the text of choice {} of node `{name}`", i + 1),
     }
 }
