@@ -35,13 +35,17 @@ pub(crate) fn run(path: &Path, json: bool, locale: Option<&str>) -> u8 {
             Some(c) => {
                 let percent = (c.translated * 100).checked_div(c.total).unwrap_or(100);
                 say!(
-                    "{tag}: {} of {} texts translated ({percent}%)",
+                    "{tag}: {} of {} texts translated ({percent}%), {} voiced",
                     c.translated,
-                    c.total
+                    c.total,
+                    c.voiced
                 );
             }
             None => {
-                eprintln!("qnce: the story has no translation `{tag}` (locales/{tag}.po)");
+                eprintln!(
+                    "qnce: the story has no translation `{tag}` (locales/{tag}.po) and no voice \
+                     files for it (locales/{tag}/voice/)"
+                );
                 return EXIT_ERRORS;
             }
         }

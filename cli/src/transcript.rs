@@ -88,18 +88,21 @@ impl Transcript {
                     .choices()
                     .enumerate()
                     .map(|(i, (view, text))| {
-                        json!({
+                        let line = story.choice_line(node, view.id);
+                        let mut choice = json!({
                             "index": i + 1,
                             "id": story.choice_name(view.id),
-                            "line": story.choice_line(node, view.id),
+                            "line": line,
                             "text": text,
-                        })
+                        });
+                        with_voice(&mut choice, story, session, line);
+                        choice
                     })
                     .collect()
             } else {
                 Vec::new()
             };
-            let line = json!({
+            let mut line = json!({
                 "type": "node",
                 "flow": story.flow_name(flow),
                 "node": story.node_name(node),
@@ -108,6 +111,7 @@ impl Transcript {
                 "tags": tags,
                 "choices": choices,
             });
+            with_voice(&mut line, story, session, story.node_line(node));
             say!("{line}");
         } else {
             say!("\n{text}");
@@ -331,5 +335,13 @@ fn print_reload(story: &Story, report: &ReloadReport, moved: &Moved<'_>) {
             eprintln!("{}", crate::check::render(d));
         }
         eprintln!("[translation rejected: its language keeps its last good version]");
+    }
+}
+
+/// Adds `"voice"` to a text's JSON when its line is voiced in the session's language: the
+/// file's path relative to the story directory.
+fn with_voice(json: &mut serde_json::Value, story: &Story, session: &Session, line: &str) {
+    if let (Some(path), Some(map)) = (story.voice(session.locale(), line), json.as_object_mut()) {
+        map.insert("voice".into(), path.display().to_string().into());
     }
 }

@@ -240,6 +240,28 @@ fn translation_mistakes_are_located_in_the_po_file() {
             .any(|w| w.contains("de.po:15:") && w.contains("no text has line id `nowhere`")),
         "{warnings:?}"
     );
+    // A mistake in a translation written over several lines, after escapes and non-ASCII
+    // text, is placed at its own line and character.
+    let multiline = DE.replace(
+        "msgstr \"Eine Tür. Du hast {coins} Münzen.\"",
+        "msgstr \"\"\n\"Eine \\\"Tür\\\". \"\n\"Du hast {coins} Münzen {gold}.\"",
+    );
+    let dir = with_de("locale-multiline", &multiline);
+    let message = qnce::load(dir.path(), &qnce::Limits::default())
+        .unwrap_err()
+        .to_string();
+    let line = multiline
+        .lines()
+        .position(|l| l.contains("{gold}"))
+        .unwrap()
+        + 1;
+    // `"Du hast {coins} Münzen {gold}."`: `gold` is the 26th character.
+    assert!(
+        message.contains(&format!(
+            "de.po:{line}:26: error: undeclared variable `gold`"
+        )),
+        "{message}"
+    );
     let broken = with_de(
         "locale-broken",
         "msgctxt \"door\"\nmsgid \"A\"\nmsgstr \"unclosed\n",
@@ -338,6 +360,15 @@ fn plural_block_mistakes_are_located() {
             "{plural coins: one: a | one: b | other: c}",
             "a second `one:` branch",
         ),
+        (
+            "{plural coins: one: a | other: b",
+            "a plural block without its closing `}`",
+        ),
+        (
+            "{plural coins: one: {if coins > 0}a | other: b}",
+            "`|` inside an `{if}` block in a plural block",
+        ),
+        ("{plural coins: one: | other: }", "an empty plural block"),
     ] {
         let story = COINS.replace("{plural coins: one: coin | other: coins}", text);
         let dir = story_dir("plural-errors", &story);
@@ -779,6 +810,18 @@ fn translation_files_added_and_removed_while_playing() {
     let dir = with_de("live-po-files", DE);
     let (mut host, fr) = host_in(&dir, "fr");
     assert_eq!(shown(&host, fr).1, ["Knock", "Leave"]);
+    // A fresh catalogue, nothing translated yet: the language is there, with no text.
+    let po = dir.write(
+        "locales/fr.po",
+        "msgctxt \"door.hall\"\nmsgid \"Knock\"\nmsgstr \"\"\n",
+    );
+    host.reload(Some(std::slice::from_ref(&po))).result.unwrap();
+    assert!(
+        host.story()
+            .translations()
+            .iter()
+            .any(|t| &*t.locale == "fr")
+    );
     let po = dir.write(
         "locales/fr.po",
         "msgctxt \"door.hall\"\nmsgid \"Knock\"\nmsgstr \"Frapper\"\n",
@@ -838,4 +881,135 @@ fn a_watched_translation_file_reloads_on_save() {
             assert!(reloaded.result.is_ok(), "{:?}", reloaded.result);
         }
     }
+}
+
+/// Voice-over: `voice/LINE_ID.ogg` for the source language and
+/// `locales/TAG/voice/LINE_ID.ogg` per locale are found by line id and resolved along the
+/// locale's fallbacks; a file named for no line, and a second file for one line, are
+/// warnings; `qnce check --locale` counts them and `qnce play --json` names them.
+#[test]
+fn voice_files_are_found_by_line_id_and_locale() {
+    let dir = with_de("voice", DE);
+    dir.write("voice/door.ogg", b"source door");
+    dir.write("locales/de/voice/door.ogg", b"german door");
+    dir.write("locales/de/voice/door.wav", b"german door, again");
+    dir.write("locales/de/voice/door.hall.opus", b"german knock");
+    dir.write("locales/de/voice/dorr.ogg", b"a typo");
+    dir.write("locales/de/voice/notes.txt", b"not a voice file");
+    let loaded = qnce::load(dir.path(), &qnce::Limits::default()).unwrap();
+    let warnings = loaded.warnings.to_string();
+    assert!(
+        warnings.contains("dorr.ogg:1:1: warning: no text has line id `dorr`"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("door.wav:1:1: warning: line `door` has another voice file"),
+        "{warnings}"
+    );
+    assert_eq!(
+        loaded
+            .warnings
+            .iter()
+            .filter(|d| d.path.components().any(|c| c.as_os_str() == "voice"))
+            .count(),
+        2,
+        "{warnings}"
+    );
+    let story = loaded.value;
+    let voice = |locale: Option<&str>, line: &str| {
+        story
+            .voice(locale, line)
+            .map(|p| p.to_string_lossy().into_owned())
+    };
+    assert_eq!(voice(None, "door").as_deref(), Some("voice/door.ogg"));
+    assert_eq!(
+        voice(Some("de"), "door").as_deref(),
+        Some("locales/de/voice/door.ogg")
+    );
+    assert_eq!(
+        voice(Some("de-AT"), "door").as_deref(),
+        Some("locales/de/voice/door.ogg")
+    );
+    assert_eq!(
+        voice(Some("DE_at"), "door.hall").as_deref(),
+        Some("locales/de/voice/door.hall.opus")
+    );
+    assert_eq!(
+        voice(Some("fr"), "door").as_deref(),
+        Some("voice/door.ogg"),
+        "the source's"
+    );
+    assert_eq!(voice(Some("fr"), "door.hall"), None);
+    assert_eq!(voice(Some("de"), "hall"), None);
+
+    let path = dir.path().to_str().unwrap();
+    let out = qnce(&["check", path, "--locale", "de"]);
+    assert!(
+        stdout(&out).contains("de: 2 of 5 texts translated (40%), 2 voiced"),
+        "{}",
+        stdout(&out)
+    );
+    let out = qnce(&[
+        "play",
+        path,
+        "--json",
+        "--seed",
+        "1",
+        "--locale",
+        "de",
+        "--choices",
+        "1",
+    ]);
+    let lines = crate::support::json_lines(&out);
+    let first = lines.iter().find(|l| l["type"] == "node").unwrap();
+    assert_eq!(first["voice"], "locales/de/voice/door.ogg", "{first}");
+    assert_eq!(
+        first["choices"][0]["voice"],
+        "locales/de/voice/door.hall.opus"
+    );
+    assert!(first["choices"][1]["voice"].is_null());
+}
+
+/// A host attached to the engine's services preloads the voice files of the lines ahead
+/// in the session's language, and a voice file added while playing is found.
+#[test]
+fn voice_files_are_preloaded_and_found_live() {
+    let dir = with_de("voice-live", DE);
+    dir.write("locales/de/voice/hall.ogg", b"german hall");
+    let services =
+        qnce::services::Services::start(&qnce::services::ServicesConfig::default()).unwrap();
+    let (mut host, de) = host_in(&dir, "de");
+    host.attach(&services);
+    host.remove_session(de);
+    let de = host
+        .add_session(qnce::SessionConfig {
+            locale: Some("de".into()),
+            ..qnce::SessionConfig::with_seed(1)
+        })
+        .unwrap();
+    assert!(services.pool.wait_idle(std::time::Duration::from_secs(30)));
+    // `hall` is one choice ahead of `door`: preloaded before it is shown.
+    let now = std::time::Instant::now();
+    assert_eq!(
+        services
+            .assets
+            .voice(host.story(), Some("de"), "hall", now)
+            .as_deref(),
+        Some(&b"german hall"[..])
+    );
+    assert_eq!(
+        services.assets.voice(host.story(), Some("de"), "door", now),
+        None
+    );
+
+    // Added while playing: a reload finds it.
+    let added = dir.write("locales/de/voice/door.ogg", b"german door");
+    let reloaded = host.reload(Some(&[added]));
+    assert!(reloaded.result.unwrap().delta.voices_changed);
+    assert_eq!(
+        host.story()
+            .voice(host.session(de).unwrap().locale(), "door"),
+        Some(std::path::Path::new("locales/de/voice/door.ogg"))
+    );
+    services.shutdown();
 }

@@ -335,6 +335,32 @@ fn two_writers_of_one_save_path_at_once_leave_one_whole_file() {
     assert_eq!(left.len(), 1, "no temporary file left behind: {left:?}");
 }
 
+/// An atomic write gives a new file the permissions any new file gets (`0666` less the
+/// process's umask), not a temporary file's owner-only ones, and keeps those of a file it
+/// writes over.
+#[cfg(target_os = "linux")]
+#[test]
+fn atomic_writes_give_usual_permissions_and_keep_existing_ones() {
+    use std::os::unix::fs::PermissionsExt;
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|m| u32::from_str_radix(m.trim(), 8).unwrap())
+        .unwrap();
+    let dir = crate::support::TempDir::new("atomic-mode");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let new = dir.path().join("template.pot");
+    qnce::persist::write_atomic(&new, "x").unwrap();
+    assert_eq!(mode(&new), 0o666 & !umask);
+    let kept = dir.path().join("de.po");
+    std::fs::write(&kept, "old").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+    qnce::persist::write_atomic(&kept, "new").unwrap();
+    assert_eq!(mode(&kept), 0o640);
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "new");
+}
+
 #[test]
 fn node_and_choice_tags_are_read_by_ids() {
     let dir = story_dir(

@@ -227,6 +227,9 @@ pub struct DialogueLine {
     pub text: Arc<str>,
     /// The node's tags.
     pub tags: Arc<[Arc<str>]>,
+    /// The line's recording in the dialogue's language, when the story has one
+    /// (`locales/TAG/voice/LINE_ID.ogg`, else `voice/LINE_ID.ogg`): the file's path.
+    pub voice: Option<std::path::PathBuf>,
 }
 
 /// The choices a dialogue offers now.
@@ -372,12 +375,16 @@ impl Out<'_> {
                     tags,
                     ..
                 } => {
+                    let voice = story
+                        .voice(session.locale(), &line)
+                        .map(|path| story.root().join(path));
                     self.lines.write(DialogueLine {
                         entity,
                         node,
                         line,
                         text,
                         tags,
+                        voice,
                     });
                 }
                 StoryEvent::Options { options, .. } => {

@@ -329,6 +329,7 @@ pub(crate) fn compile(
         commands,
         functions,
         translations: Vec::new(),
+        voices: Vec::new(),
     };
     Compiled {
         data: Some(data),

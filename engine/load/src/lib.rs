@@ -19,6 +19,7 @@ pub mod po;
 mod read;
 mod source;
 pub mod strings;
+pub mod voices;
 
 pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
@@ -235,7 +236,18 @@ fn load_cached_with(
         files.extend(locales.files);
         cache.locales = locales.cache;
     }
-    let diagnostics = resolve_findings(&files, findings);
+    let mut voice_warnings = Vec::new();
+    if let Some(data) = data.as_mut().filter(|_| story_ok) {
+        let lines = data
+            .nodes
+            .iter()
+            .flat_map(|n| std::iter::once(&n.text).chain(n.choices.iter().map(|c| &c.text)))
+            .map(|t| &*t.line)
+            .collect();
+        data.voices = voices::find(source, &data.root, Some(&lines), &mut voice_warnings);
+    }
+    let mut diagnostics = resolve_findings(&files, findings);
+    diagnostics.extend(finding::diagnostics_of(voice_warnings));
     match data {
         Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
         _ => Err(LoadError::Invalid(diagnostics)),

@@ -21,32 +21,62 @@ use crate::po::{Catalogue, Entry};
 use crate::source::{FileSystem, Source};
 use crate::{Finding, Limits, resolve_findings};
 
-/// A locale's coverage: how many of the story's texts it translates.
+/// A locale's coverage: how many of the story's texts it translates, and voices.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coverage {
     /// The locale's tag.
     pub locale: String,
     /// Texts with a translation in use.
     pub translated: usize,
+    /// Texts with a voice file of the locale's own (`locales/TAG/voice/`).
+    pub voiced: usize,
     /// Texts in the story.
     pub total: usize,
 }
 
-/// Each locale's coverage of `story`'s texts.
+/// Each locale's coverage of `story`'s texts: every locale with a translation or voice
+/// files.
 pub fn coverage(story: &qnce_core::Story) -> Vec<Coverage> {
     let total: usize = story
         .node_ids()
         .map(|n| 1 + story.node_choices(n).count())
         .sum();
-    story
+    // Only the lines the story has now count (a live edit may have removed some).
+    let lines: FxHashSet<&str> = story
+        .node_ids()
+        .flat_map(|n| story.node_texts(n).map(|(line, _, _)| line))
+        .collect();
+    let count =
+        |keys: &mut dyn Iterator<Item = &Arc<str>>| keys.filter(|l| lines.contains(&***l)).count();
+    let mut out: Vec<Coverage> = story
         .translations()
         .iter()
         .map(|t| Coverage {
             locale: t.locale.to_string(),
-            translated: t.lines.len(),
+            translated: count(&mut t.lines.keys()),
+            voiced: 0,
             total,
         })
-        .collect()
+        .collect();
+    for voices in story.voices() {
+        let Some(locale) = &voices.locale else {
+            continue;
+        };
+        let i = match out.iter().position(|c| c.locale == **locale) {
+            Some(i) => i,
+            None => {
+                out.push(Coverage {
+                    locale: locale.to_string(),
+                    translated: 0,
+                    voiced: 0,
+                    total,
+                });
+                out.len() - 1
+            }
+        };
+        out[i].voiced = count(&mut voices.lines.keys());
+    }
+    out
 }
 
 /// The translations read and their files (for diagnostics).
@@ -202,7 +232,15 @@ impl<'d> Against<'d> {
         };
         let mut texts = FxHashMap::default();
         if every_text {
-            for id in story.node_ids().filter(|&id| nodes.contains(id)) {
+            // Nodes compiled anew have their texts from the new version only: a line id
+            // the edit removed from a node is gone.
+            let compiled: FxHashSet<NodeId> = new
+                .map(|new| new.data.nodes.iter().map(|n| n.node.id).collect())
+                .unwrap_or_default();
+            for id in story
+                .node_ids()
+                .filter(|&id| nodes.contains(id) && !compiled.contains(&id))
+            {
                 for (line, source, template) in story.node_texts(id) {
                     texts.insert(line, (source, template));
                 }
@@ -401,14 +439,24 @@ impl<'d> Changed<'d> {
             .chain(now.iter().filter(|f| !old.contains(f)))
             .map(|f| f.id)
             .collect();
+        // A text compiled anew but written as before (a node recompiled whole for an
+        // edit of another field, or every node of a reload that kept none) reaches no
+        // translation: its source is what the entries were checked against, and a name
+        // it reads that changed is in `vars`, `nodes` or `functions`.
+        let mut lines = FxHashSet::default();
+        let mut before: Vec<(&str, &str)> = Vec::new();
+        for n in &new.data.nodes {
+            before.clear();
+            before.extend(story.node_texts(n.node.id).map(|(l, s, _)| (l, s)));
+            let texts = std::iter::once(&n.text).chain(n.choices.iter().map(|c| &c.text));
+            for t in texts {
+                if !before.contains(&(&*t.line, &*t.source)) {
+                    lines.insert(&*t.line);
+                }
+            }
+        }
         Changed {
-            lines: new
-                .data
-                .nodes
-                .iter()
-                .flat_map(|n| std::iter::once(&n.text).chain(n.choices.iter().map(|c| &c.text)))
-                .map(|t| &*t.line)
-                .collect(),
+            lines,
             vars,
             nodes,
             functions,
@@ -488,11 +536,21 @@ pub fn retranslate(
         }
         Changes::Paths(paths) => {
             let dir = crate::file_key(&root.join("locales"));
-            paths
+            let mut keys: Vec<PathBuf> = paths
                 .iter()
                 .filter(|p| p.parent() == Some(&*dir) && is_translation_file(p))
                 .cloned()
-                .collect()
+                .collect();
+            // The directory itself (made, removed or renamed whole): every file in it.
+            if paths.contains(&dir) {
+                keys.extend(
+                    translation_files(source, root)
+                        .iter()
+                        .map(|p| crate::file_key(p)),
+                );
+                keys.extend(cache.files.iter().map(|f| f.key.clone()));
+            }
+            keys
         }
     };
     reread.sort();
@@ -530,7 +588,15 @@ pub fn retranslate(
         }
         let file = FileId(files.len() as u32);
         let before = findings.len();
-        let read = read_file(source, key, limits, file, &mut files, &mut findings);
+        // Named as at load (`locales/de.po` under the story's path), not by its key.
+        let path = old.map_or_else(
+            || {
+                root.join("locales")
+                    .join(key.file_name().unwrap_or_default())
+            },
+            |old| old.path.clone(),
+        );
+        let read = read_file(source, &path, limits, file, &mut files, &mut findings);
         let memo = old.map(|old| Memo {
             old,
             current: story.translations().iter().find(|t| t.locale == old.locale),
@@ -540,6 +606,9 @@ pub fn retranslate(
             let mut checked = check_file(read, &against, memo, limits, file, &mut findings);
             if !has_error(&findings[before..]) {
                 let locale = checked.file.locale.clone();
+                if memo.and_then(|m| m.current).is_none() {
+                    out.ops.push(TranslationOp::AddLocale(locale.clone()));
+                }
                 let in_use: FxHashSet<&str> =
                     checked.templates.iter().map(|(line, _)| &**line).collect();
                 if let Some(current) = memo.and_then(|m| m.current) {
@@ -592,21 +661,22 @@ pub fn retranslate(
         }
         lines.sort();
         lines.dedup();
-        let file = match rejected_ids.iter().find(|(_, k)| *k == old.key) {
-            Some(&(file, _)) => file,
-            None => {
-                files.push(SourceFile {
-                    path: old.path.clone(),
-                    text: old.text.clone(),
-                });
-                FileId(files.len() as u32 - 1)
-            }
-        };
+        // Its last good version: its findings point into that text (a rejected new
+        // version of the file has its own).
+        files.push(SourceFile {
+            path: old.path.clone(),
+            text: old.text.clone(),
+        });
+        let file = FileId(files.len() as u32 - 1);
         let before = findings.len();
         let needed = qnce_core::runtime::plural_categories(&old.locale);
         for line in lines {
             let Some(msg) = old.entries.get(line) else {
                 continue;
+            };
+            let place = Place {
+                file,
+                text: &old.text,
             };
             let template = check_msg(
                 msg,
@@ -614,7 +684,7 @@ pub fn retranslate(
                 needed.as_deref(),
                 &old.locale,
                 limits,
-                file,
+                place,
                 &mut findings,
             );
             out.ops.push(TranslationOp::Line {
@@ -699,7 +769,10 @@ fn check_file(
             needed.as_deref(),
             &read.locale,
             limits,
-            file,
+            Place {
+                file,
+                text: &read.text,
+            },
             findings,
         ) {
             templates.push((msg.line.clone(), Some(t)));
@@ -738,26 +811,32 @@ fn check_msg(
     needed: Option<&[qnce_core::expr::PluralCategory]>,
     locale: &str,
     limits: &Limits,
-    file: FileId,
+    place: Place<'_>,
     findings: &mut Vec<Finding>,
 ) -> Option<Template> {
-    let template = check(msg, against, limits.expr(), file, findings)?;
+    let template = check(msg, place, against, limits.expr(), findings)?;
     if let Some(needed) = needed {
-        check_plurals(&template, needed, locale, msg, file, findings);
+        check_plurals(&template, needed, locale, msg, place, findings);
     }
     Some(template)
+}
+
+/// The translation file an entry is in: its id for findings, and its text, to place them.
+#[derive(Clone, Copy)]
+struct Place<'t> {
+    file: FileId,
+    text: &'t str,
 }
 
 /// One entry checked against the text it translates: its template, when it is in use.
 fn check(
     entry: &Msg,
+    Place { file, text }: Place<'_>,
     scope: &Against<'_>,
     limits: ExprLimits,
-    file: FileId,
     findings: &mut Vec<Finding>,
 ) -> Option<Template> {
-    let (line, col) = entry.at;
-    let at = |offset: usize| (line, col + 1 + offset);
+    let at = |offset: usize| crate::po::string_position(text, entry.at, offset);
     let finding = |severity: Severity, offset: usize, message: String| Finding {
         severity,
         at: Some(at(offset)),
@@ -833,7 +912,7 @@ fn check_plurals(
     needed: &[qnce_core::expr::PluralCategory],
     locale: &str,
     entry: &Msg,
-    file: FileId,
+    Place { file, text }: Place<'_>,
     findings: &mut Vec<Finding>,
 ) {
     for labels in template.plural_blocks() {
@@ -845,7 +924,7 @@ fn check_plurals(
         if !missing.is_empty() {
             findings.push(Finding {
                 severity: Severity::Warning,
-                at: Some((entry.at.0, entry.at.1 + 1)),
+                at: Some(crate::po::string_position(text, entry.at, 0)),
                 ..Finding::error(
                     file,
                     Vec::new(),

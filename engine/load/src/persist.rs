@@ -32,7 +32,8 @@ pub enum SaveFileError {
 /// (tempfile), flushed to disk, renamed over `path`, and the directory flushed so that the
 /// rename itself survives a crash. A crash leaves either the old file or the new one,
 /// never a half-written file, and writers of the same path at once (threads, processes)
-/// never share a temporary file: the last rename wins whole.
+/// never share a temporary file: the last rename wins whole. A file written over keeps its
+/// permissions; a new one gets the usual `0666` less the umask.
 ///
 /// # Errors
 /// Any I/O error; `path` is then unchanged.
@@ -42,10 +43,21 @@ pub fn write_atomic(path: impl AsRef<Path>, text: &str) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut file = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+    // A new file gets the permissions any new file gets (`0666` less the umask), not a
+    // temporary file's owner-only ones: a catalogue is for translators' tools to read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(dir)?;
+    // A file written over keeps its permissions exactly.
+    if let Some(permissions) = existing {
+        file.as_file().set_permissions(permissions)?;
+    }
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
     // On failure the temporary file is removed when the error drops it.

@@ -325,6 +325,50 @@ impl<'t> Parser<'t> {
     }
 }
 
+/// Where, in the PO file `text`, byte `offset` of a string's unescaped text is written:
+/// the 1-based line and column (in characters) of the character that holds it, following
+/// the string from its opening quote at `at` (as [`Entry::translation_at`]) through
+/// escapes and onto its continuation lines. The end of the string for an offset past it.
+pub fn string_position(text: &str, at: (usize, usize), offset: usize) -> (usize, usize) {
+    let mut left = offset;
+    let mut end = at;
+    for (i, raw) in text.lines().enumerate().skip(at.0.saturating_sub(1)) {
+        let n = i + 1;
+        // The segment's opening quote: at `at` on the first line, the line's first
+        // character after blanks on the others (else the string ended).
+        let quote = if n == at.0 {
+            raw.char_indices()
+                .nth(at.1.saturating_sub(1))
+                .map(|(b, _)| b)
+        } else {
+            let body = raw.trim_start();
+            body.starts_with('"').then(|| raw.len() - body.len())
+        };
+        let Some(quote) = quote.filter(|&q| raw[q..].starts_with('"')) else {
+            break;
+        };
+        let mut col = raw[..=quote].chars().count() + 1;
+        let mut chars = raw[quote + 1..].chars();
+        while let Some(ch) = chars.next() {
+            if ch == '"' {
+                break;
+            }
+            if left == 0 {
+                return (n, col);
+            }
+            let (len, width) = if ch == '\\' {
+                (chars.next().map_or(0, |_| 1), 2)
+            } else {
+                (ch.len_utf8(), 1)
+            };
+            left = left.saturating_sub(len);
+            col += width;
+        }
+        end = (n, col);
+    }
+    end
+}
+
 /// The text of one quoted PO string, or where (byte offset in `s`) and why it is not one.
 fn unquote(s: &str) -> Result<String, (usize, String)> {
     let Some(body) = s.strip_prefix('"') else {

@@ -42,6 +42,14 @@ pub trait Source: fmt::Debug + Send + Sync {
     /// The files directly in directory `dir` (none when it is not one).
     fn files_in(&self, dir: &Path) -> Vec<PathBuf>;
 
+    /// The directories directly in directory `dir` (none when it is not one, and none
+    /// for a source that does not list directories: then only the source language's
+    /// voice files are found).
+    fn dirs_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let _ = dir;
+        Vec::new()
+    }
+
     /// `path` with links followed, for sources that have links: a file that lies inside
     /// the story directory by name but outside it by a link is refused.
     fn real_path(&self, path: &Path) -> Option<PathBuf> {
@@ -82,6 +90,16 @@ impl Source for FileSystem {
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.is_file())
+            .collect()
+    }
+
+    fn dirs_in(&self, dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
             .collect()
     }
 
@@ -167,5 +185,24 @@ impl Source for MemoryFiles {
             .filter(|k| k.parent() == Some(dir.as_path()))
             .cloned()
             .collect()
+    }
+
+    fn dirs_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let dir = lexical(dir);
+        let mut dirs: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter_map(|k| {
+                let rest = k.strip_prefix(&dir).ok()?;
+                let mut parts = rest.components();
+                let first = parts.next()?;
+                // Only a path with more below it names a directory.
+                parts.next()?;
+                Some(dir.join(first))
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
     }
 }

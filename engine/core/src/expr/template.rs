@@ -136,6 +136,18 @@ struct Open {
     labels: Option<Vec<PluralCategory>>,
 }
 
+impl Open {
+    /// What the block is, for messages: a variation or a plural block (`None` for an
+    /// `{if}` block).
+    fn kind(&self) -> Option<&'static str> {
+        match (&self.variation, &self.labels) {
+            (Some(_), Some(_)) => Some("plural block"),
+            (Some(_), None) => Some("variation"),
+            (None, _) => None,
+        }
+    }
+}
+
 /// What a `{…}` holds.
 enum Tag<'s> {
     /// `{if c}` or `{elif c}`, with the condition's source and where it starts.
@@ -275,20 +287,27 @@ impl Template {
                 }
                 // A `|` in a block inside a variation would read as text; say so.
                 b'|' if open.iter().any(|b| b.variation.is_some()) => {
+                    let kind = open
+                        .iter()
+                        .rev()
+                        .find_map(Open::kind)
+                        .unwrap_or("variation");
                     return Err(ExprError::new(
                         i,
-                        "`|` inside an `{if}` block in a variation: close the block before \
-                         the next branch, or write a literal `|` as `{'|'}`",
+                        format!(
+                            "`|` inside an `{{if}}` block in a {kind}: close the block before \
+                             the next branch, or write a literal `|` as `{{'|'}}`"
+                        ),
                     ));
                 }
                 b'}' => {
                     // Inside a variation, an `{if}` still open is what is wrong.
                     if let Some(block) = open.last()
-                        && open.iter().any(|b| b.variation.is_some())
+                        && let Some(kind) = open.iter().rev().find_map(Open::kind)
                     {
                         return Err(ExprError::new(
                             block.at,
-                            "`{if}` without `{end}` before its variation's `}`",
+                            format!("`{{if}}` without `{{end}}` before its {kind}'s `}}`"),
                         ));
                     }
                     return Err(ExprError::new(
@@ -432,10 +451,9 @@ impl Template {
             }
         }
         if let Some(block) = open.last() {
-            let message = if block.variation.is_some() {
-                "a variation without its closing `}`"
-            } else {
-                "`{if}` without `{end}`"
+            let message = match block.kind() {
+                Some(kind) => format!("a {kind} without its closing `}}`"),
+                None => "`{if}` without `{end}`".to_owned(),
             };
             return Err(ExprError::new(block.at, message));
         }
@@ -556,6 +574,7 @@ fn if_block<'o>(open: &'o mut [Open], at: usize, word: &str) -> Result<&'o mut O
 /// branch's closing jump goes to the end.
 fn close_variation(parts: &mut [Part], block: Open, at: usize) -> Result<(), ExprError> {
     let end = u32::try_from(parts.len()).unwrap_or(u32::MAX);
+    let kind = block.kind();
     let starts = block.variation.unwrap_or_default();
     // A variation whose every branch is empty shows nothing ever.
     let empty = starts
@@ -563,10 +582,14 @@ fn close_variation(parts: &mut [Part], block: Open, at: usize) -> Result<(), Exp
         .zip(block.jumps.iter())
         .all(|(&start, &jump)| start as usize == jump);
     if empty {
-        return Err(ExprError::new(
-            at,
-            "an empty variation: give it branches, `{cycle: one | two}`",
-        ));
+        let message = match kind {
+            Some("plural block") => {
+                "an empty plural block: give its branches text, \
+                                     `{plural n: one: a coin | other: {n} coins}`"
+            }
+            _ => "an empty variation: give it branches, `{cycle: one | two}`",
+        };
+        return Err(ExprError::new(at, message));
     }
     for &jump in &block.jumps {
         point(parts, jump, end as usize);

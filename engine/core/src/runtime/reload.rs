@@ -166,14 +166,16 @@ impl Session {
         let (Some(locale), Some(node)) = (self.locale(), self.current_node()) else {
             return false;
         };
-        delta.lines_retranslated.iter().any(|(tag, line)| {
-            crate::story::falls_back_to(locale, tag)
-                && (story.node_line(node) == &**line
-                    || self
-                        .choices
-                        .iter()
-                        .any(|c| story.choice_line(node, c.id) == &**line))
-        })
+        if delta.lines_retranslated.is_empty() {
+            return false;
+        }
+        let shown: Vec<&str> = std::iter::once(story.node_line(node))
+            .chain(self.choices.iter().map(|c| story.choice_line(node, c.id)))
+            .collect();
+        delta
+            .lines_retranslated
+            .iter()
+            .any(|(tag, line)| shown.contains(&&**line) && crate::story::falls_back_to(locale, tag))
     }
 
     /// Moves the variation counts of a renamed choice's text to its new id.

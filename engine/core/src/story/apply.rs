@@ -54,6 +54,12 @@ impl Story {
         let mut delta = patch.delta();
         self.drop_broken_translations(&mut delta);
         self.apply_translations(patch.translations, &mut delta);
+        if let Some(voices) = patch.voices
+            && voices != self.voices
+        {
+            self.voices = voices;
+            delta.voices_changed = true;
+        }
         // An edit that changes nothing a session sees (a save of the same text, a comment)
         // is no new version: sessions are not made to catch up with it.
         if !delta.is_empty() {
@@ -177,22 +183,23 @@ impl Story {
     fn apply_translations(&mut self, ops: Vec<TranslationOp>, delta: &mut Delta) {
         for op in ops {
             match op {
+                TranslationOp::AddLocale(locale) => {
+                    if !self.translations.iter().any(|t| t.locale == locale) {
+                        self.translations.push(Translation {
+                            locale,
+                            lines: Default::default(),
+                        });
+                    }
+                }
                 TranslationOp::Line {
                     locale,
                     line,
                     template,
                 } => {
-                    let i = match self.translations.iter().position(|t| t.locale == locale) {
-                        Some(i) => i,
-                        None => {
-                            self.translations.push(Translation {
-                                locale: locale.clone(),
-                                lines: Default::default(),
-                            });
-                            self.translations.len() - 1
-                        }
+                    let Some(t) = self.translations.iter_mut().find(|t| t.locale == locale) else {
+                        continue;
                     };
-                    let lines = &mut self.translations[i].lines;
+                    let lines = &mut t.lines;
                     let changed = match template {
                         Some(template) => {
                             lines.insert(line.clone(), template.clone()).as_ref() != Some(&template)
@@ -213,6 +220,9 @@ impl Story {
                 }
             }
         }
+        // A text dropped as broken and translated again is one change.
+        delta.lines_retranslated.sort_unstable();
+        delta.lines_retranslated.dedup();
     }
 
     fn despawn_node(&mut self, id: NodeId) {

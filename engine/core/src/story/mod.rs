@@ -67,6 +67,19 @@ pub struct StoryData {
     pub functions: Vec<FunctionDecl>,
     /// Translations, one per locale.
     pub translations: Vec<Translation>,
+    /// Voice files, of the source language and of each locale that has them.
+    pub voices: Vec<Voices>,
+}
+
+/// The voice files of one language, by line id: the source language's in `voice/`, a
+/// locale's in `locales/TAG/voice/`, each named `LINE_ID.ogg` (or `.opus`, `.wav`, `.mp3`,
+/// `.flac`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Voices {
+    /// The locale's tag; `None` for the source language.
+    pub locale: Option<Arc<str>>,
+    /// Each voiced line's file, relative to the story directory.
+    pub lines: rustc_hash::FxHashMap<Arc<str>, PathBuf>,
 }
 
 /// Whether two locale tags are the same: without case (BCP 47), and `pt_BR` is `pt-BR`.
@@ -182,6 +195,7 @@ pub struct Story {
     commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
     functions: Vec<FunctionDecl>,
     translations: Vec<Translation>,
+    voices: Vec<Voices>,
     /// Which story this is (unique in the process), so that a session played against
     /// another story is caught.
     identity: u64,
@@ -308,6 +322,7 @@ impl Story {
             commands: data.commands,
             functions: data.functions,
             translations: data.translations,
+            voices: data.voices,
             identity: next_identity(),
             version: 0,
             deltas: std::collections::VecDeque::new(),
@@ -489,6 +504,39 @@ impl Story {
             }
             tag = &tag[..tag.rfind(['-', '_'])?];
         }
+    }
+
+    /// The voice files, per language.
+    pub fn voices(&self) -> &[Voices] {
+        &self.voices
+    }
+
+    /// The voice file of line `line` for a session in `locale` (relative to the story
+    /// directory): the locale's own, else that of each less specific tag (`de-AT`, then
+    /// `de`), else the source language's; `None` where the line is not voiced.
+    pub fn voice(&self, locale: Option<&str>, line: &str) -> Option<&Path> {
+        if let Some(locale) = locale {
+            let mut tag = locale;
+            loop {
+                let found = self
+                    .voices
+                    .iter()
+                    .filter(|v| v.locale.as_deref().is_some_and(|l| same_tag(l, tag)))
+                    .find_map(|v| v.lines.get(line));
+                if let Some(path) = found {
+                    return Some(path);
+                }
+                match tag.rfind(['-', '_']) {
+                    Some(i) => tag = &tag[..i],
+                    None => break,
+                }
+            }
+        }
+        self.voices
+            .iter()
+            .filter(|v| v.locale.is_none())
+            .find_map(|v| v.lines.get(line))
+            .map(PathBuf::as_path)
     }
 
     /// The line id of a node's text (empty for a node the story does not have).

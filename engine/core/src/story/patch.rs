@@ -38,6 +38,8 @@ pub struct Patch {
     pub(crate) functions_changed: Vec<crate::ids::FunctionId>,
     /// Translated texts set, removed, or whole locales dropped.
     pub(crate) translations: Vec<TranslationOp>,
+    /// The voice files found again, when they changed.
+    pub(crate) voices: Option<Vec<super::Voices>>,
 }
 
 /// A change to the story's translations, which a reload computes from edited
@@ -54,6 +56,9 @@ pub enum TranslationOp {
         /// The translated text, compiled against the story.
         template: Option<Template>,
     },
+    /// A locale added (its file taken for the first time), with no text yet: the `Line`
+    /// ops after it fill it.
+    AddLocale(Arc<str>),
     /// A locale dropped whole (its file removed).
     RemoveLocale(Arc<str>),
 }
@@ -253,6 +258,8 @@ pub struct Delta {
     /// Translated texts that changed, as (locale, line id): translated anew, translated
     /// differently, or no longer translated (the source text shows again).
     pub lines_retranslated: Vec<(Arc<str>, Arc<str>)>,
+    /// Whether voice files were added or removed.
+    pub voices_changed: bool,
 }
 
 impl Delta {
@@ -288,6 +295,7 @@ impl Delta {
             .extend_from_slice(&later.functions_changed);
         self.lines_retranslated
             .extend_from_slice(&later.lines_retranslated);
+        self.voices_changed |= later.voices_changed;
     }
 }
 
@@ -345,12 +353,18 @@ impl Patch {
             functions: story.functions.clone(),
             functions_changed: Vec::new(),
             translations: Vec::new(),
+            voices: None,
         }
     }
 
     /// Makes the patch change the story's translations too, after its other changes.
     pub fn set_translations(&mut self, ops: Vec<TranslationOp>) {
         self.translations = ops;
+    }
+
+    /// Makes the patch replace the story's voice files with `voices` (where they differ).
+    pub fn set_voices(&mut self, voices: Vec<super::Voices>) {
+        self.voices = Some(voices);
     }
 }
 
@@ -397,6 +411,7 @@ pub fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
         commands: new.commands,
         functions_changed: changed_functions(story.functions(), &new.functions),
         translations: Vec::new(),
+        voices: None,
         functions: new.functions,
     };
 

@@ -120,6 +120,8 @@ pub struct Reloader {
     retry: Vec<PathBuf>,
     /// The translation files' directory (as [`load::file_key`] makes it).
     locales_dir: PathBuf,
+    /// The story directory (as [`load::file_key`] makes it).
+    root_key: PathBuf,
     /// Whether every file must be read again at the next reload.
     pending_all: bool,
     /// Where to read and parse several changed files at once.
@@ -147,6 +149,7 @@ impl Reloader {
             pending: HashSet::new(),
             retry: Vec::new(),
             locales_dir: load::file_key(&data.root.join("locales")),
+            root_key: load::file_key(&data.root),
             pending_all: false,
             parallel: None,
         };
@@ -169,13 +172,14 @@ impl Reloader {
     }
 
     /// Whether a change to `path` can matter to the story: one of its files, a
-    /// translation file (`locales/*.po`, new ones too), or, while a rejected edit is
+    /// translation file (`locales/*.po`, new ones too), a voice file (`voice/*.ogg`,
+    /// `locales/TAG/voice/*.ogg`, …), or, while a rejected edit is
     /// pending, a `.ron` file that the edit may be waiting for (an include written after
     /// the file that names it). Other files, such as save files kept in the story
     /// directory, and hidden files (editor locks and swap files) do not matter.
     pub fn concerns(&self, path: &Path) -> bool {
         let key = load::file_key(path);
-        if self.cache.contains(&key) || self.is_translation(&key) {
+        if self.cache.contains(&key) || self.is_translation(&key) || self.is_voice(&key) {
             return true;
         }
         if self.pending.is_empty() && !self.pending_all {
@@ -188,9 +192,22 @@ impl Reloader {
         !hidden && key.extension().is_some_and(|e| e == "ron")
     }
 
-    /// Whether `key` names a translation file of the story.
+    /// Whether `key` names a translation file of the story, or their directory.
     fn is_translation(&self, key: &Path) -> bool {
-        key.parent() == Some(&*self.locales_dir) && load::is_translation_file(key)
+        key == self.locales_dir
+            || (key.parent() == Some(&*self.locales_dir) && load::is_translation_file(key))
+    }
+
+    /// Whether `key` names a voice file of the story.
+    fn is_voice(&self, key: &Path) -> bool {
+        key.strip_prefix(&self.root_key)
+            .is_ok_and(load::voices::is_voice_path)
+    }
+
+    /// The story's voice files found again, when a change may have added or removed one.
+    fn voices_again(&self) -> Option<Vec<qnce_core::story::Voices>> {
+        let changed = self.pending_all || self.pending.iter().any(|k| self.is_voice(k));
+        changed.then(|| load::voices::find(&load::FileSystem, &self.root, None, &mut Vec::new()))
     }
 
     /// Computes the patch for `changed` paths (all files when `None`) without applying it.
@@ -215,8 +232,11 @@ impl Reloader {
         } else {
             Changes::Paths(self.pending.iter().chain(&self.retry).cloned().collect())
         };
-        let story_changed =
-            self.pending_all || self.pending.iter().any(|key| !self.is_translation(key));
+        let story_changed = self.pending_all
+            || self
+                .pending
+                .iter()
+                .any(|key| !self.is_translation(key) && !self.is_voice(key));
         if !story_changed {
             // Only translations changed: the story's files are as they were.
             let started = Instant::now();
@@ -234,6 +254,9 @@ impl Reloader {
             };
             let mut patch = Patch::unchanged(story);
             patch.set_translations(retranslated.ops);
+            if let Some(voices) = self.voices_again() {
+                patch.set_voices(voices);
+            }
             return Ok(Planned {
                 patch,
                 files: retranslated.read,
@@ -302,6 +325,9 @@ impl Reloader {
         let started = Instant::now();
         let mut patch = qnce_core::story::diff(story, data, &declared);
         patch.set_translations(retranslated.ops);
+        if let Some(voices) = self.voices_again() {
+            patch.set_voices(voices);
+        }
         timings.diffing = started.elapsed();
         Ok(Planned {
             patch,

@@ -85,7 +85,8 @@ pub(super) fn choice_line(node: &str, choice: &str, def: &ChoiceDef) -> String {
 /// Node names are unique, and so are a node's choice ids, so default ids (`node`,
 /// `node.choice`) can only meet when a name or a choice id has a `.` in it. Only such
 /// "special" lines and explicit ones are gathered and compared with each other and with
-/// the plain default ids; a story with none costs one pass and no allocation.
+/// the plain default ids (through a map of node names, built only when there is one); a
+/// story with none costs one pass and no allocation.
 pub(super) fn check_line_ids(cx: &mut Ctx<'_>, node_defs: &[NodeDecl<'_>]) {
     let dotted = |s: &str| s.contains('.');
     let mut special: Vec<(Cow<'_, str>, Owner)> = Vec::new();

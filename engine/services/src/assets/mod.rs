@@ -170,15 +170,47 @@ impl Assets {
         found
     }
 
-    /// Queues the assets of every node reachable from `session`'s current node within
-    /// the configured depth; returns how many loads were queued.
+    /// The voice file of line `line` in `locale` (see [`Story::voice`]), as the cache
+    /// keys it.
+    pub fn voice_path(story: &Story, locale: Option<&str>, line: &str) -> Option<PathBuf> {
+        story
+            .voice(locale, line)
+            .map(|path| file_key(&story.root().join(path)))
+    }
+
+    /// The recording of line `line` in `locale`: its bytes when loaded (a cache hit), else
+    /// `None`, and its load requested (a miss). `None` too for a line not voiced.
+    pub fn voice(
+        &self,
+        story: &Story,
+        locale: Option<&str>,
+        line: &str,
+        now: Instant,
+    ) -> Option<Arc<[u8]>> {
+        let path = Assets::voice_path(story, locale, line)?;
+        let data = self.cache.get(&path, now);
+        if data.is_none() {
+            self.request(&path, now);
+        }
+        data
+    }
+
+    /// Queues the assets, and the voice files in the session's language, of every node
+    /// reachable from `session`'s current node within the configured depth; returns how
+    /// many loads were queued.
     pub fn preload_ahead(&self, story: &Story, session: &Session, now: Instant) -> usize {
         let mut n_queued = 0;
+        let voiced = !story.voices().is_empty();
         for node in reachable(story, session, self.depth) {
-            for &id in node_assets(story, node) {
-                if let Some(path) = Assets::path(story, id)
-                    && self.request(&path, now) == Request::Queued
-                {
+            let assets = node_assets(story, node)
+                .iter()
+                .filter_map(|&id| Assets::path(story, id));
+            let voices = story
+                .node_texts(node)
+                .filter(|_| voiced)
+                .filter_map(|(line, _, _)| Assets::voice_path(story, session.locale(), line));
+            for path in assets.chain(voices) {
+                if self.request(&path, now) == Request::Queued {
                     n_queued += 1;
                 }
             }
