@@ -27,8 +27,14 @@ struct Player {
 impl Player {
     /// Starts `qnce play --watch --seed 1` with `mode` (`--json` or `--plain`).
     fn spawn(dir: &TempDir, mode: &str) -> Player {
+        Player::spawn_with(dir, &[mode])
+    }
+
+    /// Starts `qnce play --watch --seed 1` with `args`.
+    fn spawn_with(dir: &TempDir, args: &[&str]) -> Player {
         let mut child = Command::new(qnce_bin())
-            .args(["play", "--watch", mode, "--seed", "1"])
+            .args(["play", "--watch", "--seed", "1"])
+            .args(args)
             .arg(dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -251,4 +257,51 @@ fn play_watch_plain_shows_the_word_diff() {
     wait_for("Hall A, gold 1.");
     drop(p.stdin.take());
     assert!(p.child.wait().unwrap().success());
+}
+
+/// A translator saves the `.po` file while `qnce play --watch --json --locale de` runs:
+/// the shown text changes in place; a broken save is reported with its place in the file
+/// while play goes on in German.
+#[test]
+fn play_watch_takes_translation_edits() {
+    let dir = TempDir::new("watch-po");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "Inn", start: "door", nodes: {
+            "door": (text: "A door.", choices: [(text: "Knock", to: "hall")]),
+            "hall": (text: "A hall."),
+        })"#,
+    );
+    let po = |door: &str| {
+        format!(
+            "msgctxt \"door\"\nmsgid \"A door.\"\nmsgstr \"{door}\"\n\n\
+             msgctxt \"hall\"\nmsgid \"A hall.\"\nmsgstr \"Eine Halle.\"\n"
+        )
+    };
+    dir.write("locales/de.po", po("Eine Tür."));
+    let mut player = Player::spawn_with(&dir, &["--json", "--locale", "de"]);
+    assert_eq!(player.next()["type"], "start");
+    assert_eq!(player.wait_for(is_node)["text"], "Eine Tür.");
+
+    dir.write("locales/de.po", po("Eine schwere Tür."));
+    let reload = player.wait_for(is_reload(true));
+    assert_eq!(reload["lines_retranslated"], 1, "{reload}");
+    assert_eq!(player.wait_for(is_node)["text"], "Eine schwere Tür.");
+
+    dir.write("locales/de.po", po("Eine {offen} Tür."));
+    let reload = player.wait_for(|v| {
+        v["type"] == "reload"
+            && v["translation_errors"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+    });
+    let error = reload["translation_errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("de.po:3:") && error.contains("offen"),
+        "{reload}"
+    );
+    player.send("1");
+    assert_eq!(player.wait_for(is_node)["text"], "Eine Halle.");
+    let (_, ok) = player.finish();
+    assert!(ok);
 }
