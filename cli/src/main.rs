@@ -20,6 +20,7 @@ macro_rules! say {
 }
 
 mod check;
+mod explore;
 mod observe;
 mod perf_command;
 mod play;
@@ -60,6 +61,9 @@ enum Command {
     },
     /// Play a story.
     Play(Box<play::PlayArgs>),
+    /// Play every playthrough: find run-time errors, dead ends, endings and what no player
+    /// can reach, each with the choices that replay it.
+    Explore(Box<explore::ExploreArgs>),
     /// Watch a running engine (`qnce play --metrics-addr`) from outside.
     Perf(perf_command::PerfArgs),
     /// Translatable texts: the string table for translators.
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check { path, json, locale } => check::run(&path, json, locale.as_deref()),
         Command::Play(args) => play::run(&args),
+        Command::Explore(args) => explore::run(&args),
         Command::Perf(args) => perf_command::run(&args),
         Command::Strings(StringsCommand::Extract { path, out }) => {
             strings::extract_run(&path, out.as_deref())

@@ -106,10 +106,10 @@ pub fn error_lines(e: &LoadError) -> Vec<String> {
     }
 }
 
-/// A run-time error as one line, led by `path:line:col` of the node it names (where the
-/// story declares it), as `qnce check` writes diagnostics.
+/// A run-time error as one line, led by `path:line:col` of the expression that failed (or
+/// of the node it names), as `qnce check` writes diagnostics.
 pub fn located(story: &Story, e: &qnce::RuntimeError) -> String {
-    match e.node().and_then(|node| qnce::node_location(story, node)) {
+    match qnce::error_location(story, e) {
         Some((path, line, col)) => format!("{}:{line}:{col}: {e}", path.display()),
         None => e.to_string(),
     }

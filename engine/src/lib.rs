@@ -68,7 +68,8 @@ pub mod story {
 }
 pub use qnce_load::{
     Coverage, Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, MemoryFiles,
-    Severity, Source, SourceError, coverage, load, load_from, load_untranslated, node_location,
+    Severity, Source, SourceError, choice_location, coverage, error_location, load, load_from,
+    load_untranslated, node_location,
 };
 pub use qnce_load::{diagnostic, persist, po, strings};
 /// Loading: reads a story's files, parses them and validates the whole story (the
@@ -79,6 +80,9 @@ pub mod load {
         load_from,
     };
 }
+/// Every playthrough of a story, to find run-time errors, dead ends and what no player
+/// can reach (the `qnce-explore` crate; `qnce explore` on the command line).
+pub use qnce_explore as explore;
 #[cfg(feature = "watch")]
 pub use qnce_live::{reload, watch};
 #[cfg(feature = "services")]

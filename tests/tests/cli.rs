@@ -333,10 +333,11 @@ fn json_play_reports_run_time_errors_and_prints_non_finite_floats_as_text() {
         .iter()
         .find(|l| l["type"] == "error")
         .expect("an error line");
-    // Located at the node's declaration, as `qnce check` writes positions.
+    // Located at the expression that failed (the text of `b`), as `qnce check` writes
+    // positions.
     let message = error["message"].as_str().unwrap();
     assert!(
-        message.ends_with("story.ron:7:13: in node `b`, text: division by zero"),
+        message.ends_with("story.ron:7:25: in node `b`, text: division by zero"),
         "{lines:#?}"
     );
     let stop = lines.last().unwrap();

@@ -10,6 +10,7 @@
 //! - `embedding`: a game's sessions on its own threads beside one reloader, stale
 //!   sessions, owned events, game-side variables
 //! - `expressions`: precedence, types and errors of the expression language
+//! - `explore`: `qnce explore` on stories built to hold each kind of problem, and replays
 //! - `assets`: the asset cache and preloading's hit rate on the example stories
 //! - `telemetry`: telemetry sinks, budgets, span timings, `/metrics` over loopback
 //! - `perf`: `qnce perf` against a running `qnce play`, the live dashboard (also in a pty)
@@ -43,6 +44,7 @@ mod bevy;
 mod cli;
 mod diagnostics;
 mod embedding;
+mod explore;
 mod expressions;
 mod fullscreen;
 mod fuzz;

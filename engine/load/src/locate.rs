@@ -416,3 +416,67 @@ pub fn node_location(
         Some((file.path.clone(), at.line, at.col))
     })
 }
+
+/// Where a run-time error was raised: for an expression that failed
+/// ([`RuntimeError::Eval`](qnce_core::RuntimeError::Eval)), the file, line and column of
+/// the expression as written (the node's text, a choice's text, `when` or `set` entry, an
+/// `on_enter` entry); for any other error that names a node, the node's declaration.
+/// Costs a walk of the story's text, as [`node_location`].
+pub fn error_location(
+    story: &qnce_core::Story,
+    error: &qnce_core::RuntimeError,
+) -> Option<(std::path::PathBuf, usize, usize)> {
+    use qnce_core::runtime::ErrorSite;
+    let node = error.node()?;
+    let qnce_core::RuntimeError::Eval { site, .. } = error else {
+        return node_location(story, node);
+    };
+    let id = story.node_id(node)?;
+    let choice_index = |c| story.node_choices(id).position(|(choice, _)| choice == c);
+    let mut path = vec![Seg::Field("nodes"), Seg::Key(node.to_owned())];
+    match *site {
+        ErrorSite::Text => path.push(Seg::Field("text")),
+        ErrorSite::OnEnter(i) => path.extend([Seg::Field("on_enter"), Seg::Index(i)]),
+        ErrorSite::ChoiceText(c) | ErrorSite::Condition(c) | ErrorSite::ChoiceEffect(c, _) => {
+            path.extend([Seg::Field("choices"), Seg::Index(choice_index(c)?)]);
+            match *site {
+                ErrorSite::ChoiceText(_) => path.push(Seg::Field("text")),
+                ErrorSite::Condition(_) => path.push(Seg::Field("when")),
+                ErrorSite::ChoiceEffect(_, i) => path.extend([Seg::Field("set"), Seg::Index(i)]),
+                _ => {}
+            }
+        }
+    }
+    story
+        .files()
+        .iter()
+        .find_map(|file| {
+            let map = SourceMap::new(&file.text);
+            let offset = map.exact(&path)?;
+            let at = map.line_col(offset);
+            Some((file.path.clone(), at.line, at.col))
+        })
+        .or_else(|| node_location(story, node))
+}
+
+/// Where a story declares choice `index` (0-based, as written) of node `node`, or its
+/// field `field` (`when`, `text`) when given and written: file, line and column.
+pub fn choice_location(
+    story: &qnce_core::Story,
+    node: &str,
+    index: usize,
+    field: Option<&'static str>,
+) -> Option<(std::path::PathBuf, usize, usize)> {
+    let mut path = vec![
+        Seg::Field("nodes"),
+        Seg::Key(node.to_owned()),
+        Seg::Field("choices"),
+        Seg::Index(index),
+    ];
+    path.extend(field.map(Seg::Field));
+    story.files().iter().find_map(|file| {
+        let map = SourceMap::new(&file.text);
+        let at = map.line_col(map.exact(&path)?);
+        Some((file.path.clone(), at.line, at.col))
+    })
+}

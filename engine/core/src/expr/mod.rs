@@ -309,6 +309,48 @@ impl Expr {
         }
     }
 
+    /// How the expression uses each quantity of a session's state it reads (for an
+    /// explorer's abstraction, [`Observed`](crate::runtime::Observed)): compared with an
+    /// integer constant, or read in any other way.
+    pub(crate) fn uses(&self, f: &mut impl FnMut(Use)) {
+        if let ExprKind::Cmp(_, a, b) = &self.kind {
+            let compared = match (a.quantity(), b.int_lit(), b.quantity(), a.int_lit()) {
+                (Some(q), Some(c), _, _) | (_, _, Some(q), Some(c)) => Some((q, c)),
+                _ => None,
+            };
+            if let Some((q, c)) = compared {
+                f(Use::Compared(q, c));
+                return;
+            }
+        }
+        if let Some(q) = self.quantity() {
+            f(Use::Other(q));
+        }
+        for child in self.kind.children() {
+            child.uses(f);
+        }
+    }
+
+    /// The quantity the expression is, when it is one: a variable, a node's visits, the
+    /// turn count.
+    pub(crate) fn quantity(&self) -> Option<Quantity> {
+        match self.kind {
+            ExprKind::Var(v) => Some(Quantity::Var(v)),
+            ExprKind::Visits(n) => Some(Quantity::Visits(n)),
+            ExprKind::Turns => Some(Quantity::Turns),
+            ExprKind::TurnsSince(n) => Some(Quantity::TurnsSince(n)),
+            _ => None,
+        }
+    }
+
+    fn int_lit(&self) -> Option<i64> {
+        match &self.kind {
+            ExprKind::Lit(Value::Int(i)) => Some(*i),
+            ExprKind::Neg(e) => e.int_lit().and_then(i64::checked_neg),
+            _ => None,
+        }
+    }
+
     /// Every node the expression reads the visits or turns of, in order of appearance.
     pub fn nodes(&self, out: &mut Vec<NodeId>) {
         if let ExprKind::Visits(n) | ExprKind::TurnsSince(n) = self.kind {
@@ -341,6 +383,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// The expressions the entry evaluates: the value written, or the command's
+    /// arguments.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        let (value, args): (Option<&Expr>, &[Expr]) = match self {
+            Action::Set(effect) => (Some(&effect.value), &[]),
+            Action::Command(call) => (None, &call.args),
+        };
+        value.into_iter().chain(args)
+    }
+
     /// Parses and checks an entry of an effect list: a call of a declared command, or an
     /// effect.
     ///
@@ -388,6 +440,24 @@ pub enum EffectOp {
     Sub,
 }
 
+/// A quantity of a session's state that expressions read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quantity {
+    Var(VarId),
+    Visits(NodeId),
+    Turns,
+    TurnsSince(NodeId),
+}
+
+/// How an expression reads a quantity (see [`Expr::uses`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// Compared with an integer constant (`coins >= 5`).
+    Compared(Quantity, i64),
+    /// Read any other way: its exact value matters.
+    Other(Quantity),
+}
+
 /// A checked effect: `var = e`, `var += e` or `var -= e`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Effect {
@@ -411,6 +481,21 @@ impl Effect {
     /// The expression on the right-hand side.
     pub fn value(&self) -> &Expr {
         &self.value
+    }
+
+    /// Whether the effect only ever raises its variable or sets it to a constant: `x +=`
+    /// a non-negative integer constant or `random` of such, or `x =` an integer constant.
+    /// A variable only written so, and only compared with constants, behaves the same for
+    /// every value past the largest constant.
+    pub(crate) fn raises_or_resets(&self) -> bool {
+        match (self.op, &self.value.kind) {
+            (EffectOp::Add, ExprKind::Random(lo, hi)) => {
+                lo.int_lit().is_some_and(|lo| lo >= 0) && hi.int_lit().is_some()
+            }
+            (EffectOp::Add, _) => self.value.int_lit().is_some_and(|c| c >= 0),
+            (EffectOp::Assign, _) => self.value.int_lit().is_some(),
+            (EffectOp::Sub, _) => false,
+        }
     }
 
     /// The variable's new value, computed from the current state.

@@ -544,6 +544,19 @@ impl Template {
 }
 
 impl Template {
+    /// Every variation of the text: its ordinal, kind and number of branches.
+    pub fn variations(&self) -> impl Iterator<Item = (u16, VariationKind, usize)> + '_ {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Variation {
+                kind,
+                ordinal,
+                branches,
+                ..
+            } => Some((*ordinal, *kind, branches.len())),
+            _ => None,
+        })
+    }
+
     /// The categories of every plural block, each block's in order.
     pub fn plural_blocks(&self) -> impl Iterator<Item = &[PluralCategory]> {
         self.parts.iter().filter_map(|p| match p {

@@ -1,6 +1,22 @@
 //! Errors of session calls.
 
 use crate::expr::EvalError;
+use crate::ids::ChoiceId;
+
+/// Which expression of a node failed to evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorSite {
+    /// The node's text.
+    Text,
+    /// The text of one of its choices.
+    ChoiceText(ChoiceId),
+    /// A choice's condition (`when`).
+    Condition(ChoiceId),
+    /// Entry `index` of a choice's effects (`set`).
+    ChoiceEffect(ChoiceId, usize),
+    /// Entry `index` of the node's `on_enter`.
+    OnEnter(usize),
+}
 
 /// Why a session call failed. A failed call changes nothing.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -37,8 +53,10 @@ pub enum RuntimeError {
     Eval {
         /// The node being played.
         node: String,
-        /// Which expression: text, a condition, an effect.
+        /// Which expression: text, a condition, an effect, in words.
         what: String,
+        /// Which expression, for tools to locate it (`qnce::error_location`).
+        site: ErrorSite,
         /// What went wrong.
         source: EvalError,
     },

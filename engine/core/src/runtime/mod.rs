@@ -8,6 +8,7 @@
 
 mod error;
 mod event;
+mod explore;
 mod host;
 mod owned;
 mod plurals;
@@ -22,8 +23,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use bevy_ecs::prelude::Entity;
 
-pub use error::RuntimeError;
+pub use error::{ErrorSite, RuntimeError};
 pub use event::{ArgsRef, Event, TextRef};
+pub use explore::Observed;
 pub use host::{HostFn, HostFunctions};
 pub use owned::{Shared, StoryEvent, StoryOption};
 use plurals::Plurals;
@@ -182,7 +184,7 @@ pub(crate) fn check_functions(
 }
 
 /// Turns since an entry recorded as `entered` (the turn plus one; 0: never), or -1.
-fn turns_since(turn: u64, entered: u64) -> i64 {
+pub(crate) fn turns_since(turn: u64, entered: u64) -> i64 {
     match entered.checked_sub(1) {
         Some(at) => i64::try_from(turn.saturating_sub(at)).unwrap_or(i64::MAX),
         None => -1,

@@ -3,7 +3,7 @@
 
 use bevy_ecs::prelude::Entity;
 
-use super::{ChoiceView, Event, RuntimeError, Session, TextRef};
+use super::{ChoiceView, ErrorSite, Event, RuntimeError, Session, TextRef};
 use crate::expr::EvalError;
 use crate::story::components::*;
 use crate::story::{NodeId, Story};
@@ -67,6 +67,7 @@ impl Session {
     pub(super) fn eval_error(
         story: &Story,
         node: NodeId,
+        site: ErrorSite,
         what: impl Into<String>,
         e: EvalError,
     ) -> RuntimeError {
@@ -77,6 +78,7 @@ impl Session {
         RuntimeError::Eval {
             node: story.node_name(node).into(),
             what,
+            site,
             source: e,
         }
     }
@@ -100,7 +102,7 @@ impl Session {
             let template = self.template_of(story, text);
             let r = template.render(&mut self.text_state(story, (node, None), entry), &mut out);
             self.text = out;
-            r.map_err(|e| Self::eval_error(story, node, "text", e))?;
+            r.map_err(|e| Self::eval_error(story, node, ErrorSite::Text, "text", e))?;
         }
         let Some(choices) = world.get::<Choices>(entity) else {
             return Ok(());
@@ -124,6 +126,7 @@ impl Session {
                     Self::eval_error(
                         story,
                         node,
+                        ErrorSite::ChoiceText(key.id),
                         format!("text of choice `{}`", story.choice_name(key.id)),
                         e,
                     )
@@ -155,8 +158,10 @@ impl Session {
         match story.world().get::<Condition>(c).and_then(|c| c.0.as_ref()) {
             Some((source, cond)) => {
                 let _span = tracing::trace_span!("eval").entered();
-                cond.eval_bool(&mut self.state(story))
-                    .map_err(|e| Self::eval_error(story, node, format!("condition `{source}`"), e))
+                cond.eval_bool(&mut self.state(story)).map_err(|e| {
+                    let site = ErrorSite::Condition(key.id);
+                    Self::eval_error(story, node, site, format!("condition `{source}`"), e)
+                })
             }
             None => Ok(true),
         }

@@ -5,7 +5,8 @@
 use bevy_ecs::prelude::Entity;
 
 use super::{
-    ArgsRef, Change, Event, FlowState, Frame, RuntimeError, Session, State, TextRef, undo,
+    ArgsRef, Change, ErrorSite, Event, FlowState, Frame, RuntimeError, Session, State, TextRef,
+    undo,
 };
 use crate::expr::{Action, CommandCall};
 use crate::story::components::{
@@ -335,7 +336,7 @@ impl Session {
             });
         }
         if let Some(effects) = world.get::<ChoiceEffects>(choice) {
-            self.run_effects(story, node, &effects.0)?;
+            self.run_effects(story, node, Some(key.id), &effects.0)?;
         }
         Ok(*target)
     }
@@ -427,23 +428,29 @@ impl Session {
         }))
     }
 
+    /// Runs a list of effects: a choice's (`choice`) or the node's `on_enter` (`None`).
     fn run_effects(
         &mut self,
         story: &Story,
         node: NodeId,
+        choice: Option<ChoiceId>,
         effects: &Effects,
     ) -> Result<(), RuntimeError> {
-        for (action, source) in effects.compiled.iter().zip(&effects.sources) {
+        for (i, (action, source)) in effects.compiled.iter().zip(&effects.sources).enumerate() {
+            let site = match choice {
+                Some(c) => ErrorSite::ChoiceEffect(c, i),
+                None => ErrorSite::OnEnter(i),
+            };
             let effect = match action {
                 Action::Set(effect) => effect,
                 Action::Command(call) => {
-                    self.run_command(story, node, call, source)?;
+                    self.run_command(story, node, site, call, source)?;
                     continue;
                 }
             };
-            let new = effect
-                .compute(&mut self.state(story))
-                .map_err(|e| Self::eval_error(story, node, format!("effect `{source}`"), e))?;
+            let new = effect.compute(&mut self.state(story)).map_err(|e| {
+                Self::eval_error(story, node, site, format!("effect `{source}`"), e)
+            })?;
             let old = self.var(effect.var).cloned();
             if old.as_ref() == Some(&new) {
                 continue;
@@ -470,14 +477,15 @@ impl Session {
         &mut self,
         story: &Story,
         node: NodeId,
+        site: ErrorSite,
         call: &CommandCall,
         source: &str,
     ) -> Result<(), RuntimeError> {
         let start = self.command_args.len();
         for (i, arg) in call.args().iter().enumerate() {
-            let value = arg
-                .eval(&mut self.state(story))
-                .map_err(|e| Self::eval_error(story, node, format!("command `{source}`"), e))?;
+            let value = arg.eval(&mut self.state(story)).map_err(|e| {
+                Self::eval_error(story, node, site, format!("command `{source}`"), e)
+            })?;
             // An `Int` for a `Float` parameter arrives as a `Float`.
             let value = match (call.param(i), value) {
                 (Some(Type::Float), Value::Int(n)) => Value::Float(n as f64),
@@ -554,7 +562,7 @@ impl Session {
             new: self.turn.saturating_add(1),
         });
         if let Some(on_enter) = story.world().get::<OnEnter>(entity) {
-            self.run_effects(story, node, &on_enter.0)?;
+            self.run_effects(story, node, None, &on_enter.0)?;
         }
         let old_rng = self
             .flows

@@ -478,6 +478,22 @@ impl Story {
             .find(|&c| self.world.get::<Choice>(c).is_some_and(|k| k.id == choice))
     }
 
+    /// A choice's condition (`when`), as written and compiled; `None` for a choice
+    /// without one.
+    pub fn choice_condition(&self, node: NodeId, choice: ChoiceId) -> Option<(&str, &Expr)> {
+        let c = self.choice_entity(node, choice)?;
+        let (source, expr) = self.world.get::<Condition>(c)?.0.as_ref()?;
+        Some((source, expr))
+    }
+
+    /// Whether a choice is a fallback: never displayed, taken when no other choice is
+    /// available.
+    pub fn choice_is_fallback(&self, node: NodeId, choice: ChoiceId) -> bool {
+        self.choice_entity(node, choice)
+            .and_then(|c| self.world.get::<ChoiceFlags>(c))
+            .is_some_and(|f| f.fallback)
+    }
+
     /// A node's text as written, `{…}` and all (empty for a node the story does not
     /// have); a session renders it ([`Session::text`](crate::Session::text)).
     pub fn node_source(&self, id: NodeId) -> &str {

@@ -1,0 +1,766 @@
+//! qnce-explore: every playthrough of a story, breadth first, to find what a player could
+//! run into before one does: run-time errors, dead ends, endings, and what no player can
+//! reach.
+//!
+//! From each flow's start, every displayed choice is taken at every step, over the whole
+//! session state that decides what happens next (positions and calls of every flow,
+//! variables, the visits and turns the story reads, variation counters, `once` choices
+//! taken, the random generator: [`Session::fingerprint`]). A state seen before is not
+//! explored again, so exploration ends on any story whose state space is finite, and the
+//! first path found to anything is a shortest one. `random(…)` follows the session's seed:
+//! the explorer sees the playthroughs of that seed.
+//!
+//! Bounds ([`Config`]): the number of states, the depth (choices from the start) and the
+//! time. When exploration ends without cutting anything off, what it did not find does not
+//! exist ([`Report::complete`]): a node never entered is unreachable, proven. Otherwise it
+//! was not reached within the bounds.
+//!
+//! Work is spread over threads through a [`Parallel`] the caller passes in (the engine's
+//! thread pool is one); this crate starts no thread. Results do not depend on it: each
+//! level's states are merged in order.
+
+#![forbid(unsafe_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use qnce_core::expr::VariationKind;
+use qnce_core::runtime::Observed;
+use qnce_core::story::{ChoiceId, FlowId, NodeId, Story, VarId};
+use qnce_core::{Event, RuntimeError, Session, SessionConfig, Value};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// How far to explore.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Most distinct states; exploration stops there.
+    pub max_states: usize,
+    /// Most choices from a flow's start; `None` for no bound.
+    pub max_depth: Option<u32>,
+    /// Longest time; `None` for no bound.
+    pub time: Option<Duration>,
+    /// The sessions' seed: what `random(…)` draws.
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_states: 1_000_000,
+            max_depth: None,
+            time: None,
+            seed: 0,
+        }
+    }
+}
+
+/// Which bound cut exploration short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// [`Config::max_states`].
+    States,
+    /// [`Config::max_depth`].
+    Depth,
+    /// [`Config::time`].
+    Time,
+}
+
+/// The choices that reproduce something from a flow's start: 1-based numbers of the
+/// displayed choices, as `qnce play --choices` takes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    /// The flow played (its start is where the path begins; `main` unless another).
+    pub flow: FlowId,
+    /// The choices, 1-based.
+    pub choices: Vec<u32>,
+}
+
+/// A run-time error and the shortest path found to it.
+#[derive(Clone, Debug)]
+pub struct ErrorFound {
+    /// The error.
+    pub error: RuntimeError,
+    /// The choices that raise it: the last one fails.
+    pub path: Path,
+}
+
+/// A node where play stopped although the node has choices: every one hidden, no
+/// fallback available and no `next`.
+#[derive(Clone, Debug)]
+pub struct DeadEnd {
+    /// The node.
+    pub node: NodeId,
+    /// The choices that lead there.
+    pub path: Path,
+}
+
+/// An ending reached: a node without choices where play stops.
+#[derive(Clone, Debug)]
+pub struct Ending {
+    /// The node.
+    pub node: NodeId,
+    /// How many distinct ways into it were found: (state, choice) pairs whose step ends
+    /// there.
+    pub paths: u64,
+    /// A shortest path to it.
+    pub path: Path,
+}
+
+/// The values a variable took.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Range {
+    /// Integers from `min` to `max`.
+    Int {
+        /// The least.
+        min: i64,
+        /// The greatest.
+        max: i64,
+    },
+    /// Floats from `min` to `max`.
+    Float {
+        /// The least.
+        min: f64,
+        /// The greatest.
+        max: f64,
+    },
+    /// The booleans seen.
+    Bool {
+        /// Whether `false` was seen.
+        r#false: bool,
+        /// Whether `true` was seen.
+        r#true: bool,
+    },
+    /// Strings: the first few distinct values seen, and whether there were more.
+    Str {
+        /// Up to [`Range::MAX_STRINGS`] values.
+        values: Vec<String>,
+        /// Whether more were seen.
+        more: bool,
+    },
+}
+
+impl Range {
+    /// How many string values a range keeps.
+    pub const MAX_STRINGS: usize = 4;
+
+    fn of(value: &Value) -> Range {
+        match value {
+            Value::Int(i) => Range::Int { min: *i, max: *i },
+            Value::Float(f) => Range::Float { min: *f, max: *f },
+            Value::Bool(b) => Range::Bool {
+                r#false: !b,
+                r#true: *b,
+            },
+            Value::Str(s) => Range::Str {
+                values: vec![s.to_string()],
+                more: false,
+            },
+        }
+    }
+
+    fn add(&mut self, value: &Value) {
+        match (self, value) {
+            (Range::Int { min, max }, Value::Int(i)) => {
+                *min = (*min).min(*i);
+                *max = (*max).max(*i);
+            }
+            (Range::Float { min, max }, Value::Float(f)) => {
+                *min = min.min(*f);
+                *max = max.max(*f);
+            }
+            (Range::Bool { r#false, r#true }, Value::Bool(b)) => {
+                *r#false |= !b;
+                *r#true |= b;
+            }
+            (Range::Str { values, more }, Value::Str(s)) if !values.iter().any(|v| **v == **s) => {
+                if values.len() < Range::MAX_STRINGS {
+                    values.push(s.to_string());
+                } else {
+                    *more = true;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl std::fmt::Display for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Range::Int { min, max } if min == max => write!(f, "always {min}"),
+            Range::Int { min, max } => write!(f, "{min}..={max}"),
+            Range::Float { min, max } if min == max => write!(f, "always {min}"),
+            Range::Float { min, max } => write!(f, "{min}..={max}"),
+            Range::Bool { r#false, r#true } => match (r#false, r#true) {
+                (true, true) => f.write_str("false and true"),
+                (false, true) => f.write_str("always true"),
+                _ => f.write_str("always false"),
+            },
+            Range::Str { values, more } => {
+                let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+                write!(f, "{}{}", quoted.join(", "), if *more { ", …" } else { "" })
+            }
+        }
+    }
+}
+
+/// A choice never displayed.
+#[derive(Clone, Debug)]
+pub struct Undisplayed {
+    /// The node.
+    pub node: NodeId,
+    /// The choice.
+    pub choice: ChoiceId,
+    /// Whether its node was ever entered (else the choice had no chance).
+    pub node_entered: bool,
+    /// Whether its node ever waited for a choice (else play always went on at once,
+    /// through a fallback or `next`).
+    pub node_shown: bool,
+    /// Its condition as written, if it has one.
+    pub condition: Option<String>,
+    /// The values the condition's variables took: wherever the node was shown, when it
+    /// was, else in every state explored.
+    pub ranges: Vec<(VarId, Range)>,
+}
+
+/// A condition that gave the same answer every time it was evaluated.
+#[derive(Clone, Debug)]
+pub struct Constant {
+    /// The node.
+    pub node: NodeId,
+    /// The choice.
+    pub choice: ChoiceId,
+    /// The condition as written.
+    pub condition: String,
+    /// What it always gave.
+    pub value: bool,
+    /// How many distinct states evaluated it.
+    pub evaluations: u64,
+}
+
+/// How much of the story exploration saw: (seen, total).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Nodes entered.
+    pub nodes: (usize, usize),
+    /// Choices displayed (fallback choices, never displayed, are left out).
+    pub choices: (usize, usize),
+    /// Branches of `sequence`, `cycle` and `once` variations shown (`shuffle` branches
+    /// are drawn at random and left out).
+    pub branches: (usize, usize),
+}
+
+/// What exploration found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Distinct states explored.
+    pub states: usize,
+    /// Choices taken (steps), duplicates of states included.
+    pub steps: u64,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// The deepest level reached (choices from a flow's start).
+    pub depth: u32,
+    /// The bound that cut exploration short; `None` when every state was explored, so
+    /// that what the report says was never reached is unreachable (proven) for the seed.
+    pub cut: Option<Bound>,
+    /// Run-time errors, each with a shortest path found.
+    pub errors: Vec<ErrorFound>,
+    /// Dead ends.
+    pub dead_ends: Vec<DeadEnd>,
+    /// Endings reached.
+    pub endings: Vec<Ending>,
+    /// Nodes never entered, in declaration order.
+    pub unentered: Vec<NodeId>,
+    /// Choices never displayed.
+    pub undisplayed: Vec<Undisplayed>,
+    /// Conditions that always gave the same answer.
+    pub constant: Vec<Constant>,
+    /// Coverage.
+    pub coverage: Coverage,
+}
+
+impl Report {
+    /// Whether exploration ended without cutting anything off.
+    pub fn complete(&self) -> bool {
+        self.cut.is_none()
+    }
+
+    /// States explored per second.
+    pub fn states_per_second(&self) -> f64 {
+        self.states as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// A batch of states to expand on some thread: every choice of each is taken.
+pub struct Job {
+    story: Arc<Story>,
+    observed: Arc<Observed>,
+    states: Vec<(u32, Session)>,
+}
+
+/// What expanding a [`Job`] gave: each state's children, in order.
+pub struct Expanded {
+    children: Vec<Child>,
+}
+
+/// Runs jobs on several threads at once, the calling thread helping, results in the
+/// jobs' order. The engine's thread pool is one (`qnce::pool::Pool`); without one,
+/// exploration runs on the calling thread.
+pub trait Parallel: Send + Sync {
+    /// Runs `work` on every job; the results come back in the jobs' order.
+    fn run(&self, jobs: Vec<Job>, work: fn(Job) -> Expanded) -> Vec<Expanded>;
+}
+
+/// One choice taken from a state.
+struct Child {
+    parent: u32,
+    /// 1-based.
+    choice: u32,
+    outcome: Result<Step, RuntimeError>,
+}
+
+/// A step that went through: the state it led to and what it saw on the way.
+struct Step {
+    session: Session,
+    fingerprint: u128,
+    /// Nodes entered on the way (a chain of `next`s enters several).
+    entered: Vec<NodeId>,
+    /// The current node's conditions in the new state.
+    conditions: Vec<(ChoiceId, Option<bool>)>,
+}
+
+fn expand(job: Job) -> Expanded {
+    let Job {
+        story,
+        observed,
+        states,
+    } = job;
+    let mut children = Vec::new();
+    for (id, session) in states {
+        let n = session.choices().len();
+        for i in 0..n {
+            let mut next = session.clone();
+            let outcome = next.choose(&story, i).map(entered).map(|entered| {
+                let conditions = next
+                    .conditions(&story)
+                    .into_iter()
+                    .map(|(c, r)| (c, r.ok()))
+                    .collect();
+                Step {
+                    fingerprint: next.fingerprint(&observed),
+                    session: next,
+                    entered,
+                    conditions,
+                }
+            });
+            children.push(Child {
+                parent: id,
+                choice: i as u32 + 1,
+                outcome,
+            });
+        }
+    }
+    Expanded { children }
+}
+
+fn entered(events: &[Event]) -> Vec<NodeId> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NodeEntered { node, .. } => Some(*node),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many states a job takes: enough to outweigh handing it to a thread.
+const JOB_STATES: usize = 64;
+
+/// Everything exploration has seen so far.
+struct Explorer<'s> {
+    story: &'s Story,
+    /// Each state's parent (`u32::MAX` for a flow's start), the choice that led to it
+    /// and its flow.
+    states: Vec<(u32, u32, FlowId)>,
+    seen: FxHashSet<u128>,
+    entered: FxHashSet<NodeId>,
+    displayed: FxHashSet<(NodeId, ChoiceId)>,
+    /// Per conditional choice: how often it held, and how often not, over distinct states.
+    outcomes: FxHashMap<(NodeId, ChoiceId), (u64, u64)>,
+    ranges: FxHashMap<(NodeId, ChoiceId), Vec<(VarId, Range)>>,
+    /// Every variable's values over all states.
+    all_ranges: FxHashMap<VarId, Range>,
+    shown_nodes: FxHashSet<NodeId>,
+    errors: Vec<ErrorFound>,
+    error_keys: FxHashSet<String>,
+    dead_ends: FxHashMap<NodeId, Path>,
+    endings: FxHashMap<NodeId, (u64, Path)>,
+    /// The most showings seen of each variation.
+    showings: FxHashMap<(NodeId, Option<ChoiceId>, u16), u32>,
+    steps: u64,
+    depth: u32,
+    cut: Option<Bound>,
+}
+
+/// Explores every playthrough of `story` from each flow's start, within `config`'s
+/// bounds, on `parallel` when given.
+pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Parallel>) -> Report {
+    let started = Instant::now();
+    let observed = Arc::new(Observed::of(&story));
+    let mut x = Explorer {
+        story: &story,
+        states: Vec::new(),
+        seen: FxHashSet::default(),
+        entered: FxHashSet::default(),
+        displayed: FxHashSet::default(),
+        outcomes: FxHashMap::default(),
+        ranges: FxHashMap::default(),
+        all_ranges: FxHashMap::default(),
+        shown_nodes: FxHashSet::default(),
+        errors: Vec::new(),
+        error_keys: FxHashSet::default(),
+        dead_ends: FxHashMap::default(),
+        endings: FxHashMap::default(),
+        showings: FxHashMap::default(),
+        steps: 0,
+        depth: 0,
+        cut: None,
+    };
+    let session_config = SessionConfig {
+        undo_limit: 0,
+        ..SessionConfig::with_seed(config.seed)
+    };
+    let out_of_time = || config.time.is_some_and(|t| started.elapsed() >= t);
+    'flows: for &flow in story.flow_ids() {
+        // The flow's start.
+        let start = Session::new(&story, session_config.clone()).and_then(|mut s| {
+            let entered_main = entered(s.events());
+            let mut all = entered_main;
+            if flow != story.main_flow() {
+                all.extend(entered(s.switch_flow(&story, flow)?));
+            }
+            Ok((s, all))
+        });
+        let path = Path {
+            flow,
+            choices: Vec::new(),
+        };
+        let (session, entered_nodes) = match start {
+            Ok(start) => start,
+            Err(error) => {
+                x.error(error, path);
+                continue;
+            }
+        };
+        let fingerprint = session.fingerprint(&observed);
+        let conditions = session
+            .conditions(&story)
+            .into_iter()
+            .map(|(c, r)| (c, r.ok()))
+            .collect();
+        let step = Step {
+            session,
+            fingerprint,
+            entered: entered_nodes,
+            conditions,
+        };
+        let mut frontier = Vec::new();
+        if let Some(state) = x.arrive(u32::MAX, 0, flow, step, config.max_states) {
+            frontier.push(state);
+        }
+        let mut level = 0u32;
+        while !frontier.is_empty() {
+            if out_of_time() {
+                x.cut = Some(Bound::Time);
+                break 'flows;
+            }
+            if config.max_depth.is_some_and(|d| level >= d) {
+                x.cut = Some(Bound::Depth);
+                break;
+            }
+            level += 1;
+            x.depth = x.depth.max(level);
+            let jobs = chunk(&story, &observed, std::mem::take(&mut frontier));
+            let expanded = match parallel {
+                Some(parallel) if jobs.len() > 1 => parallel.run(jobs, expand),
+                _ => jobs.into_iter().map(expand).collect(),
+            };
+            for child in expanded.into_iter().flat_map(|e| e.children) {
+                x.steps += 1;
+                match child.outcome {
+                    Ok(step) => {
+                        if let Some(state) =
+                            x.arrive(child.parent, child.choice, flow, step, config.max_states)
+                        {
+                            frontier.push(state);
+                        }
+                    }
+                    Err(error) => {
+                        let mut path = x.path(child.parent);
+                        path.choices.push(child.choice);
+                        x.error(error, path);
+                    }
+                }
+                if x.cut == Some(Bound::States) {
+                    break 'flows;
+                }
+            }
+        }
+    }
+    x.report(&observed, started.elapsed())
+}
+
+/// Splits a level's states into jobs.
+fn chunk(story: &Arc<Story>, observed: &Arc<Observed>, states: Vec<(u32, Session)>) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut rest = states.into_iter().peekable();
+    while rest.peek().is_some() {
+        jobs.push(Job {
+            story: Arc::clone(story),
+            observed: Arc::clone(observed),
+            states: rest.by_ref().take(JOB_STATES).collect(),
+        });
+    }
+    jobs
+}
+
+impl Explorer<'_> {
+    /// Takes a step's outcome: what it saw, and its state when new (to explore next).
+    fn arrive(
+        &mut self,
+        parent: u32,
+        choice: u32,
+        flow: FlowId,
+        step: Step,
+        max_states: usize,
+    ) -> Option<(u32, Session)> {
+        let story = self.story;
+        self.entered.extend(step.entered.iter().copied());
+        let session = step.session;
+        let node = session.current_node();
+        if session.is_ended()
+            && let Some(node) = node
+        {
+            let has_choices = story.node_choices(node).next().is_some();
+            if has_choices {
+                if !self.dead_ends.contains_key(&node) {
+                    let path = self.path_to(parent, choice, flow);
+                    self.dead_ends.insert(node, path);
+                }
+            } else {
+                let path =
+                    (!self.endings.contains_key(&node)).then(|| self.path_to(parent, choice, flow));
+                let entry = self.endings.entry(node).or_insert_with(|| {
+                    (
+                        0,
+                        path.unwrap_or(Path {
+                            flow,
+                            choices: Vec::new(),
+                        }),
+                    )
+                });
+                entry.0 += 1;
+            }
+        }
+        if !self.seen.insert(step.fingerprint) {
+            return None;
+        }
+        if self.seen.len() > max_states {
+            self.cut = Some(Bound::States);
+            return None;
+        }
+        let id = self.states.len() as u32;
+        self.states.push((parent, choice, flow));
+        if let Some(node) = node {
+            self.shown_nodes.insert(node);
+            for (view, _) in session.choices() {
+                self.displayed.insert((node, view.id));
+            }
+            for (c, held) in &step.conditions {
+                let counts = self.outcomes.entry((node, *c)).or_default();
+                match held {
+                    Some(true) => counts.0 += 1,
+                    Some(false) => counts.1 += 1,
+                    None => {}
+                }
+                self.record_ranges(&session, node, *c);
+            }
+        }
+        for &var in story.var_ids() {
+            if let Some(value) = session.var(var) {
+                match self.all_ranges.get_mut(&var) {
+                    Some(range) => range.add(value),
+                    None => {
+                        self.all_ranges.insert(var, Range::of(value));
+                    }
+                }
+            }
+        }
+        for (key, count) in session.variation_counts() {
+            let most = self.showings.entry(key).or_default();
+            *most = (*most).max(count);
+        }
+        (!session.is_ended()).then_some((id, session))
+    }
+
+    /// Widens the ranges of the variables a choice's condition reads by their values now.
+    fn record_ranges(&mut self, session: &Session, node: NodeId, choice: ChoiceId) {
+        let Some((_, cond)) = self.story.choice_condition(node, choice) else {
+            return;
+        };
+        let mut vars = Vec::new();
+        cond.vars(&mut vars);
+        vars.dedup();
+        let ranges = self.ranges.entry((node, choice)).or_default();
+        for var in vars {
+            let Some(value) = session.var(var) else {
+                continue;
+            };
+            match ranges.iter_mut().find(|(v, _)| *v == var) {
+                Some((_, range)) => range.add(value),
+                None => ranges.push((var, Range::of(value))),
+            }
+        }
+    }
+
+    fn error(&mut self, error: RuntimeError, path: Path) {
+        // The node it names was reached: the step failed there.
+        if let Some(node) = error.node().and_then(|n| self.story.node_id(n)) {
+            self.entered.insert(node);
+        }
+        if self.error_keys.insert(error.to_string()) {
+            self.errors.push(ErrorFound { error, path });
+        }
+    }
+
+    /// The path to state `id` (none for `u32::MAX`, a flow's start not yet stored).
+    fn path(&self, mut id: u32) -> Path {
+        let mut choices = Vec::new();
+        let mut flow = None;
+        while let Some(&(parent, choice, f)) = self.states.get(id as usize) {
+            flow.get_or_insert(f);
+            if parent == u32::MAX {
+                break;
+            }
+            choices.push(choice);
+            id = parent;
+        }
+        choices.reverse();
+        Path {
+            flow: flow.unwrap_or_else(|| self.story.main_flow()),
+            choices,
+        }
+    }
+
+    fn path_to(&self, parent: u32, choice: u32, flow: FlowId) -> Path {
+        if parent == u32::MAX {
+            return Path {
+                flow,
+                choices: Vec::new(),
+            };
+        }
+        let mut path = self.path(parent);
+        path.choices.push(choice);
+        path
+    }
+
+    fn report(self, observed: &Observed, elapsed: Duration) -> Report {
+        let story = self.story;
+        let nodes: Vec<NodeId> = story.node_ids().collect();
+        let unentered: Vec<NodeId> = nodes
+            .iter()
+            .copied()
+            .filter(|n| !self.entered.contains(n))
+            .collect();
+        let mut undisplayed = Vec::new();
+        let mut n_choices = 0;
+        let mut constant = Vec::new();
+        for &node in &nodes {
+            for (choice, _) in story.node_choices(node) {
+                if story.choice_is_fallback(node, choice) {
+                    continue;
+                }
+                n_choices += 1;
+                let condition = story
+                    .choice_condition(node, choice)
+                    .map(|(s, _)| s.to_owned());
+                if let (Some(condition), Some(&(held, not))) =
+                    (&condition, self.outcomes.get(&(node, choice)))
+                    && (held == 0) != (not == 0)
+                {
+                    constant.push(Constant {
+                        node,
+                        choice,
+                        condition: condition.clone(),
+                        value: held > 0,
+                        evaluations: held + not,
+                    });
+                }
+                if !self.displayed.contains(&(node, choice)) {
+                    let ranges = match self.ranges.get(&(node, choice)) {
+                        Some(ranges) => ranges.clone(),
+                        None => {
+                            let mut vars = Vec::new();
+                            if let Some((_, cond)) = story.choice_condition(node, choice) {
+                                cond.vars(&mut vars);
+                            }
+                            vars.dedup();
+                            vars.into_iter()
+                                .filter_map(|v| Some((v, self.all_ranges.get(&v)?.clone())))
+                                .collect()
+                        }
+                    };
+                    undisplayed.push(Undisplayed {
+                        node,
+                        choice,
+                        node_entered: self.entered.contains(&node),
+                        node_shown: self.shown_nodes.contains(&node),
+                        condition,
+                        ranges,
+                    });
+                }
+            }
+        }
+        let (mut seen_branches, mut n_branches) = (0, 0);
+        for (key, (kind, n)) in observed.variations() {
+            if kind == VariationKind::Shuffle {
+                continue;
+            }
+            n_branches += n;
+            let shown = self.showings.get(&key).copied().unwrap_or(0) as usize;
+            seen_branches += shown.min(n);
+        }
+        let order = |n: &NodeId| nodes.iter().position(|m| m == n);
+        let mut dead_ends: Vec<DeadEnd> = self
+            .dead_ends
+            .into_iter()
+            .map(|(node, path)| DeadEnd { node, path })
+            .collect();
+        dead_ends.sort_by_key(|d| order(&d.node));
+        let mut endings: Vec<Ending> = self
+            .endings
+            .into_iter()
+            .map(|(node, (paths, path))| Ending { node, paths, path })
+            .collect();
+        endings.sort_by_key(|e| order(&e.node));
+        Report {
+            states: self.states.len(),
+            steps: self.steps,
+            elapsed,
+            depth: self.depth,
+            cut: self.cut,
+            errors: self.errors,
+            dead_ends,
+            endings,
+            coverage: Coverage {
+                nodes: (nodes.len() - unentered.len(), nodes.len()),
+                choices: (n_choices - undisplayed.len(), n_choices),
+                branches: (seen_branches, n_branches),
+            },
+            unentered,
+            undisplayed,
+            constant,
+        }
+    }
+}
