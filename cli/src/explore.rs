@@ -28,6 +28,9 @@ pub(crate) struct ExploreArgs {
     /// The seed `random(…)` draws with (as `qnce play --seed`).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Most memory, in MiB, that the states waiting to be explored may hold.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    max_memory: usize,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -77,6 +80,7 @@ pub(crate) fn run(args: &ExploreArgs) -> u8 {
         max_depth: args.max_depth,
         time: args.time.map(Duration::from_secs_f64),
         seed: args.seed,
+        max_memory: args.max_memory.saturating_mul(1 << 20),
     };
     // The calling thread explores too: one thread fewer in the pool.
     let threads = args
@@ -123,16 +127,25 @@ fn replay(story_path: &Path, seed: u64, story: &Story, path: &qnce::explore::Pat
         commands.push(format!("flow {}", story.flow_name(path.flow)));
     }
     commands.extend(path.choices.iter().map(u32::to_string));
-    let mut line = format!("qnce play {} --seed {seed}", story_path.display());
+    let path = story_path.display().to_string();
+    let mut line = format!("qnce play {} --seed {seed}", shell_word(&path));
     if !commands.is_empty() {
-        let list = commands.join(",");
-        if list.contains(' ') {
-            line.push_str(&format!(" --choices '{list}'"));
-        } else {
-            line.push_str(&format!(" --choices {list}"));
-        }
+        line.push_str(&format!(" --choices {}", shell_word(&commands.join(","))));
     }
     line
+}
+
+/// `word` as one word to a POSIX shell: as it is when it is plain, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-,=+:@".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// A diagnostic at `at` (or at the story's main file when unknown), with its line's text.
@@ -169,12 +182,13 @@ fn place(d: &Diagnostic) -> Value {
 /// Everything the report found, as diagnostics in file order.
 fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec<Finding> {
     let mut out = Vec::new();
+    let locate = qnce::Locator::new(story);
     let replay_of = |path: &qnce::explore::Path| replay(story_path, seed, story, path);
     let json_path = |path: &qnce::explore::Path| json!({"flow": story.flow_name(path.flow), "choices": path.choices});
     for e in &report.errors {
         let d = diagnostic(
             story,
-            qnce::error_location(story, &e.error),
+            locate.error(&e.error),
             Severity::Error,
             e.error.to_string(),
         );
@@ -193,7 +207,7 @@ fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec
         let name = story.node_name(dead.node);
         let d = diagnostic(
             story,
-            qnce::node_location(story, name),
+            locate.node(name),
             Severity::Error,
             format!(
                 "dead end: play stops at node `{name}`, which has choices but shows none here \
@@ -211,9 +225,19 @@ fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec
             replay: Some(replay),
         });
     }
-    let proven = report.complete();
+    // Each flow is explored from its start: with several, a switch in the middle of play
+    // (which a player may make) is not explored, and nothing is proven.
+    let one_flow = story.flow_ids().len() == 1;
+    let proven = report.complete() && one_flow;
     let reach_note = if proven {
-        "proven: exploration finished within its bounds, so no playthrough reaches it".to_owned()
+        format!(
+            "proven for seed {seed}: exploration finished within its bounds, so no playthrough \
+             reaches it (with the story's function fallbacks)"
+        )
+    } else if report.complete() {
+        "not proven: the story has several flows, and switching between them in the middle \
+         of play is not explored"
+            .to_owned()
     } else {
         format!(
             "not reached within the bounds: exploration was cut short by its {} limit",
@@ -224,7 +248,7 @@ fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec
         let name = story.node_name(node);
         let d = diagnostic(
             story,
-            qnce::node_location(story, name),
+            locate.node(name),
             Severity::Warning,
             format!("node `{name}` is never entered"),
         );
@@ -250,7 +274,7 @@ fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec
         let never_holds = always_false(u.node, u.choice);
         let index = story.node_choices(u.node).position(|(c, _)| c == u.choice);
         let field = u.condition.as_ref().map(|_| "when");
-        let at = index.and_then(|i| qnce::choice_location(story, name, i, field));
+        let at = index.and_then(|i| locate.choice(name, i, field));
         let d = diagnostic(
             story,
             at,
@@ -315,7 +339,7 @@ fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec
         let index = story
             .node_choices(c.node)
             .position(|(id, _)| id == c.choice);
-        let at = index.and_then(|i| qnce::choice_location(story, name, i, Some("when")));
+        let at = index.and_then(|i| locate.choice(name, i, Some("when")));
         let d = diagnostic(
             story,
             at,
@@ -358,6 +382,7 @@ fn bound_name(bound: Option<Bound>) -> &'static str {
         Some(Bound::States) => "--max-states",
         Some(Bound::Depth) => "--max-depth",
         Some(Bound::Time) => "--time",
+        Some(Bound::Memory) => "--max-memory",
         None => "no",
     }
 }
@@ -437,6 +462,7 @@ fn to_json(story: &Story, report: &Report, findings: &[Finding]) -> Value {
             Bound::States => "states",
             Bound::Depth => "depth",
             Bound::Time => "time",
+            Bound::Memory => "memory",
         }),
         "states": report.states,
         "steps": report.steps,

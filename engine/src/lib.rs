@@ -67,8 +67,8 @@ pub mod story {
     };
 }
 pub use qnce_load::{
-    Coverage, Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, MemoryFiles,
-    Severity, Source, SourceError, choice_location, coverage, error_location, load, load_from,
+    Coverage, Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, Location, Locator,
+    MemoryFiles, Severity, Source, SourceError, coverage, error_location, load, load_from,
     load_untranslated, node_location,
 };
 pub use qnce_load::{diagnostic, persist, po, strings};

@@ -305,3 +305,36 @@ fn run_time_errors_are_located_at_their_expression() {
         );
     }
 }
+
+/// Which ordinary choices were taken is no part of the state (only `once` choices are):
+/// a hub of ten rooms is a handful of states, not a thousand. A story with several flows
+/// proves nothing, since a player may switch flows in the middle of play.
+#[test]
+fn only_what_decides_the_future_makes_a_state() {
+    let rooms: String = (0..10)
+        .map(|i| format!("(text: \"Room {i}\", to: \"r{i}\"),"))
+        .collect();
+    let nodes: String = (0..10)
+        .map(|i| format!("\"r{i}\": (text: \"R{i}\", choices: [(text: \"Back\", to: \"hub\")]),"))
+        .collect();
+    let story = format!(
+        r#"Story(title: "Hub", start: "hub", flows: {{ "side": "s" }}, nodes: {{
+            "hub": (text: "Hub", choices: [{rooms} (text: "Leave", to: "end")]),
+            {nodes}
+            "end": (text: "End"),
+            "s": (text: "S", choices: [(text: "On", to: "hub")]),
+            "never": (text: "Never"),
+        }})"#
+    );
+    let dir = story_dir("explore-hub", &story);
+    let (report, _) = explore_json(dir.path().to_str().unwrap(), &[]);
+    assert_eq!(report["complete"], true);
+    assert!(
+        report["states"].as_u64().unwrap() < 40,
+        "ten rooms, each visited or not, would be 1,024 states: {report:#}"
+    );
+    let never = findings(&report, "unentered");
+    assert_eq!(never.len(), 1, "{report:#}");
+    assert_eq!(never[0]["node"], "never");
+    assert_eq!(never[0]["proven"], false, "two flows: not proven");
+}

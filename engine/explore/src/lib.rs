@@ -10,8 +10,8 @@
 //! first path found to anything is a shortest one. `random(…)` follows the session's seed:
 //! the explorer sees the playthroughs of that seed.
 //!
-//! Bounds ([`Config`]): the number of states, the depth (choices from the start) and the
-//! time. When exploration ends without cutting anything off, what it did not find does not
+//! Bounds ([`Config`]): the number of states, the depth (choices from the start), the
+//! time, and the memory the states waiting to be explored hold. When exploration ends without cutting anything off, what it did not find does not
 //! exist ([`Report::complete`]): a node never entered is unreachable, proven. Otherwise it
 //! was not reached within the bounds.
 //!
@@ -41,6 +41,9 @@ pub struct Config {
     pub time: Option<Duration>,
     /// The sessions' seed: what `random(…)` draws.
     pub seed: u64,
+    /// Most bytes the states waiting to be explored may hold (each is a whole session,
+    /// whose tables grow with the story).
+    pub max_memory: usize,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             max_depth: None,
             time: None,
             seed: 0,
+            max_memory: 2 << 30,
         }
     }
 }
@@ -63,6 +67,8 @@ pub enum Bound {
     Depth,
     /// [`Config::time`].
     Time,
+    /// [`Config::max_memory`].
+    Memory,
 }
 
 /// The choices that reproduce something from a flow's start: 1-based numbers of the
@@ -326,8 +332,6 @@ struct Step {
     fingerprint: u128,
     /// Nodes entered on the way (a chain of `next`s enters several).
     entered: Vec<NodeId>,
-    /// The current node's conditions in the new state.
-    conditions: Vec<(ChoiceId, Option<bool>)>,
 }
 
 fn expand(job: Job) -> Expanded {
@@ -341,18 +345,10 @@ fn expand(job: Job) -> Expanded {
         let n = session.choices().len();
         for i in 0..n {
             let mut next = session.clone();
-            let outcome = next.choose(&story, i).map(entered).map(|entered| {
-                let conditions = next
-                    .conditions(&story)
-                    .into_iter()
-                    .map(|(c, r)| (c, r.ok()))
-                    .collect();
-                Step {
-                    fingerprint: next.fingerprint(&observed),
-                    session: next,
-                    entered,
-                    conditions,
-                }
+            let outcome = next.choose(&story, i).map(entered).map(|entered| Step {
+                fingerprint: next.fingerprint(&observed),
+                session: next,
+                entered,
             });
             children.push(Child {
                 parent: id,
@@ -376,6 +372,9 @@ fn entered(events: &[Event]) -> Vec<NodeId> {
 
 /// How many states a job takes: enough to outweigh handing it to a thread.
 const JOB_STATES: usize = 64;
+
+/// How many states are expanded between two checks of the bounds.
+const BATCH_STATES: usize = 64 * JOB_STATES;
 
 /// Everything exploration has seen so far.
 struct Explorer<'s> {
@@ -454,16 +453,10 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
             }
         };
         let fingerprint = session.fingerprint(&observed);
-        let conditions = session
-            .conditions(&story)
-            .into_iter()
-            .map(|(c, r)| (c, r.ok()))
-            .collect();
         let step = Step {
             session,
             fingerprint,
             entered: entered_nodes,
-            conditions,
         };
         let mut frontier = Vec::new();
         if let Some(state) = x.arrive(u32::MAX, 0, flow, step, config.max_states) {
@@ -471,41 +464,54 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
         }
         let mut level = 0u32;
         while !frontier.is_empty() {
-            if out_of_time() {
-                x.cut = Some(Bound::Time);
-                break 'flows;
-            }
             if config.max_depth.is_some_and(|d| level >= d) {
                 x.cut = Some(Bound::Depth);
                 break;
             }
             level += 1;
             x.depth = x.depth.max(level);
-            let jobs = chunk(&story, &observed, std::mem::take(&mut frontier));
-            let expanded = match parallel {
-                Some(parallel) if jobs.len() > 1 => parallel.run(jobs, expand),
-                _ => jobs.into_iter().map(expand).collect(),
-            };
-            for child in expanded.into_iter().flat_map(|e| e.children) {
-                x.steps += 1;
-                match child.outcome {
-                    Ok(step) => {
-                        if let Some(state) =
-                            x.arrive(child.parent, child.choice, flow, step, config.max_states)
-                        {
-                            frontier.push(state);
-                        }
-                    }
-                    Err(error) => {
-                        let mut path = x.path(child.parent);
-                        path.choices.push(child.choice);
-                        x.error(error, path);
-                    }
-                }
-                if x.cut == Some(Bound::States) {
+            let mut next: Vec<(u32, Session)> = Vec::new();
+            let mut next_bytes = 0usize;
+            // A level in batches, so that the bounds are checked as it goes.
+            let mut rest = std::mem::take(&mut frontier).into_iter().peekable();
+            while rest.peek().is_some() {
+                if out_of_time() {
+                    x.cut = Some(Bound::Time);
                     break 'flows;
                 }
+                let batch: Vec<_> = rest.by_ref().take(BATCH_STATES).collect();
+                let jobs = chunk(&story, &observed, batch);
+                let expanded = match parallel {
+                    Some(parallel) if jobs.len() > 1 => parallel.run(jobs, expand),
+                    _ => jobs.into_iter().map(expand).collect(),
+                };
+                for child in expanded.into_iter().flat_map(|e| e.children) {
+                    x.steps += 1;
+                    match child.outcome {
+                        Ok(step) => {
+                            let state =
+                                x.arrive(child.parent, child.choice, flow, step, config.max_states);
+                            if let Some(state) = state {
+                                next_bytes += state.1.approx_bytes();
+                                next.push(state);
+                            }
+                        }
+                        Err(error) => {
+                            let mut path = x.path(child.parent);
+                            path.choices.push(child.choice);
+                            x.error(error, path);
+                        }
+                    }
+                    if x.cut == Some(Bound::States) {
+                        break 'flows;
+                    }
+                    if next_bytes > config.max_memory {
+                        x.cut = Some(Bound::Memory);
+                        break 'flows;
+                    }
+                }
             }
+            frontier = next;
         }
     }
     x.report(&observed, started.elapsed())
@@ -577,14 +583,14 @@ impl Explorer<'_> {
             for (view, _) in session.choices() {
                 self.displayed.insert((node, view.id));
             }
-            for (c, held) in &step.conditions {
-                let counts = self.outcomes.entry((node, *c)).or_default();
-                match held {
-                    Some(true) => counts.0 += 1,
-                    Some(false) => counts.1 += 1,
-                    None => {}
+            for &(c, held) in session.conditions() {
+                let counts = self.outcomes.entry((node, c)).or_default();
+                if held {
+                    counts.0 += 1;
+                } else {
+                    counts.1 += 1;
                 }
-                self.record_ranges(&session, node, *c);
+                self.record_ranges(&session, node, c);
             }
         }
         for &var in story.var_ids() {
@@ -625,11 +631,18 @@ impl Explorer<'_> {
     }
 
     fn error(&mut self, error: RuntimeError, path: Path) {
-        // The node it names was reached: the step failed there.
-        if let Some(node) = error.node().and_then(|n| self.story.node_id(n)) {
+        // An expression that failed was in a node the step reached.
+        if let RuntimeError::Eval { node, .. } = &error
+            && let Some(node) = self.story.node_id(node)
+        {
             self.entered.insert(node);
         }
-        if self.error_keys.insert(error.to_string()) {
+        // One finding per place: an expression's node and site, else the message.
+        let key = match &error {
+            RuntimeError::Eval { node, site, .. } => format!("{node}\u{0}{site:?}"),
+            other => other.to_string(),
+        };
+        if self.error_keys.insert(key) {
             self.errors.push(ErrorFound { error, path });
         }
     }

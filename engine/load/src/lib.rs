@@ -28,7 +28,7 @@ pub use locales::{
     Coverage, LocaleCache, LocaleUpdate, NewVersion, Retranslated, coverage, is_translation_file,
     retranslate,
 };
-pub use locate::{choice_location, error_location, node_location};
+pub use locate::{Location, Locator, error_location, node_location};
 pub(crate) use read::{Parsed, contained, read_story};
 pub use source::{FileSystem, MemoryFiles, Source, SourceError};
 

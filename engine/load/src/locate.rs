@@ -402,81 +402,112 @@ impl Walker<'_> {
     }
 }
 
-/// Where a story declares node `name`: the file, line and column of its key, for
-/// run-time errors that name the node. Each file is walked until one declares it, so
-/// this costs a walk of the story's text; it is meant for errors, not for play.
-pub fn node_location(
-    story: &qnce_core::Story,
-    name: &str,
-) -> Option<(std::path::PathBuf, usize, usize)> {
-    let path = [Seg::Field("nodes"), Seg::Key(name.to_owned())];
-    story.files().iter().find_map(|file| {
-        let map = SourceMap::new(&file.text);
-        let at = map.line_col(map.exact(&path)?);
-        Some((file.path.clone(), at.line, at.col))
-    })
+/// A place in a story's files: path, line and column.
+pub type Location = (std::path::PathBuf, usize, usize);
+
+/// Finds where a story writes its nodes, choices and expressions. Each file's map of
+/// values is built once, on first need, so that a tool placing thousands of findings (as
+/// `qnce explore` does) walks each file once, not once per finding.
+pub struct Locator<'s> {
+    story: &'s qnce_core::Story,
+    maps: Vec<std::cell::OnceCell<SourceMap<'s>>>,
 }
 
-/// Where a run-time error was raised: for an expression that failed
-/// ([`RuntimeError::Eval`](qnce_core::RuntimeError::Eval)), the file, line and column of
-/// the expression as written (the node's text, a choice's text, `when` or `set` entry, an
-/// `on_enter` entry); for any other error that names a node, the node's declaration.
-/// Costs a walk of the story's text, as [`node_location`].
+impl<'s> Locator<'s> {
+    /// A locator over `story`'s files.
+    pub fn new(story: &'s qnce_core::Story) -> Locator<'s> {
+        Locator {
+            story,
+            maps: story
+                .files()
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// Where the value at `path` is written, in whichever file has it.
+    fn find(&self, path: &[Seg]) -> Option<Location> {
+        self.story
+            .files()
+            .iter()
+            .zip(&self.maps)
+            .find_map(|(file, map)| {
+                let map = map.get_or_init(|| SourceMap::new(&file.text));
+                let at = map.line_col(map.exact(path)?);
+                Some((file.path.clone(), at.line, at.col))
+            })
+    }
+
+    /// Where node `name` is declared (its key).
+    pub fn node(&self, name: &str) -> Option<Location> {
+        self.find(&[Seg::Field("nodes"), Seg::Key(name.to_owned())])
+    }
+
+    /// Where choice `index` (0-based, as written) of node `node` is written, or its field
+    /// `field` (`when`, `text`) when given and written.
+    pub fn choice(
+        &self,
+        node: &str,
+        index: usize,
+        field: Option<&'static str>,
+    ) -> Option<Location> {
+        let mut path = vec![
+            Seg::Field("nodes"),
+            Seg::Key(node.to_owned()),
+            Seg::Field("choices"),
+            Seg::Index(index),
+        ];
+        path.extend(field.map(Seg::Field));
+        self.find(&path)
+    }
+
+    /// Where a run-time error was raised: for an expression that failed
+    /// ([`RuntimeError::Eval`](qnce_core::RuntimeError::Eval)), the expression as
+    /// written (the node's text, a choice's text, `when` or `set` entry, an `on_enter`
+    /// entry); for any other error that names a node, the node's declaration.
+    pub fn error(&self, error: &qnce_core::RuntimeError) -> Option<Location> {
+        use qnce_core::runtime::ErrorSite;
+        let node = error.node()?;
+        let qnce_core::RuntimeError::Eval { site, .. } = error else {
+            return self.node(node);
+        };
+        let story = self.story;
+        let id = story.node_id(node)?;
+        let choice_index = |c| story.node_choices(id).position(|(choice, _)| choice == c);
+        let mut path = vec![Seg::Field("nodes"), Seg::Key(node.to_owned())];
+        match *site {
+            ErrorSite::Text => path.push(Seg::Field("text")),
+            ErrorSite::OnEnter(i) => path.extend([Seg::Field("on_enter"), Seg::Index(i)]),
+            ErrorSite::ChoiceText(c) | ErrorSite::Condition(c) | ErrorSite::ChoiceEffect(c, _) => {
+                path.extend([Seg::Field("choices"), Seg::Index(choice_index(c)?)]);
+                match *site {
+                    ErrorSite::ChoiceText(_) => path.push(Seg::Field("text")),
+                    ErrorSite::Condition(_) => path.push(Seg::Field("when")),
+                    ErrorSite::ChoiceEffect(_, i) => {
+                        path.extend([Seg::Field("set"), Seg::Index(i)]);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.find(&path).or_else(|| self.node(node))
+    }
+}
+
+/// Where a story declares node `name`: the file, line and column of its key, for
+/// run-time errors that name the node. Each file is walked until one declares it, so
+/// this costs a walk of the story's text; it is meant for errors, not for play (a
+/// [`Locator`] places many findings for one walk).
+pub fn node_location(story: &qnce_core::Story, name: &str) -> Option<Location> {
+    Locator::new(story).node(name)
+}
+
+/// Where a run-time error was raised (see [`Locator::error`]). Costs a walk of the
+/// story's text, as [`node_location`].
 pub fn error_location(
     story: &qnce_core::Story,
     error: &qnce_core::RuntimeError,
-) -> Option<(std::path::PathBuf, usize, usize)> {
-    use qnce_core::runtime::ErrorSite;
-    let node = error.node()?;
-    let qnce_core::RuntimeError::Eval { site, .. } = error else {
-        return node_location(story, node);
-    };
-    let id = story.node_id(node)?;
-    let choice_index = |c| story.node_choices(id).position(|(choice, _)| choice == c);
-    let mut path = vec![Seg::Field("nodes"), Seg::Key(node.to_owned())];
-    match *site {
-        ErrorSite::Text => path.push(Seg::Field("text")),
-        ErrorSite::OnEnter(i) => path.extend([Seg::Field("on_enter"), Seg::Index(i)]),
-        ErrorSite::ChoiceText(c) | ErrorSite::Condition(c) | ErrorSite::ChoiceEffect(c, _) => {
-            path.extend([Seg::Field("choices"), Seg::Index(choice_index(c)?)]);
-            match *site {
-                ErrorSite::ChoiceText(_) => path.push(Seg::Field("text")),
-                ErrorSite::Condition(_) => path.push(Seg::Field("when")),
-                ErrorSite::ChoiceEffect(_, i) => path.extend([Seg::Field("set"), Seg::Index(i)]),
-                _ => {}
-            }
-        }
-    }
-    story
-        .files()
-        .iter()
-        .find_map(|file| {
-            let map = SourceMap::new(&file.text);
-            let offset = map.exact(&path)?;
-            let at = map.line_col(offset);
-            Some((file.path.clone(), at.line, at.col))
-        })
-        .or_else(|| node_location(story, node))
-}
-
-/// Where a story declares choice `index` (0-based, as written) of node `node`, or its
-/// field `field` (`when`, `text`) when given and written: file, line and column.
-pub fn choice_location(
-    story: &qnce_core::Story,
-    node: &str,
-    index: usize,
-    field: Option<&'static str>,
-) -> Option<(std::path::PathBuf, usize, usize)> {
-    let mut path = vec![
-        Seg::Field("nodes"),
-        Seg::Key(node.to_owned()),
-        Seg::Field("choices"),
-        Seg::Index(index),
-    ];
-    path.extend(field.map(Seg::Field));
-    story.files().iter().find_map(|file| {
-        let map = SourceMap::new(&file.text);
-        let at = map.line_col(map.exact(&path)?);
-        Some((file.path.clone(), at.line, at.col))
-    })
+) -> Option<Location> {
+    Locator::new(story).error(error)
 }

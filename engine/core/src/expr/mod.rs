@@ -489,8 +489,9 @@ impl Effect {
     /// every value past the largest constant.
     pub(crate) fn raises_or_resets(&self) -> bool {
         match (self.op, &self.value.kind) {
+            // `random` draws between its bounds in either order: both must be >= 0.
             (EffectOp::Add, ExprKind::Random(lo, hi)) => {
-                lo.int_lit().is_some_and(|lo| lo >= 0) && hi.int_lit().is_some()
+                lo.int_lit().is_some_and(|lo| lo >= 0) && hi.int_lit().is_some_and(|hi| hi >= 0)
             }
             (EffectOp::Add, _) => self.value.int_lit().is_some_and(|c| c >= 0),
             (EffectOp::Assign, _) => self.value.int_lit().is_some(),

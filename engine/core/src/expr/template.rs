@@ -544,6 +544,23 @@ impl Template {
 }
 
 impl Template {
+    /// The text's interpolations (`{expr}`): what it shows.
+    pub fn interpolations(&self) -> impl Iterator<Item = &Expr> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Expr(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The expressions that pick what the text shows: `{if}` conditions and plural
+    /// counts.
+    pub fn selectors(&self) -> impl Iterator<Item = &Expr> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::If { cond: e, .. } | Part::Plural { count: e, .. } => Some(e),
+            _ => None,
+        })
+    }
+
     /// Every variation of the text: its ordinal, kind and number of branches.
     pub fn variations(&self) -> impl Iterator<Item = (u16, VariationKind, usize)> + '_ {
         self.parts.iter().filter_map(|p| match p {

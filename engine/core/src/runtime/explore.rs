@@ -6,7 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rustc_hash::FxHashMap;
 
-use super::{RuntimeError, Session, State};
+use super::Session;
 use crate::expr::{Expr, Quantity, Use, VariationKind};
 use crate::ids::{ChoiceId, NodeId};
 use crate::story::Story;
@@ -60,6 +60,8 @@ pub struct Observed {
     turns: Option<Keep>,
     /// Each variation's kind and number of branches.
     variations: FxHashMap<(NodeId, Option<ChoiceId>, u16), (VariationKind, usize)>,
+    /// The `once` choices: whether one was taken decides whether it shows.
+    once: rustc_hash::FxHashSet<(NodeId, ChoiceId)>,
 }
 
 /// What the uses of one quantity allow.
@@ -119,7 +121,8 @@ impl Gathered {
         e.uses(&mut |u| self.take(u));
     }
 
-    /// An expression of a text: showing a number leaves it free; anything else counts.
+    /// An interpolation of a text: showing a number leaves it free; anything else
+    /// counts.
     fn shown(&mut self, e: &Expr) {
         if e.quantity().is_none() {
             self.deciding(e);
@@ -168,13 +171,24 @@ impl Observed {
                     let id = world
                         .get::<crate::story::components::Choice>(c)
                         .map(|c| c.id);
+                    let once = world
+                        .get::<crate::story::components::ChoiceFlags>(c)
+                        .is_some_and(|f| f.once);
+                    if let (Some(id), true) = (id, once) {
+                        out.once.insert((node, id));
+                    }
                     texts.push((id, c));
                 }
             }
             for (choice, e) in texts {
                 if let Some(text) = world.get::<Text>(e) {
-                    for expr in text.template.exprs() {
+                    for expr in text.template.interpolations() {
                         g.shown(expr);
+                    }
+                    // What picks a branch decides what renders next: an expression that
+                    // may fail, a draw, a variation.
+                    for expr in text.template.selectors() {
+                        g.deciding(expr);
                     }
                     for (ordinal, kind, n) in text.template.variations() {
                         out.variations.insert((node, choice, ordinal), (kind, n));
@@ -191,7 +205,9 @@ impl Observed {
                 }
             }
         }
-        // A variable nothing reads still counts whole: its value is the session's.
+        // An integer nothing reads (but interpolations) and that only grows or is reset
+        // is kept as `min(v, 0)`: no expression can tell its values apart. Other
+        // variables are kept exactly.
         out.vars = story.var_ids().iter().fold(Vec::new(), |mut vars, v| {
             let uses = g.vars.get(v.index()).copied().unwrap_or_default();
             let keep = match story.var_initial(*v) {
@@ -266,7 +282,7 @@ impl Session {
         });
         // Sets and maps: each entry hashed alone, combined in any order.
         let mut unordered = (0u64, 0u64);
-        for key in &self.chosen {
+        for key in self.chosen.iter().filter(|k| observed.once.contains(k)) {
             let (x, y) = entry_hash(&(0u8, key));
             unordered.0 = unordered.0.wrapping_add(x);
             unordered.1 = unordered.1.wrapping_add(y);
@@ -283,6 +299,35 @@ impl Session {
         (u128::from(a.finish()) << 64) | u128::from(b.finish())
     }
 
+    /// About how many bytes the session holds (its tables and buffers), for a tool that
+    /// keeps many sessions at once and must bound its memory.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let flows: usize = self
+            .flows
+            .iter()
+            .map(|f| {
+                size_of::<super::FlowState>()
+                    + f.history.len() * size_of::<NodeId>()
+                    + f.calls.len() * size_of::<super::Frame>()
+            })
+            .sum();
+        size_of::<Session>()
+            + self.vars.len() * size_of::<Option<Value>>()
+            + self.visits.len() * size_of::<u32>()
+            + self.entered.len() * size_of::<u64>()
+            + self.variations.len() * 24
+            + self.chosen.len() * 16
+            + flows
+            + self.text.len()
+            + self.choice_text.len()
+            + self.passage.len()
+            + self.choices.len() * size_of::<super::ChoiceView>()
+            + self.events.len() * size_of::<super::Event>()
+            + self.command_args.len() * size_of::<Value>()
+            + self.step.len() * size_of::<super::undo::Change>()
+    }
+
     /// How often each variation was shown at an entry, by (node, choice, ordinal).
     pub fn variation_counts(
         &self,
@@ -292,51 +337,12 @@ impl Session {
             .map(|(k, &n)| ((k.node, k.choice, k.ordinal), n))
     }
 
-    /// Each choice of the current node with a condition, and what the condition gives
-    /// now: a tool's view of why a choice is hidden. Evaluating changes nothing in the
-    /// session (a `random` in a condition draws from a copy of the generator).
-    pub fn conditions(&self, story: &Story) -> Vec<(ChoiceId, Result<bool, RuntimeError>)> {
-        let Some(node) = self.current_node() else {
-            return Vec::new();
-        };
-        let Some(entity) = story.node_entity(node) else {
-            return Vec::new();
-        };
-        let world = story.world();
-        let Some(choices) = world.get::<Choices>(entity) else {
-            return Vec::new();
-        };
-        let mut rng = self.rng;
-        let mut variations = FxHashMap::default();
-        let mut out = Vec::new();
-        for &c in &choices.0 {
-            let (Some(choice), Some(Condition(Some((source, cond))))) = (
-                world.get::<crate::story::components::Choice>(c),
-                world.get::<Condition>(c),
-            ) else {
-                continue;
-            };
-            let mut state = State {
-                story,
-                plurals: &self.plurals,
-                functions: &self.config.functions,
-                vars: &self.vars,
-                visits: &self.visits,
-                entered: &self.entered,
-                turn: self.turn,
-                rng: &mut rng,
-                max_string_len: self.config.max_string_len,
-                variations: &mut variations,
-                text: None,
-                entry: None,
-            };
-            let result = cond.eval_bool(&mut state).map_err(|e| {
-                let site = super::ErrorSite::Condition(choice.id);
-                Self::eval_error(story, node, site, format!("condition `{source}`"), e)
-            });
-            out.push((choice.id, result));
-        }
-        out
+    /// What each condition of the current node's choices gave when the node was last
+    /// rendered (and when a fallback was looked for after it), as play evaluated it: a
+    /// tool's view of why a choice is hidden. A `once` choice already taken is not
+    /// evaluated, so it is not listed.
+    pub fn conditions(&self) -> &[(ChoiceId, bool)] {
+        &self.conditions
     }
 }
 

@@ -322,6 +322,9 @@ pub struct Session {
     text: String,
     choices: Vec<ChoiceView>,
     choice_text: String,
+    /// What each condition of the current node's choices gave at its last render (and at
+    /// the fallback search after it), for tools.
+    conditions: Vec<(ChoiceId, bool)>,
     ended: bool,
     // What the last call reported.
     events: Vec<Event>,
@@ -424,6 +427,7 @@ impl Session {
             text: String::new(),
             choices: Vec::new(),
             choice_text: String::new(),
+            conditions: Vec::new(),
             ended: false,
             events: Vec::new(),
             passage: String::new(),

@@ -96,6 +96,7 @@ impl Session {
         self.text.clear();
         self.choices.clear();
         self.choice_text.clear();
+        self.conditions.clear();
         self.ended = false;
         if let Some(text) = world.get::<Text>(entity) {
             let mut out = std::mem::take(&mut self.text);
@@ -158,10 +159,12 @@ impl Session {
         match story.world().get::<Condition>(c).and_then(|c| c.0.as_ref()) {
             Some((source, cond)) => {
                 let _span = tracing::trace_span!("eval").entered();
-                cond.eval_bool(&mut self.state(story)).map_err(|e| {
+                let held = cond.eval_bool(&mut self.state(story)).map_err(|e| {
                     let site = ErrorSite::Condition(key.id);
                     Self::eval_error(story, node, site, format!("condition `{source}`"), e)
-                })
+                })?;
+                self.conditions.push((key.id, held));
+                Ok(held)
             }
             None => Ok(true),
         }
