@@ -28,6 +28,11 @@ pub(crate) struct ExploreArgs {
     /// The seed `random(…)` draws with (as `qnce play --seed`).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Branch on every outcome of each random draw (`random(…)`, `shuffle`) instead of
+    /// following the seed: every value of a range of at most 8 values, the low end,
+    /// middle and high end of a wider one. Findings replay with `qnce play --draws`.
+    #[arg(long)]
+    all_random: bool,
     /// Most memory, in MiB, that the states waiting to be explored may hold.
     #[arg(long, value_name = "MIB", default_value_t = 2048)]
     max_memory: usize,
@@ -81,6 +86,7 @@ pub(crate) fn run(args: &ExploreArgs) -> u8 {
         time: args.time.map(Duration::from_secs_f64),
         seed: args.seed,
         max_memory: args.max_memory.saturating_mul(1 << 20),
+        all_random: args.all_random,
     };
     // The calling thread explores too: one thread fewer in the pool.
     let threads = args
@@ -104,7 +110,7 @@ pub(crate) fn run(args: &ExploreArgs) -> u8 {
     if let Some(pool) = &pool {
         pool.0.shutdown();
     }
-    let findings = findings(&story, &report, &args.path, args.seed);
+    let findings = findings(&story, &report, &args.path, args.seed, args.all_random);
     let n_errors = findings.iter().filter(|f| f.diagnostic.is_error()).count();
     let n_warnings = findings.len() - n_errors;
     if args.json {
@@ -127,8 +133,12 @@ fn replay(story_path: &Path, seed: u64, story: &Story, path: &qnce::explore::Pat
         commands.push(format!("flow {}", story.flow_name(path.flow)));
     }
     commands.extend(path.choices.iter().map(u32::to_string));
-    let path = story_path.display().to_string();
-    let mut line = format!("qnce play {} --seed {seed}", shell_word(&path));
+    let story_path = story_path.display().to_string();
+    let mut line = format!("qnce play {} --seed {seed}", shell_word(&story_path));
+    if !path.draws.is_empty() {
+        let draws: Vec<String> = path.draws.iter().map(i64::to_string).collect();
+        line.push_str(&format!(" --draws {}", shell_word(&draws.join(","))));
+    }
     if !commands.is_empty() {
         line.push_str(&format!(" --choices {}", shell_word(&commands.join(","))));
     }
@@ -180,11 +190,17 @@ fn place(d: &Diagnostic) -> Value {
 }
 
 /// Everything the report found, as diagnostics in file order.
-fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec<Finding> {
+fn findings(
+    story: &Story,
+    report: &Report,
+    story_path: &Path,
+    seed: u64,
+    all_random: bool,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let locate = qnce::Locator::new(story);
     let replay_of = |path: &qnce::explore::Path| replay(story_path, seed, story, path);
-    let json_path = |path: &qnce::explore::Path| json!({"flow": story.flow_name(path.flow), "choices": path.choices});
+    let json_path = |path: &qnce::explore::Path| json!({"flow": story.flow_name(path.flow), "choices": path.choices, "draws": path.draws});
     for e in &report.errors {
         let d = diagnostic(
             story,
@@ -229,10 +245,17 @@ fn findings(story: &Story, report: &Report, story_path: &Path, seed: u64) -> Vec
     // (which a player may make) is not explored, and nothing is proven.
     let one_flow = story.flow_ids().len() == 1;
     let proven = report.complete() && one_flow;
+    let draws = if all_random {
+        "for every outcome of its random draws (all values of ranges of up to 8 values, the \
+         ends and middle of wider ones)"
+            .to_owned()
+    } else {
+        format!("for seed {seed}")
+    };
     let reach_note = if proven {
         format!(
-            "proven for seed {seed}: exploration finished within its bounds, so no playthrough \
-             reaches it (with the story's function fallbacks)"
+            "proven {draws}: exploration finished within its bounds, so no playthrough reaches \
+             it (with the story's function fallbacks)"
         )
     } else if report.complete() {
         "not proven: the story has several flows, and switching between them in the middle \

@@ -50,6 +50,16 @@ pub(crate) struct PlayArgs {
     /// Seed of the story's random generator (default: random, always reported).
     #[arg(long, conflicts_with = "load")]
     seed: Option<u64>,
+    /// Take these values for the story's random draws (`random(…)`, `shuffle`), in order,
+    /// instead of the seeded generator's; past the last, each draw takes its low end. For
+    /// replaying what `qnce explore --all-random` found.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "N,N,…"
+    )]
+    draws: Option<Vec<i64>>,
     /// Play in this language (`de`, `de-AT` falls back to `de`): the story's
     /// `locales/TAG.po`; a text it does not translate shows as written.
     #[arg(long, value_name = "TAG")]
@@ -232,6 +242,7 @@ fn start_session(args: &PlayArgs, host: &mut Host) -> Result<SessionKey, u8> {
     let seed = args.seed.unwrap_or_else(random_seed);
     host.add_session(SessionConfig {
         locale: args.locale.clone(),
+        draws: args.draws.clone(),
         ..SessionConfig::with_seed(seed)
     })
     .map_err(|e| {

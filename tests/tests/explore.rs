@@ -205,6 +205,19 @@ fn the_example_stories_explore_clean() {
         let nodes = &report["coverage"]["nodes"];
         assert_eq!(nodes[0], nodes[1], "{name}: every node entered");
     }
+    // The market draws in a loop (`shuffle`): following a seed, its state space has no
+    // end; branching on the draws instead, it is finite.
+    let (report, code) = explore_json(example("market").to_str().unwrap(), &["--all-random"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["complete"], true);
+    assert_eq!(
+        report["coverage"]["nodes"][0],
+        report["coverage"]["nodes"][1]
+    );
+    assert_eq!(
+        report["coverage"]["branches"][0],
+        report["coverage"]["branches"][1]
+    );
     let (report, _) = explore_json(example("crossroads").to_str().unwrap(), &[]);
     let hidden = findings(&report, "undisplayed");
     assert_eq!(hidden.len(), 1, "{report:#}");
@@ -337,4 +350,41 @@ fn only_what_decides_the_future_makes_a_state() {
     assert_eq!(never.len(), 1, "{report:#}");
     assert_eq!(never[0]["node"], "never");
     assert_eq!(never[0]["proven"], false, "two flows: not proven");
+}
+
+/// `--all-random` branches on every outcome of a draw: a division by zero that only a
+/// roll of 3 raises is found, and replays with `qnce play --draws`, whatever the seed.
+#[test]
+fn all_random_branches_on_every_outcome_of_a_draw() {
+    let dir = story_dir(
+        "explore-random",
+        r#"Story(title: "Dice", start: "a", variables: { "roll": Int(0) },
+            nodes: {
+                "a": (text: "A", choices: [(text: "Roll", to: "b", set: ["roll = random(1, 3)"])]),
+                "b": (text: "{6 / (3 - roll)} steps"),
+            })"#,
+    );
+    let path = dir.path().to_str().unwrap();
+    let (report, code) = explore_json(path, &["--all-random"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["complete"], true);
+    let error = findings(&report, "error")[0];
+    assert_eq!(error["path"]["choices"], serde_json::json!([1]));
+    assert_eq!(error["path"]["draws"], serde_json::json!([3]), "{error}");
+    assert!(
+        error["replay"]
+            .as_str()
+            .unwrap()
+            .contains("--draws 3 --choices 1"),
+        "{error}"
+    );
+    let out = qnce(&["play", path, "--json", "--draws", "3", "--choices", "1"]);
+    assert!(
+        stdout(&out).contains("division by zero"),
+        "{}",
+        stdout(&out)
+    );
+    // Without it, the draw follows the seed: a roll of 1 or 2 goes through.
+    let out = qnce(&["play", path, "--json", "--draws", "2", "--choices", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }

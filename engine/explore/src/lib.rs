@@ -44,7 +44,17 @@ pub struct Config {
     /// Most bytes the states waiting to be explored may hold (each is a whole session,
     /// whose tables grow with the story).
     pub max_memory: usize,
+    /// Branch on the outcomes of every random draw (`random(…)`, `shuffle`) instead of
+    /// following the seed: every value of a range of at most [`ALL_VALUES`] values, and
+    /// the low end, middle and high end of a wider one.
+    pub all_random: bool,
 }
+
+/// The widest range of a random draw whose every value `--all-random` explores.
+pub const ALL_VALUES: i64 = 8;
+
+/// The most outcomes of one step's draws `--all-random` explores.
+pub const MAX_OUTCOMES: usize = 256;
 
 impl Default for Config {
     fn default() -> Self {
@@ -54,6 +64,7 @@ impl Default for Config {
             time: None,
             seed: 0,
             max_memory: 2 << 30,
+            all_random: false,
         }
     }
 }
@@ -79,6 +90,9 @@ pub struct Path {
     pub flow: FlowId,
     /// The choices, 1-based.
     pub choices: Vec<u32>,
+    /// With [`Config::all_random`], the value every random draw took, in order from the
+    /// start (as `qnce play --draws` takes them); empty otherwise.
+    pub draws: Vec<i64>,
 }
 
 /// A run-time error and the shortest path found to it.
@@ -302,6 +316,7 @@ impl Report {
 pub struct Job {
     story: Arc<Story>,
     observed: Arc<Observed>,
+    all_random: bool,
     states: Vec<(u32, Session)>,
 }
 
@@ -323,7 +338,17 @@ struct Child {
     parent: u32,
     /// 1-based.
     choice: u32,
+    /// The values the step's draws took (with `all_random`).
+    draws: Vec<i64>,
     outcome: Result<Step, RuntimeError>,
+}
+
+/// How a state was reached: its parent state (`u32::MAX` for a flow's start), the choice
+/// taken there (1-based) and the values the step's draws took.
+struct Link {
+    parent: u32,
+    choice: u32,
+    draws: Vec<i64>,
 }
 
 /// A step that went through: the state it led to and what it saw on the way.
@@ -338,26 +363,67 @@ fn expand(job: Job) -> Expanded {
     let Job {
         story,
         observed,
+        all_random,
         states,
     } = job;
     let mut children = Vec::new();
     for (id, session) in states {
         let n = session.choices().len();
         for i in 0..n {
-            let mut next = session.clone();
-            let outcome = next.choose(&story, i).map(entered).map(|entered| Step {
-                fingerprint: next.fingerprint(&observed),
-                session: next,
-                entered,
-            });
-            children.push(Child {
-                parent: id,
-                choice: i as u32 + 1,
-                outcome,
-            });
+            // The draws to force, one list per outcome to explore: none forced first
+            // (every draw takes its low end), then, for each draw made, its other values.
+            let mut pending: Vec<Vec<i64>> = vec![Vec::new()];
+            let mut tried = 0;
+            while let Some(prefix) = pending.pop() {
+                tried += 1;
+                let mut next = session.clone();
+                if all_random {
+                    next.force_draws(prefix.clone());
+                }
+                let result = next.choose(&story, i).map(entered);
+                let made: Vec<(i64, i64, i64)> = next.draws().to_vec();
+                if all_random && tried < MAX_OUTCOMES {
+                    for k in prefix.len()..made.len() {
+                        let (lo, hi, _) = made[k];
+                        for v in outcomes(lo, hi).filter(|&v| v != lo) {
+                            let mut forced: Vec<i64> = made[..k].iter().map(|d| d.2).collect();
+                            forced.push(v);
+                            pending.push(forced);
+                        }
+                    }
+                }
+                let outcome = result.map(|entered| Step {
+                    fingerprint: next.fingerprint(&observed),
+                    session: next,
+                    entered,
+                });
+                children.push(Child {
+                    parent: id,
+                    choice: i as u32 + 1,
+                    draws: made.iter().map(|d| d.2).collect(),
+                    outcome,
+                });
+                if tried >= MAX_OUTCOMES {
+                    break;
+                }
+            }
         }
     }
     Expanded { children }
+}
+
+/// The values of a draw in `lo..=hi` that `--all-random` explores: all of a small range,
+/// the ends and middle of a wide one.
+fn outcomes(lo: i64, hi: i64) -> impl Iterator<Item = i64> {
+    let small = hi.saturating_sub(lo) < ALL_VALUES;
+    let wide = [lo, lo + (hi - lo) / 2, hi];
+    let every = (lo..=hi).take(ALL_VALUES as usize);
+    let (a, b) = if small {
+        (Some(every), None)
+    } else {
+        (None, Some(wide.into_iter()))
+    };
+    a.into_iter().flatten().chain(b.into_iter().flatten())
 }
 
 fn entered(events: &[Event]) -> Vec<NodeId> {
@@ -381,7 +447,8 @@ struct Explorer<'s> {
     story: &'s Story,
     /// Each state's parent (`u32::MAX` for a flow's start), the choice that led to it
     /// and its flow.
-    states: Vec<(u32, u32, FlowId)>,
+    /// With the values its step's draws took (with `all_random`).
+    states: Vec<(u32, u32, FlowId, Vec<i64>)>,
     seen: FxHashSet<u128>,
     entered: FxHashSet<NodeId>,
     displayed: FxHashSet<(NodeId, ChoiceId)>,
@@ -428,6 +495,8 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
     };
     let session_config = SessionConfig {
         undo_limit: 0,
+        // With `all_random`, every draw is forced (a start's draws take their low ends).
+        draws: config.all_random.then(Vec::new),
         ..SessionConfig::with_seed(config.seed)
     };
     let out_of_time = || config.time.is_some_and(|t| started.elapsed() >= t);
@@ -444,6 +513,7 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
         let path = Path {
             flow,
             choices: Vec::new(),
+            draws: Vec::new(),
         };
         let (session, entered_nodes) = match start {
             Ok(start) => start,
@@ -453,13 +523,19 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
             }
         };
         let fingerprint = session.fingerprint(&observed);
+        let start_draws = session.draws().iter().map(|d| d.2).collect();
         let step = Step {
             session,
             fingerprint,
             entered: entered_nodes,
         };
         let mut frontier = Vec::new();
-        if let Some(state) = x.arrive(u32::MAX, 0, flow, step, config.max_states) {
+        let link = Link {
+            parent: u32::MAX,
+            choice: 0,
+            draws: start_draws,
+        };
+        if let Some(state) = x.arrive(link, flow, step, config.max_states) {
             frontier.push(state);
         }
         let mut level = 0u32;
@@ -480,25 +556,28 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
                     break 'flows;
                 }
                 let batch: Vec<_> = rest.by_ref().take(BATCH_STATES).collect();
-                let jobs = chunk(&story, &observed, batch);
+                let jobs = chunk(&story, &observed, config.all_random, batch);
                 let expanded = match parallel {
                     Some(parallel) if jobs.len() > 1 => parallel.run(jobs, expand),
                     _ => jobs.into_iter().map(expand).collect(),
                 };
                 for child in expanded.into_iter().flat_map(|e| e.children) {
                     x.steps += 1;
+                    let link = Link {
+                        parent: child.parent,
+                        choice: child.choice,
+                        draws: child.draws,
+                    };
                     match child.outcome {
                         Ok(step) => {
-                            let state =
-                                x.arrive(child.parent, child.choice, flow, step, config.max_states);
+                            let state = x.arrive(link, flow, step, config.max_states);
                             if let Some(state) = state {
                                 next_bytes += state.1.approx_bytes();
                                 next.push(state);
                             }
                         }
                         Err(error) => {
-                            let mut path = x.path(child.parent);
-                            path.choices.push(child.choice);
+                            let path = x.path_to(&link, flow);
                             x.error(error, path);
                         }
                     }
@@ -518,13 +597,19 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
 }
 
 /// Splits a level's states into jobs.
-fn chunk(story: &Arc<Story>, observed: &Arc<Observed>, states: Vec<(u32, Session)>) -> Vec<Job> {
+fn chunk(
+    story: &Arc<Story>,
+    observed: &Arc<Observed>,
+    all_random: bool,
+    states: Vec<(u32, Session)>,
+) -> Vec<Job> {
     let mut jobs = Vec::new();
     let mut rest = states.into_iter().peekable();
     while rest.peek().is_some() {
         jobs.push(Job {
             story: Arc::clone(story),
             observed: Arc::clone(observed),
+            all_random,
             states: rest.by_ref().take(JOB_STATES).collect(),
         });
     }
@@ -535,8 +620,7 @@ impl Explorer<'_> {
     /// Takes a step's outcome: what it saw, and its state when new (to explore next).
     fn arrive(
         &mut self,
-        parent: u32,
-        choice: u32,
+        link: Link,
         flow: FlowId,
         step: Step,
         max_states: usize,
@@ -551,22 +635,17 @@ impl Explorer<'_> {
             let has_choices = story.node_choices(node).next().is_some();
             if has_choices {
                 if !self.dead_ends.contains_key(&node) {
-                    let path = self.path_to(parent, choice, flow);
+                    let path = self.path_to(&link, flow);
                     self.dead_ends.insert(node, path);
                 }
             } else {
-                let path =
-                    (!self.endings.contains_key(&node)).then(|| self.path_to(parent, choice, flow));
-                let entry = self.endings.entry(node).or_insert_with(|| {
-                    (
-                        0,
-                        path.unwrap_or(Path {
-                            flow,
-                            choices: Vec::new(),
-                        }),
-                    )
-                });
-                entry.0 += 1;
+                match self.endings.get_mut(&node) {
+                    Some(entry) => entry.0 += 1,
+                    None => {
+                        let path = self.path_to(&link, flow);
+                        self.endings.insert(node, (1, path));
+                    }
+                }
             }
         }
         if !self.seen.insert(step.fingerprint) {
@@ -577,7 +656,8 @@ impl Explorer<'_> {
             return None;
         }
         let id = self.states.len() as u32;
-        self.states.push((parent, choice, flow));
+        self.states
+            .push((link.parent, link.choice, flow, link.draws));
         if let Some(node) = node {
             self.shown_nodes.insert(node);
             for (view, _) in session.choices() {
@@ -647,34 +727,41 @@ impl Explorer<'_> {
         }
     }
 
-    /// The path to state `id` (none for `u32::MAX`, a flow's start not yet stored).
+    /// The path to state `id`.
     fn path(&self, mut id: u32) -> Path {
         let mut choices = Vec::new();
+        let mut draws: Vec<&[i64]> = Vec::new();
         let mut flow = None;
-        while let Some(&(parent, choice, f)) = self.states.get(id as usize) {
-            flow.get_or_insert(f);
-            if parent == u32::MAX {
+        while let Some((parent, choice, f, d)) = self.states.get(id as usize) {
+            flow.get_or_insert(*f);
+            draws.push(d);
+            if *parent == u32::MAX {
                 break;
             }
-            choices.push(choice);
-            id = parent;
+            choices.push(*choice);
+            id = *parent;
         }
         choices.reverse();
+        draws.reverse();
         Path {
             flow: flow.unwrap_or_else(|| self.story.main_flow()),
             choices,
+            draws: draws.concat(),
         }
     }
 
-    fn path_to(&self, parent: u32, choice: u32, flow: FlowId) -> Path {
-        if parent == u32::MAX {
+    /// The path through `link`: its parent's, and its choice and draws.
+    fn path_to(&self, link: &Link, flow: FlowId) -> Path {
+        if link.parent == u32::MAX {
             return Path {
                 flow,
                 choices: Vec::new(),
+                draws: link.draws.clone(),
             };
         }
-        let mut path = self.path(parent);
-        path.choices.push(choice);
+        let mut path = self.path(link.parent);
+        path.choices.push(link.choice);
+        path.draws.extend_from_slice(&link.draws);
         path
     }
 

@@ -299,6 +299,19 @@ impl Session {
         (u128::from(a.finish()) << 64) | u128::from(b.finish())
     }
 
+    /// Makes every later draw take the next of `values` instead of the generator's, as
+    /// [`SessionConfig::draws`](crate::SessionConfig::draws) does from the start, and
+    /// forgets the draws made so far.
+    pub fn force_draws(&mut self, values: Vec<i64>) {
+        self.forced = Some(super::Forced::new(values));
+    }
+
+    /// The draws made since the session started or [`Session::force_draws`] was last
+    /// called, when draws are forced: each one's range and the value taken.
+    pub fn draws(&self) -> &[(i64, i64, i64)] {
+        self.forced.as_ref().map_or(&[], |f| &f.made)
+    }
+
     /// About how many bytes the session holds (its tables and buffers), for a tool that
     /// keeps many sessions at once and must bound its memory.
     pub fn approx_bytes(&self) -> usize {

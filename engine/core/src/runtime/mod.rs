@@ -63,6 +63,11 @@ pub struct SessionConfig {
     /// The language texts show in (`de`, `de-AT`): each text in the most specific of
     /// its translations (`de-AT`, then `de`), else as written. `None`: as written.
     pub locale: Option<String>,
+    /// Draws to take instead of the generator's: each `random(…)` and `shuffle` draw,
+    /// from the start, takes the next value (brought into its range); past the last, the
+    /// range's low end. `None`: the seeded generator. What `qnce explore --all-random`
+    /// found replays with these (`qnce play --draws`).
+    pub draws: Option<Vec<i64>>,
 }
 
 impl Default for SessionConfig {
@@ -75,6 +80,7 @@ impl Default for SessionConfig {
             max_string_len: 1 << 20,
             functions: HostFunctions::default(),
             locale: None,
+            draws: None,
         }
     }
 }
@@ -210,6 +216,8 @@ struct State<'a> {
     entered: &'a [u64],
     turn: u64,
     rng: &'a mut Rng,
+    /// Draws to take instead of `rng`'s.
+    forced: Option<&'a mut Forced>,
     max_string_len: usize,
     /// How often each variation was shown at an entry.
     variations: &'a mut FxHashMap<VariationKey, u32>,
@@ -237,7 +245,7 @@ impl Env for State<'_> {
         )
     }
     fn random(&mut self, lo: i64, hi: i64) -> i64 {
-        self.rng.range(lo, hi)
+        draw(self.rng, self.forced.as_deref_mut(), lo, hi)
     }
     fn max_string_len(&self) -> usize {
         self.max_string_len
@@ -265,8 +273,8 @@ impl Env for State<'_> {
             ordinal,
         };
         let last = i64::try_from(n).unwrap_or(i64::MAX).saturating_sub(1);
-        let rng = &mut *self.rng;
-        let draw = || usize::try_from(rng.range(0, last)).unwrap_or(0);
+        let (rng, forced) = (&mut *self.rng, self.forced.as_deref_mut());
+        let draw = || usize::try_from(draw(rng, forced, 0, last)).unwrap_or(0);
         match self.entry.as_deref_mut() {
             Some(step) => {
                 // One lookup: the count is read and bumped in place.
@@ -282,6 +290,38 @@ impl Env for State<'_> {
             }
         }
     }
+}
+
+/// Draws taken from a list instead of a generator (see [`SessionConfig::draws`]), and
+/// the draws made.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Forced {
+    values: Vec<i64>,
+    next: usize,
+    /// Each draw made: its range and the value taken.
+    made: Vec<(i64, i64, i64)>,
+}
+
+impl Forced {
+    fn new(values: Vec<i64>) -> Forced {
+        Forced {
+            values,
+            next: 0,
+            made: Vec::new(),
+        }
+    }
+}
+
+/// A number in `lo..=hi`: the next forced value (brought into the range), else the low
+/// end once they run out; without forced values, the generator's.
+fn draw(rng: &mut Rng, forced: Option<&mut Forced>, lo: i64, hi: i64) -> i64 {
+    let Some(f) = forced else {
+        return rng.range(lo, hi);
+    };
+    let value = f.values.get(f.next).map_or(lo, |v| (*v).clamp(lo, hi));
+    f.next += 1;
+    f.made.push((lo, hi, value));
+    value
 }
 
 /// A playthrough of a story.
@@ -322,6 +362,8 @@ pub struct Session {
     text: String,
     choices: Vec<ChoiceView>,
     choice_text: String,
+    /// Draws taken from a list instead of the generator, when the config gives them.
+    forced: Option<Forced>,
     /// What each condition of the current node's choices gave at its last render (and at
     /// the fallback search after it), for tools.
     conditions: Vec<(ChoiceId, bool)>,
@@ -379,6 +421,7 @@ impl Session {
         self.story_version = story.version();
         self.config.seed = seed;
         self.rng = Rng::new(seed);
+        self.forced = self.config.draws.clone().map(Forced::new);
         self.turn = 0;
         self.vars.clear();
         self.vars.resize(story.names().vars.len(), None);
@@ -406,6 +449,7 @@ impl Session {
     }
 
     fn blank(story: &Story, config: SessionConfig) -> Session {
+        let forced = config.draws.clone().map(Forced::new);
         let plurals = Plurals::for_locale(config.locale.as_deref());
         let mut vars = vec![None; story.names().vars.len()];
         for &v in story.var_ids() {
@@ -427,6 +471,7 @@ impl Session {
             text: String::new(),
             choices: Vec::new(),
             choice_text: String::new(),
+            forced,
             conditions: Vec::new(),
             ended: false,
             events: Vec::new(),

@@ -289,6 +289,7 @@ impl Session {
             entered: &self.entered,
             turn: self.turn,
             rng: &mut self.rng,
+            forced: self.forced.as_mut(),
             max_string_len: self.config.max_string_len,
             variations: &mut self.variations,
             text,
