@@ -289,6 +289,11 @@ fn reload_json(story: &Story, report: &ReloadReport, moved: &Moved<'_>) -> serde
         "returns_relocated": moves(&moved.returns),
         "reset": reset,
         "lines_retranslated": d.lines_retranslated.len(),
+        "warnings": report
+            .new_warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         "translation_errors": report
             .translation_errors
             .iter()
@@ -329,6 +334,9 @@ fn print_reload(story: &Story, report: &ReloadReport, moved: &Moved<'_>) {
     }
     for &(v, new) in &moved.reset {
         say!("[{} reset to {new}: its type changed]", story.var_name(v));
+    }
+    for d in &report.new_warnings {
+        eprintln!("{}", crate::check::render(d));
     }
     if !report.translation_errors.is_empty() {
         for d in &report.translation_errors {

@@ -208,7 +208,13 @@ fn duplicate_node_in_one_file_points_at_the_second() {
         7,
         9,
         E,
-        "duplicate node `a`",
+        "duplicate node `a` (first declared at ",
+    );
+    // The first declaration's place, to the column.
+    let found = diagnose(&[("story.ron", &s)]);
+    assert!(
+        found.iter().any(|d| d.4.ends_with("story.ron:6:9)")),
+        "{found:#?}"
     );
 }
 
@@ -222,7 +228,12 @@ fn duplicate_node_across_files() {
         2,
         12,
         E,
-        "duplicate node `a` (first declared in",
+        "duplicate node `a` (first declared at ",
+    );
+    let found = diagnose(&[("story.ron", main), ("two.ron", two)]);
+    assert!(
+        found.iter().any(|d| d.4.ends_with("story.ron:1:62)")),
+        "{found:#?}"
     );
 }
 
@@ -760,5 +771,90 @@ fn line_ids_are_derived_or_fixed_and_duplicates_are_located() {
         32,
         E,
         "a line id may not be empty",
+    );
+}
+
+/// "Did you mean": a dangling `to`, `next`, `call` or `start`, an undeclared variable,
+/// an unknown node, function or asset, and a misspelt field each name the closest
+/// existing name; a word from another engine names the field it means here.
+#[test]
+fn mistakes_suggest_the_closest_name() {
+    let cases: [(&str, &str); 8] = [
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Go\", to: \"gear_stal\")]),\n        \"gear_stall\": (text: \"G\"),",
+            "choice leads to `gear_stal`, which does not exist; did you mean `gear_stall`?",
+        ),
+        (
+            "        \"a\": (text: \"A\", next: \"gear_stal\"),\n        \"gear_stall\": (text: \"G\"),",
+            "`next` points to `gear_stal`, which does not exist; did you mean `gear_stall`?",
+        ),
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Go\", call: \"gear_stal\")]),\n        \"gear_stall\": (text: \"G\", return: true),",
+            "choice calls `gear_stal`, which does not exist; did you mean `gear_stall`?",
+        ),
+        (
+            "        \"a\": (text: \"{m}\"),",
+            "undeclared variable `m`; did you mean `n`?",
+        ),
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Go\", to: \"a\", when: \"visits('aa') > 0\")]),",
+            "unknown node `aa`; did you mean `a`?",
+        ),
+        (
+            "        \"a\": (text: \"{rnadom(1, 2)}\"),",
+            "unknown function `rnadom`",
+        ),
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Go\", to: \"a\", condition: \"n > 0\")]),",
+            "unexpected field named `condition`",
+        ),
+        (
+            "        \"a\": (text: \"A\", choices: [(text: \"Go\", too: \"a\")]),",
+            "did you mean `to`?",
+        ),
+    ];
+    for (nodes, part) in cases {
+        let story = main_with_nodes(nodes);
+        let found = diagnose(&[("story.ron", &story)]);
+        assert!(
+            found.iter().any(|d| d.3 == E && d.4.contains(part)),
+            "{part}\n{found:#?}"
+        );
+    }
+    let found = diagnose(&[(
+        "story.ron",
+        &main_with_nodes("        \"a\": (text: \"{rnadom(1, 2)}\"),"),
+    )]);
+    assert!(
+        found
+            .iter()
+            .any(|d| d.4.ends_with("did you mean `random`?")),
+        "{found:#?}"
+    );
+    let found = diagnose(&[(
+        "story.ron",
+        &main_with_nodes(
+            "        \"a\": (text: \"A\", choices: [(text: \"Go\", to: \"a\", condition: \"n > 0\")]),",
+        ),
+    )]);
+    assert!(
+        found.iter().any(|d| d.4.ends_with("did you mean `when`?")),
+        "{found:#?}"
+    );
+    let command = "Story(title: \"T\", start: \"a\", commands: { \"shake\": (params: [(\"s\", Float)]) }, nodes: { \"a\": (text: \"A\", on_enter: [\"shak(0.5)\"]) })";
+    let found = diagnose(&[("story.ron", command)]);
+    assert!(
+        found.iter().any(|d| d
+            .4
+            .contains("`shak` is not a command the story declares (did you mean `shake`?")),
+        "{found:#?}"
+    );
+    let start = "Story(title: \"T\", start: \"strat\", nodes: { \"start\": (text: \"x\") })";
+    let found = diagnose(&[("story.ron", start)]);
+    assert!(
+        found.iter().any(|d| d
+            .4
+            .contains("start node `strat` does not exist; did you mean `start`?")),
+        "{found:#?}"
     );
 }

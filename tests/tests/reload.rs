@@ -1058,3 +1058,46 @@ fn edits_inside_calls_keep_the_stack_true() {
             .any(|e| matches!(e, Event::ReturnRelocated { .. }))
     );
 }
+
+/// A live edit reports each warning it brings once: a node made unreachable is a new
+/// warning at the edit that made it so, and not again at the next edit, while the line
+/// and JSON runners print what the report gives.
+#[test]
+fn a_live_edit_reports_each_new_warning_once() {
+    let story = r#"Story(title: "W", start: "a", nodes: {
+        "a": (text: "A", choices: [(text: "On", to: "b")]),
+        "b": (text: "B"),
+    })"#;
+    let mut live = Live::new("reload-warnings", story);
+    let lonely = story.replace(
+        r#""b": (text: "B"),"#,
+        r#""b": (text: "B"), "c": (text: "C"),"#,
+    );
+    let report = live.edit(&lonely);
+    let new: Vec<String> = report
+        .new_warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(new[0].contains("node `c` is unreachable"), "{new:?}");
+    // An edit of the graph: reachability is checked again, and `c` is still out of reach.
+    let again = lonely.replace(
+        r#""b": (text: "B"),"#,
+        r#""b": (text: "B", choices: [(text: "Back", to: "a")]),"#,
+    );
+    let report = live.edit(&again);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("node `c` is unreachable")),
+        "{}",
+        report.warnings
+    );
+    assert!(
+        report.new_warnings.is_empty(),
+        "seen already: {}",
+        report.new_warnings
+    );
+}

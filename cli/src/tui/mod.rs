@@ -291,6 +291,10 @@ impl App {
                 lines.push(vec![(e.to_string(), Tone::Removed)]);
             }
         }
+        // Each warning the edit brought, once.
+        for w in &report.new_warnings {
+            lines.push(vec![(w.to_string(), Tone::Removed)]);
+        }
         let ms = report.timings.total().as_secs_f64() * 1000.0;
         self.banner = Some(Banner {
             kind: BannerKind::Reload,

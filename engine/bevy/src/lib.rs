@@ -152,6 +152,7 @@ impl QnceStory {
                     ok: true,
                     nodes_touched: shared.read().n_nodes(),
                     errors: Vec::new(),
+                    warnings: loaded.warnings.iter().map(ToString::to_string).collect(),
                 };
                 if plugin.watch
                     && let Err(e) = shared.watch(&WatchConfig::default())
@@ -272,6 +273,8 @@ pub struct StoryReloaded {
     /// an applied edit are a translation file's: that language keeps its last good
     /// version.
     pub errors: Vec<String>,
+    /// The warnings the edit brought (each once: not those seen before), one per line.
+    pub warnings: Vec<String>,
 }
 
 impl StoryReloaded {
@@ -287,11 +290,17 @@ impl StoryReloaded {
                     .iter()
                     .map(ToString::to_string)
                     .collect(),
+                warnings: report
+                    .new_warnings
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
             },
             Err(e) => StoryReloaded {
                 ok: false,
                 nodes_touched: 0,
                 errors: errors_of(e),
+                warnings: Vec::new(),
             },
         }
     }

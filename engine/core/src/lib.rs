@@ -14,6 +14,7 @@ pub mod input;
 pub mod internal;
 pub mod runtime;
 pub mod story;
+pub mod suggest;
 pub mod value;
 
 pub use runtime::{

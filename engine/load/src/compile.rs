@@ -20,7 +20,7 @@ use declare::{
     Declared, FirstSeen, NodeDecl, compile_fallbacks, declare_assets, declare_commands,
     declare_flows, declare_functions, declare_nodes, declare_variables, file_parts,
 };
-use qnce_core::expr::{Action, Expr, ExprError, Template};
+use qnce_core::expr::{Action, Expr, ExprError, NameKind, Scope, Template};
 use qnce_core::story::components::*;
 use qnce_core::story::{
     AssetId, ChoiceData, FileId, FlowId, FunctionDecl, Names, NodeData, NodeId, SourceFile, Story,
@@ -199,17 +199,21 @@ impl Ctx<'_> {
         path: impl FnOnce() -> Vec<Seg>,
     ) -> bool {
         if let Some(first_file) = seen.get(name) {
-            let where_ = if *first_file == file {
-                "earlier in this file".to_owned()
-            } else {
-                format!("in {}", self.file_name(*first_file))
-            };
+            let path = path();
+            // The first declaration is at the same path in its file (the first of the
+            // keys when both are in one file).
+            let first = self.files.get(first_file.0 as usize).map(|f| {
+                let map = crate::locate::SourceMap::new(&f.text);
+                let at = map.line_col(map.offset(&path, false));
+                format!("{}:{}:{}", f.path.display(), at.line, at.col)
+            });
+            let where_ = first.unwrap_or_else(|| self.file_name(*first_file));
             self.findings.push(Finding {
                 last: *first_file == file,
                 ..Finding::error(
                     file,
-                    path(),
-                    format!("duplicate {what} `{name}` (first declared {where_})"),
+                    path,
+                    format!("duplicate {what} `{name}` (first declared at {where_})"),
                 )
             });
             return false;
@@ -377,7 +381,8 @@ fn node_ref(
     let name = name?;
     let found = declared.nodes.get(name).copied();
     if found.is_none() {
-        cx.unknown(file, path, unknown(name));
+        let hint = qnce_core::suggest::did_you_mean(name, declared.names(NameKind::Node));
+        cx.unknown(file, path, unknown(name) + &hint);
     }
     Some(found)
 }
@@ -723,7 +728,9 @@ fn compile_node(
             None => {
                 let mut p = at("assets");
                 p.push(Seg::Index(i));
-                cx.unknown(file, p, format!("unknown asset `{a}`"));
+                let hint =
+                    qnce_core::suggest::did_you_mean(a, asset_ids.keys().map(String::as_str));
+                cx.unknown(file, p, format!("unknown asset `{a}`{hint}"));
             }
         }
     }

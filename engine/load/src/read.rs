@@ -625,9 +625,38 @@ fn last_string_before(text: &str, end: usize) -> Option<(usize, usize)> {
 fn ron_message(code: &ron::Error) -> String {
     let text = code.to_string();
     let mut chars = text.chars();
-    let message = match chars.next() {
+    let message: String = match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => text,
     };
-    message.trim_end_matches('.').to_owned()
+    let mut message = message.trim_end_matches('.').to_owned();
+    // A misspelt field: the closest of those the place takes, or the one meant by a
+    // word from another engine (`condition` for `when`).
+    if let ron::Error::NoSuchStructField {
+        expected, found, ..
+    } = code
+    {
+        let meant = field_synonym(found)
+            .filter(|f| expected.contains(f))
+            .or_else(|| qnce_core::suggest::closest(found, expected.iter().copied()));
+        if let Some(meant) = meant {
+            message.push_str(&format!("; did you mean `{meant}`?"));
+        }
+    }
+    message
+}
+
+/// The field a word writers bring from ink, Yarn Spinner or elsewhere means here.
+fn field_synonym(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "condition" | "if" | "requires" | "cond" => "when",
+        "effects" | "effect" | "actions" => "set",
+        "target" | "goto" | "go" | "next_node" => "to",
+        "options" => "choices",
+        "content" | "body" | "line_text" => "text",
+        "on_entry" | "enter" => "on_enter",
+        "once_only" => "once",
+        "default" => "fallback",
+        _ => return None,
+    })
 }

@@ -45,6 +45,24 @@ pub trait Scope {
         let _ = name;
         None
     }
+    /// The names of a kind the scope knows, for "did you mean" (none by default).
+    fn names(&self, kind: NameKind) -> Vec<&str> {
+        let _ = kind;
+        Vec::new()
+    }
+}
+
+/// A kind of name an expression uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameKind {
+    /// A variable (or a fallback's parameter).
+    Variable,
+    /// A node.
+    Node,
+    /// A function the story declares.
+    Function,
+    /// A command the story declares.
+    Command,
 }
 
 /// A parse or type error at a byte offset of the expression's source.

@@ -3,8 +3,9 @@
 use super::lex::{Spanned, Tok, lex};
 use super::{
     ArithOp, CmpOp, CommandCall, Effect, EffectOp, Expr, ExprError, ExprKind, ExprLimits,
-    FunctionCall, Scope,
+    FunctionCall, NameKind, Scope,
 };
+use crate::suggest::did_you_mean;
 use crate::value::{Type, Value};
 
 pub(super) fn parse_expr(
@@ -56,9 +57,13 @@ pub(super) fn parse_command(
         return Ok(None);
     };
     let Some((command, params)) = scope.command(name) else {
+        let hint = match crate::suggest::closest(name, scope.names(NameKind::Command)) {
+            Some(meant) => format!("did you mean `{meant}`? Else declare it under `commands`"),
+            None => "declare it under `commands`".to_owned(),
+        };
         return Err(ExprError::unknown_name(
             0,
-            format!("`{name}` is not a command the story declares (declare it under `commands`)"),
+            format!("`{name}` is not a command the story declares ({hint})"),
         ));
     };
     let name = name.clone();
@@ -121,9 +126,10 @@ pub(super) fn parse_effect(
             "an effect starts with a variable: `x = e`, `x += e` or `x -= e`",
         ));
     };
-    let (var, var_ty) = scope
-        .var(&name)
-        .ok_or_else(|| ExprError::unknown_name(at, format!("undeclared variable `{name}`")))?;
+    let (var, var_ty) = scope.var(&name).ok_or_else(|| {
+        let hint = did_you_mean(&name, scope.names(NameKind::Variable));
+        ExprError::unknown_name(at, format!("undeclared variable `{name}`{hint}"))
+    })?;
     p.bump();
     let op_at = p.at();
     let op = match p.bump() {
@@ -395,7 +401,8 @@ impl<'s> Parser<'s> {
                     return self.built(node(ExprKind::Param(i), ty), at);
                 }
                 let (var, ty) = self.scope.var(&name).ok_or_else(|| {
-                    ExprError::unknown_name(at, format!("undeclared variable `{name}`"))
+                    let hint = did_you_mean(&name, self.scope.names(NameKind::Variable));
+                    ExprError::unknown_name(at, format!("undeclared variable `{name}`{hint}"))
                 })?;
                 node(ExprKind::Var(var), ty)
             }
@@ -447,7 +454,14 @@ impl<'s> Parser<'s> {
             return Ok(node(ExprKind::Call(Box::new(call)), returns));
         }
         let args = self.args()?;
-        check_call(name, at, &args)?;
+        check_call(name, at, &args).map_err(|mut e| {
+            if e.unknown_name {
+                let functions = self.scope.names(NameKind::Function);
+                let hint = did_you_mean(name, BUILT_IN.into_iter().chain(functions));
+                e.message.push_str(&hint);
+            }
+            e
+        })?;
         let mut args = args.into_iter().map(|(_, e)| Box::new(e));
         let mut next = || {
             args.next()
@@ -485,7 +499,8 @@ impl<'s> Parser<'s> {
             return Err(ExprError::new(str_at, usage()));
         };
         let id = self.scope.node(&node_name).ok_or_else(|| {
-            ExprError::unknown_name(str_at, format!("unknown node `{node_name}`"))
+            let hint = did_you_mean(&node_name, self.scope.names(NameKind::Node));
+            ExprError::unknown_name(str_at, format!("unknown node `{node_name}`{hint}"))
         })?;
         if self.peek() != &Tok::RParen {
             return Err(self.unexpected("`)`"));

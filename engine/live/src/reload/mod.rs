@@ -73,6 +73,9 @@ pub struct ReloadReport {
     /// Warnings of the new version (of the files compiled anew, and of the whole story),
     /// and of the translations checked anew.
     pub warnings: Diagnostics,
+    /// The warnings among `warnings` not seen at the load or an earlier reload (by file
+    /// and message, wherever they moved to): what a runner shows after an edit, once.
+    pub new_warnings: Diagnostics,
     /// Errors of translation files this reload did not take. Play goes on: each such
     /// locale keeps its last good version (less the texts the edit no longer lets stand),
     /// and the file is read again at every reload until it loads.
@@ -122,6 +125,9 @@ pub struct Reloader {
     locales_dir: PathBuf,
     /// The story directory (as [`load::file_key`] makes it).
     root_key: PathBuf,
+    /// The warnings seen so far (file and message), so that a reload reports each new
+    /// one once.
+    seen_warnings: HashSet<(PathBuf, String)>,
     /// Whether every file must be read again at the next reload.
     pending_all: bool,
     /// Where to read and parse several changed files at once.
@@ -150,6 +156,10 @@ impl Reloader {
             retry: Vec::new(),
             locales_dir: load::file_key(&data.root.join("locales")),
             root_key: load::file_key(&data.root),
+            seen_warnings: diagnostics
+                .iter()
+                .map(|d| (d.path.clone(), d.message.clone()))
+                .collect(),
             pending_all: false,
             parallel: None,
         };
@@ -366,10 +376,20 @@ impl Reloader {
         self.pending.clear();
         self.pending_all = false;
         self.retry = rejected;
+        let mut new_warnings = Diagnostics::default();
+        for d in &warnings {
+            if self
+                .seen_warnings
+                .insert((d.path.clone(), d.message.clone()))
+            {
+                new_warnings.push(d.clone());
+            }
+        }
         ReloadReport {
             files,
             delta,
             warnings,
+            new_warnings,
             translation_errors,
             partial,
             timings,

@@ -10,11 +10,12 @@ use super::Ctx;
 use crate::format::{AssetDef, Entries, FunctionDef, NodeDef, StoryFile, TypeName};
 use crate::locate::Seg;
 use crate::{Finding, Parsed, contained};
-use qnce_core::expr::{BUILT_IN_FUNCTIONS, Expr, Scope};
+use qnce_core::expr::{BUILT_IN_FUNCTIONS, Expr, NameKind, Scope};
 use qnce_core::story::components::AssetSource;
 use qnce_core::story::{
     AssetId, CommandId, FileId, FlowId, FunctionDecl, FunctionId, Names, NodeId, VarId,
 };
+use qnce_core::suggest::did_you_mean;
 use qnce_core::value::{Type, Value};
 
 /// Names declared so far, for resolving expressions.
@@ -43,6 +44,17 @@ impl Scope for Declared<'_> {
             .get(name)
             .map(|(id, params, returns)| (*id, &params[..], *returns))
     }
+    fn names(&self, kind: NameKind) -> Vec<&str> {
+        let mut names: Vec<&str> = match kind {
+            NameKind::Variable => self.vars.keys().copied().collect(),
+            NameKind::Node => self.nodes.keys().copied().collect(),
+            NameKind::Function => self.functions.keys().copied().collect(),
+            NameKind::Command => self.commands.keys().copied().collect(),
+        };
+        // Hash order is no order: the first of equally close names must not vary.
+        names.sort_unstable();
+        names
+    }
 }
 
 /// What a function's fallback resolves names against: its parameters, then the story's
@@ -62,6 +74,13 @@ impl Scope for FallbackScope<'_> {
     fn param(&self, name: &str) -> Option<(u16, Type)> {
         let i = self.params.iter().position(|(p, _)| p == name)?;
         Some((u16::try_from(i).ok()?, self.params[i].1.ty()))
+    }
+    fn names(&self, kind: NameKind) -> Vec<&str> {
+        let mut names = self.declared.names(kind);
+        if kind == NameKind::Variable {
+            names.extend(self.params.iter().map(|(p, _)| p.as_str()));
+        }
+        names
     }
 }
 
@@ -406,7 +425,11 @@ pub(super) fn declare_flows(
         None => cx.unknown(
             MAIN_FILE,
             start_path,
-            format!("start node `{}` does not exist", main.start),
+            format!(
+                "start node `{}` does not exist{}",
+                main.start,
+                did_you_mean(&main.start, declared.names(NameKind::Node))
+            ),
         ),
     }
     let mut seen_flows = HashSet::default();
@@ -432,7 +455,10 @@ pub(super) fn declare_flows(
             None => cx.unknown(
                 MAIN_FILE,
                 path,
-                format!("flow `{name}` starts at `{start}`, which does not exist"),
+                format!(
+                    "flow `{name}` starts at `{start}`, which does not exist{}",
+                    did_you_mean(start, declared.names(NameKind::Node))
+                ),
             ),
         }
     }
