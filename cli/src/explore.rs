@@ -406,6 +406,7 @@ fn bound_name(bound: Option<Bound>) -> &'static str {
         Some(Bound::Depth) => "--max-depth",
         Some(Bound::Time) => "--time",
         Some(Bound::Memory) => "--max-memory",
+        Some(Bound::Outcomes) => "256-outcomes-a-step",
         None => "no",
     }
 }
@@ -486,6 +487,7 @@ fn to_json(story: &Story, report: &Report, findings: &[Finding]) -> Value {
             Bound::Depth => "depth",
             Bound::Time => "time",
             Bound::Memory => "memory",
+            Bound::Outcomes => "outcomes",
         }),
         "states": report.states,
         "steps": report.steps,

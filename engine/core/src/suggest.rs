@@ -4,7 +4,8 @@
 /// The candidate closest to `name` by edit distance (an insertion, a deletion, a
 /// substitution, or two neighbours swapped, each one edit), when it is close enough to be
 /// a likely slip: at most one edit for a name of up to three characters, else a third of
-/// its length. Ties go to the first candidate; `name` itself is no suggestion.
+/// its length. Of equally close names the first in lexicographic order wins, so that the
+/// answer does not depend on the candidates' order; `name` itself is no suggestion.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let n = name.chars().count();
     let limit = (n / 3).max(1);
@@ -18,7 +19,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             continue;
         }
         let d = distance(name, candidate);
-        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+        if d <= limit && best.is_none_or(|(b, c)| (d, candidate) < (b, c)) {
             best = Some((d, candidate));
         }
     }

@@ -80,6 +80,8 @@ pub enum Bound {
     Time,
     /// [`Config::max_memory`].
     Memory,
+    /// [`MAX_OUTCOMES`]: a step's draws had more outcomes than were tried.
+    Outcomes,
 }
 
 /// The choices that reproduce something from a flow's start: 1-based numbers of the
@@ -323,6 +325,8 @@ pub struct Job {
 /// What expanding a [`Job`] gave: each state's children, in order.
 pub struct Expanded {
     children: Vec<Child>,
+    /// Whether a step had more outcomes of its draws than [`MAX_OUTCOMES`].
+    truncated: bool,
 }
 
 /// Runs jobs on several threads at once, the calling thread helping, results in the
@@ -367,6 +371,7 @@ fn expand(job: Job) -> Expanded {
         states,
     } = job;
     let mut children = Vec::new();
+    let mut truncated = false;
     for (id, session) in states {
         let n = session.choices().len();
         for i in 0..n {
@@ -382,10 +387,15 @@ fn expand(job: Job) -> Expanded {
                 }
                 let result = next.choose(&story, i).map(entered);
                 let made: Vec<(i64, i64, i64)> = next.draws().to_vec();
-                if all_random && tried < MAX_OUTCOMES {
-                    for k in prefix.len()..made.len() {
+                if all_random {
+                    'draws: for k in prefix.len()..made.len() {
                         let (lo, hi, _) = made[k];
                         for v in outcomes(lo, hi).filter(|&v| v != lo) {
+                            // No more waiting than can still be tried.
+                            if tried + pending.len() >= MAX_OUTCOMES {
+                                truncated = true;
+                                break 'draws;
+                            }
                             let mut forced: Vec<i64> = made[..k].iter().map(|d| d.2).collect();
                             forced.push(v);
                             pending.push(forced);
@@ -404,19 +414,25 @@ fn expand(job: Job) -> Expanded {
                     outcome,
                 });
                 if tried >= MAX_OUTCOMES {
+                    truncated |= !pending.is_empty();
                     break;
                 }
             }
         }
     }
-    Expanded { children }
+    Expanded {
+        children,
+        truncated,
+    }
 }
 
 /// The values of a draw in `lo..=hi` that `--all-random` explores: all of a small range,
 /// the ends and middle of a wide one.
 fn outcomes(lo: i64, hi: i64) -> impl Iterator<Item = i64> {
     let small = hi.saturating_sub(lo) < ALL_VALUES;
-    let wide = [lo, lo + (hi - lo) / 2, hi];
+    // The middle in 128 bits: `hi - lo` overflows for the widest ranges.
+    let middle = i64::try_from((i128::from(lo) + i128::from(hi)) / 2).unwrap_or(lo);
+    let wide = [lo, middle, hi];
     let every = (lo..=hi).take(ALL_VALUES as usize);
     let (a, b) = if small {
         (Some(every), None)
@@ -495,48 +511,65 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
     };
     let session_config = SessionConfig {
         undo_limit: 0,
-        // With `all_random`, every draw is forced (a start's draws take their low ends).
-        draws: config.all_random.then(Vec::new),
         ..SessionConfig::with_seed(config.seed)
     };
     let out_of_time = || config.time.is_some_and(|t| started.elapsed() >= t);
     'flows: for &flow in story.flow_ids() {
-        // The flow's start.
-        let start = Session::new(&story, session_config.clone()).and_then(|mut s| {
-            let entered_main = entered(s.events());
-            let mut all = entered_main;
-            if flow != story.main_flow() {
-                all.extend(entered(s.switch_flow(&story, flow)?));
-            }
-            Ok((s, all))
-        });
-        let path = Path {
-            flow,
-            choices: Vec::new(),
-            draws: Vec::new(),
-        };
-        let (session, entered_nodes) = match start {
-            Ok(start) => start,
-            Err(error) => {
-                x.error(error, path);
-                continue;
-            }
-        };
-        let fingerprint = session.fingerprint(&observed);
-        let start_draws = session.draws().iter().map(|d| d.2).collect();
-        let step = Step {
-            session,
-            fingerprint,
-            entered: entered_nodes,
-        };
+        // The flow's start: with `all_random`, one for each outcome of its draws.
         let mut frontier = Vec::new();
-        let link = Link {
-            parent: u32::MAX,
-            choice: 0,
-            draws: start_draws,
-        };
-        if let Some(state) = x.arrive(link, flow, step, config.max_states) {
-            frontier.push(state);
+        let mut pending: Vec<Vec<i64>> = vec![Vec::new()];
+        let mut tried = 0;
+        while let Some(prefix) = pending.pop() {
+            tried += 1;
+            let start_config = SessionConfig {
+                draws: config.all_random.then(|| prefix.clone()),
+                ..session_config.clone()
+            };
+            let start = Session::new(&story, start_config).and_then(|mut s| {
+                let mut all = entered(s.events());
+                if flow != story.main_flow() {
+                    all.extend(entered(s.switch_flow(&story, flow)?));
+                }
+                Ok((s, all))
+            });
+            let (session, entered_nodes) = match start {
+                Ok(start) => start,
+                Err(error) => {
+                    let path = Path {
+                        flow,
+                        choices: Vec::new(),
+                        draws: prefix,
+                    };
+                    x.error(error, path);
+                    continue;
+                }
+            };
+            let made: Vec<(i64, i64, i64)> = session.draws().to_vec();
+            for k in prefix.len()..made.len() {
+                let (lo, hi, _) = made[k];
+                for v in outcomes(lo, hi).filter(|&v| v != lo) {
+                    if tried + pending.len() >= MAX_OUTCOMES {
+                        x.cut.get_or_insert(Bound::Outcomes);
+                        break;
+                    }
+                    let mut forced: Vec<i64> = made[..k].iter().map(|d| d.2).collect();
+                    forced.push(v);
+                    pending.push(forced);
+                }
+            }
+            let step = Step {
+                fingerprint: session.fingerprint(&observed),
+                session,
+                entered: entered_nodes,
+            };
+            let link = Link {
+                parent: u32::MAX,
+                choice: 0,
+                draws: made.iter().map(|d| d.2).collect(),
+            };
+            if let Some(state) = x.arrive(link, flow, step, config.max_states) {
+                frontier.push(state);
+            }
         }
         let mut level = 0u32;
         while !frontier.is_empty() {
@@ -561,6 +594,9 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
                     Some(parallel) if jobs.len() > 1 => parallel.run(jobs, expand),
                     _ => jobs.into_iter().map(expand).collect(),
                 };
+                if expanded.iter().any(|e| e.truncated) {
+                    x.cut.get_or_insert(Bound::Outcomes);
+                }
                 for child in expanded.into_iter().flat_map(|e| e.children) {
                     x.steps += 1;
                     let link = Link {

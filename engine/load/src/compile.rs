@@ -189,6 +189,19 @@ impl Ctx<'_> {
             .map_or_else(String::new, |f| f.path.display().to_string())
     }
 
+    /// Where the first declaration of a duplicate is: at the same path in `file` (the
+    /// first of the keys when both are in one file), as `path:line:col`.
+    fn first_place(&self, file: FileId, path: &[Seg]) -> String {
+        match self.files.get(file.0 as usize) {
+            Some(f) => {
+                let map = crate::locate::SourceMap::new(&f.text);
+                let at = map.line_col(map.offset(path, false));
+                format!("{}:{}:{}", f.path.display(), at.line, at.col)
+            }
+            None => self.file_name(file),
+        }
+    }
+
     /// Records a declaration; reports a duplicate at its second place.
     fn declare<'p>(
         &mut self,
@@ -200,14 +213,7 @@ impl Ctx<'_> {
     ) -> bool {
         if let Some(first_file) = seen.get(name) {
             let path = path();
-            // The first declaration is at the same path in its file (the first of the
-            // keys when both are in one file).
-            let first = self.files.get(first_file.0 as usize).map(|f| {
-                let map = crate::locate::SourceMap::new(&f.text);
-                let at = map.line_col(map.offset(&path, false));
-                format!("{}:{}:{}", f.path.display(), at.line, at.col)
-            });
-            let where_ = first.unwrap_or_else(|| self.file_name(*first_file));
+            let where_ = self.first_place(*first_file, &path);
             self.findings.push(Finding {
                 last: *first_file == file,
                 ..Finding::error(

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use qnce_core::expr::{ExprLimits, Scope, Template};
+use qnce_core::ids::Id;
 use qnce_core::internal::StoryInternals;
 use qnce_core::story::{
     CommandId, FileId, FunctionDecl, FunctionId, Names, NodeData, NodeId, SourceFile, Story,
@@ -274,6 +275,23 @@ impl Scope for Against<'_> {
         let id = self.names.functions.lookup(name)?;
         let f = self.functions.iter().find(|f| f.id == id)?;
         Some((f.id, &f.params[..], f.returns))
+    }
+    fn names(&self, kind: qnce_core::expr::NameKind) -> Vec<&str> {
+        use qnce_core::expr::NameKind;
+        match kind {
+            NameKind::Variable => self.vars.keys().copied().collect(),
+            NameKind::Node => (0..self.names.nodes.len())
+                .map(|i| NodeId::from_index(i as u32))
+                .filter(|&id| self.nodes.contains(id))
+                .map(|id| self.names.nodes.name(id))
+                .collect(),
+            NameKind::Function => self
+                .functions
+                .iter()
+                .map(|f| self.names.functions.name(f.id))
+                .collect(),
+            NameKind::Command => Vec::new(),
+        }
     }
 }
 

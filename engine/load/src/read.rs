@@ -636,8 +636,10 @@ fn ron_message(code: &ron::Error) -> String {
         expected, found, ..
     } = code
     {
-        let meant = field_synonym(found)
-            .filter(|f| expected.contains(f))
+        let meant = field_synonyms(found)
+            .iter()
+            .find(|f| expected.contains(f))
+            .copied()
             .or_else(|| qnce_core::suggest::closest(found, expected.iter().copied()));
         if let Some(meant) = meant {
             message.push_str(&format!("; did you mean `{meant}`?"));
@@ -646,17 +648,21 @@ fn ron_message(code: &ron::Error) -> String {
     message
 }
 
-/// The field a word writers bring from ink, Yarn Spinner or elsewhere means here.
-fn field_synonym(word: &str) -> Option<&'static str> {
-    Some(match word {
-        "condition" | "if" | "requires" | "cond" => "when",
-        "effects" | "effect" | "actions" => "set",
-        "target" | "goto" | "go" | "next_node" => "to",
-        "options" => "choices",
-        "content" | "body" | "line_text" => "text",
-        "on_entry" | "enter" => "on_enter",
-        "once_only" => "once",
-        "default" => "fallback",
-        _ => return None,
-    })
+/// The fields a word writers bring from ink, Yarn Spinner or elsewhere may mean here, the
+/// first that the place takes being the one (a choice's `next` is its `to`; a node's
+/// `goto` is its `next`).
+fn field_synonyms(word: &str) -> &'static [&'static str] {
+    match word {
+        "condition" | "if" | "requires" | "cond" => &["when"],
+        "effects" | "effect" | "actions" => &["set", "on_enter"],
+        "next" => &["to"],
+        "to" => &["next"],
+        "target" | "goto" | "go" | "next_node" | "divert" => &["to", "next"],
+        "options" => &["choices"],
+        "content" | "body" | "line_text" => &["text"],
+        "on_entry" | "enter" => &["on_enter"],
+        "once_only" => &["once"],
+        "default" => &["fallback"],
+        _ => &[],
+    }
 }

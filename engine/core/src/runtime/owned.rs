@@ -9,10 +9,16 @@ use std::sync::Arc;
 
 use super::{Event, Session};
 use crate::story::Story;
+use crate::story::components::Text;
 use crate::value::Value;
 
 /// A name or a text shared cheaply: cloning it bumps a count.
 pub type Shared = Arc<str>;
+
+/// A text's line id, shared with the story (no copy); empty for no text.
+fn line_of(text: Option<&Text>) -> Shared {
+    text.map_or_else(|| Arc::from(""), |t| Arc::clone(&t.line))
+}
 
 /// One thing that happened, owned. Nodes, choices, flows and variables are named as the
 /// story names them (the ids saves use).
@@ -168,7 +174,7 @@ impl Session {
                     StoryEvent::Line {
                         flow: flow_name(*flow),
                         node: node_name(*node),
-                        line: story.node_line(*node).into(),
+                        line: line_of(story.node(*node).and_then(|n| n.get::<Text>())),
                         text: self.passage(*text).into(),
                         tags: tags(story.node_tags(*node)),
                         entered: matches!(event, Event::NodeEntered { .. }),
@@ -238,7 +244,7 @@ impl Session {
                 .map(|(index, (view, text))| StoryOption {
                     index,
                     id: names.choices.name_arc(view.id),
-                    line: story.choice_line(node, view.id).into(),
+                    line: line_of(story.world().get::<Text>(view.entity)),
                     text: text.into(),
                     tags: tags(story.choice_tags(node, view.id)),
                 })

@@ -45,15 +45,13 @@ impl Scope for Declared<'_> {
             .map(|(id, params, returns)| (*id, &params[..], *returns))
     }
     fn names(&self, kind: NameKind) -> Vec<&str> {
-        let mut names: Vec<&str> = match kind {
+        // In hash order: `suggest::closest` breaks ties by name, not by order.
+        match kind {
             NameKind::Variable => self.vars.keys().copied().collect(),
             NameKind::Node => self.nodes.keys().copied().collect(),
             NameKind::Function => self.functions.keys().copied().collect(),
             NameKind::Command => self.commands.keys().copied().collect(),
-        };
-        // Hash order is no order: the first of equally close names must not vary.
-        names.sort_unstable();
-        names
+        }
     }
 }
 
@@ -444,9 +442,14 @@ pub(super) fn declare_flows(
             continue;
         }
         if !seen_flows.insert(name.clone()) {
+            let first = cx.first_place(MAIN_FILE, &path);
             cx.findings.push(Finding {
                 last: true,
-                ..Finding::error(MAIN_FILE, path, format!("duplicate flow `{name}`"))
+                ..Finding::error(
+                    MAIN_FILE,
+                    path,
+                    format!("duplicate flow `{name}` (first declared at {first})"),
+                )
             });
             continue;
         }
