@@ -555,6 +555,11 @@ fn host_in(
     (host, key)
 }
 
+/// The translation errors a reload reported (it must have gone through).
+fn translation_errors(reloaded: &qnce::reload::Reloaded) -> &qnce::Diagnostics {
+    &reloaded.result.as_ref().unwrap().translation_errors
+}
+
 fn shown(host: &qnce::reload::Host, key: qnce::reload::SessionKey) -> (String, Vec<String>) {
     let s = host.session(key).unwrap();
     (
@@ -680,15 +685,7 @@ fn a_broken_translation_file_is_rejected_while_play_goes_on() {
         STORY.replace("A cold cellar.", "A dark cellar."),
     );
     let reloaded = host.reload(Some(&[story]));
-    assert_eq!(
-        reloaded
-            .result
-            .as_ref()
-            .unwrap()
-            .translation_errors
-            .n_errors(),
-        1
-    );
+    assert_eq!(translation_errors(&reloaded).n_errors(), 1);
 
     // Fixed: taken.
     let po = dir.write(
@@ -696,14 +693,7 @@ fn a_broken_translation_file_is_rejected_while_play_goes_on() {
         DE.replace("msgstr \"Klopfen\"", "msgstr \"Klopf an\""),
     );
     let reloaded = host.reload(Some(&[po]));
-    assert!(
-        reloaded
-            .result
-            .as_ref()
-            .unwrap()
-            .translation_errors
-            .is_empty()
-    );
+    assert!(translation_errors(&reloaded).is_empty());
     assert_eq!(shown(&host, de).1, ["Klopf an", "Leave"]);
 
     // A file that is not PO at all is rejected the same way.
@@ -770,14 +760,7 @@ fn a_story_edit_reaches_the_translations_of_what_it_changes() {
     // `coins` retyped to a string: the translation still checks, and shows the new value.
     let story = dir.write("story.ron", STORY.replace("Int(3)", "Str(\"three\")"));
     let reloaded = host.reload(Some(&[story]));
-    assert!(
-        reloaded
-            .result
-            .as_ref()
-            .unwrap()
-            .translation_errors
-            .is_empty()
-    );
+    assert!(translation_errors(&reloaded).is_empty());
     assert_eq!(shown(&host, de).0, "Eine Tür. Du hast three Münzen.");
 
     // Removed while a translation still reads it: an error of the translation file.
@@ -827,14 +810,7 @@ fn translation_files_added_and_removed_while_playing() {
         "msgctxt \"door.hall\"\nmsgid \"Knock\"\nmsgstr \"Frapper\"\n",
     );
     let reloaded = host.reload(Some(std::slice::from_ref(&po)));
-    assert!(
-        reloaded
-            .result
-            .as_ref()
-            .unwrap()
-            .translation_errors
-            .is_empty()
-    );
+    assert!(translation_errors(&reloaded).is_empty());
     assert_eq!(shown(&host, fr).1, ["Frapper", "Leave"]);
 
     std::fs::remove_file(&po).unwrap();

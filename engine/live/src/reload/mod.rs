@@ -220,6 +220,26 @@ impl Reloader {
         changed.then(|| load::voices::find(&load::FileSystem, &self.root, None, &mut Vec::new()))
     }
 
+    /// Brings the translations along `changes` (and the story's `new` version, when its
+    /// files changed), and the time it took.
+    fn retranslate(
+        &self,
+        story: &Story,
+        changes: &Changes,
+        new: Option<&NewVersion<'_>>,
+    ) -> (load::Retranslated, Duration) {
+        let started = Instant::now();
+        let retranslated = load::retranslate(
+            &self.root,
+            &self.limits,
+            &self.cache.locales,
+            changes,
+            story,
+            new,
+        );
+        (retranslated, started.elapsed())
+    }
+
     /// Computes the patch for `changed` paths (all files when `None`) without applying it.
     /// Names the new version declares are interned into the story right away; interners
     /// only grow, so this is harmless if the patch is never applied.
@@ -249,17 +269,9 @@ impl Reloader {
                 .any(|key| !self.is_translation(key) && !self.is_voice(key));
         if !story_changed {
             // Only translations changed: the story's files are as they were.
-            let started = Instant::now();
-            let retranslated = load::retranslate(
-                &self.root,
-                &self.limits,
-                &self.cache.locales,
-                &changes,
-                story,
-                None,
-            );
+            let (retranslated, translating) = self.retranslate(story, &changes, None);
             let timings = Timings {
-                translating: started.elapsed(),
+                translating,
                 ..Timings::default()
             };
             let mut patch = Patch::unchanged(story);
@@ -315,21 +327,13 @@ impl Reloader {
         } = recompiled;
         // Translations are checked against the new version before it is applied, so that
         // the story and its translations change in one transaction.
-        let started = Instant::now();
         let new = NewVersion {
             data: &data,
             declared: &declared,
             partial,
         };
-        let retranslated = load::retranslate(
-            &self.root,
-            &self.limits,
-            &self.cache.locales,
-            &changes,
-            story,
-            Some(&new),
-        );
-        timings.translating = started.elapsed();
+        let (retranslated, translating) = self.retranslate(story, &changes, Some(&new));
+        timings.translating = translating;
         files.extend(retranslated.read);
         warnings.extend(retranslated.warnings);
         let started = Instant::now();
