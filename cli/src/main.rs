@@ -21,6 +21,7 @@ macro_rules! say {
 
 mod check;
 mod explore;
+mod graph;
 mod observe;
 mod perf_command;
 mod play;
@@ -64,6 +65,8 @@ enum Command {
     /// Play every playthrough: find run-time errors, dead ends, endings and what no player
     /// can reach, each with the choices that replay it.
     Explore(Box<explore::ExploreArgs>),
+    /// Draw the story as a graph: DOT, Mermaid, or SVG and HTML laid out by qnce itself.
+    Graph(Box<graph::GraphArgs>),
     /// Watch a running engine (`qnce play --metrics-addr`) from outside.
     Perf(perf_command::PerfArgs),
     /// Translatable texts: the string table for translators.
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Check { path, json, locale } => check::run(&path, json, locale.as_deref()),
         Command::Play(args) => play::run(&args),
         Command::Explore(args) => explore::run(&args),
+        Command::Graph(args) => graph::run(&args),
         Command::Perf(args) => perf_command::run(&args),
         Command::Strings(StringsCommand::Extract { path, out }) => {
             strings::extract_run(&path, out.as_deref())

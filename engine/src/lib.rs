@@ -62,8 +62,8 @@ pub use qnce_core::{MAIN_FLOW, expr, input, runtime, value};
 pub mod story {
     pub use qnce_core::story::components::{AssetKind, AssetSource};
     pub use qnce_core::story::{
-        AssetId, ChoiceId, CommandId, Delta, FlowId, FunctionDecl, FunctionId, NodeField, NodeId,
-        NodeSummary, Story, TextPiece, VarId,
+        AssetId, ChoiceId, ChoiceTarget, CommandId, Delta, FlowId, FunctionDecl, FunctionId,
+        NodeField, NodeFlow, NodeId, NodeSummary, Story, TextPiece, VarId,
     };
 }
 pub use qnce_load::{

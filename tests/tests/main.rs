@@ -11,6 +11,7 @@
 //!   sessions, owned events, game-side variables
 //! - `expressions`: precedence, types and errors of the expression language
 //! - `explore`: `qnce explore` on stories built to hold each kind of problem, and replays
+//! - `graph`: `qnce graph` as SVG (read back as XML), DOT and Mermaid
 //! - `assets`: the asset cache and preloading's hit rate on the example stories
 //! - `telemetry`: telemetry sinks, budgets, span timings, `/metrics` over loopback
 //! - `perf`: `qnce perf` against a running `qnce play`, the live dashboard (also in a pty)
@@ -50,6 +51,7 @@ mod fullscreen;
 mod fuzz;
 mod gamepad;
 mod golden;
+mod graph;
 mod input;
 mod localization;
 mod perf;

@@ -105,6 +105,27 @@ pub(crate) fn falls_back_to(locale: &str, tag: &str) -> bool {
     }
 }
 
+/// Where a choice leads ([`Story::choice_target`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChoiceTarget {
+    /// The node entered (after the call returns, when the choice calls); `None` for a
+    /// call that returns to the choice's own node.
+    pub to: Option<NodeId>,
+    /// The node called, for a choice with `call`.
+    pub call: Option<NodeId>,
+}
+
+/// How a node goes on by itself ([`Story::node_flow`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct NodeFlow {
+    /// `next`.
+    pub next: Option<NodeId>,
+    /// `call` (made before going on at `next`).
+    pub call: Option<NodeId>,
+    /// `return: true`.
+    pub returns: bool,
+}
+
 /// A story's texts in one language: compiled templates by line id, for the texts
 /// translated (the others show their source).
 #[derive(Clone, Debug, Default)]
@@ -484,6 +505,32 @@ impl Story {
         let c = self.choice_entity(node, choice)?;
         let (source, expr) = self.world.get::<Condition>(c)?.0.as_ref()?;
         Some((source, expr))
+    }
+
+    /// Where a choice leads: its `to` (or the node a `call` without `to` returns to:
+    /// `None`), and the node it calls, if any.
+    pub fn choice_target(&self, node: NodeId, choice: ChoiceId) -> Option<ChoiceTarget> {
+        let c = self.choice_entity(node, choice)?;
+        Some(match *self.world.get::<Target>(c)? {
+            Target::To(to) => ChoiceTarget {
+                to: Some(to),
+                call: None,
+            },
+            Target::Call { call, then } => ChoiceTarget {
+                to: then,
+                call: Some(call),
+            },
+        })
+    }
+
+    /// A node's `next`, `call` and whether it returns (`return: true`).
+    pub fn node_flow(&self, id: NodeId) -> NodeFlow {
+        let node = self.node(id);
+        NodeFlow {
+            next: node.and_then(|n| n.get::<Next>()).and_then(|n| n.0),
+            call: node.and_then(|n| n.get::<NodeCall>()).and_then(|c| c.0),
+            returns: node.and_then(|n| n.get::<Return>()).is_some_and(|r| r.0),
+        }
     }
 
     /// Whether a choice is a fallback: never displayed, taken when no other choice is
