@@ -699,14 +699,16 @@ impl Explorer<'_> {
             for (view, _) in session.choices() {
                 self.displayed.insert((node, view.id));
             }
-            for &(c, held) in session.conditions() {
-                let counts = self.outcomes.entry((node, c)).or_default();
+            for &(at, c, held) in session.conditions() {
+                let counts = self.outcomes.entry((at, c)).or_default();
                 if held {
                     counts.0 += 1;
                 } else {
                     counts.1 += 1;
                 }
-                self.record_ranges(&session, node, c);
+                if at == node {
+                    self.record_ranges(&session, node, c);
+                }
             }
         }
         for &var in story.var_ids() {

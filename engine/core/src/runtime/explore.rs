@@ -350,11 +350,11 @@ impl Session {
             .map(|(k, &n)| ((k.node, k.choice, k.ordinal), n))
     }
 
-    /// What each condition of the current node's choices gave when the node was last
-    /// rendered (and when a fallback was looked for after it), as play evaluated it: a
-    /// tool's view of why a choice is hidden. A `once` choice already taken is not
-    /// evaluated, so it is not listed.
-    pub fn conditions(&self) -> &[(ChoiceId, bool)] {
+    /// What each condition the last call evaluated gave, as play evaluated it, with its
+    /// node and choice: those of every node the call rendered (a node passed through by
+    /// a fallback or `next` too), and of fallbacks looked for. A tool's view of why a
+    /// choice is hidden. A `once` choice already taken is not evaluated, so not listed.
+    pub fn conditions(&self) -> &[(NodeId, ChoiceId, bool)] {
         &self.conditions
     }
 }

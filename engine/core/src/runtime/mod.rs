@@ -364,9 +364,9 @@ pub struct Session {
     choice_text: String,
     /// Draws taken from a list instead of the generator, when the config gives them.
     forced: Option<Forced>,
-    /// What each condition of the current node's choices gave at its last render (and at
-    /// the fallback search after it), for tools.
-    conditions: Vec<(ChoiceId, bool)>,
+    /// What each condition evaluated in the last call gave, with its node: the choices
+    /// of every node the call rendered (a chain renders several), for tools.
+    conditions: Vec<(NodeId, ChoiceId, bool)>,
     ended: bool,
     // What the last call reported.
     events: Vec<Event>,

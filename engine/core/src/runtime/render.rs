@@ -96,7 +96,6 @@ impl Session {
         self.text.clear();
         self.choices.clear();
         self.choice_text.clear();
-        self.conditions.clear();
         self.ended = false;
         if let Some(text) = world.get::<Text>(entity) {
             let mut out = std::mem::take(&mut self.text);
@@ -163,7 +162,7 @@ impl Session {
                     let site = ErrorSite::Condition(key.id);
                     Self::eval_error(story, node, site, format!("condition `{source}`"), e)
                 })?;
-                self.conditions.push((key.id, held));
+                self.conditions.push((node, key.id, held));
                 Ok(held)
             }
             None => Ok(true),

@@ -188,6 +188,7 @@ impl Session {
 
     pub(super) fn begin(&mut self) {
         self.clear_report();
+        self.conditions.clear();
         self.step = self.log.fresh();
         let rng = self.rng;
         self.step.push(Change::Rng { old: rng, new: rng });
