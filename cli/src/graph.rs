@@ -70,6 +70,17 @@ struct Edge {
     label: String,
 }
 
+impl Edge {
+    /// What the edge says: its choice's text, else its kind.
+    fn shown(&self) -> &str {
+        if self.label.is_empty() {
+            self.kind.name()
+        } else {
+            &self.label
+        }
+    }
+}
+
 struct Node {
     name: String,
     file: usize,
@@ -278,17 +289,13 @@ fn to_dot(g: &Graph) -> String {
             Kind::Call => ", color=blue",
             Kind::Return => ", color=blue, style=dotted",
         };
-        let label = if e.label.is_empty() {
-            e.kind.name().to_owned()
-        } else {
-            e.label.clone()
-        };
+        let label = e.shown();
         let _ = writeln!(
             out,
             "  {} -> {} [label={}{style}];",
             dot_quote(&g.nodes[e.from].name),
             dot_quote(&g.nodes[e.to].name),
-            dot_quote(&label)
+            dot_quote(label)
         );
     }
     out.push_str("}\n");
@@ -324,16 +331,12 @@ fn to_mermaid(g: &Graph) -> String {
             Kind::Next => "==>",
             Kind::Call => "--o",
         };
-        let label = if e.label.is_empty() {
-            e.kind.name().to_owned()
-        } else {
-            e.label.clone()
-        };
+        let label = e.shown();
         let _ = writeln!(
             out,
             "  n{} {arrow}|\"{}\"| n{}",
             e.from,
-            mermaid_text(&label),
+            mermaid_text(label),
             e.to
         );
     }
@@ -494,20 +497,14 @@ fn to_svg(g: &Graph) -> String {
             Kind::Return => ("#1a5fd0", " stroke-dasharray=\"2 3\""),
         };
         let width = if e.kind == Kind::Next { 2.5 } else { 1.2 };
-        let label = if e.label.is_empty() {
-            e.kind.name().to_owned()
-        } else {
-            e.label.clone()
-        };
+        let label = xml(e.shown());
         let (lx, ly) = ((sx + tx) / 2.0, (sy + ty) / 2.0);
         let _ = writeln!(
             out,
-            "<g class=\"edge\" data-from=\"{}\" data-to=\"{}\" data-kind=\"{}\"><title>{}</title><path d=\"{path}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#arrow)\"/><text x=\"{lx:.1}\" y=\"{ly:.1}\" fill=\"#555\" font-size=\"10\">{}</text></g>",
+            "<g class=\"edge\" data-from=\"{}\" data-to=\"{}\" data-kind=\"{}\"><title>{label}</title><path d=\"{path}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#arrow)\"/><text x=\"{lx:.1}\" y=\"{ly:.1}\" fill=\"#555\" font-size=\"10\">{label}</text></g>",
             xml(&g.nodes[e.from].name),
             xml(&g.nodes[e.to].name),
             e.kind.name(),
-            xml(&label),
-            xml(&label)
         );
     }
     for (i, n) in g.nodes.iter().enumerate() {

@@ -388,19 +388,7 @@ fn expand(job: Job) -> Expanded {
                 let result = next.choose(&story, i).map(entered);
                 let made: Vec<(i64, i64, i64)> = next.draws().to_vec();
                 if all_random {
-                    'draws: for k in prefix.len()..made.len() {
-                        let (lo, hi, _) = made[k];
-                        for v in outcomes(lo, hi).filter(|&v| v != lo) {
-                            // No more waiting than can still be tried.
-                            if tried + pending.len() >= MAX_OUTCOMES {
-                                truncated = true;
-                                break 'draws;
-                            }
-                            let mut forced: Vec<i64> = made[..k].iter().map(|d| d.2).collect();
-                            forced.push(v);
-                            pending.push(forced);
-                        }
-                    }
+                    truncated |= branch(&made, prefix.len(), tried, &mut pending);
                 }
                 let outcome = result.map(|entered| Step {
                     fingerprint: next.fingerprint(&observed),
@@ -424,6 +412,31 @@ fn expand(job: Job) -> Expanded {
         children,
         truncated,
     }
+}
+
+/// Queues the other outcomes of the draws `made` past the `forced` ones: for each such
+/// draw, each of its values but the low end it took, after the values the draws before it
+/// took. Returns whether some were left out, [`MAX_OUTCOMES`] having been reached
+/// (`tried` tried, and those already waiting).
+fn branch(
+    made: &[(i64, i64, i64)],
+    forced: usize,
+    tried: usize,
+    pending: &mut Vec<Vec<i64>>,
+) -> bool {
+    for k in forced..made.len() {
+        let (lo, hi, _) = made[k];
+        for v in outcomes(lo, hi).filter(|&v| v != lo) {
+            // No more waiting than can still be tried.
+            if tried + pending.len() >= MAX_OUTCOMES {
+                return true;
+            }
+            let mut values: Vec<i64> = made[..k].iter().map(|d| d.2).collect();
+            values.push(v);
+            pending.push(values);
+        }
+    }
+    false
 }
 
 /// The values of a draw in `lo..=hi` that `--all-random` explores: all of a small range,
@@ -545,17 +558,8 @@ pub fn explore(story: Arc<Story>, config: &Config, parallel: Option<&dyn Paralle
                 }
             };
             let made: Vec<(i64, i64, i64)> = session.draws().to_vec();
-            for k in prefix.len()..made.len() {
-                let (lo, hi, _) = made[k];
-                for v in outcomes(lo, hi).filter(|&v| v != lo) {
-                    if tried + pending.len() >= MAX_OUTCOMES {
-                        x.cut.get_or_insert(Bound::Outcomes);
-                        break;
-                    }
-                    let mut forced: Vec<i64> = made[..k].iter().map(|d| d.2).collect();
-                    forced.push(v);
-                    pending.push(forced);
-                }
+            if branch(&made, prefix.len(), tried, &mut pending) {
+                x.cut.get_or_insert(Bound::Outcomes);
             }
             let step = Step {
                 fingerprint: session.fingerprint(&observed),
