@@ -14,6 +14,7 @@ mod finding;
 mod format;
 mod locales;
 mod locate;
+pub mod outline;
 pub mod persist;
 pub mod po;
 mod read;

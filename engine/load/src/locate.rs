@@ -1,11 +1,10 @@
-//! Finds where a value stands in a RON source file, for diagnostics.
-//!
-//! ron reports positions only for syntax errors, so after a file parsed this module walks
-//! its text once more and records the byte offset of every value under its path
-//! (`nodes` → `"river"` → `choices` → `1` → `to`). It is built only for files that have a
-//! finding, and is lenient: on text it does not understand it stops recording.
+//! Finds where a value stands in a RON source file, for diagnostics: a [`SourceMap`]
+//! indexes a file's [`Outline`] by path (`nodes` → `"river"` → `choices` → `1` → `to`).
+//! It is built only for files that have a finding.
 
 use std::collections::HashMap;
+
+use crate::outline::{Outline, Step};
 
 /// One step of a path into a RON document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -53,19 +52,38 @@ impl<'t> SourceMap<'t> {
     pub(crate) fn new(text: &'t str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let mut walker = Walker {
-            text,
-            bytes: text.as_bytes(),
-            i: 0,
-            path: Vec::new(),
-            offsets: HashMap::new(),
-            depth: 0,
-        };
-        walker.skip_attributes();
-        walker.value(true);
+        let outline = Outline::of(text);
+        // Each value's path; a tuple's elements (and what `Some(…)` wraps) stand at their
+        // parent's path and are not recorded themselves.
+        let mut paths: Vec<Vec<OwnedSeg>> = Vec::with_capacity(outline.values().len());
+        let mut offsets: HashMap<Vec<OwnedSeg>, Vec<usize>> = HashMap::new();
+        for v in outline.values() {
+            let mut path = v.parent.map(|p| paths[p].clone()).unwrap_or_default();
+            let at = match &v.step {
+                Step::Root => Some(v.span.start),
+                Step::Field { name, .. } => {
+                    path.push(OwnedSeg::Field(name.clone()));
+                    Some(v.span.start)
+                }
+                Step::Index(i) => {
+                    path.push(OwnedSeg::Index(*i));
+                    Some(v.span.start)
+                }
+                // A map entry is found by its key.
+                Step::Key { key, span } => {
+                    path.push(OwnedSeg::Key(key.clone()));
+                    Some(span.start)
+                }
+                Step::Position(_) => None,
+            };
+            if let Some(at) = at {
+                offsets.entry(path.clone()).or_default().push(at);
+            }
+            paths.push(path);
+        }
         SourceMap {
             text,
-            offsets: walker.offsets,
+            offsets,
             line_starts,
         }
     }
@@ -95,44 +113,7 @@ impl<'t> SourceMap<'t> {
     /// The file offset of byte `inner` of the decoded string whose literal starts at
     /// `literal` (a `Some(` wrapper before the quote is skipped).
     pub(crate) fn string_offset(&self, literal: usize, inner: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        let Some(quote) = self.text[literal..].find('"').map(|q| literal + q) else {
-            return literal;
-        };
-        let raw = quote > 0 && matches!(bytes[quote - 1], b'r' | b'#');
-        let mut i = quote + 1;
-        let mut decoded = 0;
-        while i < bytes.len() && decoded < inner {
-            let ch = self.text[i..].chars().next().unwrap_or('"');
-            if ch == '"' && !raw {
-                break;
-            }
-            if ch == '\\' && !raw {
-                let esc = self.text[i + 1..].chars().next().unwrap_or(' ');
-                if esc == 'u' {
-                    // `\u{XXXX}`: one decoded char of up to 4 bytes.
-                    let close = self.text[i..].find('}').map_or(i + 2, |c| i + c + 1);
-                    let ch = u32::from_str_radix(
-                        self.text[i..close]
-                            .trim_start_matches("\\u{")
-                            .trim_end_matches('}'),
-                        16,
-                    )
-                    .ok()
-                    .and_then(char::from_u32)
-                    .unwrap_or(' ');
-                    decoded += ch.len_utf8();
-                    i = close;
-                } else {
-                    decoded += 1;
-                    i += 1 + esc.len_utf8();
-                }
-                continue;
-            }
-            decoded += ch.len_utf8();
-            i += ch.len_utf8();
-        }
-        i
+        crate::outline::string_offset(self.text, literal, inner)
     }
 
     /// The line and column of a byte offset.
@@ -155,250 +136,6 @@ impl<'t> SourceMap<'t> {
             .get(line)
             .map_or(self.text.len(), |&e| e - 1);
         self.text.get(start..end).map(|l| l.trim_end_matches('\r'))
-    }
-}
-
-/// Nesting deeper than this is not recorded (ron rejects it anyway).
-const MAX_DEPTH: usize = 256;
-
-struct Walker<'t> {
-    text: &'t str,
-    bytes: &'t [u8],
-    i: usize,
-    path: Vec<OwnedSeg>,
-    offsets: HashMap<Vec<OwnedSeg>, Vec<usize>>,
-    depth: usize,
-}
-
-impl Walker<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.i).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        loop {
-            match self.peek() {
-                Some(b' ' | b'\t' | b'\n' | b'\r') => self.i += 1,
-                Some(b'/') if self.bytes.get(self.i + 1) == Some(&b'/') => {
-                    while !matches!(self.peek(), None | Some(b'\n')) {
-                        self.i += 1;
-                    }
-                }
-                Some(b'/') if self.bytes.get(self.i + 1) == Some(&b'*') => {
-                    let mut nesting = 0usize;
-                    while self.i < self.bytes.len() {
-                        if self.bytes[self.i..].starts_with(b"/*") {
-                            nesting += 1;
-                            self.i += 2;
-                        } else if self.bytes[self.i..].starts_with(b"*/") {
-                            nesting -= 1;
-                            self.i += 2;
-                            if nesting == 0 {
-                                break;
-                            }
-                        } else {
-                            self.i += 1;
-                        }
-                    }
-                }
-                _ => return,
-            }
-        }
-    }
-
-    fn skip_attributes(&mut self) {
-        loop {
-            self.skip_ws();
-            if !self.bytes[self.i..].starts_with(b"#![") {
-                return;
-            }
-            while !matches!(self.peek(), None | Some(b']')) {
-                self.i += 1;
-            }
-            self.i += 1;
-        }
-    }
-
-    fn record(&mut self) {
-        self.offsets
-            .entry(self.path.clone())
-            .or_default()
-            .push(self.i);
-    }
-
-    /// Reads a string literal and returns its decoded text.
-    fn string(&mut self) -> Option<String> {
-        if self.peek() == Some(b'r') {
-            self.i += 1;
-            let hashes = self.bytes[self.i..]
-                .iter()
-                .take_while(|&&b| b == b'#')
-                .count();
-            self.i += hashes + 1;
-            let close: String = std::iter::once('"')
-                .chain("#".repeat(hashes).chars())
-                .collect();
-            let end = self.text[self.i..].find(&close)? + self.i;
-            let s = self.text[self.i..end].to_owned();
-            self.i = end + close.len();
-            return Some(s);
-        }
-        self.i += 1;
-        let mut s = String::new();
-        loop {
-            let ch = self.text[self.i..].chars().next()?;
-            self.i += ch.len_utf8();
-            match ch {
-                '"' => return Some(s),
-                '\\' => {
-                    let esc = self.text[self.i..].chars().next()?;
-                    self.i += esc.len_utf8();
-                    s.push(match esc {
-                        'n' => '\n',
-                        't' => '\t',
-                        'r' => '\r',
-                        '0' => '\0',
-                        other => other,
-                    });
-                }
-                ch => s.push(ch),
-            }
-        }
-    }
-
-    fn word(&mut self) -> &str {
-        let start = self.i;
-        while let Some(b) = self.peek() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-') {
-                self.i += 1;
-            } else {
-                break;
-            }
-        }
-        &self.text[start..self.i]
-    }
-
-    fn value(&mut self, record: bool) -> Option<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return None;
-        }
-        self.skip_ws();
-        if record {
-            self.record();
-        }
-        match self.peek()? {
-            b'"' => {
-                self.string()?;
-            }
-            b'r' if matches!(self.bytes.get(self.i + 1), Some(b'"' | b'#')) => {
-                self.string()?;
-            }
-            b'\'' => {
-                self.i += 1;
-                if self.peek() == Some(b'\\') {
-                    self.i += 1;
-                }
-                let ch = self.text[self.i..].chars().next()?;
-                self.i += ch.len_utf8() + 1;
-            }
-            b'(' => self.paren()?,
-            b'[' => self.seq()?,
-            b'{' => self.map()?,
-            _ => {
-                if self.word().is_empty() {
-                    return None;
-                }
-                self.skip_ws();
-                if self.peek() == Some(b'(') {
-                    self.paren()?;
-                }
-            }
-        }
-        self.depth -= 1;
-        Some(())
-    }
-
-    fn paren(&mut self) -> Option<()> {
-        self.i += 1;
-        loop {
-            self.skip_ws();
-            if self.peek()? == b')' {
-                self.i += 1;
-                return Some(());
-            }
-            let save = self.i;
-            let word = self.word().to_owned();
-            self.skip_ws();
-            let is_field = !word.is_empty()
-                && self.peek() == Some(b':')
-                && self.bytes.get(self.i + 1) != Some(&b':');
-            if is_field {
-                self.i += 1;
-                self.path.push(OwnedSeg::Field(word));
-                self.value(true)?;
-                self.path.pop();
-            } else {
-                self.i = save;
-                self.value(false)?;
-            }
-            self.skip_ws();
-            if self.peek() == Some(b',') {
-                self.i += 1;
-            }
-        }
-    }
-
-    fn seq(&mut self) -> Option<()> {
-        self.i += 1;
-        let mut index = 0;
-        loop {
-            self.skip_ws();
-            if self.peek()? == b']' {
-                self.i += 1;
-                return Some(());
-            }
-            self.path.push(OwnedSeg::Index(index));
-            self.value(true)?;
-            self.path.pop();
-            index += 1;
-            self.skip_ws();
-            if self.peek() == Some(b',') {
-                self.i += 1;
-            }
-        }
-    }
-
-    fn map(&mut self) -> Option<()> {
-        self.i += 1;
-        loop {
-            self.skip_ws();
-            if self.peek()? == b'}' {
-                self.i += 1;
-                return Some(());
-            }
-            let key_at = self.i;
-            let key = match self.peek()? {
-                b'"' | b'r' => self.string()?,
-                _ => self.word().to_owned(),
-            };
-            self.path.push(OwnedSeg::Key(key));
-            self.offsets
-                .entry(self.path.clone())
-                .or_default()
-                .push(key_at);
-            self.skip_ws();
-            if self.peek()? != b':' {
-                return None;
-            }
-            self.i += 1;
-            self.value(false)?;
-            self.path.pop();
-            self.skip_ws();
-            if self.peek() == Some(b',') {
-                self.i += 1;
-            }
-        }
     }
 }
 

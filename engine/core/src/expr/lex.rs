@@ -38,11 +38,12 @@ pub(crate) enum Tok {
     Eof,
 }
 
-/// A token and the byte offset where it starts.
+/// A token, the byte offset where it starts and the offset just past it.
 #[derive(Clone, Debug)]
 pub(crate) struct Spanned {
     pub(crate) tok: Tok,
     pub(crate) at: usize,
+    pub(crate) end: usize,
 }
 
 /// Splits `src` into tokens. Stops at the first `}` outside a string when `stop_at_brace`
@@ -63,6 +64,7 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
                 out.push(Spanned {
                     tok: Tok::RBrace,
                     at,
+                    end: at + 1,
                 });
                 return Ok((out, i));
             }
@@ -80,7 +82,7 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
                 }
             },
         };
-        out.push(Spanned { tok, at });
+        out.push(Spanned { tok, at, end });
         i = end;
     }
     if stop_at_brace {
@@ -89,6 +91,7 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
     out.push(Spanned {
         tok: Tok::Eof,
         at: src.len(),
+        end: src.len(),
     });
     Ok((out, src.len()))
 }

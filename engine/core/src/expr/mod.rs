@@ -7,6 +7,7 @@
 
 mod eval;
 mod lex;
+mod names;
 mod parse;
 mod template;
 
@@ -16,6 +17,7 @@ pub(crate) use eval::WithArgs;
 pub use eval::english_plural;
 pub use eval::{Env, EvalError};
 /// The names of the built-in functions, which no declaration may take.
+pub use names::{Written, WrittenName, names_in_code, names_in_effect, names_in_text};
 pub use parse::BUILT_IN as BUILT_IN_FUNCTIONS;
 pub use template::{PluralCategory, Template, VariationKind};
 

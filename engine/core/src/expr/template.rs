@@ -149,7 +149,7 @@ impl Open {
 }
 
 /// What a `{…}` holds.
-enum Tag<'s> {
+pub(super) enum Tag<'s> {
     /// `{if c}` or `{elif c}`, with the condition's source and where it starts.
     Branch {
         elif: bool,
@@ -171,7 +171,7 @@ enum Tag<'s> {
 }
 
 /// The block keyword a `{` at `body - 1` opens with, if any.
-fn tag(src: &str, body: usize) -> Tag<'_> {
+pub(super) fn tag(src: &str, body: usize) -> Tag<'_> {
     let rest = &src[body..];
     let trimmed = rest.trim_start();
     let lead = rest.len() - trimmed.len();
