@@ -72,6 +72,13 @@ enum Command {
     /// Translatable texts: the string table for translators.
     #[command(subcommand)]
     Strings(StringsCommand),
+    /// Serve an editor over the Language Server Protocol on standard input and output:
+    /// diagnostics as you type, go to definition, references, completion, hover, rename.
+    Lsp {
+        /// Accepted for editors that pass it (stdio is the only transport).
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +105,13 @@ fn main() -> ExitCode {
         Command::Strings(StringsCommand::Extract { path, out }) => {
             strings::extract_run(&path, out.as_deref())
         }
+        Command::Lsp { stdio: _ } => match qnce_lsp::serve_stdio() {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("qnce lsp: {e}");
+                EXIT_USAGE
+            }
+        },
     };
     ExitCode::from(code)
 }

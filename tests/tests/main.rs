@@ -20,6 +20,8 @@
 //! - `fuzz`: hostile input as properties: every operator chained and nested, byte edits
 //!   of the example stories
 //! - `localization`: line ids, `qnce strings extract` and merging translations
+//! - `lsp`: `qnce lsp` over stdio as an editor speaks to it: diagnostics of unsaved
+//!   buffers, definition, references, completion, hover, rename, symbols
 //! - `reload`: live reload through the engine API, one test per kind of edit
 //! - `reload_files`: which files a reload reads, keeps pending or parses on the pool
 //! - `watch`: live reload end to end, the real watcher and the real binary
@@ -54,6 +56,7 @@ mod golden;
 mod graph;
 mod input;
 mod localization;
+mod lsp;
 mod perf;
 mod pool;
 mod properties;

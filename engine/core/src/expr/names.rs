@@ -245,7 +245,13 @@ mod tests {
                 n(NameKind::Variable, "co", "co"),
             ]
         );
-        assert_eq!(written.code, vec![Range { start: 10, end: src.len() }]);
+        assert_eq!(
+            written.code,
+            vec![Range {
+                start: 10,
+                end: src.len()
+            }]
+        );
         let src = "a # b";
         assert_eq!(
             names(&names_in_code(src), src),
