@@ -1,15 +1,17 @@
 //! Checking a story on a thread of its own: the engine's loader reads the editor's
 //! buffers ([`Overlay`]) and every diagnostic `qnce check` would print comes back as LSP
-//! diagnostics, grouped by file. Jobs that queue up while one runs are coalesced: only
-//! the latest of each story is checked.
+//! diagnostics, grouped by file. Each story's files stay parsed between checks, so a
+//! check parses only the files whose text changed (and still validates the whole story).
+//! Jobs that queue up while one runs are coalesced: only the latest of each story is
+//! checked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use lsp_types::{DiagnosticSeverity, NumberOrString, Position, Range};
-use qnce_load::{Diagnostic, Limits, LoadError, Severity};
+use qnce_load::{Diagnostic, FileCache, Limits, Severity};
 
 use crate::overlay::Overlay;
 
@@ -44,6 +46,9 @@ pub(crate) fn spawn(results: Sender<Checked>) -> std::io::Result<Sender<Job>> {
 }
 
 fn work(inbox: &Receiver<Job>, results: &Sender<Checked>) {
+    // Each story's files as last parsed: a check parses only the files whose text
+    // changed since.
+    let mut caches: HashMap<PathBuf, FileCache> = HashMap::new();
     while let Ok(job) = inbox.recv() {
         let mut latest = BTreeMap::new();
         latest.insert(job.main.clone(), job);
@@ -51,18 +56,27 @@ fn work(inbox: &Receiver<Job>, results: &Sender<Checked>) {
             latest.insert(job.main.clone(), job);
         }
         for job in latest.into_values() {
-            if results.send(check(&job)).is_err() {
+            if results.send(check(&job, &mut caches)).is_err() {
                 return;
             }
         }
     }
 }
 
-fn check(job: &Job) -> Checked {
+fn check(job: &Job, caches: &mut HashMap<PathBuf, FileCache>) -> Checked {
     let started = Instant::now();
-    let diagnostics = match qnce_load::load_from(&job.overlay, &job.main, &Limits::default()) {
-        Ok(loaded) => loaded.warnings.iter().cloned().collect(),
-        Err(LoadError::Invalid(d)) => d.iter().cloned().collect(),
+    let previous = caches.remove(&job.main);
+    let checked = qnce_load::check_from(
+        &job.overlay,
+        &job.main,
+        &Limits::default(),
+        previous.as_ref(),
+    );
+    let diagnostics = match checked {
+        Ok(checked) => {
+            caches.insert(job.main.clone(), checked.cache);
+            checked.diagnostics.iter().cloned().collect()
+        }
         Err(e) => vec![Diagnostic {
             severity: Severity::Error,
             path: job.main.clone(),

@@ -316,6 +316,13 @@ impl Server {
                 checked.elapsed.as_secs_f64() * 1e3
             ),
         };
+        self.send(Message::Notification(Notification::new(
+            lsp_types::notification::LogMessage::METHOD.to_owned(),
+            log,
+        )))?;
+        let Some(state) = self.stories.get_mut(&checked.main) else {
+            return Ok(());
+        };
         let now: BTreeSet<PathBuf> = checked.files.keys().cloned().collect();
         // Files that had diagnostics and have none now are cleared; open files of the
         // story hear that they have none too.
@@ -346,10 +353,7 @@ impl Server {
                 params,
             )))?;
         }
-        self.send(Message::Notification(Notification::new(
-            lsp_types::notification::LogMessage::METHOD.to_owned(),
-            log,
-        )))
+        Ok(())
     }
 
     /// The index of `path`: the editor's buffer, else the file (`None` when it cannot be

@@ -201,12 +201,57 @@ fn load_cached_with(
     limits: &Limits,
     translated: bool,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
+    let (data, diagnostics, cache) = validate(source, path, limits, translated, None)?;
+    match data {
+        Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
+        _ => Err(LoadError::Invalid(diagnostics)),
+    }
+}
+
+/// A story checked as a whole: every diagnostic a load finds, and the files as parsed.
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct Checked {
+    /// Every error and warning, as [`load`] reports them.
+    pub diagnostics: Diagnostics,
+    /// The files that parsed, for the next check.
+    pub cache: FileCache,
+}
+
+/// Checks the story at `path` in `source` as [`load`] does, with the same diagnostics,
+/// taking the parse of each file whose text is the same as in `previous` (a check of the
+/// same story before) instead of parsing it again: what a tool reporting diagnostics as
+/// files change does (`qnce lsp` at each pause in typing). Every file is still read and
+/// the whole story validated.
+///
+/// # Errors
+/// [`LoadError::Unreadable`] when `path` cannot be read.
+#[doc(hidden)]
+pub fn check_from(
+    source: &dyn Source,
+    path: impl AsRef<Path>,
+    limits: &Limits,
+    previous: Option<&FileCache>,
+) -> Result<Checked, LoadError> {
+    let (_, diagnostics, cache) = validate(source, path.as_ref(), limits, true, previous)?;
+    Ok(Checked { diagnostics, cache })
+}
+
+/// Reads, validates and compiles the story: its data (`None` when it could not be
+/// compiled at all), every diagnostic, and its files as parsed.
+fn validate(
+    source: &dyn Source,
+    path: &Path,
+    limits: &Limits,
+    translated: bool,
+    previous: Option<&FileCache>,
+) -> Result<(Option<StoryData>, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
     let read = read_story(
         source,
         path,
         limits,
-        None,
+        previous,
         &Changes::All,
         Preread::default(),
     )?;
@@ -249,10 +294,7 @@ fn load_cached_with(
     }
     let mut diagnostics = resolve_findings(&files, findings);
     diagnostics.extend(finding::diagnostics_of(voice_warnings));
-    match data {
-        Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
-        _ => Err(LoadError::Invalid(diagnostics)),
-    }
+    Ok((data, diagnostics, cache))
 }
 
 /// A story compiled again after some of its files changed, ready to be diffed against the
