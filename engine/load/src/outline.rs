@@ -1,6 +1,6 @@
 //! A RON file's values as a tree, each with its byte range: what diagnostics are placed
-//! by (the locator indexes it by path) and what an editor
-//! reads a story by (`qnce lsp`: declarations, references, the value under the cursor).
+//! by (the locator indexes it by path) and what an editor reads a story by (`qnce lsp`:
+//! declarations, references, the value under the cursor).
 //!
 //! ron reports positions only for syntax errors, so this walks the text itself. It is
 //! lenient, because an editor's buffer seldom parses: on text it does not understand it
