@@ -151,8 +151,8 @@ fn token(rest: &str) -> &str {
         Some('r') if body[1..].starts_with(['"', '#']) => {
             let hashes = body[1..].bytes().take_while(|&b| b == b'#').count();
             let close = format!("\"{}", "#".repeat(hashes));
-            body[hashes + 2..]
-                .find(&close)
+            body.get(hashes + 2..)
+                .and_then(|rest| rest.find(&close))
                 .map_or(body.len(), |i| hashes + 2 + i + close.len())
         }
         Some(c) if c.is_alphanumeric() || c == '_' => body
@@ -188,5 +188,7 @@ mod tests {
         assert_eq!(range("  when: \"gold > 1\"", 9), (2, 8, 18));
         assert_eq!(range("  gold_x + 1", 3), (2, 2, 8));
         assert_eq!(range("  + 1", 3), (2, 2, 3));
+        // A raw string cut short inside a character runs to the end of the line.
+        assert_eq!(range("  r#é", 3), (2, 2, 5));
     }
 }

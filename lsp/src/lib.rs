@@ -39,6 +39,8 @@ mod navigate;
 mod overlay;
 mod server;
 mod symbols;
+#[cfg(test)]
+mod tests;
 mod uri;
 
 pub use server::DEBOUNCE;

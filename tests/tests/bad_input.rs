@@ -463,3 +463,16 @@ fn a_byte_order_mark_is_accepted() {
     let path = dir.write("save.ron", save);
     assert!(qnce::persist::read_save(&path).is_ok());
 }
+
+#[test]
+fn a_character_or_raw_string_cut_off_by_a_multibyte_character_is_an_error() {
+    // Placing the error walks the text; it once sliced inside `é` and panicked.
+    let texts: [&[u8]; 2] = [
+        "Story(title: \"t\", start: \"a\", nodes: { \"a\": (text: 'xé') })".as_bytes(),
+        "Story(title: \"t\", start: r#é, nodes: {})".as_bytes(),
+    ];
+    for text in texts {
+        let errors = errors_of(text, &Limits::default());
+        assert!(errors.iter().any(|e| e.starts_with("1:")), "{errors:?}");
+    }
+}

@@ -315,6 +315,12 @@ impl Walker<'_> {
         }
     }
 
+    /// The text from the walker on (`None` at the end, or inside a character: text that
+    /// does not read).
+    fn rest(&self) -> Option<&str> {
+        self.text.get(self.i..).filter(|r| !r.is_empty())
+    }
+
     /// Reads a string literal and returns its unescaped text.
     fn string(&mut self) -> Option<String> {
         if self.peek() == Some(b'r') {
@@ -323,11 +329,15 @@ impl Walker<'_> {
                 .iter()
                 .take_while(|&&b| b == b'#')
                 .count();
-            self.i += hashes + 1;
+            self.i += hashes;
+            if self.peek()? != b'"' {
+                return None;
+            }
+            self.i += 1;
             let close: String = std::iter::once('"')
                 .chain("#".repeat(hashes).chars())
                 .collect();
-            let end = self.text[self.i..].find(&close)? + self.i;
+            let end = self.rest()?.find(&close)? + self.i;
             let s = self.text[self.i..end].to_owned();
             self.i = end + close.len();
             return Some(s);
@@ -335,12 +345,12 @@ impl Walker<'_> {
         self.i += 1;
         let mut s = String::new();
         loop {
-            let ch = self.text[self.i..].chars().next()?;
+            let ch = self.rest()?.chars().next()?;
             self.i += ch.len_utf8();
             match ch {
                 '"' => return Some(s),
                 '\\' => {
-                    let esc = self.text[self.i..].chars().next()?;
+                    let esc = self.rest()?.chars().next()?;
                     self.i += esc.len_utf8();
                     s.push(match esc {
                         'n' => '\n',
@@ -391,8 +401,12 @@ impl Walker<'_> {
                 if self.peek() == Some(b'\\') {
                     self.i += 1;
                 }
-                let ch = self.text[self.i..].chars().next()?;
-                self.i += ch.len_utf8() + 1;
+                let ch = self.rest()?.chars().next()?;
+                self.i += ch.len_utf8();
+                if self.peek()? != b'\'' {
+                    return None;
+                }
+                self.i += 1;
                 Kind::Atom
             }
             b'(' => {
@@ -494,8 +508,11 @@ impl Walker<'_> {
                 return Some(());
             }
             let key_at = self.i;
+            let raw =
+                self.peek()? == b'r' && matches!(self.bytes.get(self.i + 1), Some(b'"' | b'#'));
             let key = match self.peek()? {
-                b'"' | b'r' => self.string()?,
+                b'"' => self.string()?,
+                _ if raw => self.string()?,
                 _ => self.word().to_owned(),
             };
             let span = key_at..self.i;
@@ -562,6 +579,24 @@ mod tests {
         assert_eq!(start.kind, Kind::Str("a".to_owned()));
         let node = find(&outline, text, "nodes/[a]");
         assert_eq!(node.span.end, text.len(), "still open, so to the end");
+    }
+
+    #[test]
+    fn text_that_stops_inside_a_character_does_not_read() {
+        // A character literal or a raw string whose next character is not what closes or
+        // opens it stops the walk, wherever the multibyte character falls.
+        for text in [
+            "Story(start: 'xé')",
+            "Story(start: r#é)",
+            "Story(start: r#\"a\"#, x: 'é",
+            "{ r#é: 1 }",
+        ] {
+            let outline = Outline::of(text);
+            assert!(
+                outline.values().iter().all(|v| v.span.end <= text.len()),
+                "{text}"
+            );
+        }
     }
 
     #[test]
