@@ -426,6 +426,43 @@ fn choices_with_explicit_ids_are_matched_by_id() {
 }
 
 #[test]
+fn a_choice_is_found_by_its_id_after_edits_add_remove_and_rename_choices() {
+    let story = r#"Story(title: "t", start: "a", nodes: {
+        "a": (text: "Hall", choices: [
+            (id: "knock", text: "Knock", to: "a", tags: ["loud"]),
+            (id: "leave", text: "Leave", to: "b"),
+        ]),
+        "b": (text: "Out"),
+    })"#;
+    let mut live = Live::new("choice-index", story);
+    live.edit(&story.replace(
+        r#"(id: "knock", text: "Knock", to: "a", tags: ["loud"]),"#,
+        r#"(id: "bang", text: "Bang", to: "b", tags: ["louder"]),
+            (id: "wait", text: "Wait", to: "a", tags: ["quiet"]),"#,
+    ));
+    let story = live.host.story();
+    let a = story.node_id("a").unwrap();
+    let id = |name: &str| story.names().choices.lookup(name).unwrap();
+    let tags = |name: &str| -> Vec<String> {
+        story
+            .choice_tags(a, id(name))
+            .iter()
+            .map(|t| t.to_string())
+            .collect()
+    };
+    assert_eq!(tags("bang"), ["louder"]);
+    assert_eq!(tags("wait"), ["quiet"]);
+    assert_eq!(tags("knock"), Vec::<String>::new(), "removed");
+    let b = story.node_id("b").unwrap();
+    assert_eq!(story.choice_target(a, id("bang")).unwrap().to, Some(b));
+    assert_eq!(story.choice_target(a, id("leave")).unwrap().to, Some(b));
+    assert!(
+        story.choice_target(b, id("leave")).is_none(),
+        "another node's"
+    );
+}
+
+#[test]
 fn added_node_is_spawned_and_reachable_at_once() {
     let mut live = played("add-node");
     let surplus = surplus_entities(&live);

@@ -12,7 +12,13 @@ use qnce_benches::generate::{StoryShape, write_story};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(dir) = args.first().map(PathBuf::from) else {
+    // An option is never a directory to write into (`gen-story --help` once wrote a
+    // story named `--help`).
+    let Some(dir) = args
+        .first()
+        .filter(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+    else {
         eprintln!("usage: gen-story DIR [NODES [FILES [SEED]]]");
         return ExitCode::from(2);
     };

@@ -229,6 +229,7 @@ impl Story {
         let Some(e) = unset(&mut self.nodes, id) else {
             return;
         };
+        self.index_choices(id, e, false);
         if let Some(choices) = self.world.get::<Choices>(e) {
             for c in choices.0.clone() {
                 self.world.despawn(c);
@@ -242,6 +243,18 @@ impl Story {
         let Some(e) = super::lookup(&self.nodes, change.id) else {
             return;
         };
+        let id = change.id;
+        let reindex = change.choices.is_some();
+        if reindex {
+            self.index_choices(id, e, false);
+        }
+        self.write_node(e, change);
+        if reindex {
+            self.index_choices(id, e, true);
+        }
+    }
+
+    fn write_node(&mut self, e: Entity, change: NodeChange) {
         let world = &mut self.world;
         write(world, e, change.text);
         write(world, e, change.next);

@@ -212,6 +212,9 @@ pub struct Story {
     var_order: Vec<VarId>,
     flow_order: Vec<FlowId>,
     n_nodes: usize,
+    /// Each node's choices by id, so that asking about one choice of a node with a
+    /// hundred thousand does not walk them all.
+    choice_index: rustc_hash::FxHashMap<(NodeId, ChoiceId), Entity>,
     main_flow: FlowId,
     commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
     functions: Vec<FunctionDecl>,
@@ -339,6 +342,7 @@ impl Story {
             var_order: Vec::new(),
             flow_order: Vec::new(),
             n_nodes: 0,
+            choice_index: rustc_hash::FxHashMap::default(),
             main_flow,
             commands: data.commands,
             functions: data.functions,
@@ -391,7 +395,26 @@ impl Story {
             .id();
         set(&mut self.nodes, id, e);
         self.n_nodes += 1;
+        self.index_choices(id, e, true);
         e
+    }
+
+    /// Adds (or, with `add` false, removes) node `id`'s choices in the choice index.
+    pub(crate) fn index_choices(&mut self, id: NodeId, e: Entity, add: bool) {
+        let Some(choices) = self.world.get::<Choices>(e) else {
+            return;
+        };
+        for &c in &choices.0 {
+            let Some(choice) = self.world.get::<Choice>(c) else {
+                continue;
+            };
+            let key = (id, choice.id);
+            if add {
+                self.choice_index.insert(key, c);
+            } else if self.choice_index.get(&key) == Some(&c) {
+                self.choice_index.remove(&key);
+            }
+        }
     }
 
     /// The world holding the story's entities, for queries and change detection.
@@ -491,12 +514,7 @@ impl Story {
 
     /// The entity of a node's choice, by its id.
     fn choice_entity(&self, node: NodeId, choice: ChoiceId) -> Option<Entity> {
-        let choices = self.node(node)?.get::<Choices>()?;
-        choices
-            .0
-            .iter()
-            .copied()
-            .find(|&c| self.world.get::<Choice>(c).is_some_and(|k| k.id == choice))
+        self.choice_index.get(&(node, choice)).copied()
     }
 
     /// A choice's condition (`when`), as written and compiled; `None` for a choice

@@ -26,7 +26,7 @@ use qnce_core::runtime::Session;
 use qnce_core::story::components::{
     Choice, ChoiceFlags, Choices, Next, NodeAssets, NodeCall, Target,
 };
-use qnce_core::story::{AssetId, NodeId, Story};
+use qnce_core::story::{AssetId, ChoiceId, NodeId, Story};
 use qnce_load::file_key;
 
 /// How assets are cached and preloaded.
@@ -372,6 +372,13 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
             break;
         }
         let mut following = Vec::new();
+        // The choices on display, looked up once per choice of the current node (a node
+        // may have a hundred thousand).
+        let displayed: FxHashSet<ChoiceId> = if distance == 0 {
+            session.choices().map(|(view, _)| view.id).collect()
+        } else {
+            FxHashSet::default()
+        };
         for &node in &out[level_start..] {
             let Some(choices) = story.node(node).and_then(|n| n.get::<Choices>()) else {
                 continue;
@@ -381,7 +388,7 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
                 let id = world.get::<Choice>(c).map(|k| k.id);
                 let shown_now = node != start
                     || flags.is_some_and(|f| f.fallback)
-                    || id.is_some_and(|id| session.choices().any(|(view, _)| view.id == id));
+                    || id.is_some_and(|id| displayed.contains(&id));
                 let used_up = flags.is_some_and(|f| f.once)
                     && id.is_some_and(|id| session.was_chosen(node, id));
                 if shown_now
