@@ -107,6 +107,8 @@ fn main() -> ExitCode {
         }
         Command::Lsp { stdio: _ } => match qnce_lsp::serve_stdio() {
             Ok(()) => 0,
+            // The protocol asks for 1 when the editor exits without a shutdown.
+            Err(qnce_lsp::Error::ExitWithoutShutdown) => EXIT_ERRORS,
             Err(e) => {
                 eprintln!("qnce lsp: {e}");
                 EXIT_USAGE

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use lsp_types::{DiagnosticSeverity, NumberOrString, Position, Range};
-use qnce_load::{Diagnostic, FileCache, Limits, Severity};
+use qnce_load::{Diagnostic, FileCache, Limits, LoadError, Severity};
+
+use crate::index::normalize;
 
 use crate::overlay::Overlay;
 
@@ -28,7 +30,8 @@ pub(crate) struct Job {
 pub(crate) struct Checked {
     pub(crate) main: PathBuf,
     pub(crate) generation: u64,
-    pub(crate) files: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
+    /// Or why the check failed (a bug in the checker, caught).
+    pub(crate) files: Result<BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>, String>,
     /// How long the load took.
     pub(crate) elapsed: Duration,
 }
@@ -56,7 +59,24 @@ fn work(inbox: &Receiver<Job>, results: &Sender<Checked>) {
             latest.insert(job.main.clone(), job);
         }
         for job in latest.into_values() {
-            if results.send(check(&job, &mut caches)).is_err() {
+            let started = Instant::now();
+            let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check(&job, &mut caches)
+            }))
+            .unwrap_or_else(|_| {
+                // The story's parses may be half updated: start again without them.
+                caches.remove(&job.main);
+                Checked {
+                    main: job.main.clone(),
+                    generation: job.generation,
+                    files: Err(format!(
+                        "qnce lsp failed checking {} (a bug); its diagnostics are as before",
+                        job.main.display()
+                    )),
+                    elapsed: started.elapsed(),
+                }
+            });
+            if results.send(checked).is_err() {
                 return;
             }
         }
@@ -77,6 +97,8 @@ fn check(job: &Job, caches: &mut HashMap<PathBuf, FileCache>) -> Checked {
             caches.insert(job.main.clone(), checked.cache);
             checked.diagnostics.iter().cloned().collect()
         }
+        // The main file itself could not be read as a story file (not UTF-8, too large).
+        Err(LoadError::Invalid(d)) => d.iter().cloned().collect(),
         Err(e) => vec![Diagnostic {
             severity: Severity::Error,
             path: job.main.clone(),
@@ -88,12 +110,17 @@ fn check(job: &Job, caches: &mut HashMap<PathBuf, FileCache>) -> Checked {
     };
     let mut files: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
     for d in diagnostics {
-        files.entry(d.path.clone()).or_default().push(to_lsp(&d));
+        // The loader names an include as written (`chapters/../tower.ron`); the editor
+        // has it by its plain path.
+        files
+            .entry(normalize(&d.path))
+            .or_default()
+            .push(to_lsp(&d));
     }
     Checked {
         main: job.main.clone(),
         generation: job.generation,
-        files,
+        files: Ok(files),
         elapsed: started.elapsed(),
     }
 }

@@ -84,6 +84,8 @@ pub(crate) fn complete(story: &StoryFiles, file: &FileIndex, offset: usize) -> V
     if let Some(index) = outline.value_at(offset)
         && let Kind::Str(s) = &outline.values()[index].kind
         && offset > outline.values()[index].span.start
+        // After the closing quote is outside the string.
+        && offset <= crate::index::unquoted(&file.text, outline.values()[index].span.clone()).end
     {
         let path = logical_path(outline, index);
         let literal = outline.values()[index].span.start;
@@ -179,17 +181,21 @@ fn code(
     if !written.code.iter().any(|r| r.start <= at && at <= r.end) {
         return Vec::new();
     }
-    let before = &s[..at];
+    let Some(before) = s.get(..at) else {
+        return Vec::new();
+    };
+    // A node name being typed in `visits('…` or `turns_since("…`: any characters.
+    if let Some(quote) = before.rfind(['\'', '"'])
+        && let lead = before[..quote].trim_end()
+        && (lead.ends_with("visits(") || lead.ends_with("turns_since("))
+    {
+        let range = string_offset(&file.text, literal, quote + 1)..offset;
+        return names(story, file, Sym::Node, range);
+    }
     let word = before
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .map_or(0, |i| i + 1);
     let range = string_offset(&file.text, literal, word)..offset;
-    let lead = before[..word].trim_end();
-    if let Some(rest) = lead.strip_suffix(['\'', '"'])
-        && (rest.trim_end().ends_with("visits(") || rest.trim_end().ends_with("turns_since("))
-    {
-        return names(story, file, Sym::Node, range);
-    }
     let mut out = names(story, file, Sym::Variable, range.clone());
     for (f, it) in story.declared(Sym::Function) {
         let detail = format!("({}) function", signature(f, it.value));

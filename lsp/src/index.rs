@@ -145,6 +145,8 @@ pub(crate) struct FileIndex {
     pub(crate) items: Vec<Item>,
     /// The files it includes, as written, with where.
     pub(crate) includes: Vec<(String, Range<usize>)>,
+    /// When read from disk: the file's modification time and length then.
+    pub(crate) stamp: Option<(std::time::SystemTime, u64)>,
 }
 
 impl FileIndex {
@@ -157,6 +159,7 @@ impl FileIndex {
             outline,
             items: Vec::new(),
             includes: Vec::new(),
+            stamp: None,
         };
         file.read_items();
         file
@@ -331,6 +334,11 @@ fn fallback_params(outline: &Outline, path: &[&Step]) -> Vec<String> {
     }) else {
         return Vec::new();
     };
+    params(outline, function)
+}
+
+/// The names of the parameters of the function declared by value `function`.
+pub(crate) fn params(outline: &Outline, function: usize) -> Vec<String> {
     let Some(params) = outline.field(function, "params") else {
         return Vec::new();
     };
@@ -338,10 +346,7 @@ fn fallback_params(outline: &Outline, path: &[&Step]) -> Vec<String> {
         .children(params)
         .filter_map(|param| {
             let first = outline.children(param).next()?;
-            match &values[first].kind {
-                Kind::Str(s) => Some(s.clone()),
-                _ => None,
-            }
+            outline.string(first).map(|(_, s)| s.to_owned())
         })
         .collect()
 }

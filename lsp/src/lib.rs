@@ -61,6 +61,9 @@ pub enum Error {
     /// The editor's side of the connection closed while a message was being sent.
     #[error("the editor closed the connection")]
     Disconnected,
+    /// The editor said `exit` without asking the server to shut down first.
+    #[error("exit without shutdown")]
+    ExitWithoutShutdown,
 }
 
 /// Serves one editor over standard input and output until it shuts the server down.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use lsp_types::{Location, Range, TextEdit, Uri, WorkspaceEdit};
 use qnce_core::expr::BUILT_IN_FUNCTIONS;
 
-use crate::index::{FileIndex, Item, StoryFiles, Sym};
+use crate::index::{FileIndex, Item, StoryFiles, Sym, params};
 use crate::uri;
 
 /// Where `item` is written.
@@ -106,14 +106,42 @@ pub(crate) fn rename(
     if new_name == item.name {
         return Ok(WorkspaceEdit::default());
     }
-    if let Some((f, taken)) = story.decls(item.sym, new_name).next() {
+    // Variables, functions and commands share the names of expressions.
+    let rivals: &[Sym] = match item.sym {
+        Sym::Variable | Sym::Function | Sym::Command => {
+            &[Sym::Variable, Sym::Function, Sym::Command]
+        }
+        sym => std::slice::from_ref(match sym {
+            Sym::Node => &Sym::Node,
+            Sym::Asset => &Sym::Asset,
+            _ => &Sym::Flow,
+        }),
+    };
+    if let Some((f, taken)) = rivals
+        .iter()
+        .find_map(|&sym| story.decls(sym, new_name).next())
+    {
         let at = f.lines.position(&f.text, taken.span.start);
         return Err(format!(
             "a {} `{new_name}` already exists ({}:{}:{})",
-            item.sym.noun(),
+            taken.sym.noun(),
             f.path.display(),
             at.line + 1,
             at.character + 1
+        ));
+    }
+    // A fallback reads its parameters before variables of the same name.
+    if item.sym == Sym::Variable
+        && let Some((_, function)) = story.items().find(|(f, it)| {
+            it.decl
+                && it.sym == Sym::Function
+                && params(&f.outline, it.value).iter().any(|p| p == new_name)
+        })
+    {
+        return Err(format!(
+            "`{new_name}` is a parameter of function `{}`: its fallback would read the \
+             parameter where it read the variable",
+            function.name
         ));
     }
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();

@@ -4,6 +4,7 @@
 //! edit touched), so a long check never holds up typing, hovering or completing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,16 +13,16 @@ use crossbeam_channel::{Receiver, Sender, after, never, select};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
-    DidSaveTextDocument, Notification as _, PublishDiagnostics,
+    DidSaveTextDocument, Exit, LogMessage, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
     Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, PrepareRenameRequest,
-    References, RegisterCapability, Rename, Request as _, WorkspaceSymbolRequest,
+    References, RegisterCapability, Rename, Request as _, Shutdown, WorkspaceSymbolRequest,
 };
 use lsp_types::{
     CompletionResponse, DidChangeWatchedFilesRegistrationOptions, DocumentSymbolResponse,
-    FileSystemWatcher, GlobPattern, GotoDefinitionResponse, InitializeParams,
-    PrepareRenameResponse, PublishDiagnosticsParams, Registration, RegistrationParams,
+    FileSystemWatcher, GlobPattern, GotoDefinitionResponse, InitializeParams, LogMessageParams,
+    MessageType, PrepareRenameResponse, PublishDiagnosticsParams, Registration, RegistrationParams,
     TextDocumentPositionParams, WorkspaceSymbolResponse,
 };
 use qnce_load::{Limits, Source as _};
@@ -48,8 +49,8 @@ struct StoryState {
     due: Option<Instant>,
     /// The generation of the check sent last: only its result is published.
     sent: u64,
-    /// The files diagnostics were published for, to clear those that have none now.
-    published: BTreeSet<PathBuf>,
+    /// The diagnostics last published for it, by file.
+    published: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
 }
 
 pub(crate) struct Server {
@@ -112,34 +113,66 @@ impl Server {
 
     /// Serves until the editor shuts the server down or goes away.
     pub(crate) fn run(mut self) -> Result<(), Error> {
+        let mut shut_down = false;
         loop {
             let timer = match self.stories.values().filter_map(|s| s.due).min() {
                 Some(due) => after(due.saturating_duration_since(Instant::now())),
                 None => never(),
             };
+            let mut checker_gone = false;
             select! {
                 recv(self.connection.receiver) -> message => {
+                    // The editor went away without a word.
                     let Ok(message) = message else { return Ok(()) };
                     match message {
-                        Message::Request(request) => {
-                            if self.connection.handle_shutdown(&request)? {
-                                return Ok(());
-                            }
-                            self.request(request)?;
+                        Message::Request(r) if r.method == Shutdown::METHOD => {
+                            shut_down = true;
+                            self.send(Message::Response(Response::new_ok(r.id, ())))?;
                         }
-                        Message::Notification(n) if n.method == "exit" => return Ok(()),
-                        Message::Notification(n) => self.notification(n),
+                        Message::Request(r) if shut_down => {
+                            self.send(Message::Response(Response::new_err(
+                                r.id,
+                                ErrorCode::InvalidRequest as i32,
+                                "the server is shutting down".to_owned(),
+                            )))?;
+                        }
+                        Message::Request(request) => self.request(request)?,
+                        Message::Notification(n) if n.method == Exit::METHOD => {
+                            return if shut_down { Ok(()) } else { Err(Error::ExitWithoutShutdown) };
+                        }
+                        Message::Notification(n) => {
+                            let method = n.method.clone();
+                            if catch_unwind(AssertUnwindSafe(|| self.notification(n))).is_err() {
+                                self.log(MessageType::ERROR, format!("qnce lsp failed on `{method}` (a bug)"))?;
+                            }
+                        }
                         Message::Response(_) => {}
                     }
                 }
-                recv(self.results) -> checked => {
-                    if let Ok(checked) = checked {
-                        self.publish(checked)?;
-                    }
-                }
+                recv(self.results) -> checked => match checked {
+                    Ok(checked) => self.publish(checked)?,
+                    Err(_) => checker_gone = true,
+                },
                 recv(timer) -> _ => self.send_due(),
             }
+            if checker_gone {
+                // Only a bug ends the checking thread: say so once and stop listening to it.
+                self.results = never();
+                self.log(
+                    MessageType::ERROR,
+                    "qnce lsp: the checking thread stopped; diagnostics are no longer updated"
+                        .to_owned(),
+                )?;
+            }
         }
+    }
+
+    /// Logs a message in the editor's log of the server.
+    fn log(&self, typ: MessageType, message: String) -> Result<(), Error> {
+        self.send(Message::Notification(Notification::new(
+            LogMessage::METHOD.to_owned(),
+            LogMessageParams { typ, message },
+        )))
     }
 
     /// Asks the editor to tell of story files changed outside it (a `git checkout`), when
@@ -248,6 +281,7 @@ impl Server {
         self.overlay.open(&path, text.clone());
         self.files
             .insert(path.clone(), Arc::new(FileIndex::new(path.clone(), text)));
+        let _ = self.forget_lapsed_stories();
         self.touched(&path);
     }
 
@@ -301,52 +335,57 @@ impl Server {
     /// Publishes a checked story's diagnostics, clearing files that have none now; a check
     /// overtaken by a later edit is dropped.
     fn publish(&mut self, checked: Checked) -> Result<(), Error> {
-        let Some(state) = self.stories.get_mut(&checked.main) else {
+        let Some(state) = self.stories.get(&checked.main) else {
             return Ok(());
         };
         if checked.generation != state.sent {
             return Ok(());
         }
-        let n: usize = checked.files.values().map(Vec::len).sum();
-        let log = lsp_types::LogMessageParams {
-            typ: lsp_types::MessageType::LOG,
-            message: format!(
+        let files = match checked.files {
+            Ok(files) => files,
+            Err(failure) => return self.log(MessageType::ERROR, failure),
+        };
+        let n: usize = files.values().map(Vec::len).sum();
+        self.log(
+            MessageType::LOG,
+            format!(
                 "checked {}: {n} diagnostic(s) in {:.1} ms",
                 checked.main.display(),
                 checked.elapsed.as_secs_f64() * 1e3
             ),
-        };
-        self.send(Message::Notification(Notification::new(
-            lsp_types::notification::LogMessage::METHOD.to_owned(),
-            log,
-        )))?;
+        )?;
         let Some(state) = self.stories.get_mut(&checked.main) else {
             return Ok(());
         };
-        let now: BTreeSet<PathBuf> = checked.files.keys().cloned().collect();
         // Files that had diagnostics and have none now are cleared; open files of the
         // story hear that they have none too.
-        let cleared: BTreeSet<PathBuf> = state
-            .published
-            .difference(&now)
-            .chain(
-                state
-                    .files
-                    .iter()
-                    .filter(|f| self.overlay.buffer(f).is_some()),
-            )
-            .filter(|f| !now.contains(*f))
-            .cloned()
-            .collect();
-        state.published = now;
-        let all = checked
-            .files
-            .into_iter()
-            .chain(cleared.into_iter().map(|p| (p, Vec::new())));
-        for (path, diagnostics) in all {
+        let mut touched: BTreeSet<PathBuf> = state.published.keys().cloned().collect();
+        touched.extend(files.keys().cloned());
+        touched.extend(
+            state
+                .files
+                .iter()
+                .filter(|f| self.overlay.buffer(f).is_some())
+                .cloned(),
+        );
+        state.published = files;
+        self.republish(touched)
+    }
+
+    /// Publishes the diagnostics of each of `paths`: those of every story that has the
+    /// file (a chapter two stories include hears from both).
+    fn republish(&self, paths: BTreeSet<PathBuf>) -> Result<(), Error> {
+        for path in paths {
             let Some(uri) = uri::from_path(&path) else {
                 continue;
             };
+            let diagnostics: Vec<lsp_types::Diagnostic> = self
+                .stories
+                .values()
+                .filter_map(|s| s.published.get(&path))
+                .flatten()
+                .cloned()
+                .collect();
             let params = PublishDiagnosticsParams::new(uri, diagnostics, None);
             self.send(Message::Notification(Notification::new(
                 PublishDiagnostics::METHOD.to_owned(),
@@ -356,15 +395,41 @@ impl Server {
         Ok(())
     }
 
+    /// Forgets stories whose main file is no longer a `Story(…)` (a copy of `story.ron`
+    /// turned into an include), clearing what was published for them.
+    fn forget_lapsed_stories(&mut self) -> Result<(), Error> {
+        let lapsed: Vec<PathBuf> = self
+            .stories
+            .keys()
+            .filter(|main| main.file_name().is_none_or(|n| n != "story.ron"))
+            .filter(|main| self.files.get(*main).is_some_and(|f| !f.is_main()))
+            .cloned()
+            .collect();
+        for main in lapsed {
+            if let Some(state) = self.stories.remove(&main) {
+                self.republish(state.published.into_keys().collect())?;
+            }
+        }
+        Ok(())
+    }
+
     /// The index of `path`: the editor's buffer, else the file (`None` when it cannot be
     /// read).
     fn file(&mut self, path: &Path) -> Option<Arc<FileIndex>> {
         let path = normalize(path);
-        if let Some(file) = self.files.get(&path) {
+        let open = self.overlay.buffer(&path).is_some();
+        if let Some(file) = self.files.get(&path)
+            && (open || file.stamp == stamp(&path))
+        {
             return Some(file.clone());
         }
+        // A file not open is read again when it changed on disk since (a `git checkout`
+        // the editor did not report): a rename must not edit offsets of an old text.
+        let stamp = if open { None } else { stamp(&path) };
         let text = self.overlay.text(&path, self.limits.max_file_bytes)?;
-        let file = Arc::new(FileIndex::new(path.clone(), text));
+        let mut file = FileIndex::new(path.clone(), text);
+        file.stamp = stamp;
+        let file = Arc::new(file);
         self.files.insert(path, file.clone());
         Some(file)
     }
@@ -420,20 +485,38 @@ impl Server {
     ) -> Option<(StoryFiles, Arc<FileIndex>, usize)> {
         let path = uri::to_path(&at.text_document.uri)?;
         let file = self.file(&path)?;
-        let story = match self.main_of(&path) {
+        let mut story = match self.main_of(&path) {
             Some(main) => self.story(&main),
             None => StoryFiles {
                 main: path,
-                files: vec![file.clone()],
+                files: Vec::new(),
             },
         };
+        // A draft not included yet is still searched and renamed in.
+        if !story.files.iter().any(|f| f.path == file.path) {
+            story.files.push(file.clone());
+        }
         let offset = file.lines.offset(&file.text, at.position);
         Some((story, file, offset))
     }
 
     fn request(&mut self, request: Request) -> Result<(), Error> {
         let id = request.id.clone();
-        let response = match request.method.as_str() {
+        let method = request.method.clone();
+        let response =
+            catch_unwind(AssertUnwindSafe(|| self.respond(request))).unwrap_or_else(|_| {
+                Response::new_err(
+                    id,
+                    ErrorCode::InternalError as i32,
+                    format!("qnce lsp failed on `{method}` (a bug)"),
+                )
+            });
+        self.send(Message::Response(response))
+    }
+
+    fn respond(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        match request.method.as_str() {
             GotoDefinition::METHOD => {
                 self.answer(request, |s, p: lsp_types::GotoDefinitionParams| {
                     let (story, file, offset) = s.at(&p.text_document_position_params)?;
@@ -496,8 +579,7 @@ impl Server {
                 ErrorCode::MethodNotFound as i32,
                 format!("qnce lsp does not handle `{}`", request.method),
             ),
-        };
-        self.send(Message::Response(response))
+        }
     }
 
     /// Answers a request whose answer may be empty (`null`).
@@ -548,6 +630,12 @@ fn apply_change(text: &mut String, change: lsp_types::TextDocumentContentChangeE
     let start = lines.offset(text, range.start);
     let end = lines.offset(text, range.end).max(start);
     text.replace_range(start..end, &change.text);
+}
+
+/// When a file was last modified, and its length: what tells an index of it out of date.
+fn stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
 }
 
 /// What the server can do.

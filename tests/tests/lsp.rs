@@ -204,6 +204,16 @@ impl Editor {
     /// Shuts the server down as an editor does, and checks that it exits cleanly.
     fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
+        // What an editor may still send before `exit` is answered or ignored.
+        self.notify("$/cancelRequest", json!({ "id": 999 }));
+        let late = self.call(
+            "textDocument/hover",
+            json!({
+                "textDocument": { "uri": "file:///x.ron" },
+                "position": { "line": 0, "character": 0 },
+            }),
+        );
+        assert!(late.is_err(), "{late:?}");
         self.notify("exit", Value::Null);
         let status = self.child.wait().unwrap();
         assert!(status.success(), "{status}");
@@ -448,6 +458,18 @@ fn lsp_completes_node_ids_names_in_expressions_and_fields() {
     for want in ["courage", "lucky", "visits", "random"] {
         assert!(code.contains(&want.to_owned()), "{want} in {code:?}");
     }
+    // A node name with any characters inside `visits('…`; nothing after a closing quote.
+    let accented = STORY.replacen("visits('river')", "visits('ré", 1);
+    editor.change(&main, 4, &accented);
+    let nodes = editor.at("textDocument/completion", &main, &accented, "'ré", 3);
+    assert_eq!(labels(&nodes), ["end", "river", "start"]);
+    assert_eq!(
+        nodes[0]["textEdit"]["range"]["start"],
+        position(&accented, "'ré", 0, 1)
+    );
+    editor.change(&main, 5, STORY);
+    let after = editor.at("textDocument/completion", &main, STORY, "\"river\"", 7);
+    assert_eq!(labels(&after), Vec::<String>::new());
     // Inside a text, only within `{…}`.
     let text = editor.at("textDocument/completion", &main, STORY, "{courage}", 3);
     assert!(labels(&text).contains(&"courage".to_owned()));
@@ -456,7 +478,7 @@ fn lsp_completes_node_ids_names_in_expressions_and_fields() {
 
     // The fields a choice does not have yet.
     let choice = STORY.replacen(r#"🌊", "#, r#"🌊", wh, "#, 1);
-    editor.change(&main, 4, &choice);
+    editor.change(&main, 6, &choice);
     let fields = editor.at("textDocument/completion", &main, &choice, "wh, ", 2);
     let fields = labels(&fields);
     assert!(fields.contains(&"when".to_owned()) && fields.contains(&"once".to_owned()));
@@ -576,6 +598,66 @@ fn lsp_renames_everywhere_and_refuses_a_name_that_exists() {
             .contains("not a variable name")
     );
     editor.shutdown();
+}
+
+#[test]
+fn lsp_refuses_renames_that_would_change_meaning() {
+    let (dir, main, _river) = story();
+    let mut editor = Editor::start(dir.path());
+    editor.open(&main, STORY);
+    let refused = |editor: &mut Editor, needle: &str, new_name: &str| -> String {
+        let e = editor
+            .call(
+                "textDocument/rename",
+                json!({
+                    "textDocument": { "uri": uri(&main) },
+                    "position": position(STORY, needle, 0, 2),
+                    "newName": new_name,
+                }),
+            )
+            .unwrap_err();
+        e["message"].as_str().unwrap().to_owned()
+    };
+    // A variable may not take a function's name, nor a fallback's parameter's.
+    let function = refused(&mut editor, "{courage}", "lucky");
+    assert!(
+        function.contains("a function `lucky` already exists"),
+        "{function}"
+    );
+    let param = refused(&mut editor, "{courage}", "n");
+    assert!(
+        param.contains("`n` is a parameter of function `lucky`"),
+        "{param}"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn lsp_places_diagnostics_of_an_include_written_with_dots() {
+    let dir = TempDir::new("lsp-dots");
+    let story = STORY.replace(
+        "\"chapters/river.ron\"",
+        "\"./chapters/../chapters/river.ron\"",
+    );
+    let main = dir.write("story.ron", &story);
+    let river = dir.write(
+        "chapters/river.ron",
+        RIVER.replace("to: \"end\"", "to: \"ned\""),
+    );
+    let mut editor = Editor::start(dir.path());
+    editor.open(&main, &story);
+    let found = editor.diagnostics(&river, |d| !d.is_empty());
+    assert!(messages(&found)[0].contains("`ned`"), "{found:#?}");
+    editor.shutdown();
+}
+
+#[test]
+fn lsp_exit_without_shutdown_is_an_error() {
+    let (dir, _main, _river) = story();
+    let mut editor = Editor::start(dir.path());
+    editor.notify("exit", Value::Null);
+    let status = editor.child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
 }
 
 #[test]

@@ -95,7 +95,7 @@ impl Client {
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 fn max(v: &[Duration]) -> Duration {

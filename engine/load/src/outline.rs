@@ -225,30 +225,56 @@ fn walk_string(text: &str, literal: usize, mut visit: impl FnMut(usize, usize) -
             return;
         }
         if ch == '\\' && !raw {
-            let esc = text[i + 1..].chars().next().unwrap_or(' ');
-            if esc == 'u' {
-                // `\u{XXXX}`: one character of up to 4 bytes.
-                let close = text[i..].find('}').map_or(i + 2, |c| i + c + 1);
-                let ch = u32::from_str_radix(
-                    text[i..close]
-                        .trim_start_matches("\\u{")
-                        .trim_end_matches('}'),
-                    16,
-                )
-                .ok()
-                .and_then(char::from_u32)
-                .unwrap_or(' ');
-                decoded += ch.len_utf8();
-                i = close;
-            } else {
-                decoded += 1;
-                i += 1 + esc.len_utf8();
-            }
+            let Some((ch, next)) = escape(text, i) else {
+                return;
+            };
+            decoded += ch.len_utf8();
+            i = next;
             continue;
         }
         decoded += ch.len_utf8();
         i += ch.len_utf8();
     }
+}
+
+/// The character the escape whose `\\` is at `at` stands for, and where the text goes on
+/// after it, as ron reads escapes: `\\n`, `\\r`, `\\t`, `\\0`, `\\\\`, `\\"`, `\\'`, `\\u{…}`
+/// (one to six hex digits), and `\\xNN` (one byte; up to four in a row make one UTF-8
+/// character). `None` for any other, which ron refuses.
+fn escape(text: &str, at: usize) -> Option<(char, usize)> {
+    let bytes = text.as_bytes();
+    let simple = match *bytes.get(at + 1)? {
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'0' => '\0',
+        b'\\' => '\\',
+        b'"' => '"',
+        b'\'' => '\'',
+        b'u' => {
+            let digits = text.get(at + 3..)?;
+            let close = digits.find('}')?;
+            if bytes.get(at + 2) != Some(&b'{') || close == 0 || close > 6 {
+                return None;
+            }
+            let ch = char::from_u32(u32::from_str_radix(&digits[..close], 16).ok()?)?;
+            return Some((ch, at + 3 + close + 1));
+        }
+        b'x' => {
+            let mut utf8 = Vec::with_capacity(4);
+            let mut i = at;
+            while utf8.len() < 4 && bytes.get(i..i + 2) == Some(b"\\x") {
+                utf8.push(u8::from_str_radix(text.get(i + 2..i + 4)?, 16).ok()?);
+                i += 4;
+                if let Ok(s) = std::str::from_utf8(&utf8) {
+                    return Some((s.chars().next()?, i));
+                }
+            }
+            return None;
+        }
+        _ => return None,
+    };
+    Some((simple, at + 2))
 }
 
 /// Nesting deeper than this is not read (ron rejects it anyway).
@@ -311,7 +337,8 @@ impl Walker<'_> {
             while !matches!(self.peek(), None | Some(b']')) {
                 self.i += 1;
             }
-            self.i += 1;
+            // Past the `]`, or at the end when there is none.
+            self.i = (self.i + 1).min(self.bytes.len());
         }
     }
 
@@ -346,21 +373,20 @@ impl Walker<'_> {
         let mut s = String::new();
         loop {
             let ch = self.rest()?.chars().next()?;
-            self.i += ch.len_utf8();
             match ch {
-                '"' => return Some(s),
-                '\\' => {
-                    let esc = self.rest()?.chars().next()?;
-                    self.i += esc.len_utf8();
-                    s.push(match esc {
-                        'n' => '\n',
-                        't' => '\t',
-                        'r' => '\r',
-                        '0' => '\0',
-                        other => other,
-                    });
+                '"' => {
+                    self.i += 1;
+                    return Some(s);
                 }
-                ch => s.push(ch),
+                '\\' => {
+                    let (ch, next) = escape(self.text, self.i)?;
+                    s.push(ch);
+                    self.i = next;
+                }
+                ch => {
+                    s.push(ch);
+                    self.i += ch.len_utf8();
+                }
             }
         }
     }
@@ -596,6 +622,41 @@ mod tests {
                 outline.values().iter().all(|v| v.span.end <= text.len()),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn strings_are_unescaped_as_ron_reads_them() {
+        for (written, unescaped) in [
+            (r#""Caf\u{e9} {gold}""#, "Café {gold}"),
+            (r#""\x41\xc3\xa9\n\t\0\'\"\\""#, "Aé\n\t\0'\"\\"),
+            (r#""\u{1F30A}""#, "🌊"),
+        ] {
+            let outline = Outline::of(written);
+            assert_eq!(
+                outline.values()[0].kind,
+                Kind::Str(unescaped.to_owned()),
+                "{written}"
+            );
+            // Every unescaped offset maps to the file and back.
+            for (inner, _) in unescaped.char_indices() {
+                let file = string_offset(written, 0, inner);
+                assert_eq!(
+                    unescaped_offset(written, 0, file),
+                    Some(inner),
+                    "{written} {inner}"
+                );
+            }
+        }
+        // An escape ron refuses ends the string's reading.
+        assert_eq!(Outline::of(r#""a\qb""#).values()[0].span.end, 6);
+    }
+
+    #[test]
+    fn an_attribute_never_closed_reads_nothing() {
+        for text in ["#![", "#![enable(implicit_some)\nInclude(nodes: {})"] {
+            let outline = Outline::of(text);
+            assert!(outline.values().iter().all(|v| v.span.end <= text.len()));
         }
     }
 
