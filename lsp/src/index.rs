@@ -34,6 +34,17 @@ impl Sym {
         }
     }
 
+    /// The kind of name an expression or a text writes for it, if it writes one.
+    pub(crate) fn written(self) -> Option<NameKind> {
+        Some(match self {
+            Sym::Node => NameKind::Node,
+            Sym::Variable => NameKind::Variable,
+            Sym::Function => NameKind::Function,
+            Sym::Command => NameKind::Command,
+            Sym::Asset | Sym::Flow => return None,
+        })
+    }
+
     fn of(kind: NameKind) -> Sym {
         match kind {
             NameKind::Variable => Sym::Variable,
@@ -279,6 +290,8 @@ impl FileIndex {
 pub(crate) struct StoryFiles {
     pub(crate) main: PathBuf,
     pub(crate) files: Vec<Arc<FileIndex>>,
+    /// Its translation files (`locales/*.po`).
+    pub(crate) translations: Vec<crate::translations::PoFile>,
 }
 
 impl StoryFiles {

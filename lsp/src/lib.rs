@@ -41,6 +41,7 @@ mod server;
 mod symbols;
 #[cfg(test)]
 mod tests;
+mod translations;
 mod uri;
 
 pub use server::DEBOUNCE;

@@ -86,7 +86,8 @@ pub(crate) fn prepare_rename<'f>(
 }
 
 /// The edits that rename what is written over `offset` to `new_name` in every file:
-/// declarations, references, and names inside expressions and texts.
+/// declarations, references, names inside expressions and texts, and in the texts of the
+/// translations; with a warning for the author when the rename leaves something to do.
 ///
 /// # Errors
 /// When nothing renameable is there, when `new_name` is not a valid name of its kind, or
@@ -100,11 +101,11 @@ pub(crate) fn rename(
     file: &FileIndex,
     offset: usize,
     new_name: &str,
-) -> Result<WorkspaceEdit, String> {
+) -> Result<(WorkspaceEdit, Option<String>), String> {
     let (item, _) = prepare_rename(story, file, offset)?;
     valid_name(item.sym, new_name)?;
     if new_name == item.name {
-        return Ok(WorkspaceEdit::default());
+        return Ok((WorkspaceEdit::default(), None));
     }
     // Variables, functions and commands share the names of expressions.
     let rivals: &[Sym] = match item.sym {
@@ -154,7 +155,38 @@ pub(crate) fn rename(
             new_name.to_owned(),
         ));
     }
-    Ok(WorkspaceEdit::new(changes))
+    let mut unread = Vec::new();
+    for po in &story.translations {
+        let Some(kind) = item.sym.written() else {
+            break;
+        };
+        match po.rename(kind, &item.name, new_name) {
+            Some(edits) if !edits.is_empty() => {
+                if let Some(uri) = uri::from_path(&po.path) {
+                    changes.entry(uri).or_default().extend(edits);
+                }
+            }
+            Some(_) => {}
+            None => unread.push(po.path.display().to_string()),
+        }
+    }
+    let mut warning = Vec::new();
+    if !unread.is_empty() {
+        warning.push(format!(
+            "not renamed in {}, which does not read as a translation file",
+            unread.join(", ")
+        ));
+    }
+    if item.sym == Sym::Node && !story.translations.is_empty() {
+        warning.push(format!(
+            "translations are keyed by line ids made from node names: those of `{}` (and of \
+             choices leading to it) are now `{new_name}`'s; run `qnce strings extract` and \
+             carry their translations over, or give the node a fixed `line`",
+            item.name
+        ));
+    }
+    let warning = (!warning.is_empty()).then(|| warning.join("; "));
+    Ok((WorkspaceEdit::new(changes), warning))
 }
 
 /// Whether `name` can name a `sym`: a name in expressions is an identifier that is not a

@@ -31,6 +31,7 @@ use serde::de::DeserializeOwned;
 use crate::check::{self, Checked, Job};
 use crate::index::{FileIndex, StoryFiles, normalize};
 use crate::overlay::Overlay;
+use crate::translations::PoFile;
 use crate::{Error, complete, hover, navigate, symbols, uri};
 
 /// How long the editor must be quiet before a story is checked again: typing at speed
@@ -472,9 +473,21 @@ impl Server {
             );
             files.push(file);
         }
+        let locales = root.join("locales");
+        let translations = self
+            .overlay
+            .files_in(&locales)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "po"))
+            .filter_map(|path| {
+                let text = self.overlay.text(&path, self.limits.max_file_bytes)?;
+                Some(PoFile { path, text })
+            })
+            .collect();
         StoryFiles {
             main: normalize(main),
             files,
+            translations,
         }
     }
 
@@ -490,6 +503,7 @@ impl Server {
             None => StoryFiles {
                 main: path,
                 files: Vec::new(),
+                translations: Vec::new(),
             },
         };
         // A draft not included yet is still searched and renamed in.
@@ -572,7 +586,18 @@ impl Server {
             Rename::METHOD => self.fallible(request, |s, p: lsp_types::RenameParams| {
                 let (story, file, offset) =
                     s.at(&p.text_document_position).ok_or("not a story file")?;
-                navigate::rename(&story, &file, offset, &p.new_name)
+                let (edit, warning) = navigate::rename(&story, &file, offset, &p.new_name)?;
+                if let Some(message) = warning {
+                    let shown = lsp_types::ShowMessageParams {
+                        typ: MessageType::WARNING,
+                        message,
+                    };
+                    let _ = s.send(Message::Notification(Notification::new(
+                        lsp_types::notification::ShowMessage::METHOD.to_owned(),
+                        shown,
+                    )));
+                }
+                Ok(edit)
             }),
             _ => Response::new_err(
                 id,

@@ -98,7 +98,7 @@ proptest! {
         }
         let path = PathBuf::from("/story/story.ron");
         let file = Arc::new(FileIndex::new(path.clone(), Arc::from(text.as_str())));
-        let story = StoryFiles { main: path, files: vec![file.clone()] };
+        let story = StoryFiles { main: path, files: vec![file.clone()], translations: Vec::new() };
         let _ = symbols::document_symbols(&file);
         let _ = symbols::workspace_symbols(std::slice::from_ref(&story), "a");
         for &o in &offsets {

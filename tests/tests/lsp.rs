@@ -601,6 +601,41 @@ fn lsp_renames_everywhere_and_refuses_a_name_that_exists() {
 }
 
 #[test]
+fn lsp_renames_in_translations_too_so_that_they_stay_valid_and_current() {
+    let (dir, main, river) = story();
+    let po = "msgid \"\"\nmsgstr \"\"\n\"Language: de\\n\"\n\n\
+              msgctxt \"start\"\nmsgid \"Déjà vu ({courage}).\"\nmsgstr \"Schon gesehen ({courage}).\"\n\n\
+              msgctxt \"river\"\nmsgid \"The river. Courage: {courage}.\"\nmsgstr \"\"\n\"Der Fluss. \"\n\"Mut: {courage}.\"\n";
+    let de = dir.write("my story é/locales/de.po", po);
+    let mut editor = Editor::start(dir.path());
+    editor.open(&main, STORY);
+    let edit = editor.at_with(
+        "textDocument/rename",
+        &main,
+        STORY,
+        ("{courage}", 0, 2),
+        json!({ "newName": "nerve" }),
+    );
+    let changed = |file: &Path, text: &str| {
+        let edits = edit["changes"][uri(file)]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        std::fs::write(file, apply_edits(text, &edits)).unwrap();
+    };
+    changed(&main, STORY);
+    changed(&river, RIVER);
+    changed(&de, po);
+    let after = std::fs::read_to_string(&de).unwrap();
+    assert_eq!(after, po.replace("{courage}", "{nerve}"));
+    // The story and its translation load as one, with nothing stale.
+    let loaded = qnce::load(main.parent().unwrap(), &qnce::Limits::default()).unwrap();
+    let warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, Vec::<String>::new());
+    editor.shutdown();
+}
+
+#[test]
 fn lsp_refuses_renames_that_would_change_meaning() {
     let (dir, main, _river) = story();
     let mut editor = Editor::start(dir.path());

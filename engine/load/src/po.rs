@@ -41,6 +41,8 @@ pub struct Entry {
     pub obsolete: bool,
     /// Where `msgstr`'s string starts in the file read (1-based line and column).
     pub translation_at: (usize, usize),
+    /// Where `msgid`'s string starts in the file read (1-based line and column).
+    pub source_at: (usize, usize),
 }
 
 /// A syntax error in a PO file.
@@ -258,7 +260,10 @@ impl<'t> Parser<'t> {
             entry.obsolete |= obsolete;
             match field {
                 Field::Context => entry.line = text,
-                Field::Id => entry.source = text,
+                Field::Id => {
+                    entry.source = text;
+                    entry.source_at = (n + 1, col);
+                }
                 Field::Str => {
                     entry.translation = text;
                     entry.translation_at = (n + 1, col);
@@ -436,6 +441,7 @@ mod tests {
         let mut read = Catalogue::parse(&text).expect("parses");
         for e in &mut read.entries {
             e.translation_at = (0, 0);
+            e.source_at = (0, 0);
         }
         assert_eq!(read, catalogue, "{text}");
     }

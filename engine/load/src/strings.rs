@@ -132,6 +132,7 @@ pub fn merge(base: &Catalogue, translation: &Catalogue) -> (Catalogue, Merged) {
     for b in &base.entries {
         let mut e = Entry {
             translation_at: (0, 0),
+            source_at: (0, 0),
             ..b.clone()
         };
         if let Some(o) = old.get(b.line.as_str()) {
@@ -165,6 +166,7 @@ pub fn merge(base: &Catalogue, translation: &Catalogue) -> (Catalogue, Merged) {
             entries.push(Entry {
                 obsolete: true,
                 translation_at: (0, 0),
+                source_at: (0, 0),
                 ..o.clone()
             });
             counts.obsolete += 1;
