@@ -304,3 +304,27 @@ pub fn write_text_story(dir: &Path, features: TextFeatures) -> io::Result<()> {
         ),
     )
 }
+
+/// The file holding the middle node of a story `write_story` wrote into `dir`, and its
+/// two versions for a one-node text edit: as written, and with the node's text changed.
+///
+/// # Errors
+/// Reading the file, or a file that does not hold the middle node.
+pub fn middle_edit(dir: &Path, shape: StoryShape) -> io::Result<(std::path::PathBuf, [String; 2])> {
+    let middle = shape.n_nodes / 2;
+    let per_file = shape.n_nodes.div_ceil(shape.n_files.max(1));
+    let part = dir.join(file_name(middle / per_file.max(1)));
+    let original = std::fs::read_to_string(&part)?;
+    let edited = original.replacen(
+        &format!("\"Room {middle}. "),
+        &format!("\"Hall {middle}. "),
+        1,
+    );
+    if edited == original {
+        return Err(io::Error::other(format!(
+            "node {middle} is not in {}",
+            part.display()
+        )));
+    }
+    Ok((part, [original, edited]))
+}

@@ -119,11 +119,18 @@ fn node_name_typed(text: &str, offset: usize) -> Option<usize> {
     let lead = before[..quote].trim_end();
     let lead = lead.strip_suffix("Some(").unwrap_or(lead).trim_end();
     let field = lead.strip_suffix(':')?.trim_end();
-    let word_start = field
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+    let word_start = word_start(field);
     matches!(&field[word_start..], "to" | "next" | "call" | "start")
         .then_some(line_start + quote + 1)
+}
+
+/// Where the name that `text` ends with starts (letters, digits, `_`); its end when it
+/// ends with none.
+fn word_start(text: &str) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 /// Where a string value's text starts (after its quote).
@@ -192,9 +199,7 @@ fn code(
         let range = string_offset(&file.text, literal, quote + 1)..offset;
         return names(story, file, Sym::Node, range);
     }
-    let word = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+    let word = word_start(before);
     let range = string_offset(&file.text, literal, word)..offset;
     let mut out = names(story, file, Sym::Variable, range.clone());
     for (f, it) in story.declared(Sym::Function) {
@@ -334,5 +339,41 @@ fn first_line(text: &str) -> String {
     match line.char_indices().nth(60) {
         Some((i, _)) => format!("{}…", &line[..i]),
         None => line.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn labels_at(text: &str, cursor: &str) -> Vec<String> {
+        let offset = text.find(cursor).expect("the cursor's place") + cursor.len();
+        let path = PathBuf::from("/s/story.ron");
+        let file = Arc::new(FileIndex::new(path.clone(), Arc::from(text)));
+        let story = StoryFiles {
+            main: path,
+            files: vec![file.clone()],
+            translations: Vec::new(),
+        };
+        complete(&story, &file, offset)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn commands_complete_where_an_effect_starts_only() {
+        let text = r#"Story(title: "t", start: "a", variables: { "gold": Int(0) },
+            commands: { "shake": (params: [("strength", Float)]) },
+            nodes: { "a": (text: "A", on_enter: ["sh"], choices: [(text: "c", to: "a", when: "go", set: ["gold += g"])]) })"#;
+        let start = labels_at(text, "[\"sh");
+        assert!(start.contains(&"shake".to_owned()), "{start:?}");
+        let value = labels_at(text, "gold += g");
+        assert!(value.contains(&"gold".to_owned()) && !value.contains(&"shake".to_owned()));
+        let condition = labels_at(text, "\"go");
+        assert!(!condition.contains(&"shake".to_owned()), "{condition:?}");
     }
 }

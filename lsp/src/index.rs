@@ -443,4 +443,33 @@ mod tests {
             .collect();
         assert_eq!(found, want);
     }
+
+    #[test]
+    fn every_place_that_names_a_node_is_a_use_of_it() {
+        let text = r#"Story(title: "t", start: "a", flows: { "side": "b" },
+            assets: { "bell": (path: "bell.ogg", kind: Audio) },
+            nodes: {
+                "a": (text: "{turns_since('b')}", next: "b", assets: ["bell"]),
+                "b": (text: "B", call: "a", next: "a", choices: [(text: "c", call: "a", to: "b")]),
+            })"#;
+        let uses: Vec<(Sym, String)> = items(text)
+            .into_iter()
+            .filter(|(_, _, _, decl)| !decl)
+            .filter(|(sym, ..)| *sym != Sym::Function)
+            .map(|(sym, name, ..)| (sym, name))
+            .collect();
+        let want = [
+            (Sym::Node, "a"), // start
+            (Sym::Node, "b"), // the flow's start
+            (Sym::Node, "b"), // turns_since
+            (Sym::Node, "b"), // next
+            (Sym::Asset, "bell"),
+            (Sym::Node, "a"), // call
+            (Sym::Node, "a"), // next
+            (Sym::Node, "a"), // the choice's call
+            (Sym::Node, "b"), // the choice's to
+        ];
+        let want: Vec<(Sym, String)> = want.iter().map(|(s, n)| (*s, (*n).to_owned())).collect();
+        assert_eq!(uses, want);
+    }
 }

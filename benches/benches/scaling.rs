@@ -1,0 +1,67 @@
+//! How load, a one-node live edit and a step grow with the story, at 1,000 and 10,000
+//! nodes (the quick mode of CI runs these); the `scaling` binary adds 100,000 and 300,000
+//! nodes, memory and each reload's phases (BENCHMARKS.md).
+//!
+//! `cargo bench -p qnce-benches --bench scaling`
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use qnce::reload::Reloader;
+use qnce::{Limits, Session, SessionConfig};
+use qnce_benches::generate::{StoryShape, middle_edit, write_story};
+
+fn scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scaling");
+    group.sample_size(10);
+    for n_nodes in [1_000, 10_000] {
+        let shape = StoryShape {
+            n_nodes,
+            n_files: n_nodes / 100,
+            seed: 1,
+        };
+        let dir = std::env::temp_dir().join(format!("qnce-bench-scaling-{n_nodes}"));
+        write_story(&dir, shape).expect("writing the generated story");
+        let (part, versions) = middle_edit(&dir, shape).expect("the middle node");
+        std::fs::write(&part, &versions[0]).expect("writing the file");
+        group.bench_function(format!("load/{n_nodes}"), |b| {
+            b.iter(|| qnce::load(&dir, &Limits::default()).expect("loads"))
+        });
+        let (mut story, mut reloader) = Reloader::load(&dir, &Limits::default())
+            .expect("loads")
+            .value;
+        let mut flip = 0;
+        group.bench_function(format!("reload-one-node/{n_nodes}"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    flip ^= 1;
+                    std::fs::write(&part, &versions[flip]).expect("writing the edit");
+                    let t = Instant::now();
+                    let report = reloader
+                        .reload(&mut story, Some(std::slice::from_ref(&part)))
+                        .expect("reloads");
+                    total += t.elapsed();
+                    assert_eq!(report.delta.nodes_changed.len(), 1);
+                }
+                total
+            })
+        });
+        let mut session = Session::new(&story, SessionConfig::with_seed(1)).expect("starts");
+        let mut walk = qnce::runtime::Rng::new(7);
+        group.bench_function(format!("step/{n_nodes}"), |b| {
+            b.iter(|| {
+                if session.is_ended() {
+                    session = Session::new(&story, SessionConfig::with_seed(walk.next_u64()))
+                        .expect("starts");
+                }
+                let pick = walk.range(0, session.n_choices() as i64 - 1) as usize;
+                session.choose(&story, pick).expect("steps").len()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scaling);
+criterion_main!(benches);

@@ -1,0 +1,160 @@
+//! How costs grow with the story: load, resident memory, bytes per node, a one-node live
+//! edit with its phases, and a step, for generated stories of 100-node files.
+//!
+//! `cargo run --release -p qnce-benches --bin scaling [-- [--runs R] [NODES...]]`
+//! (default: 1000 10000 100000 300000, one run each)
+//!
+//! Each size runs in a process of its own (the binary again, with `--one NODES`), so that
+//! its peak resident memory is its own. In it: the story is written, loaded three times
+//! (the median is reported), then one node's text in the middle file is edited and
+//! reloaded 20 times (medians of the whole reload and of each phase, with the parse of
+//! the changed file), then a seeded random walk of 20,000 steps is timed. Memory: the
+//! resident set before the first load, after it (steady), and its peak.
+#![expect(clippy::print_stdout, reason = "it prints its measurements")]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use qnce::reload::{Reloader, Timings};
+use qnce::{Limits, Session, SessionConfig};
+use qnce_benches::generate::{StoryShape, middle_edit, write_story};
+
+const LOADS: usize = 3;
+const RELOADS: usize = 20;
+const STEPS: usize = 20_000;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, n] = args.as_slice()
+        && flag == "--one"
+    {
+        return one(n.parse()?);
+    }
+    let mut runs = 1;
+    let mut sizes = Vec::new();
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        if a == "--runs" {
+            runs = rest.next().ok_or("--runs needs a number")?.parse()?;
+        } else {
+            sizes.push(a.parse::<usize>()?);
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![1_000, 10_000, 100_000, 300_000];
+    }
+    println!(
+        "| nodes | load | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | step |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    let me = std::env::current_exe()?;
+    for n in sizes {
+        for _ in 0..runs {
+            let out = Command::new(&me).args(["--one", &n.to_string()]).output()?;
+            if !out.status.success() {
+                return Err(
+                    format!("{n} nodes failed: {}", String::from_utf8_lossy(&out.stderr)).into(),
+                );
+            }
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+    Ok(())
+}
+
+/// Measures one size and prints its table row.
+fn one(n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("qnce-scaling-{}", std::process::id()));
+    let shape = StoryShape {
+        n_nodes,
+        n_files: n_nodes.div_ceil(100),
+        seed: 1,
+    };
+    write_story(&dir, shape)?;
+    let result = measure(&dir, shape);
+    let _ = std::fs::remove_dir_all(&dir);
+    let row = result?;
+    println!("{row}");
+    Ok(())
+}
+
+fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::Error>> {
+    let limits = Limits {
+        max_nodes: shape.n_nodes.max(Limits::default().max_nodes),
+        ..Limits::default()
+    };
+    let rss_before = qnce_benches::proc_status_kib("VmRSS");
+    let mut loads = Vec::new();
+    let mut loaded = None;
+    for _ in 0..LOADS {
+        // The previous story is dropped first: one story in memory at a time.
+        drop(loaded.take());
+        let t = Instant::now();
+        let (story, reloader) = Reloader::load(dir, &limits)?.value;
+        loads.push(t.elapsed());
+        loaded = Some((story, reloader));
+    }
+    let (mut story, mut reloader) = loaded.ok_or("no load")?;
+    let rss_loaded = qnce_benches::proc_status_kib("VmRSS");
+    let bytes_per_node =
+        (rss_loaded.saturating_sub(rss_before) * 1024) as f64 / shape.n_nodes as f64;
+
+    // A one-node text edit in the middle file, back and forth.
+    let (part, [original, edited]) = middle_edit(dir, shape)?;
+    let texts = [edited, original];
+    let mut walls = Vec::new();
+    let mut timings: Vec<Timings> = Vec::new();
+    for cycle in 0..RELOADS {
+        std::fs::write(&part, &texts[cycle % 2])?;
+        let t = Instant::now();
+        let report = reloader.reload(&mut story, Some(std::slice::from_ref(&part)))?;
+        walls.push(t.elapsed());
+        if report.delta.nodes_changed.len() != 1 {
+            return Err("the edit changed other than one node".into());
+        }
+        timings.push(report.timings);
+    }
+    let phase = |f: fn(&Timings) -> Duration| median(timings.iter().map(f).collect());
+
+    let mut session = Session::new(&story, SessionConfig::with_seed(1))?;
+    let mut walk = qnce::runtime::Rng::new(7);
+    let t = Instant::now();
+    for _ in 0..STEPS {
+        if session.is_ended() {
+            session = Session::new(&story, SessionConfig::with_seed(walk.next_u64()))?;
+            continue;
+        }
+        let pick = walk.range(0, session.n_choices() as i64 - 1) as usize;
+        session.choose(&story, pick)?;
+    }
+    let step = t.elapsed().as_nanos() as f64 / STEPS as f64;
+
+    let reload = median(walls);
+    let parsing = phase(|t| t.parsing);
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    Ok(format!(
+        "| {} | {:.0} ms | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {:.0} ns |",
+        shape.n_nodes,
+        ms(median(loads)),
+        mib(rss_loaded),
+        mib(qnce_benches::proc_status_kib("VmHWM")),
+        bytes_per_node,
+        ms(reload),
+        ms(phase(|t| t.reading)),
+        ms(parsing),
+        ms(phase(|t| t.validating)),
+        ms(phase(|t| t.diffing + t.applying)),
+        reload.as_secs_f64() / (2.0 * parsing.as_secs_f64()),
+        step,
+    ))
+}
