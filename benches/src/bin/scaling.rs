@@ -91,6 +91,7 @@ fn one(n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {
 fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::Error>> {
     let limits = Limits {
         max_nodes: shape.n_nodes.max(Limits::default().max_nodes),
+        max_files: (shape.n_files + 1).max(Limits::default().max_files),
         ..Limits::default()
     };
     let rss_before = qnce_benches::proc_status_kib("VmRSS");
