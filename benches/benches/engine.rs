@@ -4,8 +4,8 @@
 //! `cargo bench -p qnce-benches` runs them; `-- --quick` is what CI's compile check uses.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use qnce::runtime::Rng;
 use qnce::{Limits, Session, SessionConfig};
+use qnce_benches::Walk;
 use qnce_benches::generate::{StoryShape, TextFeatures, write_story, write_text_story};
 
 fn story_dir(shape: StoryShape) -> std::path::PathBuf {
@@ -36,17 +36,9 @@ fn step(c: &mut Criterion) {
     let story = qnce::load(&dir, &Limits::default())
         .expect("generated story loads")
         .value;
-    let mut session = Session::new(&story, SessionConfig::with_seed(1)).expect("session starts");
-    let mut walk = Rng::new(7);
+    let mut walk = Walk::new(&story, 1).expect("session starts");
     c.bench_function("step/10000", |b| {
-        b.iter(|| {
-            if session.is_ended() {
-                session = Session::new(&story, SessionConfig::with_seed(walk.next_u64()))
-                    .expect("session starts");
-            }
-            let pick = walk.range(0, session.n_choices() as i64 - 1) as usize;
-            session.choose(&story, pick).expect("step").len()
-        })
+        b.iter(|| walk.step(&story).expect("step"))
     });
 }
 

@@ -7,8 +7,9 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use qnce::Limits;
 use qnce::reload::Reloader;
-use qnce::{Limits, Session, SessionConfig};
+use qnce_benches::Walk;
 use qnce_benches::generate::{StoryShape, middle_edit, write_story};
 
 fn scaling(c: &mut Criterion) {
@@ -47,17 +48,9 @@ fn scaling(c: &mut Criterion) {
                 total
             })
         });
-        let mut session = Session::new(&story, SessionConfig::with_seed(1)).expect("starts");
-        let mut walk = qnce::runtime::Rng::new(7);
+        let mut walk = Walk::new(&story, 1).expect("starts");
         group.bench_function(format!("step/{n_nodes}"), |b| {
-            b.iter(|| {
-                if session.is_ended() {
-                    session = Session::new(&story, SessionConfig::with_seed(walk.next_u64()))
-                        .expect("starts");
-                }
-                let pick = walk.range(0, session.n_choices() as i64 - 1) as usize;
-                session.choose(&story, pick).expect("steps").len()
-            })
+            b.iter(|| walk.step(&story).expect("steps"))
         });
     }
     group.finish();

@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use qnce::{Limits, Session, SessionConfig};
+use qnce::Limits;
+use qnce_benches::Walk;
 use qnce_benches::generate::{StoryShape, write_story};
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -48,17 +49,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     const STEPS: usize = 200_000;
     let mut rates = Vec::new();
     for run in 0..runs.min(5) {
-        let mut session = Session::new(&story, SessionConfig::with_seed(run as u64))?;
-        let mut walk = qnce::runtime::Rng::new(run as u64 + 100);
+        let mut walk = Walk::new(&story, run as u64)?;
         let t = Instant::now();
         for _ in 0..STEPS {
-            if session.is_ended() {
-                session = Session::new(&story, SessionConfig::with_seed(walk.next_u64()))?;
-                continue;
-            }
-            let n = session.n_choices() as i64;
-            let pick = walk.range(0, n - 1) as usize;
-            session.choose(&story, pick)?;
+            walk.step(&story)?;
         }
         rates.push(t.elapsed());
     }

@@ -16,8 +16,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use qnce::Limits;
 use qnce::reload::{Reloader, Timings};
-use qnce::{Limits, Session, SessionConfig};
+use qnce_benches::Walk;
 use qnce_benches::generate::{StoryShape, middle_edit, write_story};
 
 const LOADS: usize = 3;
@@ -127,16 +128,10 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     }
     let phase = |f: fn(&Timings) -> Duration| median(timings.iter().map(f).collect());
 
-    let mut session = Session::new(&story, SessionConfig::with_seed(1))?;
-    let mut walk = qnce::runtime::Rng::new(7);
+    let mut walk = Walk::new(&story, 1)?;
     let t = Instant::now();
     for _ in 0..STEPS {
-        if session.is_ended() {
-            session = Session::new(&story, SessionConfig::with_seed(walk.next_u64()))?;
-            continue;
-        }
-        let pick = walk.range(0, session.n_choices() as i64 - 1) as usize;
-        session.choose(&story, pick)?;
+        walk.step(&story)?;
     }
     let step = t.elapsed().as_nanos() as f64 / STEPS as f64;
 
