@@ -50,6 +50,9 @@ pub(crate) fn run(path: &Path, json: bool, locale: Option<&str>) -> u8 {
             }
         }
     }
+    // The process ends here: freeing a large story's world one allocation at a time
+    // would cost about a sixth of the whole check (measured at 100,000 nodes).
+    std::mem::forget(story);
     if diagnostics.has_errors() {
         EXIT_ERRORS
     } else {

@@ -60,8 +60,9 @@ fn work(inbox: &Receiver<Job>, results: &Sender<Checked>) {
         }
         for job in latest.into_values() {
             let started = Instant::now();
+            let mut compiled = None;
             let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                check(&job, &mut caches)
+                check(&job, &mut caches, &mut compiled)
             }))
             .unwrap_or_else(|_| {
                 // The story's parses may be half updated: start again without them.
@@ -79,11 +80,17 @@ fn work(inbox: &Receiver<Job>, results: &Sender<Checked>) {
             if results.send(checked).is_err() {
                 return;
             }
+            // Freeing a large story takes a while: after its diagnostics are out.
+            drop(compiled);
         }
     }
 }
 
-fn check(job: &Job, caches: &mut HashMap<PathBuf, FileCache>) -> Checked {
+fn check(
+    job: &Job,
+    caches: &mut HashMap<PathBuf, FileCache>,
+    compiled: &mut Option<qnce_core::story::StoryData>,
+) -> Checked {
     let started = Instant::now();
     let previous = caches.remove(&job.main);
     let checked = qnce_load::check_from(
@@ -95,6 +102,7 @@ fn check(job: &Job, caches: &mut HashMap<PathBuf, FileCache>) -> Checked {
     let diagnostics = match checked {
         Ok(checked) => {
             caches.insert(job.main.clone(), checked.cache);
+            *compiled = checked.data;
             checked.diagnostics.iter().cloned().collect()
         }
         // The main file itself could not be read as a story file (not UTF-8, too large).

@@ -216,6 +216,9 @@ pub struct Checked {
     pub diagnostics: Diagnostics,
     /// The files that parsed, for the next check.
     pub cache: FileCache,
+    /// The story compiled (`None` when it could not be): returned rather than dropped, so
+    /// that a caller in a hurry reports first and frees it after.
+    pub data: Option<StoryData>,
 }
 
 /// Checks the story at `path` in `source` as [`load`] does, with the same diagnostics,
@@ -233,8 +236,12 @@ pub fn check_from(
     limits: &Limits,
     previous: Option<&FileCache>,
 ) -> Result<Checked, LoadError> {
-    let (_, diagnostics, cache) = validate(source, path.as_ref(), limits, true, previous)?;
-    Ok(Checked { diagnostics, cache })
+    let (data, diagnostics, cache) = validate(source, path.as_ref(), limits, true, previous)?;
+    Ok(Checked {
+        diagnostics,
+        cache,
+        data,
+    })
 }
 
 /// Reads, validates and compiles the story: its data (`None` when it could not be
