@@ -176,6 +176,14 @@ impl FileIndex {
         file
     }
 
+    /// Whether this reads as an include file (`Include(…)`).
+    pub(crate) fn is_include(&self) -> bool {
+        self.outline
+            .values()
+            .first()
+            .is_some_and(|v| v.kind == Kind::Struct(Some("Include".to_owned())))
+    }
+
     /// Whether this is a main file (`Story(…)`), not an include.
     pub(crate) fn is_main(&self) -> bool {
         self.outline

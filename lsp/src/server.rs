@@ -151,10 +151,25 @@ impl Server {
                     }
                 }
                 recv(self.results) -> checked => match checked {
-                    Ok(checked) => self.publish(checked)?,
+                    Ok(checked) => {
+                        let published = catch_unwind(AssertUnwindSafe(|| self.publish(checked)));
+                        match published {
+                            Ok(sent) => sent?,
+                            Err(_) => self.log(MessageType::ERROR, "qnce lsp failed publishing diagnostics (a bug)".to_owned())?,
+                        }
+                    }
                     Err(_) => checker_gone = true,
                 },
-                recv(timer) -> _ => self.send_due(),
+                recv(timer) -> _ => {
+                    if catch_unwind(AssertUnwindSafe(|| self.send_due())).is_err() {
+                        // Nothing is due any more: a story that keeps failing is not retried
+                        // in a loop.
+                        for state in self.stories.values_mut() {
+                            state.due = None;
+                        }
+                        self.log(MessageType::ERROR, "qnce lsp failed reading a story to check (a bug)".to_owned())?;
+                    }
+                }
             }
             if checker_gone {
                 // Only a bug ends the checking thread: say so once and stop listening to it.
@@ -256,6 +271,7 @@ impl Server {
                 {
                     self.overlay.close(&path);
                     self.files.remove(&normalize(&path));
+                    let _ = self.forget_lapsed_stories();
                     self.touched(&path);
                 }
             }
@@ -270,6 +286,7 @@ impl Server {
                         }
                         self.touched(&path);
                     }
+                    let _ = self.forget_lapsed_stories();
                 }
             }
             _ => {}
@@ -295,7 +312,9 @@ impl Server {
             .filter(|(main, s)| **main == path || s.files.contains(&path))
             .map(|(main, _)| main.clone())
             .collect();
+        // A file that is gone starts no story.
         if mains.is_empty()
+            && self.overlay.is_file(&path)
             && let Some(main) = self.main_of(&path)
         {
             mains.push(main);
@@ -380,13 +399,18 @@ impl Server {
             let Some(uri) = uri::from_path(&path) else {
                 continue;
             };
-            let diagnostics: Vec<lsp_types::Diagnostic> = self
+            let mut diagnostics: Vec<lsp_types::Diagnostic> = Vec::new();
+            for d in self
                 .stories
                 .values()
                 .filter_map(|s| s.published.get(&path))
                 .flatten()
-                .cloned()
-                .collect();
+            {
+                // Two stories that share a file both report its own mistakes.
+                if !diagnostics.contains(d) {
+                    diagnostics.push(d.clone());
+                }
+            }
             let params = PublishDiagnosticsParams::new(uri, diagnostics, None);
             self.send(Message::Notification(Notification::new(
                 PublishDiagnostics::METHOD.to_owned(),
@@ -396,14 +420,18 @@ impl Server {
         Ok(())
     }
 
-    /// Forgets stories whose main file is no longer a `Story(…)` (a copy of `story.ron`
-    /// turned into an include), clearing what was published for them.
+    /// Forgets stories whose main file is gone, or has become an include (a copy of
+    /// `story.ron` turned into a chapter), clearing what was published for them. A main
+    /// file that merely does not read now (a typo at its top) stays a story.
     fn forget_lapsed_stories(&mut self) -> Result<(), Error> {
         let lapsed: Vec<PathBuf> = self
             .stories
             .keys()
-            .filter(|main| main.file_name().is_none_or(|n| n != "story.ron"))
-            .filter(|main| self.files.get(*main).is_some_and(|f| !f.is_main()))
+            .filter(|main| {
+                !self.overlay.is_file(main)
+                    || (main.file_name().is_none_or(|n| n != "story.ron")
+                        && self.files.get(*main).is_some_and(|f| f.is_include()))
+            })
             .cloned()
             .collect();
         for main in lapsed {

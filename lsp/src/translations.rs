@@ -28,7 +28,9 @@ impl PoFile {
     ) -> Option<Vec<TextEdit>> {
         let catalogue = Catalogue::parse(&self.text).ok()?;
         let mut edits = Vec::new();
-        for entry in &catalogue.entries {
+        // Obsolete entries (`#~`) are not read by the story; their continuation lines
+        // carry the prefix, which placing names does not follow.
+        for entry in catalogue.entries.iter().filter(|e| !e.obsolete) {
             for (text, at) in [
                 (&entry.source, entry.source_at),
                 (&entry.translation, entry.translation_at),
@@ -73,7 +75,8 @@ mod tests {
 
     #[test]
     fn names_are_renamed_in_sources_and_translations_across_lines() {
-        let text = "msgctxt \"hall\"\nmsgid \"Gold: {gold}\"\nmsgstr \"\"\n\"Or: \"\n\"é {gold > 1 ? 'viel' : 'wenig'}\"\n";
+        // Trailing blanks after the first string, as editors leave them.
+        let text = "msgctxt \"hall\"\nmsgid \"Gold: {gold}\"  \nmsgstr \"\"\n\"Or: \"\n\"é {gold > 1 ? 'viel' : 'wenig'}\"\n\n#~ msgctxt \"gone\"\n#~ msgid \"\"\n#~ \"{gold}\"\n#~ msgstr \"{gold}\"\n";
         let file = PoFile {
             path: PathBuf::from("/s/locales/de.po"),
             text: Arc::from(text),

@@ -687,6 +687,27 @@ fn lsp_places_diagnostics_of_an_include_written_with_dots() {
 }
 
 #[test]
+fn lsp_clears_the_diagnostics_of_a_story_whose_main_file_is_deleted() {
+    let (dir, main, _river) = story();
+    let mut editor = Editor::start(dir.path());
+    editor.open(&main, STORY);
+    let broken = STORY.replacen(r#"to: "river""#, r#"to: "rivr""#, 1);
+    editor.change(&main, 2, &broken);
+    editor.diagnostics(&main, |d| !d.is_empty());
+    std::fs::remove_file(&main).unwrap();
+    editor.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri(&main) } }),
+    );
+    editor.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&main), "type": 3 }] }),
+    );
+    editor.diagnostics(&main, <[Value]>::is_empty);
+    editor.shutdown();
+}
+
+#[test]
 fn lsp_exit_without_shutdown_is_an_error() {
     let (dir, _main, _river) = story();
     let mut editor = Editor::start(dir.path());

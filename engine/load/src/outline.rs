@@ -215,6 +215,14 @@ fn walk_string(text: &str, literal: usize, mut visit: impl FnMut(usize, usize) -
     let mut i = quote + 1;
     let mut decoded = 0;
     while i <= bytes.len() {
+        // A continuation stands for nothing: no place of the string is in it.
+        if !raw
+            && bytes.get(i) == Some(&b'\\')
+            && let Some((None, next)) = escape(text, i)
+        {
+            i = next;
+            continue;
+        }
         if !visit(i, decoded) {
             return;
         }
@@ -228,7 +236,7 @@ fn walk_string(text: &str, literal: usize, mut visit: impl FnMut(usize, usize) -
             let Some((ch, next)) = escape(text, i) else {
                 return;
             };
-            decoded += ch.len_utf8();
+            decoded += ch.map_or(0, char::len_utf8);
             i = next;
             continue;
         }
@@ -239,10 +247,24 @@ fn walk_string(text: &str, literal: usize, mut visit: impl FnMut(usize, usize) -
 
 /// The character the escape whose `\\` is at `at` stands for, and where the text goes on
 /// after it, as ron reads escapes: `\\n`, `\\r`, `\\t`, `\\0`, `\\\\`, `\\"`, `\\'`, `\\u{…}`
-/// (one to six hex digits), and `\\xNN` (one byte; up to four in a row make one UTF-8
-/// character). `None` for any other, which ron refuses.
-fn escape(text: &str, at: usize) -> Option<(char, usize)> {
+/// (one to six hex digits), `\\xNN` (one byte; up to four in a row make one UTF-8
+/// character), and a line break (a continuation: no character). `None` for any other,
+/// which ron refuses.
+fn escape(text: &str, at: usize) -> Option<(Option<char>, usize)> {
     let bytes = text.as_bytes();
+    // A `\` at the end of a line continues the string past the line break and the
+    // blanks that follow: it stands for nothing.
+    let line_end = match bytes.get(at + 1..) {
+        Some([b'\n', ..]) => Some(at + 2),
+        Some([b'\r', b'\n', ..]) => Some(at + 3),
+        _ => None,
+    };
+    if let Some(mut i) = line_end {
+        while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        return Some((None, i));
+    }
     let simple = match *bytes.get(at + 1)? {
         b'n' => '\n',
         b'r' => '\r',
@@ -257,24 +279,32 @@ fn escape(text: &str, at: usize) -> Option<(char, usize)> {
             if bytes.get(at + 2) != Some(&b'{') || close == 0 || close > 6 {
                 return None;
             }
-            let ch = char::from_u32(u32::from_str_radix(&digits[..close], 16).ok()?)?;
-            return Some((ch, at + 3 + close + 1));
+            let hex = &digits[..close];
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+            return Some((Some(ch), at + 3 + close + 1));
         }
         b'x' => {
             let mut utf8 = Vec::with_capacity(4);
             let mut i = at;
             while utf8.len() < 4 && bytes.get(i..i + 2) == Some(b"\\x") {
-                utf8.push(u8::from_str_radix(text.get(i + 2..i + 4)?, 16).ok()?);
+                let hex = text.get(i + 2..i + 4)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                utf8.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 4;
                 if let Ok(s) = std::str::from_utf8(&utf8) {
-                    return Some((s.chars().next()?, i));
+                    return Some((Some(s.chars().next()?), i));
                 }
             }
             return None;
         }
         _ => return None,
     };
-    Some((simple, at + 2))
+    Some((Some(simple), at + 2))
 }
 
 /// Nesting deeper than this is not read (ron rejects it anyway).
@@ -380,7 +410,7 @@ impl Walker<'_> {
                 }
                 '\\' => {
                     let (ch, next) = escape(self.text, self.i)?;
-                    s.push(ch);
+                    s.extend(ch);
                     self.i = next;
                 }
                 ch => {
@@ -648,6 +678,17 @@ mod tests {
                 );
             }
         }
+        // A `\` at the end of a line continues the string after the next line's blanks.
+        let continued = "\"Hello \\\n      world\"";
+        let outline = Outline::of(continued);
+        assert_eq!(
+            outline.values()[0].kind,
+            Kind::Str("Hello world".to_owned())
+        );
+        assert_eq!(
+            string_offset(continued, 0, 6),
+            continued.find('w').expect("a w")
+        );
         // An escape ron refuses ends the string's reading.
         assert_eq!(Outline::of(r#""a\qb""#).values()[0].span.end, 6);
     }

@@ -219,7 +219,7 @@ impl<'t> Parser<'t> {
                     "|" => {
                         let value = text.strip_prefix("msgid").map(str::trim_start);
                         if let Some(value) = value {
-                            let col = raw.len() - value.len() + 1;
+                            let col = column(line, value);
                             entry.previous = Some(self.string(n, col, value, "#|")?);
                         }
                     }
@@ -254,7 +254,8 @@ impl<'t> Parser<'t> {
                 self.finish(&mut catalogue, &mut entry, &mut seen)?;
             }
             let value = rest.trim_start();
-            let col = raw.len() - value.len() + 1;
+            // Of the line without its trailing blanks, which `value` ends with.
+            let col = column(line, value);
             let prefix = if obsolete { "#~" } else { "" };
             let text = self.string(n, col, value, prefix)?;
             entry.obsolete |= obsolete;
@@ -320,7 +321,7 @@ impl<'t> Parser<'t> {
                 break;
             }
             let line = self.at;
-            let col = next.len() - body.len() + 1;
+            let col = column(next, body);
             self.at += 1;
             out.push_str(
                 &unquote(body.trim_end()).map_err(|(at, m)| self.error(line, col + at, m))?,
@@ -328,6 +329,11 @@ impl<'t> Parser<'t> {
         }
         Ok(out)
     }
+}
+
+/// The 1-based column, in characters, where `rest` (a tail of `line`) starts.
+fn column(line: &str, rest: &str) -> usize {
+    line[..line.len() - rest.len()].chars().count() + 1
 }
 
 /// Where, in the PO file `text`, byte `offset` of a string's unescaped text is written:
