@@ -162,6 +162,9 @@ fn names(
                     Kind::Struct(Some(ty)) => Some(ty.clone()),
                     _ => None,
                 },
+                Sym::Function | Sym::Command => {
+                    Some(format!("({}) {}", signature(f, it.value), sym.noun()))
+                }
                 _ => None,
             };
             item(file, &it.name, kind(sym), detail, range.clone())
@@ -202,16 +205,7 @@ fn code(
     let word = word_start(before);
     let range = string_offset(&file.text, literal, word)..offset;
     let mut out = names(story, file, Sym::Variable, range.clone());
-    for (f, it) in story.declared(Sym::Function) {
-        let detail = format!("({}) function", signature(f, it.value));
-        out.push(item(
-            file,
-            &it.name,
-            CompletionItemKind::FUNCTION,
-            Some(detail),
-            range.clone(),
-        ));
-    }
+    out.extend(names(story, file, Sym::Function, range.clone()));
     for (name, signature, _) in BUILT_INS {
         out.push(item(
             file,
@@ -224,16 +218,7 @@ fn code(
     // A command is a whole effect: only where an effect starts.
     let statement_start = s[..word].trim().is_empty();
     if role == Role::Effect && statement_start {
-        for (f, it) in story.declared(Sym::Command) {
-            let detail = format!("({}) command", signature(f, it.value));
-            out.push(item(
-                file,
-                &it.name,
-                CompletionItemKind::EVENT,
-                Some(detail),
-                range.clone(),
-            ));
-        }
+        out.extend(names(story, file, Sym::Command, range));
     }
     out
 }

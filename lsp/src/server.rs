@@ -142,32 +142,27 @@ impl Server {
                             return if shut_down { Ok(()) } else { Err(Error::ExitWithoutShutdown) };
                         }
                         Message::Notification(n) => {
-                            let method = n.method.clone();
-                            if catch_unwind(AssertUnwindSafe(|| self.notification(n))).is_err() {
-                                self.log(MessageType::ERROR, format!("qnce lsp failed on `{method}` (a bug)"))?;
-                            }
+                            let what = format!("on `{}`", n.method);
+                            self.guarded(&what, |s| s.notification(n))?;
                         }
                         Message::Response(_) => {}
                     }
                 }
                 recv(self.results) -> checked => match checked {
                     Ok(checked) => {
-                        let published = catch_unwind(AssertUnwindSafe(|| self.publish(checked)));
-                        match published {
-                            Ok(sent) => sent?,
-                            Err(_) => self.log(MessageType::ERROR, "qnce lsp failed publishing diagnostics (a bug)".to_owned())?,
+                        if let Some(sent) = self.guarded("publishing diagnostics", |s| s.publish(checked))? {
+                            sent?;
                         }
                     }
                     Err(_) => checker_gone = true,
                 },
                 recv(timer) -> _ => {
-                    if catch_unwind(AssertUnwindSafe(|| self.send_due())).is_err() {
+                    if self.guarded("reading a story to check", Self::send_due)?.is_none() {
                         // Nothing is due any more: a story that keeps failing is not retried
                         // in a loop.
                         for state in self.stories.values_mut() {
                             state.due = None;
                         }
-                        self.log(MessageType::ERROR, "qnce lsp failed reading a story to check (a bug)".to_owned())?;
                     }
                 }
             }
@@ -179,6 +174,25 @@ impl Server {
                     "qnce lsp: the checking thread stopped; diagnostics are no longer updated"
                         .to_owned(),
                 )?;
+            }
+        }
+    }
+
+    /// Runs `work`, catching a panic (a bug) so that the server goes on, and logs it as
+    /// failing `what`; `None` when it panicked.
+    fn guarded<T>(
+        &mut self,
+        what: &str,
+        work: impl FnOnce(&mut Self) -> T,
+    ) -> Result<Option<T>, Error> {
+        match catch_unwind(AssertUnwindSafe(|| work(self))) {
+            Ok(done) => Ok(Some(done)),
+            Err(_) => {
+                self.log(
+                    MessageType::ERROR,
+                    format!("qnce lsp failed {what} (a bug)"),
+                )?;
+                Ok(None)
             }
         }
     }

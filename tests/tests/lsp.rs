@@ -201,6 +201,22 @@ impl Editor {
         self.request(method, params)
     }
 
+    /// Asks to rename what is 2 characters into `needle` in `text` of `file` to
+    /// `new_name`, which must be refused; the reason given.
+    fn rename_refused(&mut self, file: &Path, text: &str, needle: &str, new_name: &str) -> String {
+        let e = self
+            .call(
+                "textDocument/rename",
+                json!({
+                    "textDocument": { "uri": uri(file) },
+                    "position": position(text, needle, 0, 2),
+                    "newName": new_name,
+                }),
+            )
+            .unwrap_err();
+        e["message"].as_str().unwrap().to_owned()
+    }
+
     /// Shuts the server down as an editor does, and checks that it exits cleanly.
     fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
@@ -547,17 +563,7 @@ fn lsp_renames_everywhere_and_refuses_a_name_that_exists() {
         RIVER.replace(r#""river": ("#, r#""riverbank": ("#)
     );
 
-    let taken = editor
-        .call(
-            "textDocument/rename",
-            json!({
-                "textDocument": { "uri": uri(&main) },
-                "position": position(STORY, "\"river\"", 0, 2),
-                "newName": "start",
-            }),
-        )
-        .unwrap_err();
-    let message = taken["message"].as_str().unwrap();
+    let message = editor.rename_refused(&main, STORY, "\"river\"", "start");
     assert!(
         message.contains("a node `start` already exists"),
         "{message}"
@@ -581,22 +587,8 @@ fn lsp_renames_everywhere_and_refuses_a_name_that_exists() {
         apply_edits(RIVER, river_edits),
         RIVER.replace("courage", "nerve")
     );
-    let bad = editor
-        .call(
-            "textDocument/rename",
-            json!({
-                "textDocument": { "uri": uri(&main) },
-                "position": position(STORY, "{courage}", 0, 2),
-                "newName": "2fast",
-            }),
-        )
-        .unwrap_err();
-    assert!(
-        bad["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a variable name")
-    );
+    let bad = editor.rename_refused(&main, STORY, "{courage}", "2fast");
+    assert!(bad.contains("not a variable name"), "{bad}");
     editor.shutdown();
 }
 
@@ -640,26 +632,13 @@ fn lsp_refuses_renames_that_would_change_meaning() {
     let (dir, main, _river) = story();
     let mut editor = Editor::start(dir.path());
     editor.open(&main, STORY);
-    let refused = |editor: &mut Editor, needle: &str, new_name: &str| -> String {
-        let e = editor
-            .call(
-                "textDocument/rename",
-                json!({
-                    "textDocument": { "uri": uri(&main) },
-                    "position": position(STORY, needle, 0, 2),
-                    "newName": new_name,
-                }),
-            )
-            .unwrap_err();
-        e["message"].as_str().unwrap().to_owned()
-    };
     // A variable may not take a function's name, nor a fallback's parameter's.
-    let function = refused(&mut editor, "{courage}", "lucky");
+    let function = editor.rename_refused(&main, STORY, "{courage}", "lucky");
     assert!(
         function.contains("a function `lucky` already exists"),
         "{function}"
     );
-    let param = refused(&mut editor, "{courage}", "n");
+    let param = editor.rename_refused(&main, STORY, "{courage}", "n");
     assert!(
         param.contains("`n` is a parameter of function `lucky`"),
         "{param}"
