@@ -463,6 +463,40 @@ fn a_choice_is_found_by_its_id_after_edits_add_remove_and_rename_choices() {
 }
 
 #[test]
+fn a_line_id_clash_with_an_unchanged_file_is_caught_on_reload() {
+    // Every line id is plain at first; the reload reads only story.ron, whose new node's
+    // dotted name is the line id of a choice in the file it did not read again.
+    let story = r#"Story(title: "t", start: "b", include: ["part.ron"], nodes: {
+        "b": (text: "B", choices: [(text: "on", to: "a")]),
+    })"#;
+    let dir = TempDir::new("line-clash");
+    dir.write(
+        "part.ron",
+        r#"Include(nodes: { "a": (text: "A", choices: [(text: "go", to: "b")]) })"#,
+    );
+    dir.write("story.ron", story);
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
+    let edited = story.replace(
+        r#""b": (text: "B","#,
+        r#""a.b": (text: "X"), "b": (text: "B","#,
+    );
+    let path = dir.write("story.ron", &edited);
+    let Err(LoadError::Invalid(d)) = host.reload(Some(&[path])).result else {
+        panic!("the clash was not caught");
+    };
+    assert!(
+        d.to_string()
+            .contains("line id `a.b` is already the id of the text of node `a.b`"),
+        "{d}"
+    );
+    // As a full load says it.
+    let Err(LoadError::Invalid(full)) = qnce::load(dir.path(), &Limits::default()) else {
+        panic!("a full load took the clash");
+    };
+    assert_eq!(d, full);
+}
+
+#[test]
 fn added_node_is_spawned_and_reachable_at_once() {
     let mut live = played("add-node");
     let surplus = surplus_entities(&live);

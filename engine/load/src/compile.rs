@@ -292,7 +292,7 @@ pub(crate) fn compile(
         .collect();
     let (node_defs, node_set) = declare_nodes(&mut cx, &parts, names, &mut declared);
     let flows = declare_flows(&mut cx, main, names, &declared);
-    lines::check_line_ids(&mut cx, &node_defs);
+    lines::check_line_ids(&mut cx, &node_defs, &parts);
     let functions = compile_fallbacks(&mut cx, &declared, &signatures);
 
     // Nodes, except those that are as the running story has them: every node of an

@@ -34,6 +34,9 @@ pub(crate) struct StoryFile {
     pub(crate) include: Vec<String>,
     #[serde(default)]
     pub(crate) nodes: Entries<NodeDef>,
+    /// Whether every line id of the file is a plain default (see `compile::lines`).
+    #[serde(skip)]
+    pub(crate) plain_lines: std::sync::OnceLock<bool>,
 }
 
 /// A command the story declares for the game: its parameters, by name and type.
@@ -89,6 +92,9 @@ pub(crate) struct IncludeFile {
     pub(crate) include: Vec<String>,
     #[serde(default)]
     pub(crate) nodes: Entries<NodeDef>,
+    /// Whether every line id of the file is a plain default (see `compile::lines`).
+    #[serde(skip)]
+    pub(crate) plain_lines: std::sync::OnceLock<bool>,
 }
 
 #[derive(Debug, Deserialize)]

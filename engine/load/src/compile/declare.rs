@@ -114,6 +114,24 @@ pub(super) struct FileParts<'p> {
     variables: &'p Entries<Value>,
     assets: &'p Entries<AssetDef>,
     nodes: &'p Entries<NodeDef>,
+    plain_lines: &'p std::sync::OnceLock<bool>,
+}
+
+impl<'p> FileParts<'p> {
+    /// Which file these are.
+    pub(super) fn file(&self) -> FileId {
+        self.file
+    }
+
+    /// The file's nodes, as written.
+    pub(super) fn nodes(&self) -> &'p Entries<NodeDef> {
+        self.nodes
+    }
+
+    /// Whether every line id of the file is a plain default, once found for its parse.
+    pub(super) fn plain_lines(&self) -> &'p std::sync::OnceLock<bool> {
+        self.plain_lines
+    }
 }
 
 /// The declarations of each parsed file.
@@ -129,12 +147,14 @@ pub(super) fn file_parts(parsed: &[Option<Arc<Parsed>>]) -> Vec<FileParts<'_>> {
                     variables: &m.variables,
                     assets: &m.assets,
                     nodes: &m.nodes,
+                    plain_lines: &m.plain_lines,
                 }),
                 Parsed::Include(f) => Some(FileParts {
                     file,
                     variables: &f.variables,
                     assets: &f.assets,
                     nodes: &f.nodes,
+                    plain_lines: &f.plain_lines,
                 }),
             }
         })

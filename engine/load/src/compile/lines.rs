@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::Ctx;
-use super::declare::NodeDecl;
+use super::declare::{FileParts, NodeDecl};
 use crate::format::{ChoiceDef, NodeDef};
 use crate::locate::Seg;
 
@@ -87,11 +87,35 @@ pub(super) fn choice_line(node: &str, choice: &str, def: &ChoiceDef) -> String {
 /// "special" lines and explicit ones are gathered and compared with each other and with
 /// the plain default ids (through a map of node names, built only when there is one); a
 /// story with none costs one pass and no allocation.
-pub(super) fn check_line_ids(cx: &mut Ctx<'_>, node_defs: &[NodeDecl<'_>]) {
+///
+/// Whether a file has no special or empty line is found once per parse of it and kept
+/// with the parse, so that a reload visits the nodes of only the files that have some
+/// (an unchanged file keeps its parse).
+pub(super) fn check_line_ids(
+    cx: &mut Ctx<'_>,
+    node_defs: &[NodeDecl<'_>],
+    parts: &[FileParts<'_>],
+) {
     let dotted = |s: &str| s.contains('.');
+    let mut plain_file = vec![
+        false;
+        parts
+            .iter()
+            .map(|p| p.file().0 as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for p in parts {
+        plain_file[p.file().0 as usize] = *p
+            .plain_lines()
+            .get_or_init(|| p.nodes().0.iter().all(|(name, def)| is_plain(name, def)));
+    }
     let mut special: Vec<(Cow<'_, str>, Owner)> = Vec::new();
     let mut empty: Vec<Owner> = Vec::new();
-    for (k, &(_, _, name, def)) in node_defs.iter().enumerate() {
+    for (k, &(file, _, name, def)) in node_defs.iter().enumerate() {
+        if plain_file.get(file.0 as usize).copied().unwrap_or(false) {
+            continue;
+        }
         match &def.line {
             Some(line) if line.is_empty() => empty.push((k, None)),
             Some(line) => special.push((Cow::Borrowed(line), (k, None))),
@@ -155,6 +179,18 @@ pub(super) fn check_line_ids(cx: &mut Ctx<'_>, node_defs: &[NodeDecl<'_>]) {
             ),
         );
     }
+}
+
+/// Whether every text of a node has its plain default line id: no explicit `line`, and
+/// no `.` in the node's name or a choice's id (such ids are all the check compares).
+fn is_plain(name: &str, def: &NodeDef) -> bool {
+    let dotted = |s: &str| s.contains('.');
+    def.line.is_none()
+        && !dotted(name)
+        && def
+            .choices
+            .iter()
+            .all(|c| c.line.is_none() && !c.id.as_deref().map_or(dotted(c.named()), dotted))
 }
 
 /// A text: its node's place in the node declarations, and its choice's index (none for
