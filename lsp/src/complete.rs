@@ -84,18 +84,15 @@ pub(crate) fn complete(story: &StoryFiles, file: &FileIndex, offset: usize) -> V
     if let Some(index) = outline.value_at(offset)
         && let Kind::Str(s) = &outline.values()[index].kind
         && offset > outline.values()[index].span.start
+        && let content = crate::index::unquoted(&file.text, outline.values()[index].span.clone())
         // After the closing quote is outside the string.
-        && offset <= crate::index::unquoted(&file.text, outline.values()[index].span.clone()).end
+        && offset <= content.end
     {
         let path = logical_path(outline, index);
         let literal = outline.values()[index].span.start;
         return match role(&path) {
-            Some(Role::NodeName) => {
-                names(story, file, Sym::Node, content_start(file, index)..offset)
-            }
-            Some(Role::AssetName) => {
-                names(story, file, Sym::Asset, content_start(file, index)..offset)
-            }
+            Some(Role::NodeName) => names(story, file, Sym::Node, content.start..offset),
+            Some(Role::AssetName) => names(story, file, Sym::Asset, content.start..offset),
             Some(role @ (Role::Code | Role::Effect | Role::Text)) => {
                 code(story, file, s, literal, offset, role)
             }
@@ -131,14 +128,6 @@ fn word_start(text: &str) -> usize {
         .rev()
         .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
         .map_or(0, |(i, c)| i + c.len_utf8())
-}
-
-/// Where a string value's text starts (after its quote).
-fn content_start(file: &FileIndex, index: usize) -> usize {
-    let span = &file.outline.values()[index].span;
-    file.text[span.clone()]
-        .find('"')
-        .map_or(span.start, |q| span.start + q + 1)
 }
 
 /// The declared names of a kind, each replacing `range`.
