@@ -24,6 +24,8 @@
 //!   buffers, definition, references, completion, hover, rename, symbols
 //! - `reload`: live reload through the engine API, one test per kind of edit
 //! - `reload_files`: which files a reload reads, keeps pending or parses on the pool
+//! - `incremental`: random edit sequences, each reload against a load from scratch: the
+//!   same diagnostics and the same story
 //! - `watch`: live reload end to end, the real watcher and the real binary
 //! - `signals`: signals that end play: the save written, the terminal restored
 //! - `storm`: hundreds of saves, some broken, through the real watcher
@@ -54,6 +56,7 @@ mod fuzz;
 mod gamepad;
 mod golden;
 mod graph;
+mod incremental;
 mod input;
 mod localization;
 mod lsp;

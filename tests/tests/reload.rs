@@ -497,6 +497,73 @@ fn a_line_id_clash_with_an_unchanged_file_is_caught_on_reload() {
 }
 
 #[test]
+fn warnings_of_files_a_reload_did_not_read_are_still_reported() {
+    // The reload reads only part.ron; the unreachable node and the condition that can
+    // never hold are in story.ron, and stay: the reload reports them as a load does.
+    let dir = TempDir::new("kept-warnings");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["part.ron"], nodes: {
+            "a": (text: "A", choices: [(text: "on", to: "b"), (text: "never", to: "b", when: "1 > 2")]),
+            "lost": (text: "Nobody comes here."),
+        })"#,
+    );
+    let part = r#"Include(nodes: { "b": (text: "B", choices: [(text: "back", to: "a")]) })"#;
+    dir.write("part.ron", part);
+    let limits = Limits::default();
+    let (mut story, mut reloader) = qnce::reload::Reloader::load(dir.path(), &limits)
+        .unwrap()
+        .value;
+    let path = dir.write("part.ron", part.replace("\"B\"", "\"Bee\""));
+    let report = reloader.reload(&mut story, Some(&[path])).unwrap();
+    let full = qnce::load(dir.path(), &limits).unwrap();
+    assert_eq!(report.warnings, full.warnings);
+    let messages: Vec<&str> = report.warnings.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("`lost` is unreachable")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("can never hold")),
+        "{messages:?}"
+    );
+    // Nothing new to show the author: both were there at the load.
+    assert!(report.new_warnings.is_empty(), "{:?}", report.new_warnings);
+}
+
+#[test]
+fn a_reload_planned_and_not_applied_leaves_the_next_one_right() {
+    // The tables a reload keeps go with the plan; a plan dropped leaves the next reload
+    // to compile every node again, with the same outcome as a load.
+    let dir = TempDir::new("dropped-plan");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["part.ron"], nodes: {
+            "a": (text: "A", choices: [(text: "on", to: "b")]),
+        })"#,
+    );
+    let part = r#"Include(nodes: { "b": (text: "B", choices: [(text: "back", to: "a")]) })"#;
+    dir.write("part.ron", part);
+    let limits = Limits::default();
+    let (mut story, mut reloader) = qnce::reload::Reloader::load(dir.path(), &limits)
+        .unwrap()
+        .value;
+    let path = dir.write("part.ron", part.replace("\"B\"", "\"Bee\""));
+    let planned = reloader
+        .plan(&mut story, Some(std::slice::from_ref(&path)))
+        .unwrap();
+    drop(planned);
+    let path = dir.write(
+        "part.ron",
+        r#"Include(nodes: { "b": (text: "Bo", choices: [(text: "back", to: "a")]), "c": (text: "C") })"#,
+    );
+    let report = reloader.reload(&mut story, Some(&[path])).unwrap();
+    let full = qnce::load(dir.path(), &limits).unwrap();
+    assert_eq!(report.warnings, full.warnings);
+    assert_eq!(canonical(&story), canonical(&full.value));
+}
+
+#[test]
 fn added_node_is_spawned_and_reachable_at_once() {
     let mut live = played("add-node");
     let surplus = surplus_entities(&live);

@@ -136,6 +136,10 @@ pub struct FileCache {
     pub(crate) files: HashMap<PathBuf, CachedFile>,
     /// The translation files as last taken.
     pub locales: crate::locales::LocaleCache,
+    /// What validating the story kept for the next reload.
+    pub(crate) tables: crate::compile::Tables,
+    /// Where its findings were placed, for the next reload.
+    pub(crate) placed: crate::finding::Placed,
 }
 
 #[derive(Clone, Debug)]
@@ -170,6 +174,8 @@ impl FileCache {
         FileCache {
             files,
             locales: Default::default(),
+            tables: Default::default(),
+            placed: Default::default(),
         }
     }
 

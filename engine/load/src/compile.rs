@@ -3,6 +3,9 @@
 
 mod declare;
 mod lines;
+mod tables;
+
+pub(crate) use tables::{FactsUpdate, Tables};
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -17,16 +20,17 @@ use crate::dedent::Dedented;
 use crate::diagnostic::Severity;
 use crate::source::Source;
 use declare::{
-    Declared, FirstSeen, NodeDecl, compile_fallbacks, declare_assets, declare_commands,
+    Declared, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets, declare_commands,
     declare_flows, declare_functions, declare_nodes, declare_variables, file_parts,
 };
 use qnce_core::expr::{Action, Expr, ExprError, NameKind, Scope, Template};
 use qnce_core::story::components::*;
 use qnce_core::story::{
-    AssetId, ChoiceData, FileId, FlowId, FunctionDecl, Names, NodeData, NodeId, SourceFile, Story,
-    StoryData,
+    AssetId, ChoiceData, ChoiceId, CommandId, FileId, FlowId, FunctionDecl, FunctionId, Id,
+    Interner, Names, NodeData, NodeId, SourceFile, Story, StoryData,
 };
 use qnce_core::value::Value;
+use tables::{Calls, Uses};
 
 /// The result of compiling, whether or not it had errors.
 pub(crate) struct Compiled {
@@ -39,6 +43,8 @@ pub(crate) struct Compiled {
     pub(crate) partial: bool,
     /// Which node ids the story declares, indexed by id.
     pub(crate) declared: Vec<bool>,
+    /// What compiling found, for the tables once this version is the running story.
+    pub(crate) facts: FactsUpdate,
 }
 
 impl Compiled {
@@ -72,8 +78,9 @@ impl<'a> Reuse<'a> {
             .collect()
     }
 
-    /// Whether the files read anew declare the same nodes with the same targets as
-    /// before, so that what is reachable cannot have changed.
+    /// Whether the files read anew declare the same nodes with the same targets (and the
+    /// main file the same start and flows) as before, so that what is reachable cannot
+    /// have changed.
     fn same_graph(&self, parsed: &[Option<Arc<Parsed>>]) -> bool {
         self.fresh
             .iter()
@@ -85,8 +92,15 @@ impl<'a> Reuse<'a> {
                     parsed.get(i).and_then(Option::as_ref),
                 ) {
                     (Some(old), Some(new)) => {
+                        let same_starts = match (&**old, &**new) {
+                            (Parsed::Main(old), Parsed::Main(new)) => {
+                                old.start == new.start && old.flows.0 == new.flows.0
+                            }
+                            _ => true,
+                        };
                         let (old, new) = (&nodes_of(old).0, &nodes_of(new).0);
-                        old.len() == new.len()
+                        same_starts
+                            && old.len() == new.len()
                             && old.iter().zip(new).all(|((a, x), (b, y))| {
                                 a == b
                                     && x.next == y.next
@@ -104,19 +118,32 @@ impl<'a> Reuse<'a> {
             })
     }
 
+    /// Whether the files read anew changed nothing but their nodes: the main file was not
+    /// read anew, and each include declares the same variables, assets and includes as
+    /// the running story's version of it. Every name but the nodes' then means what it
+    /// meant.
+    fn only_nodes_changed(&self, parsed: &[Option<Arc<Parsed>>]) -> bool {
+        let both = |i: usize| {
+            let old = self.previous.get(i).and_then(Option::as_deref)?;
+            let new = parsed.get(i).and_then(Option::as_deref)?;
+            Some((old, new))
+        };
+        !self.fresh.first().copied().unwrap_or(true)
+            && self.fresh.iter().enumerate().all(|(i, &fresh)| {
+                !fresh
+                    || matches!(both(i), Some((Parsed::Include(old), Parsed::Include(new)))
+                        if old.variables.0 == new.variables.0
+                            && old.assets.0 == new.assets.0
+                            && old.include == new.include)
+            })
+    }
+
     /// Whether the nodes of unchanged files are still valid as compiled: every name they
     /// could refer to is still declared, and every variable keeps its type. New names do
     /// not matter, since an unchanged file cannot refer to them.
-    fn unchanged_files_hold(
-        &self,
-        declared: &Declared<'_>,
-        node_set: &[bool],
-        names: &Names,
-    ) -> bool {
+    fn unchanged_files_hold(&self, declared: &Declared<'_>, names: &Names) -> bool {
         let story = self.story;
-        story
-            .node_ids()
-            .all(|id| node_set.get(id.index()).copied().unwrap_or(false))
+        story.node_ids().all(|id| declared.nodes.at(id).is_some())
             && story.var_ids().iter().all(|&v| {
                 let ty = story.var_initial(v).map(Value::ty);
                 declared
@@ -211,21 +238,33 @@ impl Ctx<'_> {
         file: FileId,
         path: impl FnOnce() -> Vec<Seg>,
     ) -> bool {
-        if let Some(first_file) = seen.get(name) {
-            let path = path();
-            let where_ = self.first_place(*first_file, &path);
-            self.findings.push(Finding {
-                last: *first_file == file,
-                ..Finding::error(
-                    file,
-                    path,
-                    format!("duplicate {what} `{name}` (first declared at {where_})"),
-                )
-            });
+        if let Some(&first_file) = seen.get(name) {
+            self.duplicate(what, name, first_file, file, path());
             return false;
         }
         seen.insert(name, file);
         true
+    }
+
+    /// Reports the declaration of `name` at `path` in `file` as a duplicate of the one in
+    /// `first_file`.
+    fn duplicate(
+        &mut self,
+        what: &str,
+        name: &str,
+        first_file: FileId,
+        file: FileId,
+        path: Vec<Seg>,
+    ) {
+        let where_ = self.first_place(first_file, &path);
+        self.findings.push(Finding {
+            last: first_file == file,
+            ..Finding::error(
+                file,
+                path,
+                format!("duplicate {what} `{name}` (first declared at {where_})"),
+            )
+        });
     }
 }
 
@@ -245,10 +284,16 @@ pub(crate) struct Sources<'a> {
 /// Validates the parsed files as one story and compiles them, interning names into
 /// `names`. With `reuse`, the nodes of unchanged files are not compiled again when they
 /// are still valid as they are (see [`Reuse`]); the result is then `partial`.
+///
+/// `tables` are what an earlier compile of the running story kept (empty at a load):
+/// when the files read anew changed only their nodes, only those files' declarations are
+/// taken again, and the warnings of the nodes kept come from the tables. The diagnostics
+/// are those of a compile of every file from scratch.
 pub(crate) fn compile(
     sources: Sources<'_>,
     findings: &mut Vec<Finding>,
     names: &mut Names,
+    tables: &mut Tables,
 ) -> Compiled {
     let Sources {
         source,
@@ -265,6 +310,7 @@ pub(crate) fn compile(
             data: None,
             partial: false,
             declared: Vec::new(),
+            facts: FactsUpdate::default(),
         };
     };
     let parts = file_parts(parsed);
@@ -277,7 +323,7 @@ pub(crate) fn compile(
     };
     let mut declared = Declared {
         vars: HashMap::default(),
-        nodes: HashMap::default(),
+        nodes: NodeIndex::EMPTY,
         assets: HashSet::default(),
         commands: HashMap::default(),
         functions: HashMap::default(),
@@ -290,40 +336,99 @@ pub(crate) fn compile(
         .iter()
         .map(|(id, _)| (names.assets.name(*id).to_owned(), *id))
         .collect();
-    let (node_defs, node_set) = declare_nodes(&mut cx, &parts, names, &mut declared);
-    let flows = declare_flows(&mut cx, main, names, &declared);
-    lines::check_line_ids(&mut cx, &node_defs, &parts);
+
+    // Nodes: when the files read anew changed only their nodes, only theirs are declared
+    // again, and only they are compiled; else every file's, from scratch.
+    let incremental = reuse.filter(|r| {
+        !incomplete && tables.facts.is_some() && parts.len() == parsed.len() && {
+            r.only_nodes_changed(parsed)
+        }
+    });
+    let updated = incremental.and_then(|r| {
+        let (decl, nodes) = (&mut tables.decl, &mut names.nodes);
+        decl.update(&parts, r.previous, nodes, limits.max_nodes)
+    });
+    let incremental = incremental.filter(|_| updated.is_some());
+    let node_defs = match updated {
+        Some(changed) => changed,
+        None => declare_nodes(&mut cx, &parts, &mut names.nodes, &mut tables.decl),
+    };
+    declared.nodes = NodeIndex::new(&names.nodes, tables.decl.at());
+    let flows = declare_flows(&mut cx, main, &mut names.flows, &declared);
+    lines::check_line_ids(&mut cx, &parts, &declared.nodes);
     let functions = compile_fallbacks(&mut cx, &declared, &signatures);
 
     // Nodes, except those that are as the running story has them: every node of an
     // unchanged file, and nodes of changed files written as before, when the names they
-    // refer to all still hold.
-    let keep_unchanged = reuse.filter(|r| r.unchanged_files_hold(&declared, &node_set, names));
+    // refer to all still hold. What they were found to have is in the tables' facts.
+    let keep_unchanged = incremental.or_else(|| {
+        reuse.filter(|r| tables.facts.is_some() && r.unchanged_files_hold(&declared, names))
+    });
+    let kept_facts = tables.facts.as_ref().filter(|_| keep_unchanged.is_some());
     let mut known = Known {
-        names,
+        nodes: &names.nodes,
+        choices: &mut names.choices,
         declared: &declared,
         asset_ids: &asset_ids,
     };
-    let nodes = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
-    // Every node was compiled only when nothing was kept: only then is a command or a
-    // function that nothing calls known to be unused. A node with an error is left out,
-    // so its calls would look missing.
+    let (nodes, compiled) = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
+    let calls = Calls::of(kept_facts, &compiled);
+
+    // The warnings of the nodes kept, as compiling them found.
+    if let Some(facts) = kept_facts {
+        let fresh: HashSet<NodeId> = compiled.iter().map(|(id, ..)| *id).collect();
+        for (id, warnings) in &facts.warnings {
+            if let Some(at) = declared.nodes.at(*id).filter(|_| !fresh.contains(id)) {
+                cx.findings.extend(warnings.iter().map(|w| Finding {
+                    file: at.file,
+                    ..w.clone()
+                }));
+            }
+        }
+    }
+    // A command or function that no node calls. A node with an error is left out of the
+    // story, so its calls would look missing.
     let has_errors = cx.findings.iter().any(|f| f.severity == Severity::Error);
-    if keep_unchanged.is_none() && !incomplete && !has_errors {
-        warn_unused(&mut cx, known.names, &nodes, &commands, &functions);
+    if !incomplete && !has_errors {
+        let interned = (&names.commands, &names.functions);
+        warn_unused(&mut cx, interned, &calls, &commands, &functions);
     }
 
-    // Warning: nodes unreachable from every flow's start. When no edge can have changed,
-    // neither can reachability, and the running story's warnings stand.
+    // Warning: nodes unreachable from every flow's start, and endless loops. When no edge
+    // can have changed, neither can they, and the running story's stand.
     let graph_unchanged = keep_unchanged.is_some_and(|r| r.same_graph(parsed));
-    // Reachability through a file that was not read is unknown.
-    if !graph_unchanged && !incomplete {
-        let n_names = known.names.nodes.len();
-        if !flows.is_empty() {
-            warn_unreachable(&mut cx, &declared, &node_defs, &flows, n_names);
+    let graph = match kept_facts {
+        Some(facts) if graph_unchanged => {
+            for (id, w) in &facts.graph {
+                if let Some(at) = declared.nodes.at(*id) {
+                    cx.findings.push(Finding {
+                        file: at.file,
+                        ..w.clone()
+                    });
+                }
+            }
+            None
         }
-        warn_endless_loops(&mut cx, &declared, &node_defs, n_names);
-    }
+        // Reachability through a file that was not read is unknown.
+        _ if incomplete => Some(Vec::new()),
+        _ => {
+            let every_node;
+            let all = if incremental.is_some() {
+                every_node = tables.decl.every_node(&parts);
+                &every_node
+            } else {
+                &node_defs
+            };
+            let n_names = names.nodes.len();
+            let mut graph = Vec::new();
+            if !flows.is_empty() {
+                graph.extend(warn_unreachable(&declared, all, &flows, n_names));
+            }
+            graph.extend(warn_endless_loops(&declared, all, n_names));
+            cx.findings.extend(graph.iter().map(|(_, w)| w.clone()));
+            Some(graph)
+        }
+    };
 
     let save_id = main.id.clone().unwrap_or_else(|| main.title.clone());
     let data = StoryData {
@@ -341,24 +446,35 @@ pub(crate) fn compile(
         translations: Vec::new(),
         voices: Vec::new(),
     };
+    let declared = tables.decl.at().iter().map(Option::is_some).collect();
     Compiled {
         data: Some(data),
         files,
         partial: keep_unchanged.is_some(),
-        declared: node_set,
+        declared,
+        facts: FactsUpdate {
+            partial: keep_unchanged.is_some(),
+            nodes: compiled,
+            calls,
+            graph,
+        },
     }
 }
 
-/// The nodes declared in `node_defs`, compiled; with `keep`, only those of files read
-/// anew whose definition differs from the running story's.
+/// A node compiled: its id, its warnings and the commands and functions it calls.
+type NodeFacts = (NodeId, Box<[Finding]>, Uses);
+
+/// The nodes declared in `node_defs`, compiled, with what was found in each; with `keep`,
+/// only those of files read anew whose definition differs from the running story's.
 fn compile_nodes(
     cx: &mut Ctx<'_>,
     known: &mut Known<'_>,
     node_defs: &[NodeDecl<'_>],
     keep: Option<Reuse<'_>>,
-) -> Vec<NodeData> {
+) -> (Vec<NodeData>, Vec<NodeFacts>) {
     let previous_defs = keep.map(|r| r.previous_defs()).unwrap_or_default();
     let mut nodes = Vec::new();
+    let mut facts = Vec::new();
     for &(file, id, name, def) in node_defs {
         if let Some(r) = keep {
             let fresh = r.fresh.get(file.0 as usize).copied().unwrap_or(true);
@@ -367,11 +483,44 @@ fn compile_nodes(
             }
         }
         let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
+        let before = cx.findings.len();
         if let Some(node) = compile_node(cx, known, file, id, path, def) {
+            let warnings = cx.findings[before..].iter().cloned().collect();
+            facts.push((id, warnings, uses_of(&node)));
             nodes.push(node);
         }
     }
-    nodes
+    (nodes, facts)
+}
+
+/// The commands and functions a compiled node calls, each once.
+fn uses_of(node: &NodeData) -> Uses {
+    let mut uses = Uses::default();
+    let effects =
+        std::iter::once(&node.on_enter.0).chain(node.choices.iter().map(|c| &c.effects.0));
+    let mut exprs: Vec<&Expr> = Vec::new();
+    for action in effects.flat_map(|e| &e.compiled) {
+        match action {
+            Action::Command(call) => {
+                uses.commands.push(call.command);
+                exprs.extend(call.args());
+            }
+            Action::Set(effect) => exprs.push(effect.value()),
+        }
+    }
+    exprs.extend(node.text.template.exprs());
+    for choice in &node.choices {
+        exprs.extend(choice.text.template.exprs());
+        exprs.extend(choice.condition.0.as_ref().map(|(_, e)| e));
+    }
+    for e in exprs {
+        e.functions(&mut uses.functions);
+    }
+    uses.commands.sort_unstable();
+    uses.commands.dedup();
+    uses.functions.sort_unstable();
+    uses.functions.dedup();
+    uses
 }
 
 /// The node a field names, when it names one: `Some(None)` when the story has no such
@@ -385,7 +534,7 @@ fn node_ref(
     unknown: impl FnOnce(&str) -> String,
 ) -> Option<Option<NodeId>> {
     let name = name?;
-    let found = declared.nodes.get(name).copied();
+    let found = declared.nodes.get(name);
     if found.is_none() {
         let hint = qnce_core::suggest::did_you_mean(name, declared.names(NameKind::Node));
         cx.unknown(file, path, unknown(name) + &hint);
@@ -482,20 +631,21 @@ fn compile_choice(
 
 /// What a node's compile resolves names against, and where it interns new ones.
 struct Known<'k> {
-    names: &'k mut Names,
+    nodes: &'k Interner<NodeId>,
+    choices: &'k mut Interner<ChoiceId>,
     declared: &'k Declared<'k>,
     asset_ids: &'k HashMap<String, AssetId>,
 }
 
-/// Warns of every node that no flow's start leads to. Edges come from what was written,
-/// so that a choice with an error elsewhere does not make its target look unreachable.
+/// A warning for every node that no flow's start leads to, with the node. Edges come from
+/// what was written, so that a choice with an error elsewhere does not make its target
+/// look unreachable.
 fn warn_unreachable(
-    cx: &mut Ctx<'_>,
     declared: &Declared<'_>,
     node_defs: &[(FileId, NodeId, &str, &NodeDef)],
     flows: &[(FlowId, NodeId)],
     n_ids: usize,
-) {
+) -> Vec<(NodeId, Finding)> {
     // Node definitions by id, then a breadth-first walk from every start.
     let mut def_of: Vec<Option<&NodeDef>> = vec![None; n_ids];
     for &(_, id, _, def) in node_defs {
@@ -513,75 +663,51 @@ fn warn_unreachable(
         if let Some(Some(def)) = def_of.get(n.index()) {
             let targets = def.choices.iter().flat_map(ChoiceDef::targets);
             let targets = targets.chain(def.onward());
-            queue.extend(targets.filter_map(|t| declared.nodes.get(t).copied()));
+            queue.extend(targets.filter_map(|t| declared.nodes.get(t)));
         }
     }
+    let mut warnings = Vec::new();
     for &(file, id, name, _) in node_defs {
         if !reached.get(id.index()).copied().unwrap_or(false) {
-            cx.findings.push(Finding::warning(
+            let warning = Finding::warning(
                 file,
                 vec![Seg::Field("nodes"), Seg::Key(name.to_owned())],
                 format!("node `{name}` is unreachable from every flow's start"),
-            ));
+            );
+            warnings.push((id, warning));
         }
     }
+    warnings
 }
 
 /// Warns of each declared command that no effect calls, and each declared function that
 /// no expression calls.
 fn warn_unused(
     cx: &mut Ctx<'_>,
-    names: &Names,
-    nodes: &[NodeData],
-    commands: &[(qnce_core::story::CommandId, Box<[qnce_core::value::Type]>)],
+    (command_names, function_names): (&Interner<CommandId>, &Interner<FunctionId>),
+    calls: &Calls,
+    commands: &[(CommandId, Box<[qnce_core::value::Type]>)],
     functions: &[FunctionDecl],
 ) {
-    let mut used_commands = HashSet::default();
-    let mut used_functions = Vec::new();
-    for node in nodes {
-        let effects =
-            std::iter::once(&node.on_enter.0).chain(node.choices.iter().map(|c| &c.effects.0));
-        let mut exprs: Vec<&Expr> = Vec::new();
-        for action in effects.flat_map(|e| &e.compiled) {
-            match action {
-                Action::Command(call) => {
-                    used_commands.insert(call.command);
-                    exprs.extend(call.args());
-                }
-                Action::Set(effect) => exprs.push(effect.value()),
-            }
-        }
-        exprs.extend(node.text.template.exprs());
-        for choice in &node.choices {
-            exprs.extend(choice.text.template.exprs());
-            exprs.extend(choice.condition.0.as_ref().map(|(_, e)| e));
-        }
-        for e in exprs {
-            e.functions(&mut used_functions);
-        }
-    }
     let unused_commands = commands
         .iter()
-        .filter(|(c, _)| !used_commands.contains(c))
+        .filter(|(c, _)| !calls.command(*c))
         .map(|(c, _)| {
             (
                 "commands",
                 "command",
                 "no effect calls it",
-                names.commands.name(*c),
+                command_names.name(*c),
             )
         });
-    let unused_functions = functions
-        .iter()
-        .filter(|f| !used_functions.contains(&f.id))
-        .map(|f| {
-            (
-                "functions",
-                "function",
-                "no expression calls it",
-                names.functions.name(f.id),
-            )
-        });
+    let unused_functions = functions.iter().filter(|f| !calls.function(f.id)).map(|f| {
+        (
+            "functions",
+            "function",
+            "no expression calls it",
+            function_names.name(f.id),
+        )
+    });
     for (field, what, why, name) in unused_commands.chain(unused_functions) {
         cx.findings.push(Finding::warning(
             declare::MAIN_FILE,
@@ -591,17 +717,17 @@ fn warn_unused(
     }
 }
 
-/// Warns of each loop of automatic advances that nothing can stop: nodes that show no
+/// A warning for each node of each loop of automatic advances that nothing can stop: nodes that show no
 /// choice and each certainly go on to the next (by `next`, or by a first fallback choice
 /// with no condition and not `once`), round to the first. Effects on the way cannot
 /// matter, since no condition is read; playing into such a loop fails at the chain
 /// limit. Each node of a loop is reported where it says where to go.
 fn warn_endless_loops(
-    cx: &mut Ctx<'_>,
     declared: &Declared<'_>,
     node_defs: &[(FileId, NodeId, &str, &NodeDef)],
     n_ids: usize,
-) {
+) -> Vec<(NodeId, Finding)> {
+    let mut warnings = Vec::new();
     // The node each node certainly advances to, and where that is written.
     let mut onward: Vec<Option<(NodeId, FileId, Vec<Seg>)>> = vec![None; n_ids];
     let mut name_of: Vec<&str> = vec![""; n_ids];
@@ -609,7 +735,7 @@ fn warn_endless_loops(
         let Some((to, field)) = certain_advance(def) else {
             continue;
         };
-        if let (Some(&to), Some(slot)) = (declared.nodes.get(to), onward.get_mut(id.index())) {
+        if let (Some(to), Some(slot)) = (declared.nodes.get(to), onward.get_mut(id.index())) {
             let mut path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
             path.extend(field);
             *slot = Some((to, file, path));
@@ -651,7 +777,7 @@ fn warn_endless_loops(
         let round = round.join(" → ");
         for &member in &members {
             if let Some((_, file, path)) = &onward[member] {
-                cx.findings.push(Finding::warning(
+                let warning = Finding::warning(
                     *file,
                     path.clone(),
                     format!(
@@ -660,10 +786,12 @@ fn warn_endless_loops(
                          chain limit",
                         name_of[member]
                     ),
-                ));
+                );
+                warnings.push((NodeId::from_index(member as u32), warning));
             }
         }
     }
+    warnings
 }
 
 /// Where a node certainly goes on to without showing a choice, and the field that says
@@ -693,7 +821,6 @@ fn compile_node(
     path: Vec<Seg>,
     def: &NodeDef,
 ) -> Option<NodeData> {
-    let names = &mut *known.names;
     let (declared, asset_ids) = (known.declared, known.asset_ids);
     let at = |field: &'static str| {
         let mut p = path.clone();
@@ -701,7 +828,7 @@ fn compile_node(
         p
     };
     let errors_before = cx.findings.len();
-    let node_name = names.nodes.name(id).to_owned();
+    let node_name = known.nodes.name(id).to_owned();
     let line = lines::node_line(&node_name, def);
     let text = compile_text(cx, declared, file, at("text"), (line, &def.text));
     let next = node_ref(cx, declared, file, at("next"), def.next.as_deref(), |n| {
@@ -753,7 +880,7 @@ fn compile_node(
         let identity = || {
             choice_id.map(|choice_id| Choice {
                 node: id,
-                id: names.choices.intern(&choice_id),
+                id: known.choices.intern(&choice_id),
                 explicit_id: c.id.is_some(),
             })
         };

@@ -1,12 +1,16 @@
 //! Findings: a problem at a path inside a file (and an offset inside an expression),
 //! given its line and column only when reported as a [`Diagnostic`].
 
+use std::sync::Arc;
+
 use qnce_core::story::{FileId, SourceFile};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::locate::{Seg, SourceMap};
 
 /// A finding before it has a line and column.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Finding {
     pub(crate) severity: Severity,
     pub(crate) file: FileId,
@@ -51,40 +55,81 @@ pub(crate) fn diagnostics_of(items: Vec<Diagnostic>) -> Diagnostics {
 
 /// Gives every finding its line and column, building a source map only for files that
 /// have findings.
-pub(crate) fn resolve_findings(files: &[SourceFile], mut findings: Vec<Finding>) -> Diagnostics {
+pub(crate) fn resolve_findings(files: &[SourceFile], findings: Vec<Finding>) -> Diagnostics {
+    resolve_findings_with(files, findings, &mut Placed::default())
+}
+
+/// The findings last given their place, by the text of their file: a file whose text is
+/// the same places a finding where it did before, so that a reload places only what is
+/// new (placing reads the whole file).
+#[derive(Debug, Default)]
+pub(crate) struct Placed {
+    /// By the address of a file's text, which the entry keeps alive.
+    files: HashMap<usize, (Arc<str>, HashMap<Finding, Diagnostic>)>,
+}
+
+/// As [`resolve_findings`], taking the place of each finding `placed` has for the same
+/// file text, and leaving in `placed` the places of these findings.
+pub(crate) fn resolve_findings_with(
+    files: &[SourceFile],
+    mut findings: Vec<Finding>,
+    placed: &mut Placed,
+) -> Diagnostics {
     findings.sort_by_key(|f| f.file);
+    let mut before = std::mem::take(&mut placed.files);
     let mut out = Diagnostics::default();
     let mut current: Option<(FileId, SourceMap<'_>)> = None;
     for f in findings {
         let Some(src) = files.get(f.file.0 as usize) else {
             continue;
         };
-        if current.as_ref().is_none_or(|(id, _)| *id != f.file) {
-            current = Some((f.file, SourceMap::new(&src.text)));
-        }
-        let Some((_, map)) = current.as_ref() else {
-            continue;
-        };
-        let (line, col) = match f.at {
-            Some(at) => at,
+        let key = src.text.as_ptr() as usize;
+        let (_, now) = placed
+            .files
+            .entry(key)
+            .or_insert_with(|| (src.text.clone(), HashMap::default()));
+        let known = before
+            .get_mut(&key)
+            .and_then(|(_, known)| known.remove(&f))
+            .filter(|d| d.path == src.path);
+        let diagnostic = match known {
+            Some(d) => d,
             None => {
-                let mut offset = map.offset(&f.path, f.last);
-                if let Some(inner) = f.inner {
-                    offset = map.string_offset(offset, inner);
+                if current.as_ref().is_none_or(|(id, _)| *id != f.file) {
+                    current = Some((f.file, SourceMap::new(&src.text)));
                 }
-                let lc = map.line_col(offset);
-                (lc.line, lc.col)
+                let Some((_, map)) = current.as_ref() else {
+                    continue;
+                };
+                place(map, src, &f)
             }
         };
-        out.push(Diagnostic {
-            severity: f.severity,
-            path: src.path.clone(),
-            line,
-            col,
-            message: f.message,
-            source_line: map.line_text(line).map(str::to_owned),
-        });
+        now.insert(f, diagnostic.clone());
+        out.push(diagnostic);
     }
     out.sort();
     out
+}
+
+/// A finding with its line and column in `src`, whose map is `map`.
+fn place(map: &SourceMap<'_>, src: &SourceFile, f: &Finding) -> Diagnostic {
+    let (line, col) = match f.at {
+        Some(at) => at,
+        None => {
+            let mut offset = map.offset(&f.path, f.last);
+            if let Some(inner) = f.inner {
+                offset = map.string_offset(offset, inner);
+            }
+            let lc = map.line_col(offset);
+            (lc.line, lc.col)
+        }
+    };
+    Diagnostic {
+        severity: f.severity,
+        path: src.path.clone(),
+        line,
+        col,
+        message: f.message.clone(),
+        source_line: map.line_text(line).map(str::to_owned),
+    }
 }

@@ -97,7 +97,7 @@ pub(crate) struct IncludeFile {
     pub(crate) plain_lines: std::sync::OnceLock<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Asset")]
 pub(crate) struct AssetDef {
     pub(crate) path: String,

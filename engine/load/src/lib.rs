@@ -24,7 +24,7 @@ pub mod voices;
 
 pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub(crate) use finding::{Finding, resolve_findings};
+pub(crate) use finding::{Finding, resolve_findings, resolve_findings_with};
 pub use locales::{
     Coverage, LocaleCache, LocaleUpdate, NewVersion, Retranslated, coverage, is_translation_file,
     retranslate,
@@ -264,7 +264,8 @@ fn validate(
     )?;
     let mut names = Names::default();
     let mut findings = read.findings;
-    let compiled = compile::compile(
+    let mut tables = compile::Tables::default();
+    let mut compiled = compile::compile(
         compile::Sources {
             source,
             root: read.root,
@@ -276,8 +277,14 @@ fn validate(
         },
         &mut findings,
         &mut names,
+        &mut tables,
     );
     let mut cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+    // What the tables found describes the story only when it loads.
+    if !findings.iter().any(|f| f.severity == Severity::Error) {
+        tables.commit(std::mem::take(&mut compiled.facts));
+        cache.tables = tables;
+    }
     let mut files = compiled.files.clone();
     let mut data = compiled.into_story_data(names);
     // Translations are checked against a story without errors.
@@ -299,7 +306,7 @@ fn validate(
             .collect();
         data.voices = voices::find(source, &data.root, Some(&lines), &mut voice_warnings);
     }
-    let mut diagnostics = resolve_findings(&files, findings);
+    let mut diagnostics = resolve_findings_with(&files, findings, &mut cache.placed);
     diagnostics.extend(finding::diagnostics_of(voice_warnings));
     Ok((data, diagnostics, cache))
 }
@@ -333,13 +340,19 @@ pub struct Recompiled {
 /// nodes of unchanged files while the names they use still mean the same. Interns the new
 /// version's names into `story`'s interners (they only grow), and changes nothing else.
 ///
+/// `cache` holds the files `story` was compiled from, and what validating them kept.
+/// The new version's cache holds what validating it kept, for the next reload, which is
+/// cheap only from the new cache once the new version is running, or from `cache` after
+/// an error. (From `cache` after a new version that was not taken, every node is
+/// compiled again.)
+///
 /// # Errors
 /// [`LoadError::Unreadable`] when the main file cannot be read, [`LoadError::Invalid`]
 /// when the new version has errors.
 pub fn recompile(
     path: &Path,
     limits: &Limits,
-    cache: &FileCache,
+    cache: &mut FileCache,
     changes: &Changes,
     preread: Preread,
     story: &mut Story,
@@ -355,6 +368,7 @@ pub fn recompile(
     let started = Instant::now();
     let mut names = std::mem::take(story.names_mut());
     let mut findings = read.findings;
+    let mut tables = std::mem::take(&mut cache.tables);
     let mut compiled = compile::compile(
         compile::Sources {
             source: &FileSystem,
@@ -371,14 +385,22 @@ pub fn recompile(
         },
         &mut findings,
         &mut names,
+        &mut tables,
     );
     *story.names_mut() = names;
-    let warnings = resolve_findings(&compiled.files, findings);
+    let mut placed = std::mem::take(&mut cache.placed);
+    let warnings = resolve_findings_with(&compiled.files, findings, &mut placed);
     let validating = started.elapsed();
     if warnings.has_errors() {
+        // The running story is unchanged, and so is what the tables know of it.
+        cache.tables = tables;
+        cache.placed = placed;
         return Err(LoadError::Invalid(warnings));
     }
-    let cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+    let mut new_cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+    tables.commit(std::mem::take(&mut compiled.facts));
+    new_cache.tables = tables;
+    new_cache.placed = placed;
     let declared = std::mem::take(&mut compiled.declared);
     let partial = compiled.partial;
     let Some(data) = compiled.into_story_data(Names::default()) else {
@@ -390,7 +412,7 @@ pub fn recompile(
         files,
         warnings,
         partial,
-        cache,
+        cache: new_cache,
         reading: read.reading,
         parsing: read.parsing,
         validating,

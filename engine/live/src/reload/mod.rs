@@ -305,7 +305,7 @@ impl Reloader {
         let recompiled = load::recompile(
             &self.path,
             &self.limits,
-            &self.cache,
+            &mut self.cache,
             &changes,
             preread,
             story,

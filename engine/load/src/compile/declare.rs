@@ -7,13 +7,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Ctx;
+use super::tables::Decl;
 use crate::format::{AssetDef, Entries, FunctionDef, NodeDef, StoryFile, TypeName};
 use crate::locate::Seg;
 use crate::{Finding, Parsed, contained};
 use qnce_core::expr::{BUILT_IN_FUNCTIONS, Expr, NameKind, Scope};
 use qnce_core::story::components::AssetSource;
 use qnce_core::story::{
-    AssetId, CommandId, FileId, FlowId, FunctionDecl, FunctionId, Names, NodeId, VarId,
+    AssetId, CommandId, FileId, FlowId, FunctionDecl, FunctionId, Id, Interner, Names, NodeId,
+    VarId,
 };
 use qnce_core::suggest::did_you_mean;
 use qnce_core::value::{Type, Value};
@@ -21,7 +23,7 @@ use qnce_core::value::{Type, Value};
 /// Names declared so far, for resolving expressions.
 pub(super) struct Declared<'p> {
     pub(super) vars: HashMap<&'p str, (VarId, Type)>,
-    pub(super) nodes: HashMap<&'p str, NodeId>,
+    pub(super) nodes: NodeIndex<'p>,
     pub(super) assets: HashSet<&'p str>,
     pub(super) commands: HashMap<&'p str, (CommandId, Box<[Type]>)>,
     pub(super) functions: HashMap<&'p str, (FunctionId, Box<[Type]>, Type)>,
@@ -32,7 +34,7 @@ impl Scope for Declared<'_> {
         self.vars.get(name).copied()
     }
     fn node(&self, name: &str) -> Option<NodeId> {
-        self.nodes.get(name).copied()
+        self.nodes.get(name)
     }
     fn command(&self, name: &str) -> Option<(CommandId, &[Type])> {
         self.commands
@@ -48,10 +50,62 @@ impl Scope for Declared<'_> {
         // In hash order: `suggest::closest` breaks ties by name, not by order.
         match kind {
             NameKind::Variable => self.vars.keys().copied().collect(),
-            NameKind::Node => self.nodes.keys().copied().collect(),
+            NameKind::Node => self.nodes.names().collect(),
             NameKind::Function => self.functions.keys().copied().collect(),
             NameKind::Command => self.commands.keys().copied().collect(),
         }
+    }
+}
+
+/// Where a node is declared: its file, and its place among the file's nodes as written.
+/// Ordered as the story declares nodes: by file, then in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct NodeAt {
+    pub(crate) file: FileId,
+    pub(crate) index: u32,
+}
+
+/// The story's node names: which are declared, and where. Looked up through the node
+/// interner, so that nothing is built per name beyond the table by id.
+#[derive(Clone, Copy)]
+pub(super) struct NodeIndex<'n> {
+    names: Option<&'n Interner<NodeId>>,
+    /// By node id; `None` for a name interned but not declared (any more).
+    at: &'n [Option<NodeAt>],
+}
+
+impl<'n> NodeIndex<'n> {
+    /// No node at all: what names resolve against before nodes are declared.
+    pub(super) const EMPTY: NodeIndex<'static> = NodeIndex {
+        names: None,
+        at: &[],
+    };
+
+    pub(super) fn new(names: &'n Interner<NodeId>, at: &'n [Option<NodeAt>]) -> NodeIndex<'n> {
+        NodeIndex {
+            names: Some(names),
+            at,
+        }
+    }
+
+    /// The node declared as `name`.
+    pub(super) fn get(&self, name: &str) -> Option<NodeId> {
+        let id = self.names?.lookup(name)?;
+        self.at(id).map(|_| id)
+    }
+
+    /// Where node `id` is declared, if it is.
+    pub(super) fn at(&self, id: NodeId) -> Option<NodeAt> {
+        self.at.get(id.index()).copied().flatten()
+    }
+
+    /// The names of every declared node, in id order.
+    pub(super) fn names(&self) -> impl Iterator<Item = &'n str> + use<'n> {
+        let (names, at) = (self.names, self.at);
+        at.iter()
+            .enumerate()
+            .filter(|(_, at)| at.is_some())
+            .filter_map(move |(i, _)| Some(names?.name(NodeId::from_index(i as u32))))
     }
 }
 
@@ -111,6 +165,7 @@ pub(super) type FirstSeen<'p> = HashMap<&'p str, FileId>;
 
 pub(super) struct FileParts<'p> {
     file: FileId,
+    parsed: &'p Arc<Parsed>,
     variables: &'p Entries<Value>,
     assets: &'p Entries<AssetDef>,
     nodes: &'p Entries<NodeDef>,
@@ -121,6 +176,11 @@ impl<'p> FileParts<'p> {
     /// Which file these are.
     pub(super) fn file(&self) -> FileId {
         self.file
+    }
+
+    /// The file's parse.
+    pub(super) fn parsed(&self) -> &'p Arc<Parsed> {
+        self.parsed
     }
 
     /// The file's nodes, as written.
@@ -141,9 +201,11 @@ pub(super) fn file_parts(parsed: &[Option<Arc<Parsed>>]) -> Vec<FileParts<'_>> {
         .enumerate()
         .filter_map(|(i, p)| {
             let file = FileId(i as u32);
-            match &**p.as_ref()? {
+            let parsed = p.as_ref()?;
+            match &**parsed {
                 Parsed::Main(m) => Some(FileParts {
                     file,
+                    parsed,
                     variables: &m.variables,
                     assets: &m.assets,
                     nodes: &m.nodes,
@@ -151,6 +213,7 @@ pub(super) fn file_parts(parsed: &[Option<Arc<Parsed>>]) -> Vec<FileParts<'_>> {
                 }),
                 Parsed::Include(f) => Some(FileParts {
                     file,
+                    parsed,
                     variables: &f.variables,
                     assets: &f.assets,
                     nodes: &f.nodes,
@@ -387,59 +450,66 @@ pub(super) fn declare_assets<'p>(
 /// A node as written: its file, id, name and definition.
 pub(super) type NodeDecl<'p> = (FileId, NodeId, &'p str, &'p NodeDef);
 
-/// Declares every file's node ids (first, so that references may point forward); returns
-/// the nodes as written and, by id, whether the story declares each.
+/// Declares every file's node ids (first, so that references may point forward) into
+/// `decl`, afresh; returns the nodes as written. Each name is looked up once, in the node
+/// interner, and where it is declared is kept by id.
 pub(super) fn declare_nodes<'p>(
     cx: &mut Ctx<'_>,
     parts: &[FileParts<'p>],
-    names: &mut Names,
-    declared: &mut Declared<'p>,
-) -> (Vec<NodeDecl<'p>>, Vec<bool>) {
-    // The tables are sized up front: growing them was a tenth of a reload's time on a
-    // large story.
+    nodes: &mut Interner<NodeId>,
+    decl: &mut Decl,
+) -> Vec<NodeDecl<'p>> {
     let n_written: usize = parts.iter().map(|p| p.nodes.0.len()).sum();
-    let mut seen = FirstSeen::with_capacity_and_hasher(n_written, Default::default());
-    declared.nodes.reserve(n_written);
+    decl.reset(nodes.len());
     let mut node_defs: Vec<NodeDecl<'p>> = Vec::with_capacity(n_written);
-    let mut node_set = vec![false; names.nodes.len()];
     for p in parts {
-        for (name, def) in &p.nodes.0 {
+        let mut ids = Vec::with_capacity(p.nodes.0.len());
+        for (index, (name, def)) in p.nodes.0.iter().enumerate() {
             let path = || vec![Seg::Field("nodes"), Seg::Key(name.clone())];
             if name.is_empty() {
                 cx.error(p.file, path(), "a node id may not be empty");
+                decl.invalidate();
                 continue;
             }
-            if !cx.declare(&mut seen, "node", name, p.file, path) {
+            let id = nodes.intern(name);
+            let slot = qnce_core::story::grow(decl.at_mut(), id.index());
+            if let Some(first) = *slot {
+                cx.duplicate("node", name, first.file, p.file, path());
+                decl.invalidate();
                 continue;
             }
-            let id = names.nodes.intern(name);
-            declared.nodes.insert(name, id);
-            *qnce_core::story::grow(&mut node_set, id.index()) = true;
+            *slot = Some(NodeAt {
+                file: p.file,
+                index: index as u32,
+            });
+            ids.push(id);
             node_defs.push((p.file, id, name, def));
         }
+        decl.set_file(p.file, p.parsed.clone(), ids);
     }
-    if node_defs.len() > cx.limits.max_nodes {
-        let message = format!(
-            "{} nodes exceed the limit of {}",
-            node_defs.len(),
-            cx.limits.max_nodes
-        );
+    check_node_count(cx, node_defs.len());
+    node_defs
+}
+
+/// Reports a story of more nodes than the limit.
+fn check_node_count(cx: &mut Ctx<'_>, n: usize) {
+    if n > cx.limits.max_nodes {
+        let message = format!("{n} nodes exceed the limit of {}", cx.limits.max_nodes);
         cx.error(MAIN_FILE, vec![Seg::Field("nodes")], message);
     }
-    (node_defs, node_set)
 }
 
 /// The main flow (from `start`) and the story's other flows, each with its start node.
 pub(super) fn declare_flows(
     cx: &mut Ctx<'_>,
     main: &StoryFile,
-    names: &mut Names,
+    names: &mut Interner<FlowId>,
     declared: &Declared<'_>,
 ) -> Vec<(FlowId, NodeId)> {
     let mut flows = Vec::new();
     let start_path = vec![Seg::Field("start")];
     match declared.nodes.get(main.start.as_str()) {
-        Some(&start) => flows.push((names.flows.intern(qnce_core::MAIN_FLOW), start)),
+        Some(start) => flows.push((names.intern(qnce_core::MAIN_FLOW), start)),
         None => cx.unknown(
             MAIN_FILE,
             start_path,
@@ -474,7 +544,7 @@ pub(super) fn declare_flows(
             continue;
         }
         match declared.nodes.get(start.as_str()) {
-            Some(&node) => flows.push((names.flows.intern(name), node)),
+            Some(node) => flows.push((names.intern(name), node)),
             None => cx.unknown(
                 MAIN_FILE,
                 path,

@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::Ctx;
-use super::declare::{FileParts, NodeDecl};
-use crate::format::{ChoiceDef, NodeDef};
+use super::declare::{FileParts, NodeAt, NodeIndex};
+use crate::format::{ChoiceDef, Entries, NodeDef};
 use crate::locate::Seg;
 
 /// The id each choice has when none is written: its target (`to`, else `call`), or, when
@@ -85,99 +85,110 @@ pub(super) fn choice_line(node: &str, choice: &str, def: &ChoiceDef) -> String {
 /// Node names are unique, and so are a node's choice ids, so default ids (`node`,
 /// `node.choice`) can only meet when a name or a choice id has a `.` in it. Only such
 /// "special" lines and explicit ones are gathered and compared with each other and with
-/// the plain default ids (through a map of node names, built only when there is one); a
-/// story with none costs one pass and no allocation.
+/// the plain default ids (found through `nodes`); a story with none costs one pass and
+/// no allocation.
 ///
 /// Whether a file has no special or empty line is found once per parse of it and kept
 /// with the parse, so that a reload visits the nodes of only the files that have some
 /// (an unchanged file keeps its parse).
-pub(super) fn check_line_ids(
-    cx: &mut Ctx<'_>,
-    node_defs: &[NodeDecl<'_>],
-    parts: &[FileParts<'_>],
-) {
+pub(super) fn check_line_ids(cx: &mut Ctx<'_>, parts: &[FileParts<'_>], nodes: &NodeIndex<'_>) {
     let dotted = |s: &str| s.contains('.');
-    let mut plain_file = vec![
-        false;
-        parts
-            .iter()
-            .map(|p| p.file().0 as usize + 1)
-            .max()
-            .unwrap_or(0)
-    ];
-    for p in parts {
-        plain_file[p.file().0 as usize] = *p
-            .plain_lines()
-            .get_or_init(|| p.nodes().0.iter().all(|(name, def)| is_plain(name, def)));
-    }
+    let written = Written::of(parts);
     let mut special: Vec<(Cow<'_, str>, Owner)> = Vec::new();
     let mut empty: Vec<Owner> = Vec::new();
-    for (k, &(file, _, name, def)) in node_defs.iter().enumerate() {
-        if plain_file.get(file.0 as usize).copied().unwrap_or(false) {
+    for p in parts {
+        let plain = p
+            .plain_lines()
+            .get_or_init(|| p.nodes().0.iter().all(|(name, def)| is_plain(name, def)));
+        if *plain {
             continue;
         }
-        match &def.line {
-            Some(line) if line.is_empty() => empty.push((k, None)),
-            Some(line) => special.push((Cow::Borrowed(line), (k, None))),
-            None if dotted(name) => special.push((Cow::Borrowed(name), (k, None))),
-            None => {}
-        }
-        let id_dotted = |c: &ChoiceDef| c.id.as_deref().map_or(dotted(c.named()), dotted);
-        if !def
-            .choices
-            .iter()
-            .any(|c| c.line.is_some() || dotted(name) || id_dotted(c))
-        {
-            continue;
-        }
-        for (i, (c, id)) in def.choices.iter().zip(choice_ids(&def.choices)).enumerate() {
-            match &c.line {
-                Some(line) if line.is_empty() => empty.push((k, Some(i))),
-                Some(line) => special.push((Cow::Borrowed(line), (k, Some(i)))),
-                None if dotted(name) || dotted(&id) => {
-                    special.push((Cow::Owned(format!("{name}.{id}")), (k, Some(i))));
-                }
+        for (index, (name, def)) in p.nodes().0.iter().enumerate() {
+            let at = NodeAt {
+                file: p.file(),
+                index: index as u32,
+            };
+            // Only the declaration that counts: not an empty name, not a duplicate.
+            if nodes.get(name).and_then(|id| nodes.at(id)) != Some(at) {
+                continue;
+            }
+            match &def.line {
+                Some(line) if line.is_empty() => empty.push((at, None)),
+                Some(line) => special.push((Cow::Borrowed(line), (at, None))),
+                None if dotted(name) => special.push((Cow::Borrowed(name), (at, None))),
                 None => {}
+            }
+            let id_dotted = |c: &ChoiceDef| c.id.as_deref().map_or(dotted(c.named()), dotted);
+            if !def
+                .choices
+                .iter()
+                .any(|c| c.line.is_some() || dotted(name) || id_dotted(c))
+            {
+                continue;
+            }
+            for (i, (c, id)) in def.choices.iter().zip(choice_ids(&def.choices)).enumerate() {
+                match &c.line {
+                    Some(line) if line.is_empty() => empty.push((at, Some(i))),
+                    Some(line) => special.push((Cow::Borrowed(line), (at, Some(i)))),
+                    None if dotted(name) || dotted(&id) => {
+                        special.push((Cow::Owned(format!("{name}.{id}")), (at, Some(i))));
+                    }
+                    None => {}
+                }
             }
         }
     }
     let mut clashes: Vec<(Owner, Owner)> = Vec::new();
-    if !special.is_empty() {
-        let by_name: HashMap<&str, usize> = node_defs
-            .iter()
-            .enumerate()
-            .map(|(k, d)| (d.2, k))
-            .collect();
-        let mut first: HashMap<&str, Owner> = HashMap::default();
-        for (line, owner) in &special {
-            if let Some(&earlier) = first.get(&**line) {
-                clashes.push((*owner, earlier));
-                continue;
-            }
-            first.insert(line, *owner);
-            if let Some(plain) = plain_owner(line, node_defs, &by_name) {
-                clashes.push((plain.max(*owner), plain.min(*owner)));
-            }
+    let mut first: HashMap<&str, Owner> = HashMap::default();
+    for (line, owner) in &special {
+        if let Some(&earlier) = first.get(&**line) {
+            clashes.push((*owner, earlier));
+            continue;
+        }
+        first.insert(line, *owner);
+        if let Some(plain) = plain_owner(line, nodes, &written) {
+            clashes.push((plain.max(*owner), plain.min(*owner)));
         }
     }
     for owner in empty {
-        cx.error(
-            node_defs[owner.0].0,
-            path_of(node_defs, owner),
-            "a line id may not be empty",
-        );
+        let path = path_of(&written, owner);
+        cx.error(owner.0.file, path, "a line id may not be empty");
     }
     clashes.sort();
     for (owner, earlier) in clashes {
         cx.error(
-            node_defs[owner.0].0,
-            path_of(node_defs, owner),
+            owner.0.file,
+            path_of(&written, owner),
             format!(
                 "line id `{}` is already the id of {} (give one an explicit, different `line`)",
-                line_of(node_defs, owner),
-                place_of(node_defs, earlier)
+                line_of(&written, owner),
+                place_of(&written, earlier)
             ),
         );
+    }
+}
+
+/// The nodes of every file as written, by file id.
+struct Written<'p>(Vec<Option<&'p Entries<NodeDef>>>);
+
+impl<'p> Written<'p> {
+    fn of(parts: &[FileParts<'p>]) -> Written<'p> {
+        let mut files = Vec::new();
+        for p in parts {
+            *qnce_core::story::grow(&mut files, p.file().0 as usize) = Some(p.nodes());
+        }
+        Written(files)
+    }
+
+    /// The node declared at `at`: its name and definition.
+    fn node(&self, at: NodeAt) -> Option<(&'p str, &'p NodeDef)> {
+        let (name, def) = self
+            .0
+            .get(at.file.0 as usize)?
+            .as_ref()?
+            .0
+            .get(at.index as usize)?;
+        Some((name, def))
     }
 }
 
@@ -193,37 +204,38 @@ fn is_plain(name: &str, def: &NodeDef) -> bool {
             .all(|c| c.line.is_none() && !c.id.as_deref().map_or(dotted(c.named()), dotted))
 }
 
-/// A text: its node's place in the node declarations, and its choice's index (none for
-/// the node's own text).
-type Owner = (usize, Option<usize>);
+/// A text: where its node is declared, and its choice's index (none for the node's own
+/// text). Ordered as the story declares them.
+type Owner = (NodeAt, Option<usize>);
 
 /// The text whose plain default id (a node name without `.`, or `node.choice` with a `.`
 /// in neither) is `line`, if any.
-fn plain_owner(
-    line: &str,
-    node_defs: &[NodeDecl<'_>],
-    by_name: &HashMap<&str, usize>,
-) -> Option<Owner> {
+fn plain_owner(line: &str, nodes: &NodeIndex<'_>, written: &Written<'_>) -> Option<Owner> {
+    let declared = |name: &str| {
+        let at = nodes.at(nodes.get(name)?)?;
+        Some((at, written.node(at)?.1))
+    };
     match line.split_once('.') {
         None => {
-            let k = *by_name.get(line)?;
-            node_defs[k].3.line.is_none().then_some((k, None))
+            let (at, def) = declared(line)?;
+            def.line.is_none().then_some((at, None))
         }
         Some((node, choice)) if !choice.contains('.') => {
-            let k = *by_name.get(node)?;
-            let def = node_defs[k].3;
+            let (at, def) = declared(node)?;
             let i = choice_ids(&def.choices)
                 .iter()
                 .position(|id| id == choice)?;
-            def.choices[i].line.is_none().then_some((k, Some(i)))
+            def.choices[i].line.is_none().then_some((at, Some(i)))
         }
         Some(_) => None,
     }
 }
 
 /// Where a text's line id is written: its `line` field, else its node or choice.
-fn path_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> Vec<Seg> {
-    let (_, _, name, def) = node_defs[k];
+fn path_of(written: &Written<'_>, (at, choice): Owner) -> Vec<Seg> {
+    let Some((name, def)) = written.node(at) else {
+        return Vec::new();
+    };
     let mut path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
     if let Some(i) = choice {
         path.extend([Seg::Field("choices"), Seg::Index(i)]);
@@ -238,8 +250,10 @@ fn path_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> Vec<Seg> {
     path
 }
 
-fn line_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> String {
-    let (_, _, name, def) = node_defs[k];
+fn line_of(written: &Written<'_>, (at, choice): Owner) -> String {
+    let Some((name, def)) = written.node(at) else {
+        return String::new();
+    };
     match choice {
         None => node_line(name, def),
         Some(i) => {
@@ -249,8 +263,8 @@ fn line_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> String {
     }
 }
 
-fn place_of(node_defs: &[NodeDecl<'_>], (k, choice): Owner) -> String {
-    let name = node_defs[k].2;
+fn place_of(written: &Written<'_>, (at, choice): Owner) -> String {
+    let name = written.node(at).map_or("", |(name, _)| name);
     match choice {
         None => format!("the text of node `{name}`"),
         Some(i) => format!("the text of choice {} of node `{name}`", i + 1),

@@ -1,0 +1,298 @@
+//! What validation keeps between reloads, so that a live edit costs the files it changed
+//! rather than the whole story:
+//!
+//! - [`Decl`]: where each node is declared, by node id, with the parse of each file it was
+//!   taken from. A reload takes again only the files whose parse is not the one kept, so
+//!   it follows whatever the files are now, a reload that failed included.
+//! - [`Facts`]: what compiling found in each node of the running story (its warnings, the
+//!   commands and functions it calls) and the warnings of the story's graph. They change
+//!   only when a reload's new version is taken ([`Tables::commit`]), so that they always
+//!   describe the running story, whose nodes a reload keeps as compiled.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::declare::{FileParts, NodeAt, NodeDecl};
+use super::nodes_of;
+use crate::{Finding, Parsed};
+use qnce_core::story::{CommandId, FileId, FunctionId, Interner, NodeId, grow};
+
+/// What validation keeps between reloads (see the module's documentation).
+#[derive(Default)]
+pub(crate) struct Tables {
+    pub(super) decl: Decl,
+    /// `None` until a compile's findings are committed, and after a reload that was
+    /// planned from these tables was not taken.
+    pub(super) facts: Option<Facts>,
+}
+
+impl std::fmt::Debug for Tables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tables")
+            .field("nodes", &self.decl.count)
+            .field("files", &self.decl.files.len())
+            .field("valid", &self.decl.valid)
+            .field("facts", &self.facts.is_some())
+            .finish()
+    }
+}
+
+impl Tables {
+    /// Takes what compiling found as describing the running story: the version just
+    /// compiled has become it.
+    pub(crate) fn commit(&mut self, update: FactsUpdate) {
+        let facts = match (update.partial, &mut self.facts) {
+            (true, Some(facts)) => facts,
+            (_, facts) => facts.insert(Facts::default()),
+        };
+        for (id, warnings, uses) in update.nodes {
+            if warnings.is_empty() {
+                facts.warnings.remove(&id);
+            } else {
+                facts.warnings.insert(id, warnings);
+            }
+            if uses.is_empty() {
+                facts.uses.remove(&id);
+            } else {
+                facts.uses.insert(id, uses);
+            }
+        }
+        facts.calls = update.calls;
+        if let Some(graph) = update.graph {
+            facts.graph = graph;
+        }
+    }
+}
+
+/// Where each node is declared, kept with the parse of each file it was taken from.
+#[derive(Debug, Default)]
+pub(crate) struct Decl {
+    /// By file id: the parse the file's nodes were declared from, and their ids in the
+    /// order written.
+    files: Vec<Option<DeclFile>>,
+    /// By node id: where the node is declared; `None` when it is not (any more).
+    at: Vec<Option<NodeAt>>,
+    /// How many nodes are declared.
+    count: usize,
+    /// Whether taking a file's ids out leaves exactly the other files' declarations: no
+    /// name was declared twice or empty.
+    valid: bool,
+}
+
+#[derive(Clone, Debug)]
+struct DeclFile {
+    parsed: Arc<Parsed>,
+    ids: Vec<NodeId>,
+}
+
+impl Decl {
+    /// Forgets every declaration, before declaring afresh (ids below `n_ids` exist).
+    pub(super) fn reset(&mut self, n_ids: usize) {
+        self.files.clear();
+        self.at.clear();
+        self.at.resize(n_ids, None);
+        self.count = 0;
+        self.valid = true;
+    }
+
+    /// Notes a name declared twice or empty: the tables can only be declared afresh.
+    pub(super) fn invalidate(&mut self) {
+        self.valid = false;
+    }
+
+    pub(super) fn at_mut(&mut self) -> &mut Vec<Option<NodeAt>> {
+        &mut self.at
+    }
+
+    pub(super) fn at(&self) -> &[Option<NodeAt>] {
+        &self.at
+    }
+
+    /// Records the node ids `file` declares, from its parse `parsed`.
+    pub(super) fn set_file(&mut self, file: FileId, parsed: Arc<Parsed>, ids: Vec<NodeId>) {
+        self.count += ids.len();
+        *grow(&mut self.files, file.0 as usize) = Some(DeclFile { parsed, ids });
+    }
+
+    /// For each file, the ids of the nodes it declares in the order written, with the
+    /// nodes as written: every node of the story, from the kept tables (valid ones only).
+    pub(super) fn every_node<'p>(&self, parts: &[FileParts<'p>]) -> Vec<NodeDecl<'p>> {
+        let mut out = Vec::with_capacity(self.count);
+        for p in parts {
+            let Some(Some(kept)) = self.files.get(p.file().0 as usize) else {
+                continue;
+            };
+            for (&id, (name, def)) in kept.ids.iter().zip(&p.nodes().0) {
+                out.push((p.file(), id, name.as_str(), def));
+            }
+        }
+        out
+    }
+
+    /// Brings the declarations up to `parts` (every file of the story, parsed), taking
+    /// again only the files whose parse is not the one kept, and returns those files'
+    /// nodes as written. `None` when it cannot: the tables were not valid, the story has
+    /// other files than before, a name is declared twice or empty, there are more than
+    /// `max_nodes`, or a node the running story has (in `previous`, the parses it was
+    /// compiled from, for each file read anew) is not declared any more, so that a node
+    /// elsewhere may name it. The tables must then be declared afresh.
+    pub(super) fn update<'p>(
+        &mut self,
+        parts: &[FileParts<'p>],
+        previous: &[Option<Arc<Parsed>>],
+        nodes: &mut Interner<NodeId>,
+        max_nodes: usize,
+    ) -> Option<Vec<NodeDecl<'p>>> {
+        if !self.valid || parts.len() != self.files.len() {
+            return None;
+        }
+        let changed: Vec<&FileParts<'p>> = parts
+            .iter()
+            .filter(|p| {
+                self.files
+                    .get(p.file().0 as usize)
+                    .and_then(Option::as_ref)
+                    .is_none_or(|kept| !Arc::ptr_eq(&kept.parsed, p.parsed()))
+            })
+            .collect();
+        // Not valid again until every changed file is declared.
+        self.valid = false;
+        for p in &changed {
+            let Some(Some(kept)) = self.files.get(p.file().0 as usize) else {
+                continue;
+            };
+            for id in &kept.ids {
+                self.at[id.index()] = None;
+            }
+            self.count -= kept.ids.len();
+        }
+        let mut node_defs = Vec::new();
+        for p in &changed {
+            let mut ids = Vec::with_capacity(p.nodes().0.len());
+            for (index, (name, def)) in p.nodes().0.iter().enumerate() {
+                if name.is_empty() {
+                    return None;
+                }
+                let id = nodes.intern(name);
+                let slot = grow(&mut self.at, id.index());
+                if slot.is_some() {
+                    return None;
+                }
+                *slot = Some(NodeAt {
+                    file: p.file(),
+                    index: index as u32,
+                });
+                ids.push(id);
+                node_defs.push((p.file(), id, name.as_str(), def));
+            }
+            self.set_file(p.file(), p.parsed().clone(), ids);
+        }
+        let declared = |name: &str| {
+            nodes
+                .lookup(name)
+                .is_some_and(|id| self.at.get(id.index()).is_some_and(Option::is_some))
+        };
+        let all_still_declared = changed.iter().all(|p| {
+            previous
+                .get(p.file().0 as usize)
+                .and_then(Option::as_ref)
+                .is_none_or(|before| nodes_of(before).0.iter().all(|(n, _)| declared(n)))
+        });
+        if self.count > max_nodes || !all_still_declared {
+            return None;
+        }
+        self.valid = true;
+        Some(node_defs)
+    }
+}
+
+/// What compiling found in each node of the running story, and in its graph.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    /// The warnings of each node that has some.
+    pub(super) warnings: HashMap<NodeId, Box<[Finding]>>,
+    /// The commands and functions each node calls, for nodes that call some.
+    pub(super) uses: HashMap<NodeId, Uses>,
+    /// How many nodes call each command and function.
+    pub(super) calls: Calls,
+    /// Warnings about the graph (unreachable nodes, endless loops), each with the node it
+    /// is about.
+    pub(super) graph: Vec<(NodeId, Finding)>,
+}
+
+/// The commands and functions one node calls, each once.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Uses {
+    pub(super) commands: Vec<CommandId>,
+    pub(super) functions: Vec<FunctionId>,
+}
+
+impl Uses {
+    fn is_empty(&self) -> bool {
+        self.commands.is_empty() && self.functions.is_empty()
+    }
+}
+
+/// How many nodes call each command and each function, by id.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Calls {
+    commands: Vec<u32>,
+    functions: Vec<u32>,
+}
+
+impl Calls {
+    /// The calls of `old` (the running story's, when nodes were kept from it) with those of
+    /// the nodes compiled anew in place of their old ones.
+    pub(super) fn of(old: Option<&Facts>, compiled: &[(NodeId, Box<[Finding]>, Uses)]) -> Calls {
+        let mut calls = old.map(|f| f.calls.clone()).unwrap_or_default();
+        for (id, _, uses) in compiled {
+            if let Some(before) = old.and_then(|f| f.uses.get(id)) {
+                calls.count(before, false);
+            }
+            calls.count(uses, true);
+        }
+        calls
+    }
+
+    fn count(&mut self, uses: &Uses, add: bool) {
+        let step = |counts: &mut Vec<u32>, i: usize| {
+            let n = grow(counts, i);
+            *n = if add {
+                n.saturating_add(1)
+            } else {
+                n.saturating_sub(1)
+            };
+        };
+        for c in &uses.commands {
+            step(&mut self.commands, c.index());
+        }
+        for f in &uses.functions {
+            step(&mut self.functions, f.index());
+        }
+    }
+
+    /// Whether some node calls command `id`.
+    pub(super) fn command(&self, id: CommandId) -> bool {
+        self.commands.get(id.index()).is_some_and(|&n| n > 0)
+    }
+
+    /// Whether some node calls function `id`.
+    pub(super) fn function(&self, id: FunctionId) -> bool {
+        self.functions.get(id.index()).is_some_and(|&n| n > 0)
+    }
+}
+
+/// What a compile found, to keep once its version of the story is the running one (see
+/// [`Tables::commit`]).
+#[derive(Debug, Default)]
+pub(crate) struct FactsUpdate {
+    /// Whether nodes were kept from the running story (else every node was compiled).
+    pub(super) partial: bool,
+    /// Each node compiled: its warnings and what it calls.
+    pub(super) nodes: Vec<(NodeId, Box<[Finding]>, Uses)>,
+    /// The calls of the whole new version.
+    pub(super) calls: Calls,
+    /// The graph's warnings, when they were found again.
+    pub(super) graph: Option<Vec<(NodeId, Finding)>>,
+}
