@@ -18,6 +18,8 @@ struct Choice {
     to: String,
     when: Option<&'static str>,
     set: Vec<&'static str>,
+    fallback: bool,
+    once: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +41,9 @@ struct Model {
     files: Vec<Vec<Node>>,
     /// Files written with a syntax error at the end, until the next edit of them.
     broken: Vec<bool>,
+    /// The main file's includes: 0 every include, 1 all but the last (whose file stays on
+    /// disk), 2 every include and one more of a file that does not exist.
+    includes: u8,
     /// For fresh node names.
     counter: usize,
 }
@@ -83,6 +88,8 @@ impl Model {
                         to: names[next() % names.len()].clone(),
                         when: CONDITIONS[next() % CONDITIONS.len()],
                         set: EFFECTS[next() % EFFECTS.len()].to_vec(),
+                        fallback: next() % 4 == 0,
+                        once: false,
                     });
                 }
             }
@@ -92,6 +99,7 @@ impl Model {
             extra_vars: Vec::new(),
             files,
             broken: vec![false; INCLUDES + 1],
+            includes: 0,
             counter: k,
         }
     }
@@ -127,7 +135,15 @@ impl Model {
             out.push_str(
                 "    functions: { \"mood\": (returns: Int, fallback: \"1\"), \"spare\": (returns: Int) },\n",
             );
-            let includes: Vec<String> = (1..=INCLUDES).map(Model::file_name).collect();
+            let n_included = if self.includes == 1 {
+                INCLUDES - 1
+            } else {
+                INCLUDES
+            };
+            let mut includes: Vec<String> = (1..=n_included).map(Model::file_name).collect();
+            if self.includes == 2 {
+                includes.push("missing.ron".into());
+            }
             let _ = writeln!(out, "    include: {includes:?},");
         } else {
             out.push_str("Include(\n");
@@ -143,6 +159,12 @@ impl Model {
                 let _ = write!(out, "(text: {:?}, to: {:?}", c.text, c.to);
                 if let Some(when) = c.when {
                     let _ = write!(out, ", when: {when:?}");
+                }
+                if c.fallback {
+                    out.push_str(", fallback: true");
+                }
+                if c.once {
+                    out.push_str(", once: true");
                 }
                 let _ = write!(out, ", set: {:?}), ", c.set);
             }
@@ -169,7 +191,7 @@ impl Model {
         self.broken[file] = false;
         let n_nodes = self.files[file].len();
         let node = (n_nodes > 0).then(|| b % n_nodes);
-        match op % 13 {
+        match op % 15 {
             // The text of a node.
             0 | 1 => {
                 if let Some(k) = node {
@@ -206,6 +228,8 @@ impl Model {
                         to: pick(c + 1),
                         when: None,
                         set: Vec::new(),
+                        fallback: c % 3 == 0,
+                        once: false,
                     }],
                     next: None,
                     line: None,
@@ -234,6 +258,8 @@ impl Model {
                             to: pick(c),
                             when: CONDITIONS[c % CONDITIONS.len()],
                             set: EFFECTS[(c / 4) % EFFECTS.len()].to_vec(),
+                            fallback: c % 5 == 0,
+                            once: c % 7 == 0,
                         });
                     } else if !choices.is_empty() {
                         let n = choices.len();
@@ -291,6 +317,25 @@ impl Model {
                     }
                 }
             }
+            // The last include left out of the story, or one that does not exist added.
+            13 => {
+                self.broken[0] = false;
+                self.includes = (self.includes + 1) % 3;
+            }
+            // Whether a choice is a fallback, or once only: what makes advances certain.
+            14 => {
+                if let Some(k) = node
+                    && !self.files[file][k].choices.is_empty()
+                {
+                    let n = self.files[file][k].choices.len();
+                    let choice = &mut self.files[file][k].choices[c % n];
+                    if c % 2 == 0 {
+                        choice.fallback = !choice.fallback;
+                    } else {
+                        choice.once = !choice.once;
+                    }
+                }
+            }
             // A save that does not parse.
             _ => self.broken[file] = true,
         }
@@ -342,7 +387,14 @@ proptest! {
             if changed.is_empty() {
                 continue;
             }
-            let reloaded = reloader.reload(&mut story, Some(&changed));
+            // Now and then a reload is planned and dropped first: the next one reads the
+            // same files again.
+            let reloaded = if edit.1 % 6 == 0 {
+                drop(reloader.plan(&mut story, Some(&changed)));
+                reloader.reload(&mut story, Some(&[]))
+            } else {
+                reloader.reload(&mut story, Some(&changed))
+            };
             let full = qnce::load(dir.path(), &limits);
             let files = || written.join("\n");
             match (reloaded, full) {

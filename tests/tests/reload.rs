@@ -531,6 +531,82 @@ fn warnings_of_files_a_reload_did_not_read_are_still_reported() {
     assert!(report.new_warnings.is_empty(), "{:?}", report.new_warnings);
 }
 
+/// Reloads `dir` after `file` is written as `text`, and checks the outcome against a load
+/// from scratch: the same diagnostics, and when it loads, the same story.
+fn reload_as_a_load_does(
+    dir: &TempDir,
+    live: &mut (qnce::Story, qnce::reload::Reloader),
+    file: &str,
+    text: &str,
+) {
+    let path = dir.write(file, text);
+    let (story, reloader) = live;
+    let reloaded = reloader.reload(story, Some(&[path]));
+    match (reloaded, qnce::load(dir.path(), &Limits::default())) {
+        (Ok(report), Ok(full)) => {
+            assert_eq!(report.warnings, full.warnings);
+            assert_eq!(canonical(story), canonical(&full.value));
+        }
+        (Err(LoadError::Invalid(d)), Err(LoadError::Invalid(full))) => assert_eq!(d, full),
+        (reloaded, full) => panic!("reload: {:?}\nload: {:?}", reloaded.err(), full.err()),
+    }
+}
+
+#[test]
+fn a_node_that_no_longer_compiles_loses_its_old_warnings() {
+    let dir = TempDir::new("stale-warning");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["part.ron"], nodes: {
+            "a": (text: "A", choices: [(text: "on", to: "x")]),
+        })"#,
+    );
+    dir.write(
+        "part.ron",
+        r#"Include(nodes: { "x": (text: "X", choices: [(text: "go", to: "a", when: "1 > 2")]) })"#,
+    );
+    let mut live = qnce::reload::Reloader::load(dir.path(), &Limits::default())
+        .unwrap()
+        .value;
+    // Its condition's warning is gone with the condition; the error is all there is.
+    reload_as_a_load_does(
+        &dir,
+        &mut live,
+        "part.ron",
+        r#"Include(nodes: { "x": (text: "X", choices: [(text: "go", to: "nowhere")]) })"#,
+    );
+}
+
+#[test]
+fn an_endless_loop_is_told_from_the_node_declared_first_whatever_the_ids() {
+    let dir = TempDir::new("loop-order");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "b", include: ["part.ron"])"#,
+    );
+    dir.write(
+        "part.ron",
+        r#"Include(nodes: {
+            "b": (text: "B", choices: [(text: "go", to: "a")]),
+            "a": (text: "A", choices: [(text: "back", to: "b")]),
+        })"#,
+    );
+    let mut live = qnce::reload::Reloader::load(dir.path(), &Limits::default())
+        .unwrap()
+        .value;
+    // `c` is new, so its id is the highest; it is declared first.
+    reload_as_a_load_does(
+        &dir,
+        &mut live,
+        "part.ron",
+        r#"Include(nodes: {
+            "c": (text: "C", next: "b"),
+            "b": (text: "B", next: "c"),
+            "a": (text: "A", choices: [(text: "back", to: "b")]),
+        })"#,
+    );
+}
+
 #[test]
 fn a_reload_planned_and_not_applied_leaves_the_next_one_right() {
     // The tables a reload keeps go with the plan; a plan dropped leaves the next reload

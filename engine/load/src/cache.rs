@@ -134,6 +134,10 @@ fn read_and_parse(job: FileJob) -> FileRead {
 #[doc(hidden)]
 pub struct FileCache {
     pub(crate) files: HashMap<PathBuf, CachedFile>,
+    /// The files in the order they were read (by file id), when every one parsed: what a
+    /// reload takes instead of walking the includes again, when the changed files name
+    /// the same includes as before.
+    pub(crate) layout: Option<Layout>,
     /// The translation files as last taken.
     pub locales: crate::locales::LocaleCache,
     /// What validating the story kept for the next reload.
@@ -148,6 +152,42 @@ pub(crate) struct CachedFile {
     pub(crate) parsed: Arc<Parsed>,
 }
 
+/// The story's files in the order read, every one parsed.
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
+    pub(crate) files: Vec<LaidFile>,
+    /// The nodes of every file, as written.
+    pub(crate) nodes: usize,
+    /// Each file's place in `files` (its file id), by key.
+    pub(crate) at: HashMap<PathBuf, usize>,
+}
+
+/// One file of a [`Layout`].
+#[derive(Clone, Debug)]
+pub(crate) struct LaidFile {
+    pub(crate) key: PathBuf,
+    pub(crate) file: SourceFile,
+    pub(crate) parsed: Arc<Parsed>,
+}
+
+/// How a reload changes the file cache, once the new version is the running story
+/// ([`FileCache::update`]).
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct CacheUpdate {
+    pub(crate) files: NewFiles,
+    pub(crate) tables: crate::compile::Tables,
+    pub(crate) placed: crate::finding::Placed,
+}
+
+#[derive(Debug)]
+pub(crate) enum NewFiles {
+    /// The same files in the same order, these ones (by file id) read anew.
+    Changed(Vec<(usize, LaidFile)>),
+    /// Other files: the cache of them all.
+    All(Box<FileCache>),
+}
+
 impl FileCache {
     /// The cache of the files a read found, with their texts after compiling (`files`) and
     /// their parses (files that did not parse are left out).
@@ -156,7 +196,7 @@ impl FileCache {
         files: &[SourceFile],
         parsed: &[Option<Arc<Parsed>>],
     ) -> FileCache {
-        let files = keys
+        let cached = keys
             .iter()
             .zip(files)
             .zip(parsed)
@@ -171,12 +211,62 @@ impl FileCache {
                 ))
             })
             .collect();
-        FileCache {
+        let laid: Option<Vec<LaidFile>> = keys
+            .iter()
+            .zip(files)
+            .zip(parsed)
+            .map(|((key, file), p)| {
+                Some(LaidFile {
+                    key: key.clone(),
+                    file: file.clone(),
+                    parsed: p.clone()?,
+                })
+            })
+            .collect();
+        let layout = laid.filter(|l| l.len() == files.len()).map(|files| Layout {
+            nodes: files.iter().map(|f| f.parsed.n_nodes()).sum(),
+            at: files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.key.clone(), i))
+                .collect(),
             files,
+        });
+        FileCache {
+            files: cached,
+            layout,
             locales: Default::default(),
             tables: Default::default(),
             placed: Default::default(),
         }
+    }
+
+    /// Takes a reload's new version of the files, and what validating it kept.
+    pub fn update(&mut self, update: CacheUpdate) {
+        match update.files {
+            NewFiles::Changed(changed) => {
+                for (at, laid) in changed {
+                    let cached = CachedFile {
+                        text: laid.file.text.clone(),
+                        parsed: laid.parsed.clone(),
+                    };
+                    self.files.insert(laid.key.clone(), cached);
+                    if let Some(layout) = &mut self.layout
+                        && let Some(slot) = layout.files.get_mut(at)
+                    {
+                        layout.nodes = layout.nodes - slot.parsed.n_nodes() + laid.parsed.n_nodes();
+                        *slot = laid;
+                    }
+                }
+            }
+            NewFiles::All(cache) => {
+                let cache = *cache;
+                self.files = cache.files;
+                self.layout = cache.layout;
+            }
+        }
+        self.tables = update.tables;
+        self.placed = update.placed;
     }
 
     /// Whether `key` is one of the story's files.

@@ -41,8 +41,9 @@ pub(crate) struct Compiled {
     /// Whether the nodes of unchanged files were kept from the running story instead of
     /// being compiled again.
     pub(crate) partial: bool,
-    /// Which node ids the story declares, indexed by id.
-    pub(crate) declared: Vec<bool>,
+    /// The running story's nodes that this version does not declare (none without
+    /// reuse).
+    pub(crate) removed: Vec<NodeId>,
     /// What compiling found, for the tables once this version is the running story.
     pub(crate) facts: FactsUpdate,
 }
@@ -111,6 +112,7 @@ impl<'a> Reuse<'a> {
                                         .iter()
                                         .zip(&y.choices)
                                         .all(|(c, d)| c.to == d.to && c.call == d.call)
+                                    && certain_advance(x) == certain_advance(y)
                             })
                     }
                     _ => false,
@@ -309,7 +311,7 @@ pub(crate) fn compile(
             files,
             data: None,
             partial: false,
-            declared: Vec::new(),
+            removed: Vec::new(),
             facts: FactsUpdate::default(),
         };
     };
@@ -356,7 +358,12 @@ pub(crate) fn compile(
     declared.nodes = NodeIndex::new(&names.nodes, tables.decl.at());
     let flows = declare_flows(&mut cx, main, &mut names.flows, &declared);
     lines::check_line_ids(&mut cx, &parts, &declared.nodes);
-    let functions = compile_fallbacks(&mut cx, &declared, &signatures);
+    let functions = match incremental {
+        // The main file is as the running story has it, and every node a fallback could
+        // name is still declared.
+        Some(r) => r.story.functions().to_vec(),
+        None => compile_fallbacks(&mut cx, &declared, &signatures),
+    };
 
     // Nodes, except those that are as the running story has them: every node of an
     // unchanged file, and nodes of changed files written as before, when the names they
@@ -371,14 +378,17 @@ pub(crate) fn compile(
         declared: &declared,
         asset_ids: &asset_ids,
     };
-    let (nodes, compiled) = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
+    let CompiledNodes {
+        nodes,
+        facts: compiled,
+        tried,
+    } = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
     let calls = Calls::of(kept_facts, &compiled);
 
     // The warnings of the nodes kept, as compiling them found.
     if let Some(facts) = kept_facts {
-        let fresh: HashSet<NodeId> = compiled.iter().map(|(id, ..)| *id).collect();
         for (id, warnings) in &facts.warnings {
-            if let Some(at) = declared.nodes.at(*id).filter(|_| !fresh.contains(id)) {
+            if let Some(at) = declared.nodes.at(*id).filter(|_| !tried.contains(id)) {
                 cx.findings.extend(warnings.iter().map(|w| Finding {
                     file: at.file,
                     ..w.clone()
@@ -396,7 +406,7 @@ pub(crate) fn compile(
 
     // Warning: nodes unreachable from every flow's start, and endless loops. When no edge
     // can have changed, neither can they, and the running story's stand.
-    let graph_unchanged = keep_unchanged.is_some_and(|r| r.same_graph(parsed));
+    let graph_unchanged = !incomplete && keep_unchanged.is_some_and(|r| r.same_graph(parsed));
     let graph = match kept_facts {
         Some(facts) if graph_unchanged => {
             for (id, w) in &facts.graph {
@@ -446,12 +456,20 @@ pub(crate) fn compile(
         translations: Vec::new(),
         voices: Vec::new(),
     };
-    let declared = tables.decl.at().iter().map(Option::is_some).collect();
+    // Only a reload that declared every file afresh can have removed a node.
+    let removed = match reuse.filter(|_| incremental.is_none()) {
+        Some(r) => r
+            .story
+            .node_ids()
+            .filter(|&id| declared.nodes.at(id).is_none())
+            .collect(),
+        None => Vec::new(),
+    };
     Compiled {
         data: Some(data),
         files,
         partial: keep_unchanged.is_some(),
-        declared,
+        removed,
         facts: FactsUpdate {
             partial: keep_unchanged.is_some(),
             nodes: compiled,
@@ -464,6 +482,14 @@ pub(crate) fn compile(
 /// A node compiled: its id, its warnings and the commands and functions it calls.
 type NodeFacts = (NodeId, Box<[Finding]>, Uses);
 
+/// The nodes compiled, with what was found in each that compiled.
+struct CompiledNodes {
+    nodes: Vec<NodeData>,
+    facts: Vec<NodeFacts>,
+    /// Every node compiled, with errors or not.
+    tried: HashSet<NodeId>,
+}
+
 /// The nodes declared in `node_defs`, compiled, with what was found in each; with `keep`,
 /// only those of files read anew whose definition differs from the running story's.
 fn compile_nodes(
@@ -471,10 +497,11 @@ fn compile_nodes(
     known: &mut Known<'_>,
     node_defs: &[NodeDecl<'_>],
     keep: Option<Reuse<'_>>,
-) -> (Vec<NodeData>, Vec<NodeFacts>) {
+) -> CompiledNodes {
     let previous_defs = keep.map(|r| r.previous_defs()).unwrap_or_default();
     let mut nodes = Vec::new();
     let mut facts = Vec::new();
+    let mut tried = HashSet::default();
     for &(file, id, name, def) in node_defs {
         if let Some(r) = keep {
             let fresh = r.fresh.get(file.0 as usize).copied().unwrap_or(true);
@@ -482,6 +509,7 @@ fn compile_nodes(
                 continue;
             }
         }
+        tried.insert(id);
         let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
         let before = cx.findings.len();
         if let Some(node) = compile_node(cx, known, file, id, path, def) {
@@ -490,7 +518,11 @@ fn compile_nodes(
             nodes.push(node);
         }
     }
-    (nodes, facts)
+    CompiledNodes {
+        nodes,
+        facts,
+        tried,
+    }
 }
 
 /// The commands and functions a compiled node calls, each once.
@@ -743,11 +775,15 @@ fn warn_endless_loops(
         }
     }
     // Each node has at most one way on: walk from every node, marking each walk, and a
-    // walk that meets its own mark has found a loop.
+    // walk that meets its own mark has found a loop. Walks start in the order nodes are
+    // declared, so that a loop is told from the same node whatever the ids.
     let mut walk_of: Vec<usize> = vec![0; n_ids];
-    for start in 0..n_ids {
-        let walk = start + 1;
-        let mut at = start;
+    for (k, &(_, start, ..)) in node_defs.iter().enumerate() {
+        let walk = k + 1;
+        let mut at = start.index();
+        if at >= n_ids {
+            continue;
+        }
         let closed = loop {
             if walk_of[at] != 0 {
                 break walk_of[at] == walk;

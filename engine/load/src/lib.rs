@@ -22,7 +22,9 @@ mod source;
 pub mod strings;
 pub mod voices;
 
-pub use cache::{Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread};
+pub use cache::{
+    CacheUpdate, Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread,
+};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use finding::{Finding, resolve_findings, resolve_findings_with};
 pub use locales::{
@@ -317,16 +319,17 @@ fn validate(
 pub struct Recompiled {
     /// The new version's data.
     pub data: StoryData,
-    /// For each node id, whether the new version declares it.
-    pub declared: Vec<bool>,
+    /// The running story's nodes that the new version does not declare.
+    pub removed: Vec<qnce_core::NodeId>,
     /// The files read and parsed anew.
     pub files: Vec<PathBuf>,
     /// Warnings of the new version.
     pub warnings: Diagnostics,
     /// Whether only the nodes of changed files were compiled (the rest kept as compiled).
     pub partial: bool,
-    /// The files of the new version, for the next reload.
-    pub cache: FileCache,
+    /// The files of the new version and what validating it kept, for the next reload
+    /// ([`FileCache::update`]).
+    pub cache: CacheUpdate,
     /// Time spent reading, parsing (both summed over threads) and validating.
     pub reading: Duration,
     /// See `reading`.
@@ -397,18 +400,36 @@ pub fn recompile(
         cache.placed = placed;
         return Err(LoadError::Invalid(warnings));
     }
-    let mut new_cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+    // The same files in the same order: only those read anew change in the cache.
+    let cached = if read.same_files {
+        let fresh = read.fresh.iter().enumerate().filter(|(_, f)| **f);
+        let changed = fresh.filter_map(|(i, _)| {
+            let laid = cache::LaidFile {
+                key: read.keys.get(i)?.clone(),
+                file: compiled.files.get(i)?.clone(),
+                parsed: read.parsed.get(i)?.clone()?,
+            };
+            Some((i, laid))
+        });
+        cache::NewFiles::Changed(changed.collect())
+    } else {
+        let all = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+        cache::NewFiles::All(Box::new(all))
+    };
     tables.commit(std::mem::take(&mut compiled.facts));
-    new_cache.tables = tables;
-    new_cache.placed = placed;
-    let declared = std::mem::take(&mut compiled.declared);
+    let new_cache = CacheUpdate {
+        files: cached,
+        tables,
+        placed,
+    };
+    let removed = std::mem::take(&mut compiled.removed);
     let partial = compiled.partial;
     let Some(data) = compiled.into_story_data(Names::default()) else {
         return Err(LoadError::Invalid(warnings));
     };
     Ok(Recompiled {
         data,
-        declared,
+        removed,
         files,
         warnings,
         partial,

@@ -164,7 +164,13 @@ pub struct LocaleUpdate {
 /// Which node ids a story declares.
 enum NodeSet<'d> {
     Ids(FxHashSet<NodeId>),
-    Flags(&'d [bool]),
+    /// A story as a reload leaves it: its nodes less `removed`, and the nodes compiled
+    /// anew (new ones among them).
+    Reload {
+        story: &'d Story,
+        removed: &'d [NodeId],
+        compiled: FxHashSet<NodeId>,
+    },
     Story(&'d Story),
 }
 
@@ -172,7 +178,14 @@ impl NodeSet<'_> {
     fn contains(&self, id: NodeId) -> bool {
         match self {
             NodeSet::Ids(ids) => ids.contains(&id),
-            NodeSet::Flags(flags) => flags.get(id.index()).copied().unwrap_or(false),
+            NodeSet::Reload {
+                story,
+                removed,
+                compiled,
+            } => {
+                compiled.contains(&id)
+                    || (story.node_entity(id).is_some() && !removed.contains(&id))
+            }
             NodeSet::Story(story) => story.node_entity(id).is_some(),
         }
     }
@@ -216,7 +229,11 @@ impl<'d> Against<'d> {
                     .iter()
                     .map(|(id, v)| (names.vars.name(*id), (*id, v.ty())))
                     .collect(),
-                NodeSet::Flags(new.declared),
+                NodeSet::Reload {
+                    story,
+                    removed: new.removed,
+                    compiled: new.data.nodes.iter().map(|n| n.node.id).collect(),
+                },
                 &new.data.functions[..],
             ),
             None => (
@@ -440,15 +457,7 @@ impl<'d> Changed<'d> {
                 story.var_initial(id).map(Value::ty) != now.get(id.index()).copied().flatten()
             })
             .collect();
-        // A partial reload removed no name.
-        let nodes = if new.partial {
-            Vec::new()
-        } else {
-            story
-                .node_ids()
-                .filter(|id| !new.declared.get(id.index()).copied().unwrap_or(false))
-                .collect()
-        };
+        let nodes = new.removed.to_vec();
         let old = story.functions();
         let now = &new.data.functions;
         let functions = old
@@ -499,8 +508,8 @@ impl<'d> Changed<'d> {
 pub struct NewVersion<'d> {
     /// The data compiled.
     pub data: &'d StoryData,
-    /// For each node id, whether the new version declares it.
-    pub declared: &'d [bool],
+    /// The running story's nodes that the new version does not declare.
+    pub removed: &'d [NodeId],
     /// Whether only changed nodes were compiled.
     pub partial: bool,
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use qnce_core::story::{FileId, SourceFile};
 
-use crate::cache::{Changes, FileCache, Preread, PrereadFile, file_key, normalize};
+use crate::cache::{Changes, FileCache, Layout, Preread, PrereadFile, file_key, normalize};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::finding::{Finding, diagnostics_of};
 use crate::format::{IncludeFile, StoryFile, with_max_entries};
@@ -53,6 +53,9 @@ pub(crate) struct ReadFiles {
     pub(crate) reading: Duration,
     /// Time spent parsing files.
     pub(crate) parsing: Duration,
+    /// Whether these are the cache's files in its order, read without walking the
+    /// includes (see [`reread_changed`]).
+    pub(crate) same_files: bool,
 }
 
 /// Reads the story's files from its main file through its includes, taking unchanged files
@@ -63,8 +66,13 @@ pub(crate) fn read_story(
     limits: &Limits,
     cache: Option<&FileCache>,
     changes: &Changes,
-    preread: Preread,
+    mut preread: Preread,
 ) -> Result<ReadFiles, LoadError> {
+    if let (Some(cache), Changes::Paths(paths)) = (cache, changes)
+        && let Some(read) = reread_changed(source, path, limits, cache, paths, &mut preread)
+    {
+        return Ok(read);
+    }
     let (root, main) = resolve(source, path);
     let mut reader = Reader {
         source,
@@ -85,6 +93,7 @@ pub(crate) fn read_story(
             incomplete: false,
             reading: preread.reading,
             parsing: preread.parsing,
+            same_files: false,
         },
         stack: Vec::new(),
         seen: HashSet::new(),
@@ -105,6 +114,107 @@ pub(crate) fn read_story(
     Ok(reader.read)
 }
 
+/// The story's files as `cache` laid them out, with those among `paths` read and parsed
+/// anew: what walking the includes gives when each changed file reads, parses and names
+/// the same includes as before (so that no file joins or leaves the story, and none moves)
+/// and the story stays within the node limit. `None` otherwise, or when the cache has no
+/// layout: the includes are then walked. A path that is none of the story's files cannot
+/// matter, since no changed file names a new include.
+fn reread_changed(
+    source: &dyn Source,
+    path: &Path,
+    limits: &Limits,
+    cache: &FileCache,
+    paths: &HashSet<PathBuf>,
+    preread: &mut Preread,
+) -> Option<ReadFiles> {
+    let Layout {
+        files: laid,
+        nodes,
+        at,
+    } = cache.layout.as_ref()?;
+    let (root, _) = resolve(source, path);
+    let mut changed: Vec<usize> = paths
+        .iter()
+        .filter_map(|key| at.get(key).copied())
+        .collect();
+    changed.sort_unstable();
+    let (mut reading, mut parsing) = (preread.reading, preread.parsing);
+    let mut nodes = *nodes;
+    let mut root_real = None;
+    let mut anew: Vec<(usize, Arc<str>, Arc<Parsed>)> = Vec::new();
+    for i in changed {
+        let old = &laid[i];
+        let (text, preparsed) = match preread.files.remove(&old.key) {
+            Some(pre) => (pre.text, pre.parsed),
+            None => {
+                let started = Instant::now();
+                let text = read_text(source, &old.file.path, limits);
+                reading += started.elapsed();
+                (text, None)
+            }
+        };
+        let text = text.ok()?;
+        if is_blank(&text) {
+            return None;
+        }
+        // A save that did not change the text keeps its parse.
+        if *old.file.text == *text {
+            continue;
+        }
+        let parsed = match preparsed {
+            Some(parsed) => parsed,
+            None => {
+                let started = Instant::now();
+                let parsed = parse_text(&text, i == 0, limits);
+                parsing += started.elapsed();
+                parsed
+            }
+        }
+        .ok()?;
+        if parsed.includes() != old.parsed.includes() {
+            return None;
+        }
+        // A file read anew may be a link out of the story directory.
+        let root_real = root_real.get_or_insert_with(|| source.real_path(&root));
+        if let (Some(root), Some(real)) = (root_real, source.real_path(&old.file.path))
+            && !real.starts_with(root)
+        {
+            return None;
+        }
+        nodes = nodes - old.parsed.n_nodes() + parsed.n_nodes();
+        anew.push((i, Arc::from(text), Arc::new(parsed)));
+    }
+    if nodes > limits.max_nodes {
+        return None;
+    }
+    let mut read = ReadFiles {
+        root,
+        files: Vec::with_capacity(laid.len()),
+        keys: Vec::with_capacity(laid.len()),
+        parsed: Vec::with_capacity(laid.len()),
+        fresh: vec![false; laid.len()],
+        previous: vec![None; laid.len()],
+        findings: Vec::new(),
+        incomplete: false,
+        reading,
+        parsing,
+        same_files: true,
+    };
+    for f in laid {
+        read.files.push(f.file.clone());
+        read.keys.push(f.key.clone());
+        read.parsed.push(Some(f.parsed.clone()));
+    }
+    for (i, text, parsed) in anew {
+        read.fresh[i] = true;
+        read.previous[i] = Some(laid[i].parsed.clone());
+        read.files[i].text = text;
+        read.parsed[i] = Some(parsed);
+    }
+    Some(read)
+}
+
 /// The story directory and the main file for a path: a directory's `story.ron`, or the
 /// file itself.
 pub(crate) fn resolve(source: &dyn Source, path: &Path) -> (PathBuf, PathBuf) {
@@ -123,6 +233,24 @@ pub(crate) fn resolve(source: &dyn Source, path: &Path) -> (PathBuf, PathBuf) {
 pub(crate) enum Parsed {
     Main(StoryFile),
     Include(IncludeFile),
+}
+
+impl Parsed {
+    /// The files it includes, as written.
+    pub(crate) fn includes(&self) -> &[String] {
+        match self {
+            Parsed::Main(f) => &f.include,
+            Parsed::Include(f) => &f.include,
+        }
+    }
+
+    /// How many nodes it declares, as written.
+    pub(crate) fn n_nodes(&self) -> usize {
+        match self {
+            Parsed::Main(f) => f.nodes.0.len(),
+            Parsed::Include(f) => f.nodes.0.len(),
+        }
+    }
 }
 
 struct Reader<'l> {

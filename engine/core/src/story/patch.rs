@@ -392,11 +392,11 @@ fn changed_functions(
 
 /// Computes the patch that turns `story` into `new`.
 ///
-/// `declared` says which node ids `new` declares (indexed by id). `new.nodes` may hold only
-/// the nodes that were compiled again (see [`crate::load`]'s reuse of unchanged files):
-/// declared nodes it does not hold are unchanged.
+/// `removed` are the nodes of `story` that `new` no longer declares. `new.nodes` may hold
+/// only the nodes that were compiled again (see [`crate::load`]'s reuse of unchanged
+/// files): every other node of `story` is unchanged.
 #[doc(hidden)]
-pub fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
+pub fn diff(story: &Story, new: StoryData, removed: &[NodeId]) -> Patch {
     let _span = tracing::debug_span!("diff").entered();
     let mut patch = Patch {
         title: new.title,
@@ -457,12 +457,10 @@ pub fn diff(story: &Story, new: StoryData, declared: &[bool]) -> Patch {
         }
     }
 
-    // Nodes: removed are those no longer declared; the compiled ones are added or compared.
-    for id in story.node_ids() {
-        if !declared.get(id.index()).copied().unwrap_or(false) {
-            patch.nodes.push(NodeOp::Remove(id));
-        }
-    }
+    // Nodes: the removed ones go; the compiled ones are added or compared.
+    patch
+        .nodes
+        .extend(removed.iter().map(|&id| NodeOp::Remove(id)));
     for node in new.nodes {
         match story.node_entity(node.node.id) {
             None => patch.nodes.push(NodeOp::Add(Box::new(node))),

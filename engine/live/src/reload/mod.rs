@@ -102,8 +102,8 @@ pub struct Planned {
     pub partial: bool,
     /// Time spent so far (`applying` is zero).
     pub timings: Timings,
-    /// The story files' cache after the reload (none when only translations changed).
-    cache: Option<FileCache>,
+    /// How the story files' cache changes (none when only translations changed).
+    cache: Option<load::CacheUpdate>,
     /// The translation files read anew and taken.
     locales: LocaleUpdate,
     /// The translation files not taken, to read again at the next reload.
@@ -318,7 +318,7 @@ impl Reloader {
         };
         let load::Recompiled {
             data,
-            declared,
+            removed,
             mut files,
             mut warnings,
             partial,
@@ -329,7 +329,7 @@ impl Reloader {
         // the story and its translations change in one transaction.
         let new = NewVersion {
             data: &data,
-            declared: &declared,
+            removed: &removed,
             partial,
         };
         let (retranslated, translating) = self.retranslate(story, &changes, Some(&new));
@@ -337,7 +337,7 @@ impl Reloader {
         files.extend(retranslated.read);
         warnings.extend(retranslated.warnings);
         let started = Instant::now();
-        let mut patch = qnce_core::story::diff(story, data, &declared);
+        let mut patch = qnce_core::story::diff(story, data, &removed);
         patch.set_translations(retranslated.ops);
         if let Some(voices) = self.voices_again() {
             patch.set_voices(voices);
@@ -372,9 +372,8 @@ impl Reloader {
         let started = Instant::now();
         let delta = story.apply(patch);
         timings.applying = started.elapsed();
-        if let Some(mut cache) = cache {
-            cache.locales = std::mem::take(&mut self.cache.locales);
-            self.cache = cache;
+        if let Some(update) = cache {
+            self.cache.update(update);
         }
         self.cache.locales.update(locales);
         self.pending.clear();

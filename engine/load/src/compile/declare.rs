@@ -345,7 +345,10 @@ pub(super) fn compile_fallbacks(
     signatures: &[FunctionSignature<'_>],
 ) -> Vec<FunctionDecl> {
     let main = cx.files.first();
-    let map = main.map(|f| crate::locate::SourceMap::new(&f.text));
+    // Placing reads the whole main file: only when there is something to place.
+    let map = main
+        .filter(|_| !signatures.is_empty())
+        .map(|f| crate::locate::SourceMap::new(&f.text));
     let mut functions = Vec::new();
     for &(id, name, def) in signatures {
         let path = vec![Seg::Field("functions"), Seg::Key(name.to_owned())];
