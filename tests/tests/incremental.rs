@@ -49,12 +49,13 @@ struct Model {
 }
 
 const INCLUDES: usize = 3;
-const TEXTS: [&str; 5] = [
+const TEXTS: [&str; 6] = [
     "Hello.",
     "Count {n}.",
     "Mood {mood()}.",
     "Plain text.",
     "Both {n} and {mood() + 1}.",
+    "Width {w}.",
 ];
 const CONDITIONS: [Option<&str>; 4] = [None, Some("n < 3"), Some("1 > 2"), Some("mood() > 0")];
 const EFFECTS: [&[&str]; 4] = [&[], &["n += 1"], &["beep()"], &["beep()", "n += 1"]];
@@ -147,6 +148,10 @@ impl Model {
             let _ = writeln!(out, "    include: {includes:?},");
         } else {
             out.push_str("Include(\n");
+            // An include declares a variable too: a reload reads it, though unchanged.
+            if i == 2 {
+                out.push_str("    variables: { \"w\": Int(2) },\n");
+            }
         }
         out.push_str("    nodes: {\n");
         for node in &self.files[i] {

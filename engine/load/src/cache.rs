@@ -152,22 +152,16 @@ pub(crate) struct CachedFile {
     pub(crate) parsed: Arc<Parsed>,
 }
 
-/// The story's files in the order read, every one parsed.
-#[derive(Clone, Debug)]
+/// The story's files in the order read (by file id), every one parsed.
+#[derive(Debug)]
 pub(crate) struct Layout {
-    pub(crate) files: Vec<LaidFile>,
+    pub(crate) keys: Vec<PathBuf>,
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) parsed: Vec<Arc<Parsed>>,
     /// The nodes of every file, as written.
     pub(crate) nodes: usize,
-    /// Each file's place in `files` (its file id), by key.
+    /// Each file's id, by key.
     pub(crate) at: HashMap<PathBuf, usize>,
-}
-
-/// One file of a [`Layout`].
-#[derive(Clone, Debug)]
-pub(crate) struct LaidFile {
-    pub(crate) key: PathBuf,
-    pub(crate) file: SourceFile,
-    pub(crate) parsed: Arc<Parsed>,
 }
 
 /// How a reload changes the file cache, once the new version is the running story
@@ -182,8 +176,8 @@ pub struct CacheUpdate {
 
 #[derive(Debug)]
 pub(crate) enum NewFiles {
-    /// The same files in the same order, these ones (by file id) read anew.
-    Changed(Vec<(usize, LaidFile)>),
+    /// The same files in the same order, laid out again, those with these ids read anew.
+    Same { layout: Layout, anew: Vec<usize> },
     /// Other files: the cache of them all.
     All(Box<FileCache>),
 }
@@ -211,27 +205,21 @@ impl FileCache {
                 ))
             })
             .collect();
-        let laid: Option<Vec<LaidFile>> = keys
+        let layout = parsed
             .iter()
-            .zip(files)
-            .zip(parsed)
-            .map(|((key, file), p)| {
-                Some(LaidFile {
-                    key: key.clone(),
-                    file: file.clone(),
-                    parsed: p.clone()?,
-                })
-            })
-            .collect();
-        let layout = laid.filter(|l| l.len() == files.len()).map(|files| Layout {
-            nodes: files.iter().map(|f| f.parsed.n_nodes()).sum(),
-            at: files
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (f.key.clone(), i))
-                .collect(),
-            files,
-        });
+            .cloned()
+            .collect::<Option<Vec<Arc<Parsed>>>>()
+            .map(|parsed| Layout {
+                keys: keys.to_vec(),
+                files: files.to_vec(),
+                nodes: parsed.iter().map(|p| p.n_nodes()).sum(),
+                at: keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (k.clone(), i))
+                    .collect(),
+                parsed,
+            });
         FileCache {
             files: cached,
             layout,
@@ -244,20 +232,22 @@ impl FileCache {
     /// Takes a reload's new version of the files, and what validating it kept.
     pub fn update(&mut self, update: CacheUpdate) {
         match update.files {
-            NewFiles::Changed(changed) => {
-                for (at, laid) in changed {
-                    let cached = CachedFile {
-                        text: laid.file.text.clone(),
-                        parsed: laid.parsed.clone(),
+            NewFiles::Same { layout, anew } => {
+                for i in anew {
+                    let (Some(key), Some(file), Some(parsed)) = (
+                        layout.keys.get(i),
+                        layout.files.get(i),
+                        layout.parsed.get(i),
+                    ) else {
+                        continue;
                     };
-                    self.files.insert(laid.key.clone(), cached);
-                    if let Some(layout) = &mut self.layout
-                        && let Some(slot) = layout.files.get_mut(at)
-                    {
-                        layout.nodes = layout.nodes - slot.parsed.n_nodes() + laid.parsed.n_nodes();
-                        *slot = laid;
-                    }
+                    let cached = CachedFile {
+                        text: file.text.clone(),
+                        parsed: parsed.clone(),
+                    };
+                    self.files.insert(key.clone(), cached);
                 }
+                self.layout = Some(layout);
             }
             NewFiles::All(cache) => {
                 let cache = *cache;

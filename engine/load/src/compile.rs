@@ -21,7 +21,7 @@ use crate::diagnostic::Severity;
 use crate::source::Source;
 use declare::{
     Declared, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets, declare_commands,
-    declare_flows, declare_functions, declare_nodes, declare_variables, file_parts,
+    declare_flows, declare_functions, declare_nodes, declare_variables, file_part, file_parts,
 };
 use qnce_core::expr::{Action, Expr, ExprError, NameKind, Scope, Template};
 use qnce_core::story::components::*;
@@ -315,7 +315,36 @@ pub(crate) fn compile(
             facts: FactsUpdate::default(),
         };
     };
-    let parts = file_parts(parsed);
+    // Nodes first. When the files read anew changed only their nodes, only theirs are
+    // declared again (and only they are compiled), and besides them only the notable
+    // files are read; else every file is, and declared from scratch.
+    let fresh: Vec<usize> = reuse.map_or_else(Vec::new, |r| {
+        (r.fresh.iter().enumerate())
+            .filter(|(_, fresh)| **fresh)
+            .map(|(i, _)| i)
+            .collect()
+    });
+    let incremental = reuse.filter(|r| {
+        !incomplete
+            && tables.facts.is_some()
+            && parsed.iter().all(Option::is_some)
+            && r.only_nodes_changed(parsed)
+    });
+    let mut parts = Vec::new();
+    let mut updated = None;
+    if let Some(r) = incremental {
+        let to_read = tables.decl.to_read(&fresh);
+        parts = to_read
+            .iter()
+            .filter_map(|&i| file_part(parsed, i))
+            .collect();
+        let (decl, nodes) = (&mut tables.decl, &mut names.nodes);
+        updated = decl.update(&parts, parsed.len(), r.previous, nodes, limits.max_nodes);
+    }
+    let incremental = incremental.filter(|_| updated.is_some());
+    if incremental.is_none() {
+        parts = file_parts(parsed);
+    }
     let mut cx = Ctx {
         source,
         files: &files,
@@ -338,26 +367,14 @@ pub(crate) fn compile(
         .iter()
         .map(|(id, _)| (names.assets.name(*id).to_owned(), *id))
         .collect();
-
-    // Nodes: when the files read anew changed only their nodes, only theirs are declared
-    // again, and only they are compiled; else every file's, from scratch.
-    let incremental = reuse.filter(|r| {
-        !incomplete && tables.facts.is_some() && parts.len() == parsed.len() && {
-            r.only_nodes_changed(parsed)
-        }
-    });
-    let updated = incremental.and_then(|r| {
-        let (decl, nodes) = (&mut tables.decl, &mut names.nodes);
-        decl.update(&parts, r.previous, nodes, limits.max_nodes)
-    });
-    let incremental = incremental.filter(|_| updated.is_some());
     let node_defs = match updated {
         Some(changed) => changed,
         None => declare_nodes(&mut cx, &parts, &mut names.nodes, &mut tables.decl),
     };
+    tables.decl.read_anew(&fresh);
     declared.nodes = NodeIndex::new(&names.nodes, tables.decl.at());
     let flows = declare_flows(&mut cx, main, &mut names.flows, &declared);
-    lines::check_line_ids(&mut cx, &parts, &declared.nodes);
+    lines::check_line_ids(&mut cx, &parts, parsed, &declared.nodes);
     let functions = match incremental {
         // The main file is as the running story has it, and every node a fallback could
         // name is still declared.
@@ -424,7 +441,7 @@ pub(crate) fn compile(
         _ => {
             let every_node;
             let all = if incremental.is_some() {
-                every_node = tables.decl.every_node(&parts);
+                every_node = tables.decl.every_node(&file_parts(parsed));
                 &every_node
             } else {
                 &node_defs

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use compile::Reuse;
 use qnce_core::expr::ExprLimits;
 use qnce_core::internal::StoryInternals;
-use qnce_core::story::{Names, Story, StoryData};
+use qnce_core::story::{FileId, Names, SourceFile, Story, StoryData};
 
 /// Bounds on what a load accepts; exceeding one is an error, never a crash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -321,6 +321,9 @@ pub struct Recompiled {
     pub data: StoryData,
     /// The running story's nodes that the new version does not declare.
     pub removed: Vec<qnce_core::NodeId>,
+    /// When the story has the same files as before: those read anew, by file id (`data`
+    /// then has no files; see `Patch::set_changed_files`).
+    pub changed_files: Option<Vec<(FileId, SourceFile)>>,
     /// The files read and parsed anew.
     pub files: Vec<PathBuf>,
     /// Warnings of the new version.
@@ -357,17 +360,33 @@ pub fn recompile(
     limits: &Limits,
     cache: &mut FileCache,
     changes: &Changes,
-    preread: Preread,
+    mut preread: Preread,
     story: &mut Story,
 ) -> Result<Recompiled, LoadError> {
-    let read = read_story(&FileSystem, path, limits, Some(cache), changes, preread)?;
-    let files: Vec<PathBuf> = read
-        .files
-        .iter()
-        .zip(&read.fresh)
+    // The same files as before, some read anew: the cache's layout is taken, not walked
+    // again, and given back (as it was when this version is not taken).
+    let reread = match (changes, &cache.layout) {
+        (Changes::Paths(paths), Some(layout)) => {
+            read::reread_changed(&FileSystem, path, limits, layout, paths, &mut preread)
+        }
+        _ => None,
+    };
+    let (mut read, mut unlaid) = match (reread, cache.layout.take()) {
+        (Some(reread), Some(layout)) => {
+            let (read, unlaid) = reread.into_files(layout);
+            (read, Some(unlaid))
+        }
+        (_, layout) => {
+            cache.layout = layout;
+            let read = read_story(&FileSystem, path, limits, Some(cache), changes, preread)?;
+            (read, None)
+        }
+    };
+    let anew: Vec<usize> = (read.fresh.iter().enumerate())
         .filter(|(_, fresh)| **fresh)
-        .map(|(f, _)| f.path.clone())
+        .map(|(i, _)| i)
         .collect();
+    let files: Vec<PathBuf> = anew.iter().map(|&i| read.files[i].path.clone()).collect();
     let started = Instant::now();
     let mut names = std::mem::take(story.names_mut());
     let mut findings = read.findings;
@@ -394,27 +413,36 @@ pub fn recompile(
     let mut placed = std::mem::take(&mut cache.placed);
     let warnings = resolve_findings_with(&compiled.files, findings, &mut placed);
     let validating = started.elapsed();
-    if warnings.has_errors() {
-        // The running story is unchanged, and so is what the tables know of it.
+    let taken = !warnings.has_errors() && compiled.data.is_some();
+    let layout = unlaid.take().map(|unlaid| {
+        let files = std::mem::take(&mut compiled.files);
+        let (keys, parsed) = (
+            std::mem::take(&mut read.keys),
+            std::mem::take(&mut read.parsed),
+        );
+        unlaid.lay(keys, files, parsed, &read.previous, taken)
+    });
+    if !taken {
+        // The running story is unchanged, and so is what the cache knows of it.
+        cache.layout = layout;
         cache.tables = tables;
         cache.placed = placed;
         return Err(LoadError::Invalid(warnings));
     }
-    // The same files in the same order: only those read anew change in the cache.
-    let cached = if read.same_files {
-        let fresh = read.fresh.iter().enumerate().filter(|(_, f)| **f);
-        let changed = fresh.filter_map(|(i, _)| {
-            let laid = cache::LaidFile {
-                key: read.keys.get(i)?.clone(),
-                file: compiled.files.get(i)?.clone(),
-                parsed: read.parsed.get(i)?.clone()?,
-            };
-            Some((i, laid))
-        });
-        cache::NewFiles::Changed(changed.collect())
-    } else {
-        let all = FileCache::of(&read.keys, &compiled.files, &read.parsed);
-        cache::NewFiles::All(Box::new(all))
+    // The same files in the same order: only those read anew change, in the cache and in
+    // the story.
+    let (cached, changed_files) = match layout {
+        Some(layout) => {
+            let changed = anew
+                .iter()
+                .filter_map(|&i| Some((FileId(i as u32), layout.files.get(i)?.clone())))
+                .collect();
+            (cache::NewFiles::Same { layout, anew }, Some(changed))
+        }
+        None => {
+            let all = FileCache::of(&read.keys, &compiled.files, &read.parsed);
+            (cache::NewFiles::All(Box::new(all)), None)
+        }
     };
     tables.commit(std::mem::take(&mut compiled.facts));
     let new_cache = CacheUpdate {
@@ -430,6 +458,7 @@ pub fn recompile(
     Ok(Recompiled {
         data,
         removed,
+        changed_files,
         files,
         warnings,
         partial,

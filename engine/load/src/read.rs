@@ -53,9 +53,6 @@ pub(crate) struct ReadFiles {
     pub(crate) reading: Duration,
     /// Time spent parsing files.
     pub(crate) parsing: Duration,
-    /// Whether these are the cache's files in its order, read without walking the
-    /// includes (see [`reread_changed`]).
-    pub(crate) same_files: bool,
 }
 
 /// Reads the story's files from its main file through its includes, taking unchanged files
@@ -66,13 +63,8 @@ pub(crate) fn read_story(
     limits: &Limits,
     cache: Option<&FileCache>,
     changes: &Changes,
-    mut preread: Preread,
+    preread: Preread,
 ) -> Result<ReadFiles, LoadError> {
-    if let (Some(cache), Changes::Paths(paths)) = (cache, changes)
-        && let Some(read) = reread_changed(source, path, limits, cache, paths, &mut preread)
-    {
-        return Ok(read);
-    }
     let (root, main) = resolve(source, path);
     let mut reader = Reader {
         source,
@@ -93,7 +85,6 @@ pub(crate) fn read_story(
             incomplete: false,
             reading: preread.reading,
             parsing: preread.parsing,
-            same_files: false,
         },
         stack: Vec::new(),
         seen: HashSet::new(),
@@ -114,43 +105,43 @@ pub(crate) fn read_story(
     Ok(reader.read)
 }
 
-/// The story's files as `cache` laid them out, with those among `paths` read and parsed
-/// anew: what walking the includes gives when each changed file reads, parses and names
-/// the same includes as before (so that no file joins or leaves the story, and none moves)
-/// and the story stays within the node limit. `None` otherwise, or when the cache has no
-/// layout: the includes are then walked. A path that is none of the story's files cannot
-/// matter, since no changed file names a new include.
-fn reread_changed(
+/// The changed files of a story whose cache has a layout, read and parsed anew: each
+/// with its file id, text and parse. `None` when walking the includes might give other
+/// files: a changed file does not read or parse, names other includes than before (so
+/// that files would join, leave or move), or the story would pass the node limit (the
+/// walk says which include it stops at). A path that is none of the story's files
+/// cannot matter, since no changed file names a new include. A changed file whose text is
+/// the same is left out.
+pub(crate) fn reread_changed(
     source: &dyn Source,
     path: &Path,
     limits: &Limits,
-    cache: &FileCache,
+    layout: &Layout,
     paths: &HashSet<PathBuf>,
     preread: &mut Preread,
-) -> Option<ReadFiles> {
-    let Layout {
-        files: laid,
-        nodes,
-        at,
-    } = cache.layout.as_ref()?;
+) -> Option<Reread> {
     let (root, _) = resolve(source, path);
     let mut changed: Vec<usize> = paths
         .iter()
-        .filter_map(|key| at.get(key).copied())
+        .filter_map(|key| layout.at.get(key).copied())
         .collect();
     changed.sort_unstable();
-    let (mut reading, mut parsing) = (preread.reading, preread.parsing);
-    let mut nodes = *nodes;
+    let mut out = Reread {
+        root,
+        anew: Vec::new(),
+        reading: preread.reading,
+        parsing: preread.parsing,
+    };
+    let mut nodes = layout.nodes;
     let mut root_real = None;
-    let mut anew: Vec<(usize, Arc<str>, Arc<Parsed>)> = Vec::new();
     for i in changed {
-        let old = &laid[i];
-        let (text, preparsed) = match preread.files.remove(&old.key) {
+        let (key, file, old) = (&layout.keys[i], &layout.files[i], &layout.parsed[i]);
+        let (text, preparsed) = match preread.files.remove(key) {
             Some(pre) => (pre.text, pre.parsed),
             None => {
                 let started = Instant::now();
-                let text = read_text(source, &old.file.path, limits);
-                reading += started.elapsed();
+                let text = read_text(source, &file.path, limits);
+                out.reading += started.elapsed();
                 (text, None)
             }
         };
@@ -159,7 +150,7 @@ fn reread_changed(
             return None;
         }
         // A save that did not change the text keeps its parse.
-        if *old.file.text == *text {
+        if *file.text == *text {
             continue;
         }
         let parsed = match preparsed {
@@ -167,52 +158,124 @@ fn reread_changed(
             None => {
                 let started = Instant::now();
                 let parsed = parse_text(&text, i == 0, limits);
-                parsing += started.elapsed();
+                out.parsing += started.elapsed();
                 parsed
             }
         }
         .ok()?;
-        if parsed.includes() != old.parsed.includes() {
+        if parsed.includes() != old.includes() {
             return None;
         }
         // A file read anew may be a link out of the story directory.
-        let root_real = root_real.get_or_insert_with(|| source.real_path(&root));
-        if let (Some(root), Some(real)) = (root_real, source.real_path(&old.file.path))
+        let root_real = root_real.get_or_insert_with(|| source.real_path(&out.root));
+        if let (Some(root), Some(real)) = (root_real, source.real_path(&file.path))
             && !real.starts_with(root)
         {
             return None;
         }
-        nodes = nodes - old.parsed.n_nodes() + parsed.n_nodes();
-        anew.push((i, Arc::from(text), Arc::new(parsed)));
+        nodes = nodes - old.n_nodes() + parsed.n_nodes();
+        out.anew.push((i, Arc::from(text), Arc::new(parsed)));
     }
-    if nodes > limits.max_nodes {
-        return None;
+    (nodes <= limits.max_nodes).then_some(out)
+}
+
+/// The changed files of a story, read again without walking its includes (see
+/// [`reread_changed`]).
+pub(crate) struct Reread {
+    pub(crate) root: PathBuf,
+    /// Each file read anew whose text changed: its file id, text and parse.
+    pub(crate) anew: Vec<(usize, Arc<str>, Arc<Parsed>)>,
+    pub(crate) reading: Duration,
+    pub(crate) parsing: Duration,
+}
+
+impl Reread {
+    /// The story's files: `layout`'s, taken whole (not copied), with those read anew in
+    /// place of theirs; the rest of the layout, to lay it out again ([`Unlaid::lay`]).
+    pub(crate) fn into_files(self, layout: Layout) -> (ReadFiles, Unlaid) {
+        let Layout {
+            keys,
+            mut files,
+            parsed,
+            nodes,
+            at,
+        } = layout;
+        let n = keys.len();
+        let mut parsed: Vec<Option<Arc<Parsed>>> = parsed.into_iter().map(Some).collect();
+        let mut fresh = vec![false; n];
+        let mut previous = vec![None; n];
+        let mut old_texts = Vec::with_capacity(self.anew.len());
+        for (i, text, new) in self.anew {
+            fresh[i] = true;
+            previous[i] = parsed[i].replace(new);
+            old_texts.push((i, std::mem::replace(&mut files[i].text, text)));
+        }
+        let read = ReadFiles {
+            root: self.root,
+            files,
+            keys,
+            parsed,
+            fresh,
+            previous,
+            findings: Vec::new(),
+            incomplete: false,
+            reading: self.reading,
+            parsing: self.parsing,
+        };
+        (
+            read,
+            Unlaid {
+                nodes,
+                at,
+                old_texts,
+            },
+        )
     }
-    let mut read = ReadFiles {
-        root,
-        files: Vec::with_capacity(laid.len()),
-        keys: Vec::with_capacity(laid.len()),
-        parsed: Vec::with_capacity(laid.len()),
-        fresh: vec![false; laid.len()],
-        previous: vec![None; laid.len()],
-        findings: Vec::new(),
-        incomplete: false,
-        reading,
-        parsing,
-        same_files: true,
-    };
-    for f in laid {
-        read.files.push(f.file.clone());
-        read.keys.push(f.key.clone());
-        read.parsed.push(Some(f.parsed.clone()));
+}
+
+/// What a [`Layout`] is besides the files that [`Reread::into_files`] took from it.
+pub(crate) struct Unlaid {
+    nodes: usize,
+    at: HashMap<PathBuf, usize>,
+    /// The text each file read anew had.
+    old_texts: Vec<(usize, Arc<str>)>,
+}
+
+impl Unlaid {
+    /// The layout again from the files taken: with the files read anew when their version
+    /// is `taken`, else as it was (`previous` holds their parses before).
+    pub(crate) fn lay(
+        self,
+        keys: Vec<PathBuf>,
+        mut files: Vec<SourceFile>,
+        parsed: Vec<Option<Arc<Parsed>>>,
+        previous: &[Option<Arc<Parsed>>],
+        taken: bool,
+    ) -> Layout {
+        // Every file of a layout parsed, those read anew too.
+        let mut parsed: Vec<Arc<Parsed>> = parsed.into_iter().flatten().collect();
+        let mut nodes = self.nodes;
+        for (i, old_text) in self.old_texts {
+            let (Some(Some(before)), Some(file), Some(now)) =
+                (previous.get(i), files.get_mut(i), parsed.get_mut(i))
+            else {
+                continue;
+            };
+            if taken {
+                nodes = nodes - before.n_nodes() + now.n_nodes();
+            } else {
+                file.text = old_text;
+                *now = before.clone();
+            }
+        }
+        Layout {
+            keys,
+            files,
+            parsed,
+            nodes,
+            at: self.at,
+        }
     }
-    for (i, text, parsed) in anew {
-        read.fresh[i] = true;
-        read.previous[i] = Some(laid[i].parsed.clone());
-        read.files[i].text = text;
-        read.parsed[i] = Some(parsed);
-    }
-    Some(read)
 }
 
 /// The story directory and the main file for a path: a directory's `story.ron`, or the

@@ -7,7 +7,7 @@ use bevy_ecs::prelude::Entity;
 
 use super::components::*;
 use super::patch::{AssetOp, ChoiceChange, ChoiceSlot, Delta, FlowOp, NodeChange, NodeField};
-use super::patch::{NodeOp, Patch, TranslationOp, VarOp};
+use super::patch::{NodeOp, Patch, PatchFiles, TranslationOp, VarOp};
 use super::{NodeId, Story, Translation, set, spawn_choice, unset};
 
 /// Writes `value` into the entity's component, which marks it changed.
@@ -72,7 +72,16 @@ impl Story {
         self.world.clear_trackers();
         self.title = patch.title;
         self.save_id = patch.save_id;
-        self.files = patch.files;
+        match patch.files {
+            PatchFiles::All(files) => self.files = files,
+            PatchFiles::Some(files) => {
+                for (id, file) in files {
+                    if let Some(slot) = self.files.get_mut(id.0 as usize) {
+                        *slot = file;
+                    }
+                }
+            }
+        }
         self.commands = patch.commands;
         self.functions = patch.functions;
 

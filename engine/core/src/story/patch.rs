@@ -20,12 +20,21 @@ use crate::expr::Template;
 use crate::value::Value;
 use std::sync::Arc;
 
+/// The source files a patch writes.
+#[derive(Clone, Debug)]
+pub(crate) enum PatchFiles {
+    /// Every file, in place of the story's.
+    All(Vec<SourceFile>),
+    /// Only these, by file id: the story's other files are the same.
+    Some(Vec<(super::FileId, SourceFile)>),
+}
+
 /// What a patch writes; built by [`diff`], applied by [`Story::apply`].
 #[derive(Clone, Debug)]
 pub struct Patch {
     pub(crate) title: String,
     pub(crate) save_id: String,
-    pub(crate) files: Vec<SourceFile>,
+    pub(crate) files: PatchFiles,
     pub(crate) var_order: Vec<VarId>,
     pub(crate) flow_order: Vec<FlowId>,
     pub(crate) vars: Vec<VarOp>,
@@ -342,7 +351,7 @@ impl Patch {
         Patch {
             title: story.title.clone(),
             save_id: story.save_id.clone(),
-            files: story.files.clone(),
+            files: PatchFiles::Some(Vec::new()),
             var_order: story.var_order.clone(),
             flow_order: story.flow_order.clone(),
             vars: Vec::new(),
@@ -360,6 +369,12 @@ impl Patch {
     /// Makes the patch change the story's translations too, after its other changes.
     pub fn set_translations(&mut self, ops: Vec<TranslationOp>) {
         self.translations = ops;
+    }
+
+    /// Makes the patch write only `files` (by file id), rather than every file: what a
+    /// reload that read the same files as before, only some of them anew, knows.
+    pub fn set_changed_files(&mut self, files: Vec<(super::FileId, SourceFile)>) {
+        self.files = PatchFiles::Some(files);
     }
 
     /// Makes the patch replace the story's voice files with `voices` (where they differ).
@@ -401,7 +416,7 @@ pub fn diff(story: &Story, new: StoryData, removed: &[NodeId]) -> Patch {
     let mut patch = Patch {
         title: new.title,
         save_id: new.save_id,
-        files: new.files,
+        files: PatchFiles::All(new.files),
         var_order: new.variables.iter().map(|(v, _)| *v).collect(),
         flow_order: new.flows.iter().map(|(f, _)| *f).collect(),
         vars: Vec::new(),

@@ -319,6 +319,7 @@ impl Reloader {
         let load::Recompiled {
             data,
             removed,
+            changed_files,
             mut files,
             mut warnings,
             partial,
@@ -338,6 +339,9 @@ impl Reloader {
         warnings.extend(retranslated.warnings);
         let started = Instant::now();
         let mut patch = qnce_core::story::diff(story, data, &removed);
+        if let Some(changed) = changed_files {
+            patch.set_changed_files(changed);
+        }
         patch.set_translations(retranslated.ops);
         if let Some(voices) = self.voices_again() {
             patch.set_voices(voices);

@@ -183,6 +183,12 @@ impl<'p> FileParts<'p> {
         self.parsed
     }
 
+    /// Whether the file is one every validation must read, beyond its nodes: it declares
+    /// variables or assets, or a line id that could meet another.
+    pub(super) fn notable(&self) -> bool {
+        !self.variables.0.is_empty() || !self.assets.0.is_empty() || !super::lines::plain(self)
+    }
+
     /// The file's nodes, as written.
     pub(super) fn nodes(&self) -> &'p Entries<NodeDef> {
         self.nodes
@@ -196,32 +202,33 @@ impl<'p> FileParts<'p> {
 
 /// The declarations of each parsed file.
 pub(super) fn file_parts(parsed: &[Option<Arc<Parsed>>]) -> Vec<FileParts<'_>> {
-    parsed
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let file = FileId(i as u32);
-            let parsed = p.as_ref()?;
-            match &**parsed {
-                Parsed::Main(m) => Some(FileParts {
-                    file,
-                    parsed,
-                    variables: &m.variables,
-                    assets: &m.assets,
-                    nodes: &m.nodes,
-                    plain_lines: &m.plain_lines,
-                }),
-                Parsed::Include(f) => Some(FileParts {
-                    file,
-                    parsed,
-                    variables: &f.variables,
-                    assets: &f.assets,
-                    nodes: &f.nodes,
-                    plain_lines: &f.plain_lines,
-                }),
-            }
-        })
+    (0..parsed.len())
+        .filter_map(|i| file_part(parsed, i))
         .collect()
+}
+
+/// The declarations of file `i`, if it parsed.
+pub(super) fn file_part(parsed: &[Option<Arc<Parsed>>], i: usize) -> Option<FileParts<'_>> {
+    let file = FileId(i as u32);
+    let parsed = parsed.get(i)?.as_ref()?;
+    match &**parsed {
+        Parsed::Main(m) => Some(FileParts {
+            file,
+            parsed,
+            variables: &m.variables,
+            assets: &m.assets,
+            nodes: &m.nodes,
+            plain_lines: &m.plain_lines,
+        }),
+        Parsed::Include(f) => Some(FileParts {
+            file,
+            parsed,
+            variables: &f.variables,
+            assets: &f.assets,
+            nodes: &f.nodes,
+            plain_lines: &f.plain_lines,
+        }),
+    }
 }
 
 /// Declares every file's variables; returns their initial values.
@@ -488,7 +495,7 @@ pub(super) fn declare_nodes<'p>(
             ids.push(id);
             node_defs.push((p.file, id, name, def));
         }
-        decl.set_file(p.file, p.parsed.clone(), ids);
+        decl.set_file(p, ids);
     }
     check_node_count(cx, node_defs.len());
     node_defs

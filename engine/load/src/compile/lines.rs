@@ -10,9 +10,12 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::Ctx;
+use std::sync::Arc;
+
 use super::declare::{FileParts, NodeAt, NodeIndex};
-use crate::format::{ChoiceDef, Entries, NodeDef};
+use super::{Ctx, nodes_of};
+use crate::Parsed;
+use crate::format::{ChoiceDef, NodeDef};
 use crate::locate::Seg;
 
 /// The id each choice has when none is written: its target (`to`, else `call`), or, when
@@ -91,16 +94,20 @@ pub(super) fn choice_line(node: &str, choice: &str, def: &ChoiceDef) -> String {
 /// Whether a file has no special or empty line is found once per parse of it and kept
 /// with the parse, so that a reload visits the nodes of only the files that have some
 /// (an unchanged file keeps its parse).
-pub(super) fn check_line_ids(cx: &mut Ctx<'_>, parts: &[FileParts<'_>], nodes: &NodeIndex<'_>) {
+///
+/// `parts` must hold every file whose line ids are not all plain; `parsed` is every file.
+pub(super) fn check_line_ids(
+    cx: &mut Ctx<'_>,
+    parts: &[FileParts<'_>],
+    parsed: &[Option<Arc<Parsed>>],
+    nodes: &NodeIndex<'_>,
+) {
     let dotted = |s: &str| s.contains('.');
-    let written = Written::of(parts);
+    let written = Written(parsed);
     let mut special: Vec<(Cow<'_, str>, Owner)> = Vec::new();
     let mut empty: Vec<Owner> = Vec::new();
     for p in parts {
-        let plain = p
-            .plain_lines()
-            .get_or_init(|| p.nodes().0.iter().all(|(name, def)| is_plain(name, def)));
-        if *plain {
+        if plain(p) {
             continue;
         }
         for (index, (name, def)) in p.nodes().0.iter().enumerate() {
@@ -169,27 +176,22 @@ pub(super) fn check_line_ids(cx: &mut Ctx<'_>, parts: &[FileParts<'_>], nodes: &
 }
 
 /// The nodes of every file as written, by file id.
-struct Written<'p>(Vec<Option<&'p Entries<NodeDef>>>);
+struct Written<'p>(&'p [Option<Arc<Parsed>>]);
 
 impl<'p> Written<'p> {
-    fn of(parts: &[FileParts<'p>]) -> Written<'p> {
-        let mut files = Vec::new();
-        for p in parts {
-            *qnce_core::story::grow(&mut files, p.file().0 as usize) = Some(p.nodes());
-        }
-        Written(files)
-    }
-
     /// The node declared at `at`: its name and definition.
     fn node(&self, at: NodeAt) -> Option<(&'p str, &'p NodeDef)> {
-        let (name, def) = self
-            .0
-            .get(at.file.0 as usize)?
-            .as_ref()?
-            .0
-            .get(at.index as usize)?;
+        let parsed = self.0.get(at.file.0 as usize)?.as_deref()?;
+        let (name, def) = nodes_of(parsed).0.get(at.index as usize)?;
         Some((name, def))
     }
+}
+
+/// Whether every line id of a file is a plain default: found once per parse, and kept
+/// with it.
+pub(super) fn plain(p: &FileParts<'_>) -> bool {
+    *p.plain_lines()
+        .get_or_init(|| p.nodes().0.iter().all(|(name, def)| is_plain(name, def)))
 }
 
 /// Whether every text of a node has its plain default line id: no explicit `line`, and

@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::declare::{FileParts, NodeAt, NodeDecl};
 use super::nodes_of;
 use crate::{Finding, Parsed};
-use qnce_core::story::{CommandId, FileId, FunctionId, Interner, NodeId, grow};
+use qnce_core::story::{CommandId, FunctionId, Interner, NodeId, grow};
 
 /// What validation keeps between reloads (see the module's documentation).
 #[derive(Default)]
@@ -62,6 +62,8 @@ impl Tables {
         if let Some(graph) = update.graph {
             facts.graph = graph;
         }
+        // The declarations are the running story's now.
+        self.decl.dirty.clear();
     }
 }
 
@@ -78,6 +80,14 @@ pub(crate) struct Decl {
     /// Whether taking a file's ids out leaves exactly the other files' declarations: no
     /// name was declared twice or empty.
     valid: bool,
+    /// The files whose parse here may not be the running story's (those read anew since
+    /// the running story was compiled), in order: with the files read anew, the only
+    /// ones an update must look at.
+    dirty: Vec<usize>,
+    /// The files that declare variables or assets, or a line id that could meet another
+    /// (see [`FileParts::notable`]), in order: with the changed files, the only ones an
+    /// update must read.
+    notable: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +104,25 @@ impl Decl {
         self.at.resize(n_ids, None);
         self.count = 0;
         self.valid = true;
+        self.dirty.clear();
+        self.notable.clear();
+    }
+
+    /// Notes the files read anew by the compile that declared these (all of them, or
+    /// updated them): where the tables may differ from the running story's files.
+    pub(super) fn read_anew(&mut self, fresh: &[usize]) {
+        self.dirty = fresh.to_vec();
+    }
+
+    /// The files an update must read, in order: those that may have changed (`fresh`,
+    /// and those [`Decl::read_anew`] noted) and the notable ones.
+    pub(super) fn to_read(&self, fresh: &[usize]) -> Vec<usize> {
+        let mut files: Vec<usize> = (fresh.iter().chain(&self.dirty).chain(&self.notable))
+            .copied()
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files
     }
 
     /// Notes a name declared twice or empty: the tables can only be declared afresh.
@@ -109,10 +138,21 @@ impl Decl {
         &self.at
     }
 
-    /// Records the node ids `file` declares, from its parse `parsed`.
-    pub(super) fn set_file(&mut self, file: FileId, parsed: Arc<Parsed>, ids: Vec<NodeId>) {
+    /// Records the node ids a file declares, from its parse.
+    pub(super) fn set_file(&mut self, part: &FileParts<'_>, ids: Vec<NodeId>) {
         self.count += ids.len();
-        *grow(&mut self.files, file.0 as usize) = Some(DeclFile { parsed, ids });
+        let file = part.file().0 as usize;
+        *grow(&mut self.files, file) = Some(DeclFile {
+            parsed: part.parsed().clone(),
+            ids,
+        });
+        match (self.notable.binary_search(&file), part.notable()) {
+            (Err(at), true) => self.notable.insert(at, file),
+            (Ok(at), false) => {
+                self.notable.remove(at);
+            }
+            _ => {}
+        }
     }
 
     /// For each file, the ids of the nodes it declares in the order written, with the
@@ -130,21 +170,23 @@ impl Decl {
         out
     }
 
-    /// Brings the declarations up to `parts` (every file of the story, parsed), taking
-    /// again only the files whose parse is not the one kept, and returns those files'
-    /// nodes as written. `None` when it cannot: the tables were not valid, the story has
-    /// other files than before, a name is declared twice or empty, there are more than
-    /// `max_nodes`, or a node the running story has (in `previous`, the parses it was
-    /// compiled from, for each file read anew) is not declared any more, so that a node
-    /// elsewhere may name it. The tables must then be declared afresh.
+    /// Brings the declarations up to the story's `n_files` files, taking again only the
+    /// files whose parse is not the one kept, and returns those files' nodes as written.
+    /// `parts` must hold every file that may have changed (see [`Decl::to_read`]). `None`
+    /// when it cannot: the tables were not valid, the story has other files than before,
+    /// a name is declared twice or empty, there are more than `max_nodes`, or a node the
+    /// running story has (in `previous`, the parses it was compiled from, for each file
+    /// read anew) is not declared any more, so that a node elsewhere may name it. The
+    /// tables must then be declared afresh.
     pub(super) fn update<'p>(
         &mut self,
         parts: &[FileParts<'p>],
+        n_files: usize,
         previous: &[Option<Arc<Parsed>>],
         nodes: &mut Interner<NodeId>,
         max_nodes: usize,
     ) -> Option<Vec<NodeDecl<'p>>> {
-        if !self.valid || parts.len() != self.files.len() {
+        if !self.valid || n_files != self.files.len() {
             return None;
         }
         let changed: Vec<&FileParts<'p>> = parts
@@ -186,7 +228,7 @@ impl Decl {
                 ids.push(id);
                 node_defs.push((p.file(), id, name.as_str(), def));
             }
-            self.set_file(p.file(), p.parsed().clone(), ids);
+            self.set_file(p, ids);
         }
         let declared = |name: &str| {
             nodes
