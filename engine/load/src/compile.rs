@@ -46,6 +46,8 @@ pub(crate) struct Compiled {
     pub(crate) removed: Vec<NodeId>,
     /// What compiling found, for the tables once this version is the running story.
     pub(crate) facts: FactsUpdate,
+    /// Warnings kept from the running story with their place, beside the findings.
+    pub(crate) resolved: Vec<crate::Diagnostic>,
 }
 
 impl Compiled {
@@ -313,6 +315,7 @@ pub(crate) fn compile(
             partial: false,
             removed: Vec::new(),
             facts: FactsUpdate::default(),
+            resolved: Vec::new(),
         };
     };
     // Nodes first. When the files read anew changed only their nodes, only theirs are
@@ -402,14 +405,26 @@ pub(crate) fn compile(
     } = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
     let calls = Calls::of(kept_facts, &compiled);
 
-    // The warnings of the nodes kept, as compiling them found.
+    // The warnings of the nodes kept, as compiling them found: as they were placed, where
+    // their file's text is the same.
+    let mut resolved = Vec::new();
+    let mut keep = |cx: &mut Ctx<'_>, id: NodeId, warning: &tables::Kept| {
+        let Some(at) = declared.nodes.at(id) else {
+            return;
+        };
+        let text = cx.files.get(at.file.0 as usize).map(|f| &f.text);
+        match text.and_then(|t| warning.placed_in(t)) {
+            Some(diagnostic) => resolved.push(diagnostic.clone()),
+            None => cx.findings.push(Finding {
+                file: at.file,
+                ..warning.finding.clone()
+            }),
+        }
+    };
     if let Some(facts) = kept_facts {
         for (id, warnings) in &facts.warnings {
-            if let Some(at) = declared.nodes.at(*id).filter(|_| !tried.contains(id)) {
-                cx.findings.extend(warnings.iter().map(|w| Finding {
-                    file: at.file,
-                    ..w.clone()
-                }));
+            if !tried.contains(id) {
+                warnings.iter().for_each(|w| keep(&mut cx, *id, w));
             }
         }
     }
@@ -426,14 +441,7 @@ pub(crate) fn compile(
     let graph_unchanged = !incomplete && keep_unchanged.is_some_and(|r| r.same_graph(parsed));
     let graph = match kept_facts {
         Some(facts) if graph_unchanged => {
-            for (id, w) in &facts.graph {
-                if let Some(at) = declared.nodes.at(*id) {
-                    cx.findings.push(Finding {
-                        file: at.file,
-                        ..w.clone()
-                    });
-                }
-            }
+            facts.graph.iter().for_each(|(id, w)| keep(&mut cx, *id, w));
             None
         }
         // Reachability through a file that was not read is unknown.
@@ -487,6 +495,7 @@ pub(crate) fn compile(
         files,
         partial: keep_unchanged.is_some(),
         removed,
+        resolved,
         facts: FactsUpdate {
             partial: keep_unchanged.is_some(),
             nodes: compiled,

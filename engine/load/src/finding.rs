@@ -68,6 +68,14 @@ pub(crate) struct Placed {
     files: HashMap<usize, (Arc<str>, HashMap<Finding, Diagnostic>)>,
 }
 
+impl Placed {
+    /// The diagnostic of `finding` in a file of text `text`, as last placed.
+    pub(crate) fn get(&self, text: &Arc<str>, finding: &Finding) -> Option<&Diagnostic> {
+        let (_, known) = self.files.get(&(text.as_ptr() as usize))?;
+        known.get(finding)
+    }
+}
+
 /// As [`resolve_findings`], taking the place of each finding `placed` has for the same
 /// file text, and leaving in `placed` the places of these findings.
 pub(crate) fn resolve_findings_with(

@@ -283,10 +283,8 @@ fn validate(
     );
     let mut cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
     // What the tables found describes the story only when it loads.
-    if !findings.iter().any(|f| f.severity == Severity::Error) {
-        tables.commit(std::mem::take(&mut compiled.facts));
-        cache.tables = tables;
-    }
+    let compiled_ok = !findings.iter().any(|f| f.severity == Severity::Error);
+    let facts = std::mem::take(&mut compiled.facts);
     let mut files = compiled.files.clone();
     let mut data = compiled.into_story_data(names);
     // Translations are checked against a story without errors.
@@ -310,6 +308,10 @@ fn validate(
     }
     let mut diagnostics = resolve_findings_with(&files, findings, &mut cache.placed);
     diagnostics.extend(finding::diagnostics_of(voice_warnings));
+    if compiled_ok {
+        tables.commit(facts, &files, &cache.placed);
+        cache.tables = tables;
+    }
     Ok((data, diagnostics, cache))
 }
 
@@ -411,9 +413,19 @@ pub fn recompile(
     );
     *story.names_mut() = names;
     let mut placed = std::mem::take(&mut cache.placed);
-    let warnings = resolve_findings_with(&compiled.files, findings, &mut placed);
+    let mut warnings = resolve_findings_with(&compiled.files, findings, &mut placed);
+    warnings.extend(finding::diagnostics_of(std::mem::take(
+        &mut compiled.resolved,
+    )));
     let validating = started.elapsed();
     let taken = !warnings.has_errors() && compiled.data.is_some();
+    if taken {
+        tables.commit(
+            std::mem::take(&mut compiled.facts),
+            &compiled.files,
+            &placed,
+        );
+    }
     let layout = unlaid.take().map(|unlaid| {
         let files = std::mem::take(&mut compiled.files);
         let (keys, parsed) = (
@@ -444,7 +456,6 @@ pub fn recompile(
             (cache::NewFiles::All(Box::new(all)), None)
         }
     };
-    tables.commit(std::mem::take(&mut compiled.facts));
     let new_cache = CacheUpdate {
         files: cached,
         tables,

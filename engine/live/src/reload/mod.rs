@@ -110,6 +110,24 @@ pub struct Planned {
     rejected: Vec<PathBuf>,
 }
 
+/// The warnings seen so far, by file and message (wherever in the file they moved to).
+#[derive(Debug, Default)]
+struct SeenWarnings(std::collections::HashMap<PathBuf, HashSet<String>>);
+
+impl SeenWarnings {
+    /// Whether `d` is seen for the first time; notes it. A warning seen before costs no
+    /// allocation: a reload reports every warning of the story again.
+    fn first_time(&mut self, d: &load::Diagnostic) -> bool {
+        if self.0.get(&d.path).is_some_and(|m| m.contains(&d.message)) {
+            return false;
+        }
+        self.0
+            .entry(d.path.clone())
+            .or_default()
+            .insert(d.message.clone())
+    }
+}
+
 /// Keeps a story's files between reloads and turns changes into patches.
 #[derive(Debug)]
 pub struct Reloader {
@@ -127,7 +145,7 @@ pub struct Reloader {
     root_key: PathBuf,
     /// The warnings seen so far (file and message), so that a reload reports each new
     /// one once.
-    seen_warnings: HashSet<(PathBuf, String)>,
+    seen_warnings: SeenWarnings,
     /// Whether every file must be read again at the next reload.
     pending_all: bool,
     /// Where to read and parse several changed files at once.
@@ -156,10 +174,11 @@ impl Reloader {
             retry: Vec::new(),
             locales_dir: load::file_key(&data.root.join("locales")),
             root_key: load::file_key(&data.root),
-            seen_warnings: diagnostics
-                .iter()
-                .map(|d| (d.path.clone(), d.message.clone()))
-                .collect(),
+            seen_warnings: {
+                let mut seen = SeenWarnings::default();
+                diagnostics.iter().for_each(|d| _ = seen.first_time(d));
+                seen
+            },
             pending_all: false,
             parallel: None,
         };
@@ -385,10 +404,7 @@ impl Reloader {
         self.retry = rejected;
         let mut new_warnings = Diagnostics::default();
         for d in &warnings {
-            if self
-                .seen_warnings
-                .insert((d.path.clone(), d.message.clone()))
-            {
+            if self.seen_warnings.first_time(d) {
                 new_warnings.push(d.clone());
             }
         }

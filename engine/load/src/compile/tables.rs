@@ -15,8 +15,10 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::declare::{FileParts, NodeAt, NodeDecl};
 use super::nodes_of;
+use crate::diagnostic::Diagnostic;
+use crate::finding::Placed;
 use crate::{Finding, Parsed};
-use qnce_core::story::{CommandId, FunctionId, Interner, NodeId, grow};
+use qnce_core::story::{CommandId, FunctionId, Interner, NodeId, SourceFile, grow};
 
 /// What validation keeps between reloads (see the module's documentation).
 #[derive(Default)]
@@ -40,8 +42,9 @@ impl std::fmt::Debug for Tables {
 
 impl Tables {
     /// Takes what compiling found as describing the running story: the version just
-    /// compiled has become it.
-    pub(crate) fn commit(&mut self, update: FactsUpdate) {
+    /// compiled, from `files`, has become it. Each warning keeps the diagnostic `placed`
+    /// gave it, so that the next reload reports it as it is while its file's text is.
+    pub(crate) fn commit(&mut self, update: FactsUpdate, files: &[SourceFile], placed: &Placed) {
         let facts = match (update.partial, &mut self.facts) {
             (true, Some(facts)) => facts,
             (_, facts) => facts.insert(Facts::default()),
@@ -50,7 +53,9 @@ impl Tables {
             if warnings.is_empty() {
                 facts.warnings.remove(&id);
             } else {
-                facts.warnings.insert(id, warnings);
+                facts
+                    .warnings
+                    .insert(id, warnings.into_iter().map(Kept::new).collect());
             }
             if uses.is_empty() {
                 facts.uses.remove(&id);
@@ -60,10 +65,60 @@ impl Tables {
         }
         facts.calls = update.calls;
         if let Some(graph) = update.graph {
-            facts.graph = graph;
+            facts.graph = graph
+                .into_iter()
+                .map(|(id, w)| (id, Kept::new(w)))
+                .collect();
         }
         // The declarations are the running story's now.
         self.decl.dirty.clear();
+        // Each warning's diagnostic, where its file's text is not the one it was placed in.
+        let decl = &self.decl;
+        let kept = (facts.warnings.iter_mut())
+            .flat_map(|(id, ws)| ws.iter_mut().map(move |w| (*id, w)))
+            .chain(facts.graph.iter_mut().map(|(id, w)| (*id, w)));
+        for (id, warning) in kept {
+            let Some(at) = decl.at.get(id.index()).copied().flatten() else {
+                continue;
+            };
+            let Some(file) = files.get(at.file.0 as usize) else {
+                continue;
+            };
+            if warning.placed_in(&file.text).is_some() {
+                continue;
+            }
+            let finding = Finding {
+                file: at.file,
+                ..warning.finding.clone()
+            };
+            warning.placed = placed
+                .get(&file.text, &finding)
+                .map(|d| (file.text.clone(), d.clone()));
+        }
+    }
+}
+
+/// A warning found compiling the running story, with the diagnostic it was given.
+#[derive(Clone, Debug)]
+pub(crate) struct Kept {
+    /// As found (its file is where its node is declared, found again each time).
+    pub(super) finding: Finding,
+    /// Its diagnostic, and the text of the file it was placed in.
+    placed: Option<(Arc<str>, Diagnostic)>,
+}
+
+impl Kept {
+    fn new(finding: Finding) -> Kept {
+        Kept {
+            finding,
+            placed: None,
+        }
+    }
+
+    /// Its diagnostic, when `text` is the text it was placed in.
+    pub(super) fn placed_in(&self, text: &Arc<str>) -> Option<&Diagnostic> {
+        let (placed_in, diagnostic) = self.placed.as_ref()?;
+        Arc::ptr_eq(placed_in, text).then_some(diagnostic)
     }
 }
 
@@ -253,14 +308,14 @@ impl Decl {
 #[derive(Debug, Default)]
 pub(crate) struct Facts {
     /// The warnings of each node that has some.
-    pub(super) warnings: HashMap<NodeId, Box<[Finding]>>,
+    pub(super) warnings: HashMap<NodeId, Box<[Kept]>>,
     /// The commands and functions each node calls, for nodes that call some.
     pub(super) uses: HashMap<NodeId, Uses>,
     /// How many nodes call each command and function.
     pub(super) calls: Calls,
     /// Warnings about the graph (unreachable nodes, endless loops), each with the node it
     /// is about.
-    pub(super) graph: Vec<(NodeId, Finding)>,
+    pub(super) graph: Vec<(NodeId, Kept)>,
 }
 
 /// The commands and functions one node calls, each once.
