@@ -42,7 +42,8 @@ struct Model {
     /// Files written with a syntax error at the end, until the next edit of them.
     broken: Vec<bool>,
     /// The main file's includes: 0 every include, 1 all but the last (whose file stays on
-    /// disk), 2 every include and one more of a file that does not exist.
+    /// disk), 2 every include and one more of a file that does not exist, 3 every include
+    /// in reverse order.
     includes: u8,
     /// For fresh node names.
     counter: usize,
@@ -144,6 +145,9 @@ impl Model {
             let mut includes: Vec<String> = (1..=n_included).map(Model::file_name).collect();
             if self.includes == 2 {
                 includes.push("missing.ron".into());
+            }
+            if self.includes == 3 {
+                includes.reverse();
             }
             let _ = writeln!(out, "    include: {includes:?},");
         } else {
@@ -322,10 +326,11 @@ impl Model {
                     }
                 }
             }
-            // The last include left out of the story, or one that does not exist added.
+            // The last include left out of the story, one that does not exist added, or
+            // the includes in another order.
             13 => {
                 self.broken[0] = false;
-                self.includes = (self.includes + 1) % 3;
+                self.includes = (self.includes + 1 + (c % 2) as u8) % 4;
             }
             // Whether a choice is a fallback, or once only: what makes advances certain.
             14 => {

@@ -608,6 +608,42 @@ fn an_endless_loop_is_told_from_the_node_declared_first_whatever_the_ids() {
 }
 
 #[test]
+fn files_reordered_by_a_failed_reload_are_not_taken_for_the_running_ones() {
+    // A failed reload declares every file in its own order; reverting to the running
+    // story's order must not leave the nodes of `b.ron` where `a.ron` is.
+    let dir = TempDir::new("reordered");
+    let main = r#"Story(title: "t", start: "a1", include: ["a.ron", "b.ron", "c.ron"])"#;
+    dir.write("story.ron", main);
+    dir.write(
+        "a.ron",
+        r#"Include(nodes: { "a1": (text: "A", choices: [(text: "on", to: "b1")]) })"#,
+    );
+    dir.write(
+        "b.ron",
+        r#"Include(nodes: {
+            "b1": (text: "B", choices: [(text: "on", to: "c1"), (text: "no", to: "b2", when: "1 > 2")]),
+            "b2": (text: "B2"),
+        })"#,
+    );
+    let c = r#"Include(nodes: { "c1": (text: "C", choices: [(text: "back", to: "a1")]) })"#;
+    dir.write("c.ron", c);
+    let mut live = qnce::reload::Reloader::load(dir.path(), &Limits::default())
+        .unwrap()
+        .value;
+    let reordered = main
+        .replace(r#"["a.ron", "b.ron""#, r#"["b.ron", "a.ron""#)
+        .replace(r#"start: "a1""#, r#"start: "nowhere""#);
+    reload_as_a_load_does(&dir, &mut live, "story.ron", &reordered);
+    reload_as_a_load_does(&dir, &mut live, "story.ron", main);
+    // A line id that meets a text of `b.ron` is caught.
+    let clash = c.replace(
+        r#""c1": (text: "C","#,
+        r#""c2": (text: "D", line: "b2"), "c1": (text: "C","#,
+    );
+    reload_as_a_load_does(&dir, &mut live, "c.ron", &clash);
+}
+
+#[test]
 fn a_reload_planned_and_not_applied_leaves_the_next_one_right() {
     // The tables a reload keeps go with the plan; a plan dropped leaves the next reload
     // to compile every node again, with the same outcome as a load.

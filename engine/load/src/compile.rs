@@ -374,7 +374,14 @@ pub(crate) fn compile(
         Some(changed) => changed,
         None => declare_nodes(&mut cx, &parts, &mut names.nodes, &mut tables.decl),
     };
-    tables.decl.read_anew(&fresh);
+    // After declaring from scratch, files may have other ids than the running story's
+    // (an include list reordered): until this version is taken, each may differ.
+    match incremental {
+        Some(_) => tables.decl.read_anew(&fresh),
+        None => tables
+            .decl
+            .read_anew(&(0..parsed.len()).collect::<Vec<_>>()),
+    }
     declared.nodes = NodeIndex::new(&names.nodes, tables.decl.at());
     let flows = declare_flows(&mut cx, main, &mut names.flows, &declared);
     lines::check_line_ids(&mut cx, &parts, parsed, &declared.nodes);

@@ -435,8 +435,11 @@ pub fn recompile(
         unlaid.lay(keys, files, parsed, &read.previous, taken)
     });
     if !taken {
-        // The running story is unchanged, and so is what the cache knows of it.
-        cache.layout = layout;
+        // The running story is unchanged, and so is what the cache knows of it (the
+        // layout, when it was taken, is given back).
+        if layout.is_some() {
+            cache.layout = layout;
+        }
         cache.tables = tables;
         cache.placed = placed;
         return Err(LoadError::Invalid(warnings));

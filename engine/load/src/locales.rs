@@ -168,7 +168,7 @@ enum NodeSet<'d> {
     /// anew (new ones among them).
     Reload {
         story: &'d Story,
-        removed: &'d [NodeId],
+        removed: FxHashSet<NodeId>,
         compiled: FxHashSet<NodeId>,
     },
     Story(&'d Story),
@@ -231,7 +231,7 @@ impl<'d> Against<'d> {
                     .collect(),
                 NodeSet::Reload {
                     story,
-                    removed: new.removed,
+                    removed: new.removed.iter().copied().collect(),
                     compiled: new.data.nodes.iter().map(|n| n.node.id).collect(),
                 },
                 &new.data.functions[..],

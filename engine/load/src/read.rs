@@ -166,9 +166,11 @@ pub(crate) fn reread_changed(
         if parsed.includes() != old.includes() {
             return None;
         }
-        // A file read anew may be a link out of the story directory.
+        // An include read anew may be a link out of the story directory (as when walking,
+        // the main file is not checked).
         let root_real = root_real.get_or_insert_with(|| source.real_path(&out.root));
-        if let (Some(root), Some(real)) = (root_real, source.real_path(&file.path))
+        if i > 0
+            && let (Some(root), Some(real)) = (root_real, source.real_path(&file.path))
             && !real.starts_with(root)
         {
             return None;
