@@ -306,6 +306,41 @@ pub fn write_text_story(dir: &Path, features: TextFeatures) -> io::Result<()> {
 }
 
 /// The file holding the middle node of a story `write_story` wrote into `dir`, and its
+/// two versions for an edit of the graph: as written, and with the node's first choice
+/// leading elsewhere (to the start, or from it to the next node). `None` when the middle
+/// node has no choice.
+///
+/// # Errors
+/// Reading the file, or a file that does not hold the middle node.
+pub fn middle_retarget(
+    dir: &Path,
+    shape: StoryShape,
+) -> io::Result<Option<(std::path::PathBuf, [String; 2])>> {
+    let (part, [original, _]) = middle_edit(dir, shape)?;
+    let middle = shape.n_nodes / 2;
+    let node = original
+        .find(&format!("\"Room {middle}. "))
+        .ok_or_else(|| io::Error::other("the middle node is not in its file"))?;
+    // The node ends where the next begins (or the file does).
+    let end = original[node..]
+        .find("\n        \"")
+        .map_or(original.len(), |e| node + e);
+    let Some(to) = original[node..end].find("to: \"").map(|t| node + t + 5) else {
+        return Ok(None);
+    };
+    let Some(close) = original[to..].find('"').map(|c| to + c) else {
+        return Ok(None);
+    };
+    let target = if original[to..close] == node_name(0) {
+        node_name(1)
+    } else {
+        node_name(0)
+    };
+    let edited = format!("{}{target}{}", &original[..to], &original[close..]);
+    Ok(Some((part, [original, edited])))
+}
+
+/// The file holding the middle node of a story `write_story` wrote into `dir`, and its
 /// two versions for a one-node text edit: as written, and with the node's text changed.
 ///
 /// # Errors

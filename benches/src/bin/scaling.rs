@@ -8,7 +8,9 @@
 //! its peak resident memory is its own. In it: the story is written, loaded three times
 //! (the median is reported), then one node's text in the middle file is edited and
 //! reloaded 20 times (medians of the whole reload and of each phase, with the parse of
-//! the changed file), then a seeded random walk of 20,000 steps is timed. Memory: the
+//! the changed file), then the node's first choice is led elsewhere and back 6 times (an
+//! edit of the graph: reachability is found again), then a seeded random walk of 20,000
+//! steps is timed. Memory: the
 //! resident set before the first load, after it (steady), and its peak.
 #![expect(clippy::print_stdout, reason = "it prints its measurements")]
 
@@ -19,10 +21,11 @@ use std::time::{Duration, Instant};
 use qnce::Limits;
 use qnce::reload::{Reloader, Timings};
 use qnce_benches::Walk;
-use qnce_benches::generate::{StoryShape, middle_edit, write_story};
+use qnce_benches::generate::{StoryShape, middle_edit, middle_retarget, write_story};
 
 const LOADS: usize = 3;
 const RELOADS: usize = 20;
+const GRAPH_RELOADS: usize = 6;
 const STEPS: usize = 20_000;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -55,9 +58,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sizes = vec![1_000, 10_000, 100_000, 300_000];
     }
     println!(
-        "| nodes | load | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | step |"
+        "| nodes | load | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | step |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let me = std::env::current_exe()?;
     for n in sizes {
         for _ in 0..runs {
@@ -128,6 +131,19 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     }
     let phase = |f: fn(&Timings) -> Duration| median(timings.iter().map(f).collect());
 
+    // An edit of the graph: the middle node's first choice leads elsewhere, back and
+    // forth. Reachability is found again over every node.
+    let mut graph_walls = Vec::new();
+    if let Some((part, [original, edited])) = middle_retarget(dir, shape)? {
+        let texts = [edited, original];
+        for cycle in 0..GRAPH_RELOADS {
+            std::fs::write(&part, &texts[cycle % 2])?;
+            let t = Instant::now();
+            reloader.reload(&mut story, Some(std::slice::from_ref(&part)))?;
+            graph_walls.push(t.elapsed());
+        }
+    }
+
     let mut walk = Walk::new(&story, 1)?;
     let t = Instant::now();
     for _ in 0..STEPS {
@@ -139,7 +155,7 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     let parsing = phase(|t| t.parsing);
     let mib = |kib: u64| kib as f64 / 1024.0;
     Ok(format!(
-        "| {} | {:.0} ms | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {:.0} ns |",
+        "| {} | {:.0} ms | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {} | {:.0} ns |",
         shape.n_nodes,
         ms(median(loads)),
         mib(rss_loaded),
@@ -151,6 +167,11 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
         ms(phase(|t| t.validating)),
         ms(phase(|t| t.diffing + t.applying)),
         reload.as_secs_f64() / (2.0 * parsing.as_secs_f64()),
+        if graph_walls.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.2} ms", ms(median(graph_walls)))
+        },
         step,
     ))
 }

@@ -7,7 +7,6 @@ mod tables;
 
 pub(crate) use tables::{FactsUpdate, Tables};
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -30,7 +29,7 @@ use qnce_core::story::{
     Interner, Names, NodeData, NodeId, SourceFile, Story, StoryData,
 };
 use qnce_core::value::Value;
-use tables::{Calls, Uses};
+use tables::{Calls, Decl, Uses};
 
 /// The result of compiling, whether or not it had errors.
 pub(crate) struct Compiled {
@@ -454,19 +453,11 @@ pub(crate) fn compile(
         // Reachability through a file that was not read is unknown.
         _ if incomplete => Some(Vec::new()),
         _ => {
-            let every_node;
-            let all = if incremental.is_some() {
-                every_node = tables.decl.every_node(&file_parts(parsed));
-                &every_node
-            } else {
-                &node_defs
-            };
-            let n_names = names.nodes.len();
             let mut graph = Vec::new();
             if !flows.is_empty() {
-                graph.extend(warn_unreachable(&declared, all, &flows, n_names));
+                graph.extend(warn_unreachable(&tables.decl, &names.nodes, &flows));
             }
-            graph.extend(warn_endless_loops(&declared, all, n_names));
+            graph.extend(warn_endless_loops(&tables.decl, &names.nodes));
             cx.findings.extend(graph.iter().map(|(_, w)| w.clone()));
             Some(graph)
         }
@@ -703,37 +694,30 @@ struct Known<'k> {
 }
 
 /// A warning for every node that no flow's start leads to, with the node. Edges come from
-/// what was written, so that a choice with an error elsewhere does not make its target
-/// look unreachable.
+/// what was written (the tables' links), so that a choice with an error elsewhere does not
+/// make its target look unreachable.
 fn warn_unreachable(
-    declared: &Declared<'_>,
-    node_defs: &[(FileId, NodeId, &str, &NodeDef)],
+    decl: &Decl,
+    names: &Interner<NodeId>,
     flows: &[(FlowId, NodeId)],
-    n_ids: usize,
 ) -> Vec<(NodeId, Finding)> {
-    // Node definitions by id, then a breadth-first walk from every start.
-    let mut def_of: Vec<Option<&NodeDef>> = vec![None; n_ids];
-    for &(_, id, _, def) in node_defs {
-        *qnce_core::story::grow(&mut def_of, id.index()) = Some(def);
-    }
-    let mut reached = vec![false; n_ids];
-    let mut queue: VecDeque<NodeId> = flows.iter().map(|&(_, start)| start).collect();
-    while let Some(n) = queue.pop_front() {
+    let mut reached = vec![false; decl.n_ids()];
+    let mut stack: Vec<NodeId> = flows.iter().map(|&(_, start)| start).collect();
+    while let Some(n) = stack.pop() {
         let Some(seen) = reached.get_mut(n.index()) else {
             continue;
         };
         if std::mem::replace(seen, true) {
             continue;
         }
-        if let Some(Some(def)) = def_of.get(n.index()) {
-            let targets = def.choices.iter().flat_map(ChoiceDef::targets);
-            let targets = targets.chain(def.onward());
-            queue.extend(targets.filter_map(|t| declared.nodes.get(t)));
+        if let Some(links) = decl.links(n) {
+            stack.extend(links.edges.iter().filter(|&&t| decl.declares(t)));
         }
     }
     let mut warnings = Vec::new();
-    for &(file, id, name, _) in node_defs {
+    for (file, id, _) in decl.in_order() {
         if !reached.get(id.index()).copied().unwrap_or(false) {
+            let name = names.name(id);
             let warning = Finding::warning(
                 file,
                 vec![Seg::Field("nodes"), Seg::Key(name.to_owned())],
@@ -782,36 +766,28 @@ fn warn_unused(
     }
 }
 
-/// A warning for each node of each loop of automatic advances that nothing can stop: nodes that show no
-/// choice and each certainly go on to the next (by `next`, or by a first fallback choice
-/// with no condition and not `once`), round to the first. Effects on the way cannot
-/// matter, since no condition is read; playing into such a loop fails at the chain
-/// limit. Each node of a loop is reported where it says where to go.
-fn warn_endless_loops(
-    declared: &Declared<'_>,
-    node_defs: &[(FileId, NodeId, &str, &NodeDef)],
-    n_ids: usize,
-) -> Vec<(NodeId, Finding)> {
-    let mut warnings = Vec::new();
+/// A warning for each node of each loop of automatic advances that nothing can stop:
+/// nodes that show no choice and each certainly go on to the next (by `next`, or by a
+/// first fallback choice with no condition and not `once`), round to the first. Effects on
+/// the way cannot matter, since no condition is read; playing into such a loop fails at the
+/// chain limit. Each node of a loop is reported where it says where to go.
+fn warn_endless_loops(decl: &Decl, names: &Interner<NodeId>) -> Vec<(NodeId, Finding)> {
+    let n_ids = decl.n_ids();
     // The node each node certainly advances to, and where that is written.
-    let mut onward: Vec<Option<(NodeId, FileId, Vec<Seg>)>> = vec![None; n_ids];
-    let mut name_of: Vec<&str> = vec![""; n_ids];
-    for &(file, id, name, def) in node_defs {
-        let Some((to, field)) = certain_advance(def) else {
-            continue;
-        };
-        if let (Some(to), Some(slot)) = (declared.nodes.get(to), onward.get_mut(id.index())) {
-            let mut path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
-            path.extend(field);
-            *slot = Some((to, file, path));
-            name_of[id.index()] = name;
+    let mut onward: Vec<Option<(NodeId, FileId, bool)>> = vec![None; n_ids];
+    for (file, id, links) in decl.in_order() {
+        if let (Some((to, by_next)), Some(slot)) = (links.advance, onward.get_mut(id.index()))
+            && decl.declares(to)
+        {
+            *slot = Some((to, file, by_next));
         }
     }
     // Each node has at most one way on: walk from every node, marking each walk, and a
     // walk that meets its own mark has found a loop. Walks start in the order nodes are
     // declared, so that a loop is told from the same node whatever the ids.
+    let mut warnings = Vec::new();
     let mut walk_of: Vec<usize> = vec![0; n_ids];
-    for (k, &(_, start, ..)) in node_defs.iter().enumerate() {
+    for (k, (_, start, _)) in decl.in_order().enumerate() {
         let walk = k + 1;
         let mut at = start.index();
         if at >= n_ids {
@@ -838,22 +814,29 @@ fn warn_endless_loops(
             }
             members.push(to.index());
         }
+        let name = |i: usize| names.name(NodeId::from_index(i as u32));
         let round: Vec<&str> = members
             .iter()
             .chain(std::iter::once(&at))
-            .map(|&i| name_of[i])
+            .map(|&i| name(i))
             .collect();
         let round = round.join(" → ");
         for &member in &members {
-            if let Some((_, file, path)) = &onward[member] {
+            if let Some((_, file, by_next)) = onward[member] {
+                let mut path = vec![Seg::Field("nodes"), Seg::Key(name(member).to_owned())];
+                if by_next {
+                    path.push(Seg::Field("next"));
+                } else {
+                    path.extend([Seg::Field("choices"), Seg::Index(0), Seg::Field("to")]);
+                }
                 let warning = Finding::warning(
-                    *file,
-                    path.clone(),
+                    file,
+                    path,
                     format!(
                         "node `{}` advances in a loop that nothing stops ({round}): no choice \
                          is shown and no condition is read, so play ends in an error at the \
                          chain limit",
-                        name_of[member]
+                        name(member)
                     ),
                 );
                 warnings.push((NodeId::from_index(member as u32), warning));

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Ctx;
-use super::tables::Decl;
+use super::tables::{Decl, Links};
 use crate::format::{AssetDef, Entries, FunctionDef, NodeDef, StoryFile, TypeName};
 use crate::locate::Seg;
 use crate::{Finding, Parsed, contained};
@@ -473,12 +473,13 @@ pub(super) fn declare_nodes<'p>(
     decl.reset(nodes.len());
     let mut node_defs: Vec<NodeDecl<'p>> = Vec::with_capacity(n_written);
     for p in parts {
-        let mut ids = Vec::with_capacity(p.nodes.0.len());
+        let mut links = Vec::with_capacity(p.nodes.0.len());
         for (index, (name, def)) in p.nodes.0.iter().enumerate() {
             let path = || vec![Seg::Field("nodes"), Seg::Key(name.clone())];
             if name.is_empty() {
                 cx.error(p.file, path(), "a node id may not be empty");
                 decl.invalidate();
+                links.push(Links::default());
                 continue;
             }
             let id = nodes.intern(name);
@@ -486,16 +487,17 @@ pub(super) fn declare_nodes<'p>(
             if let Some(first) = *slot {
                 cx.duplicate("node", name, first.file, p.file, path());
                 decl.invalidate();
+                links.push(Links::default());
                 continue;
             }
             *slot = Some(NodeAt {
                 file: p.file,
                 index: index as u32,
             });
-            ids.push(id);
+            links.push(Links::of(id, def, nodes));
             node_defs.push((p.file, id, name, def));
         }
-        decl.set_file(p, ids);
+        decl.set_file(p, links);
     }
     check_node_count(cx, node_defs.len());
     node_defs

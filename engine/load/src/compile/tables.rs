@@ -17,8 +17,9 @@ use super::declare::{FileParts, NodeAt, NodeDecl};
 use super::nodes_of;
 use crate::diagnostic::Diagnostic;
 use crate::finding::Placed;
+use crate::format::{ChoiceDef, NodeDef};
 use crate::{Finding, Parsed};
-use qnce_core::story::{CommandId, FunctionId, Interner, NodeId, SourceFile, grow};
+use qnce_core::story::{CommandId, FileId, FunctionId, Interner, NodeId, SourceFile, grow};
 
 /// What validation keeps between reloads (see the module's documentation).
 #[derive(Default)]
@@ -149,6 +150,39 @@ pub(crate) struct Decl {
 struct DeclFile {
     parsed: Arc<Parsed>,
     ids: Vec<NodeId>,
+    /// For each node as written (by its place in the file), its links.
+    links: Vec<Links>,
+}
+
+/// A node's place in the story's graph, by id: what reachability and loops are found
+/// from, without reading the node again.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Links {
+    /// The node; `None` for an entry that declares none (an empty or duplicate name).
+    pub(super) id: Option<NodeId>,
+    /// Where it can lead, as written: its choices' targets, then `next` and `call`.
+    pub(super) edges: Box<[NodeId]>,
+    /// The node it certainly goes on to (see `certain_advance`), and whether it says so
+    /// with `next` (else with its first choice).
+    pub(super) advance: Option<(NodeId, bool)>,
+}
+
+impl Links {
+    /// The links of node `id` written as `def`, interning the names it leads to (so that
+    /// a target declared later, or in another file, has its id already).
+    pub(super) fn of(id: NodeId, def: &NodeDef, nodes: &mut Interner<NodeId>) -> Links {
+        let edges = (def.choices.iter().flat_map(ChoiceDef::targets))
+            .chain(def.onward())
+            .map(|t| nodes.intern(t))
+            .collect();
+        let advance = super::certain_advance(def)
+            .map(|(to, field)| (nodes.intern(to), field == [super::Seg::Field("next")]));
+        Links {
+            id: Some(id),
+            edges,
+            advance,
+        }
+    }
 }
 
 impl Decl {
@@ -193,13 +227,16 @@ impl Decl {
         &self.at
     }
 
-    /// Records the node ids a file declares, from its parse.
-    pub(super) fn set_file(&mut self, part: &FileParts<'_>, ids: Vec<NodeId>) {
+    /// Records the nodes a file declares, from its parse: the links of each of its
+    /// entries (see [`Links`]).
+    pub(super) fn set_file(&mut self, part: &FileParts<'_>, links: Vec<Links>) {
+        let ids: Vec<NodeId> = links.iter().filter_map(|l| l.id).collect();
         self.count += ids.len();
         let file = part.file().0 as usize;
         *grow(&mut self.files, file) = Some(DeclFile {
             parsed: part.parsed().clone(),
             ids,
+            links,
         });
         match (self.notable.binary_search(&file), part.notable()) {
             (Err(at), true) => self.notable.insert(at, file),
@@ -210,19 +247,28 @@ impl Decl {
         }
     }
 
-    /// For each file, the ids of the nodes it declares in the order written, with the
-    /// nodes as written: every node of the story, from the kept tables (valid ones only).
-    pub(super) fn every_node<'p>(&self, parts: &[FileParts<'p>]) -> Vec<NodeDecl<'p>> {
-        let mut out = Vec::with_capacity(self.count);
-        for p in parts {
-            let Some(Some(kept)) = self.files.get(p.file().0 as usize) else {
-                continue;
-            };
-            for (&id, (name, def)) in kept.ids.iter().zip(&p.nodes().0) {
-                out.push((p.file(), id, name.as_str(), def));
-            }
-        }
-        out
+    /// The links of node `id`, when it is declared.
+    pub(super) fn links(&self, id: NodeId) -> Option<&Links> {
+        let at = self.at.get(id.index()).copied().flatten()?;
+        let file = self.files.get(at.file.0 as usize)?.as_ref()?;
+        file.links.get(at.index as usize)
+    }
+
+    /// Whether node `id` is declared.
+    pub(super) fn declares(&self, id: NodeId) -> bool {
+        self.at.get(id.index()).is_some_and(Option::is_some)
+    }
+
+    /// Every declared node with its file and links, in the order the story declares them.
+    pub(super) fn in_order(&self) -> impl Iterator<Item = (FileId, NodeId, &Links)> {
+        (self.files.iter().enumerate())
+            .filter_map(|(f, file)| Some((FileId(f as u32), file.as_ref()?)))
+            .flat_map(|(f, file)| (file.links.iter()).filter_map(move |l| Some((f, l.id?, l))))
+    }
+
+    /// How many ids the tables know (declared or not).
+    pub(super) fn n_ids(&self) -> usize {
+        self.at.len()
     }
 
     /// Brings the declarations up to the story's `n_files` files, taking again only the
@@ -266,7 +312,7 @@ impl Decl {
         }
         let mut node_defs = Vec::new();
         for p in &changed {
-            let mut ids = Vec::with_capacity(p.nodes().0.len());
+            let mut links = Vec::with_capacity(p.nodes().0.len());
             for (index, (name, def)) in p.nodes().0.iter().enumerate() {
                 if name.is_empty() {
                     return None;
@@ -280,10 +326,10 @@ impl Decl {
                     file: p.file(),
                     index: index as u32,
                 });
-                ids.push(id);
+                links.push(Links::of(id, def, nodes));
                 node_defs.push((p.file(), id, name.as_str(), def));
             }
-            self.set_file(p, ids);
+            self.set_file(p, links);
         }
         let declared = |name: &str| {
             nodes
