@@ -1006,3 +1006,25 @@ fn a_restore_without_a_needed_function_is_an_error() {
     assert!(error.to_string().contains("function `price`"), "{error}");
     assert!(Session::restore(&story, &save, config).is_ok());
 }
+
+#[test]
+fn node_ids_follow_the_order_nodes_are_declared_in() {
+    // A node leading to one declared later gives that one no earlier id: lists of nodes
+    // (string tables, `qnce explore`, `qnce graph`) follow the story's order.
+    let story = qnce::load_from(
+        &qnce::MemoryFiles::default().with(
+            "story.ron",
+            r#"Story(title: "t", start: "a", nodes: {
+                "a": (text: "A", choices: [(text: "far", to: "c"), (text: "near", to: "b")]),
+                "b": (text: "B", choices: [(text: "on", to: "c")]),
+                "c": (text: "C"),
+            })"#,
+        ),
+        "story.ron",
+        &qnce::Limits::default(),
+    )
+    .unwrap()
+    .value;
+    let order: Vec<&str> = story.node_ids().map(|id| story.node_name(id)).collect();
+    assert_eq!(order, ["a", "b", "c"]);
+}

@@ -472,14 +472,17 @@ pub(super) fn declare_nodes<'p>(
     let n_written: usize = parts.iter().map(|p| p.nodes.0.len()).sum();
     decl.reset(nodes.len());
     let mut node_defs: Vec<NodeDecl<'p>> = Vec::with_capacity(n_written);
+    // Every name first, so that ids follow the order nodes are declared in (what lists of
+    // nodes follow); then each node's links, which intern the names it leads to.
+    let mut declared_ids: Vec<Vec<Option<NodeId>>> = Vec::with_capacity(parts.len());
     for p in parts {
-        let mut links = Vec::with_capacity(p.nodes.0.len());
+        let mut ids = Vec::with_capacity(p.nodes.0.len());
         for (index, (name, def)) in p.nodes.0.iter().enumerate() {
             let path = || vec![Seg::Field("nodes"), Seg::Key(name.clone())];
             if name.is_empty() {
                 cx.error(p.file, path(), "a node id may not be empty");
                 decl.invalidate();
-                links.push(Links::default());
+                ids.push(None);
                 continue;
             }
             let id = nodes.intern(name);
@@ -487,16 +490,22 @@ pub(super) fn declare_nodes<'p>(
             if let Some(first) = *slot {
                 cx.duplicate("node", name, first.file, p.file, path());
                 decl.invalidate();
-                links.push(Links::default());
+                ids.push(None);
                 continue;
             }
             *slot = Some(NodeAt {
                 file: p.file,
                 index: index as u32,
             });
-            links.push(Links::of(id, def, nodes));
+            ids.push(Some(id));
             node_defs.push((p.file, id, name, def));
         }
+        declared_ids.push(ids);
+    }
+    for (p, ids) in parts.iter().zip(declared_ids) {
+        let links = (p.nodes.0.iter().zip(ids))
+            .map(|((_, def), id)| id.map_or_else(Links::default, |id| Links::of(id, def, nodes)))
+            .collect();
         decl.set_file(p, links);
     }
     check_node_count(cx, node_defs.len());

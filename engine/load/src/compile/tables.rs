@@ -310,9 +310,9 @@ impl Decl {
             }
             self.count -= kept.ids.len();
         }
+        // Every name first, then each node's links (as when declaring every file).
         let mut node_defs = Vec::new();
         for p in &changed {
-            let mut links = Vec::with_capacity(p.nodes().0.len());
             for (index, (name, def)) in p.nodes().0.iter().enumerate() {
                 if name.is_empty() {
                     return None;
@@ -326,9 +326,14 @@ impl Decl {
                     file: p.file(),
                     index: index as u32,
                 });
-                links.push(Links::of(id, def, nodes));
                 node_defs.push((p.file(), id, name.as_str(), def));
             }
+        }
+        let mut declared = node_defs.iter();
+        for p in &changed {
+            let links = (declared.by_ref().take(p.nodes().0.len()))
+                .map(|&(_, id, _, def)| Links::of(id, def, nodes))
+                .collect();
             self.set_file(p, links);
         }
         let declared = |name: &str| {
