@@ -320,12 +320,7 @@ pub(crate) fn compile(
     // Nodes first. When the files read anew changed only their nodes, only theirs are
     // declared again (and only they are compiled), and besides them only the notable
     // files are read; else every file is, and declared from scratch.
-    let fresh: Vec<usize> = reuse.map_or_else(Vec::new, |r| {
-        (r.fresh.iter().enumerate())
-            .filter(|(_, fresh)| **fresh)
-            .map(|(i, _)| i)
-            .collect()
-    });
+    let fresh = reuse.map_or_else(Vec::new, |r| crate::read::fresh_ids(r.fresh));
     let incremental = reuse.filter(|r| {
         !incomplete
             && tables.facts.is_some()

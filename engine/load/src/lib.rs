@@ -384,10 +384,7 @@ pub fn recompile(
             (read, None)
         }
     };
-    let anew: Vec<usize> = (read.fresh.iter().enumerate())
-        .filter(|(_, fresh)| **fresh)
-        .map(|(i, _)| i)
-        .collect();
+    let anew = read::fresh_ids(&read.fresh);
     let files: Vec<PathBuf> = anew.iter().map(|&i| read.files[i].path.clone()).collect();
     let started = Instant::now();
     let mut names = std::mem::take(story.names_mut());

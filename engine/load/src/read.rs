@@ -280,6 +280,14 @@ impl Unlaid {
     }
 }
 
+/// The ids of the files read anew, from each file's flag (`ReadFiles::fresh`).
+pub(crate) fn fresh_ids(fresh: &[bool]) -> Vec<usize> {
+    (fresh.iter().enumerate())
+        .filter(|(_, fresh)| **fresh)
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// The story directory and the main file for a path: a directory's `story.ron`, or the
 /// file itself.
 pub(crate) fn resolve(source: &dyn Source, path: &Path) -> (PathBuf, PathBuf) {
