@@ -45,6 +45,9 @@ struct Model {
     /// disk), 2 every include and one more of a file that does not exist, 3 every include
     /// in reverse order.
     includes: u8,
+    /// Whether the main file leaves out the command `beep`, leaves out the function
+    /// `spare`, and gives `mood` another fallback.
+    main_decls: [bool; 3],
     /// For fresh node names.
     counter: usize,
 }
@@ -102,6 +105,7 @@ impl Model {
             files,
             broken: vec![false; INCLUDES + 1],
             includes: 0,
+            main_decls: [false; 3],
             counter: k,
         }
     }
@@ -133,10 +137,19 @@ impl Model {
                 let _ = write!(out, ", {v:?}: Int(1)");
             }
             out.push_str(" },\n");
-            out.push_str("    commands: { \"beep\": (params: []) },\n");
-            out.push_str(
-                "    functions: { \"mood\": (returns: Int, fallback: \"1\"), \"spare\": (returns: Int) },\n",
+            let [no_beep, no_spare, other_mood] = self.main_decls;
+            if !no_beep {
+                out.push_str("    commands: { \"beep\": (params: []) },\n");
+            }
+            let mood = if other_mood { "2" } else { "1" };
+            let _ = write!(
+                out,
+                "    functions: {{ \"mood\": (returns: Int, fallback: {mood:?})"
             );
+            if !no_spare {
+                out.push_str(", \"spare\": (returns: Int)");
+            }
+            out.push_str(" },\n");
             let n_included = if self.includes == 1 {
                 INCLUDES - 1
             } else {
@@ -200,7 +213,7 @@ impl Model {
         self.broken[file] = false;
         let n_nodes = self.files[file].len();
         let node = (n_nodes > 0).then(|| b % n_nodes);
-        match op % 15 {
+        match op % 16 {
             // The text of a node.
             0 | 1 => {
                 if let Some(k) = node {
@@ -331,6 +344,12 @@ impl Model {
             13 => {
                 self.broken[0] = false;
                 self.includes = (self.includes + 1 + (c % 2) as u8) % 4;
+            }
+            // The main file's commands and functions: one left out (what calls it no longer
+            // compiles), or another fallback.
+            15 => {
+                self.broken[0] = false;
+                self.main_decls[c % 3] = !self.main_decls[c % 3];
             }
             // Whether a choice is a fallback, or once only: what makes advances certain.
             14 => {
