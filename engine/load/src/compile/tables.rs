@@ -79,7 +79,7 @@ impl Tables {
             .flat_map(|(id, ws)| ws.iter_mut().map(move |w| (*id, w)))
             .chain(facts.graph.iter_mut().map(|(id, w)| (*id, w)));
         for (id, warning) in kept {
-            let Some(at) = decl.at.get(id.index()).copied().flatten() else {
+            let Some(at) = decl.node_at(id) else {
                 continue;
             };
             let Some(file) = files.get(at.file.0 as usize) else {
@@ -126,7 +126,7 @@ impl Kept {
 /// Where each node is declared, kept with the parse of each file it was taken from.
 #[derive(Debug, Default)]
 pub(crate) struct Decl {
-    /// By file id: the parse the file's nodes were declared from, and their ids in the
+    /// By file id: the parse the file's nodes were declared from, and their links in the
     /// order written.
     files: Vec<Option<DeclFile>>,
     /// By node id: where the node is declared; `None` when it is not (any more).
@@ -149,9 +149,15 @@ pub(crate) struct Decl {
 #[derive(Clone, Debug)]
 struct DeclFile {
     parsed: Arc<Parsed>,
-    ids: Vec<NodeId>,
     /// For each node as written (by its place in the file), its links.
     links: Vec<Links>,
+}
+
+impl DeclFile {
+    /// The nodes the file declares, in the order written.
+    fn ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.links.iter().filter_map(|l| l.id)
+    }
 }
 
 /// A node's place in the story's graph, by id: what reachability and loops are found
@@ -230,14 +236,13 @@ impl Decl {
     /// Records the nodes a file declares, from its parse: the links of each of its
     /// entries (see [`Links`]).
     pub(super) fn set_file(&mut self, part: &FileParts<'_>, links: Vec<Links>) {
-        let ids: Vec<NodeId> = links.iter().filter_map(|l| l.id).collect();
-        self.count += ids.len();
-        let file = part.file().0 as usize;
-        *grow(&mut self.files, file) = Some(DeclFile {
+        let declared = DeclFile {
             parsed: part.parsed().clone(),
-            ids,
             links,
-        });
+        };
+        self.count += declared.ids().count();
+        let file = part.file().0 as usize;
+        *grow(&mut self.files, file) = Some(declared);
         match (self.notable.binary_search(&file), part.notable()) {
             (Err(at), true) => self.notable.insert(at, file),
             (Ok(at), false) => {
@@ -247,16 +252,21 @@ impl Decl {
         }
     }
 
+    /// Where node `id` is declared, if it is.
+    fn node_at(&self, id: NodeId) -> Option<NodeAt> {
+        self.at.get(id.index()).copied().flatten()
+    }
+
     /// The links of node `id`, when it is declared.
     pub(super) fn links(&self, id: NodeId) -> Option<&Links> {
-        let at = self.at.get(id.index()).copied().flatten()?;
+        let at = self.node_at(id)?;
         let file = self.files.get(at.file.0 as usize)?.as_ref()?;
         file.links.get(at.index as usize)
     }
 
     /// Whether node `id` is declared.
     pub(super) fn declares(&self, id: NodeId) -> bool {
-        self.at.get(id.index()).is_some_and(Option::is_some)
+        self.node_at(id).is_some()
     }
 
     /// Every declared node with its file and links, in the order the story declares them.
@@ -305,10 +315,10 @@ impl Decl {
             let Some(Some(kept)) = self.files.get(p.file().0 as usize) else {
                 continue;
             };
-            for id in &kept.ids {
+            for id in kept.ids() {
                 self.at[id.index()] = None;
+                self.count -= 1;
             }
-            self.count -= kept.ids.len();
         }
         // Every name first, then each node's links (as when declaring every file).
         let mut node_defs = Vec::new();
