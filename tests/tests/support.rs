@@ -208,20 +208,18 @@ pub fn canonical(story: &qnce::Story) -> String {
                 node.get::<Tags>().unwrap().0,
             )
             .unwrap();
-            for &c in &node.get::<Choices>().unwrap().0 {
-                let c = story.world().entity(c);
-                let key = c.get::<Choice>().unwrap();
+            for c in &node.get::<Choices>().unwrap().0 {
                 write!(
                     s,
                     "\n  choice {} explicit {} {:?} -> {} when {:?} set {:?} {:?} tags {:?}",
-                    story.choice_name(key.id),
-                    key.explicit_id,
-                    c.get::<Text>().unwrap().source,
-                    story.node_name(c.get::<Target>().unwrap().named()),
-                    c.get::<Condition>().unwrap().0.as_ref().map(|(s, _)| s),
-                    c.get::<ChoiceEffects>().unwrap().0.sources,
-                    c.get::<ChoiceFlags>().unwrap(),
-                    c.get::<Tags>().unwrap().0,
+                    story.choice_name(c.choice.id),
+                    c.choice.explicit_id,
+                    c.text.source,
+                    story.node_name(c.target.named()),
+                    c.condition.0.as_ref().map(|(s, _)| s),
+                    c.effects.0.sources,
+                    c.flags,
+                    c.tags.0,
                 )
                 .unwrap();
             }

@@ -2,15 +2,14 @@
 //!
 //! `qnce-load`, `qnce-live` and `qnce-services` read the components a story is stored in;
 //! a game reads a story through [`Story`]'s accessors (tags, texts, assets, names) and
-//! never sees its entities. These traits are how the engine's crates reach past that
+//! never sees its entities. This trait is how the engine's crates reach past that
 //! line: the `qnce` facade does not re-export this module, so a game that depends on
-//! `qnce` alone cannot name them, and the world's layout stays free to change.
+//! `qnce` alone cannot name it, and the world's layout stays free to change.
 
 use bevy_ecs::prelude::{Entity, World};
 use bevy_ecs::world::EntityRef;
 
 use crate::ids::{Names, NodeId};
-use crate::runtime::ChoiceView;
 use crate::story::Story;
 
 /// A story's world, entities and interned names.
@@ -43,17 +42,5 @@ impl StoryInternals for Story {
     }
     fn node(&self, id: NodeId) -> Option<EntityRef<'_>> {
         Story::node(self, id)
-    }
-}
-
-/// The entity behind a displayed choice.
-pub trait ChoiceViewInternals {
-    /// The choice's entity in the story's world.
-    fn entity(&self) -> Entity;
-}
-
-impl ChoiceViewInternals for ChoiceView {
-    fn entity(&self) -> Entity {
-        self.entity
     }
 }

@@ -38,12 +38,10 @@ pub fn extract(story: &Story) -> Catalogue {
             texts.push((text, path));
         }
         let choices = world.get::<Choices>(entity).map_or(&[][..], |c| &c.0[..]);
-        for (i, &choice) in choices.iter().enumerate() {
-            if let Some(text) = world.get::<Text>(choice) {
-                let mut path = node_path.clone();
-                path.extend([Seg::Field("choices"), Seg::Index(i), Seg::Field("text")]);
-                texts.push((text, path));
-            }
+        for (i, choice) in choices.iter().enumerate() {
+            let mut path = node_path.clone();
+            path.extend([Seg::Field("choices"), Seg::Index(i), Seg::Field("text")]);
+            texts.push((&choice.text, path));
         }
         for (text, path) in texts {
             entries.push(entry(story, &maps, text, &path, tags));

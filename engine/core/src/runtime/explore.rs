@@ -10,7 +10,7 @@ use super::Session;
 use crate::expr::{Expr, Quantity, Use, VariationKind};
 use crate::ids::{ChoiceId, NodeId};
 use crate::story::Story;
-use crate::story::components::{ChoiceEffects, Choices, Condition, OnEnter, Text};
+use crate::story::components::{Condition, OnEnter, Text};
 use crate::value::Value;
 
 /// How much of a number an explorer keeps in a state's fingerprint.
@@ -165,44 +165,35 @@ impl Observed {
             let Some(entity) = story.node_entity(node) else {
                 continue;
             };
-            let mut texts = vec![(None, entity)];
-            if let Some(choices) = world.get::<Choices>(entity) {
-                for &c in &choices.0 {
-                    let id = world
-                        .get::<crate::story::components::Choice>(c)
-                        .map(|c| c.id);
-                    let once = world
-                        .get::<crate::story::components::ChoiceFlags>(c)
-                        .is_some_and(|f| f.once);
-                    if let (Some(id), true) = (id, once) {
-                        out.once.insert((node, id));
-                    }
-                    texts.push((id, c));
+            let node_text = world.get::<Text>(entity).map(|t| (None, t));
+            let choices = story.choices_of(node);
+            for c in choices.iter().filter(|c| c.flags.once) {
+                out.once.insert((node, c.choice.id));
+            }
+            let texts = node_text
+                .into_iter()
+                .chain(choices.iter().map(|c| (Some(c.choice.id), &c.text)));
+            for (choice, text) in texts {
+                for expr in text.template.interpolations() {
+                    g.shown(expr);
+                }
+                // What picks a branch decides what renders next: an expression that
+                // may fail, a draw, a variation.
+                for expr in text.template.selectors() {
+                    g.deciding(expr);
+                }
+                for (ordinal, kind, n) in text.template.variations() {
+                    out.variations.insert((node, choice, ordinal), (kind, n));
                 }
             }
-            for (choice, e) in texts {
-                if let Some(text) = world.get::<Text>(e) {
-                    for expr in text.template.interpolations() {
-                        g.shown(expr);
-                    }
-                    // What picks a branch decides what renders next: an expression that
-                    // may fail, a draw, a variation.
-                    for expr in text.template.selectors() {
-                        g.deciding(expr);
-                    }
-                    for (ordinal, kind, n) in text.template.variations() {
-                        out.variations.insert((node, choice, ordinal), (kind, n));
-                    }
-                }
-                if let Some(Condition(Some((_, cond)))) = world.get::<Condition>(e) {
+            for c in choices {
+                if let Condition(Some((_, cond))) = &c.condition {
                     g.deciding(cond);
                 }
-                if let Some(effects) = world.get::<ChoiceEffects>(e) {
-                    g.effects(story, &effects.0);
-                }
-                if let Some(effects) = world.get::<OnEnter>(e) {
-                    g.effects(story, &effects.0);
-                }
+                g.effects(story, &c.effects.0);
+            }
+            if let Some(effects) = world.get::<OnEnter>(entity) {
+                g.effects(story, &effects.0);
             }
         }
         // An integer nothing reads (but interpolations) and that only grows or is reset

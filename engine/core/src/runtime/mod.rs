@@ -21,8 +21,6 @@ mod undo;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use bevy_ecs::prelude::Entity;
-
 pub use error::{ErrorSite, RuntimeError};
 pub use event::{ArgsRef, Event, TextRef};
 pub use explore::Observed;
@@ -153,8 +151,8 @@ pub(crate) struct Frame {
 /// A displayed choice of the current node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChoiceView {
-    /// The choice's entity in the story's world.
-    pub(crate) entity: Entity,
+    /// The choice's position in its node's list.
+    pub(crate) index: u32,
     /// The choice's stable id.
     pub id: ChoiceId,
     text: TextRef,

@@ -244,7 +244,7 @@ impl Session {
                 .map(|(index, (view, text))| StoryOption {
                     index,
                     id: names.choices.name_arc(view.id),
-                    line: line_of(story.world().get::<Text>(view.entity)),
+                    line: line_of(story.choice(node, view.id).map(|c| &c.text)),
                     text: text.into(),
                     tags: tags(story.choice_tags(node, view.id)),
                 })

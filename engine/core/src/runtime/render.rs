@@ -6,7 +6,7 @@ use bevy_ecs::prelude::Entity;
 use super::{ChoiceView, ErrorSite, Event, RuntimeError, Session, TextRef};
 use crate::expr::EvalError;
 use crate::story::components::*;
-use crate::story::{NodeId, Story};
+use crate::story::{ChoiceData, NodeId, Story};
 
 impl Session {
     pub(super) fn push_passage(&mut self) -> TextRef {
@@ -107,34 +107,29 @@ impl Session {
         let Some(choices) = world.get::<Choices>(entity) else {
             return Ok(());
         };
-        for &c in &choices.0 {
-            let (Some(key), Some(flags)) = (world.get::<Choice>(c), world.get::<ChoiceFlags>(c))
-            else {
-                continue;
-            };
-            if flags.fallback || !self.is_available(story, node, c, key, flags)? {
+        for (index, c) in choices.0.iter().enumerate() {
+            if c.flags.fallback || !self.is_available(story, node, c)? {
                 continue;
             }
+            let id = c.choice.id;
             let start = self.choice_text.len() as u32;
-            if let Some(text) = world.get::<Text>(c) {
-                let mut out = std::mem::take(&mut self.choice_text);
-                let template = self.template_of(story, text);
-                let mut state = self.text_state(story, (node, Some(key.id)), entry);
-                let r = template.render(&mut state, &mut out);
-                self.choice_text = out;
-                r.map_err(|e| {
-                    Self::eval_error(
-                        story,
-                        node,
-                        ErrorSite::ChoiceText(key.id),
-                        format!("text of choice `{}`", story.choice_name(key.id)),
-                        e,
-                    )
-                })?;
-            }
+            let mut out = std::mem::take(&mut self.choice_text);
+            let template = self.template_of(story, &c.text);
+            let mut state = self.text_state(story, (node, Some(id)), entry);
+            let r = template.render(&mut state, &mut out);
+            self.choice_text = out;
+            r.map_err(|e| {
+                Self::eval_error(
+                    story,
+                    node,
+                    ErrorSite::ChoiceText(id),
+                    format!("text of choice `{}`", story.choice_name(id)),
+                    e,
+                )
+            })?;
             self.choices.push(ChoiceView {
-                entity: c,
-                id: key.id,
+                index: index as u32,
+                id,
                 text: TextRef {
                     start,
                     end: self.choice_text.len() as u32,
@@ -148,44 +143,40 @@ impl Session {
         &mut self,
         story: &Story,
         node: NodeId,
-        c: Entity,
-        key: &Choice,
-        flags: &ChoiceFlags,
+        c: &ChoiceData,
     ) -> Result<bool, RuntimeError> {
-        if flags.once && self.chosen.contains(&(node, key.id)) {
+        let id = c.choice.id;
+        if c.flags.once && self.chosen.contains(&(node, id)) {
             return Ok(false);
         }
-        match story.world().get::<Condition>(c).and_then(|c| c.0.as_ref()) {
+        match &c.condition.0 {
             Some((source, cond)) => {
                 let _span = tracing::trace_span!("eval").entered();
                 let held = cond.eval_bool(&mut self.state(story)).map_err(|e| {
-                    let site = ErrorSite::Condition(key.id);
+                    let site = ErrorSite::Condition(id);
                     Self::eval_error(story, node, site, format!("condition `{source}`"), e)
                 })?;
-                self.conditions.push((node, key.id, held));
+                self.conditions.push((node, id, held));
                 Ok(held)
             }
             None => Ok(true),
         }
     }
 
+    /// The first fallback choice of the node (entity `entity`) that is available, as its
+    /// position in the node's list.
     pub(super) fn available_fallback(
         &mut self,
         story: &Story,
         node: NodeId,
         entity: Entity,
-    ) -> Result<Option<Entity>, RuntimeError> {
-        let world = story.world();
-        let Some(choices) = world.get::<Choices>(entity) else {
+    ) -> Result<Option<u32>, RuntimeError> {
+        let Some(choices) = story.world().get::<Choices>(entity) else {
             return Ok(None);
         };
-        for &c in &choices.0 {
-            let (Some(key), Some(flags)) = (world.get::<Choice>(c), world.get::<ChoiceFlags>(c))
-            else {
-                continue;
-            };
-            if flags.fallback && self.is_available(story, node, c, key, flags)? {
-                return Ok(Some(c));
+        for (index, c) in choices.0.iter().enumerate() {
+            if c.flags.fallback && self.is_available(story, node, c)? {
+                return Ok(Some(index as u32));
             }
         }
         Ok(None)

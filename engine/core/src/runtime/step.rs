@@ -9,9 +9,7 @@ use super::{
     undo,
 };
 use crate::expr::{Action, CommandCall};
-use crate::story::components::{
-    Choice, ChoiceEffects, Effects, Next, NodeCall, OnEnter, Return, Target,
-};
+use crate::story::components::{Effects, Next, NodeCall, OnEnter, Return, Target};
 use crate::story::{ChoiceId, FlowId, NodeId, Story};
 use crate::value::{Type, Value};
 
@@ -48,7 +46,7 @@ impl Session {
             });
         };
         self.record(Change::Turn);
-        let target = self.take(story, node, view.entity, false)?;
+        let target = self.take(story, node, view.index, false)?;
         let first = self.follow(story, node, target)?;
         self.play_chain(story, Arrival::Enter(first))
     }
@@ -298,23 +296,23 @@ impl Session {
         }
     }
 
-    /// Takes a choice: marks it chosen, runs its effects, and returns where it leads.
+    /// Takes the choice at `index` in the node's list: marks it chosen, runs its effects,
+    /// and returns where it leads.
     pub(super) fn take(
         &mut self,
         story: &Story,
         node: NodeId,
-        choice: Entity,
+        index: u32,
         fallback: bool,
     ) -> Result<Target, RuntimeError> {
-        let world = story.world();
-        let (Some(key), Some(target)) = (world.get::<Choice>(choice), world.get::<Target>(choice))
-        else {
+        let Some(choice) = story.choices_of(node).get(index as usize) else {
             return Err(RuntimeError::MissingNode(story.node_name(node).into()));
         };
+        let key = &choice.choice;
         let flow = self.current_flow();
         // The text as displayed, kept with the call's other texts.
         let start = self.passage.len() as u32;
-        if let Some(view) = self.choices.iter().find(|v| v.entity == choice)
+        if let Some(view) = self.choices.iter().find(|v| v.index == index)
             && let Some(shown) = self
                 .choice_text
                 .get(view.text.start as usize..view.text.end as usize)
@@ -337,10 +335,8 @@ impl Session {
                 key: (node, key.id),
             });
         }
-        if let Some(effects) = world.get::<ChoiceEffects>(choice) {
-            self.run_effects(story, node, Some(key.id), &effects.0)?;
-        }
-        Ok(*target)
+        self.run_effects(story, node, Some(key.id), &choice.effects.0)?;
+        Ok(choice.target)
     }
 
     /// The node a choice of `node` enters first: its `to`, or the node it calls (the

@@ -6,9 +6,9 @@ use bevy_ecs::component::Component;
 use bevy_ecs::prelude::Entity;
 
 use super::components::*;
-use super::patch::{AssetOp, ChoiceChange, ChoiceSlot, Delta, FlowOp, NodeChange, NodeField};
+use super::patch::{AssetOp, Delta, FlowOp, NodeChange, NodeField};
 use super::patch::{NodeOp, Patch, PatchFiles, TranslationOp, VarOp};
-use super::{NodeId, Story, Translation, set, spawn_choice, unset};
+use super::{NodeId, Story, Translation, set, unset};
 
 /// Writes `value` into the entity's component, which marks it changed.
 fn write<T: Component<Mutability = bevy_ecs::component::Mutable>>(
@@ -239,11 +239,6 @@ impl Story {
             return;
         };
         self.index_choices(id, e, false);
-        if let Some(choices) = self.world.get::<Choices>(e) {
-            for c in choices.0.clone() {
-                self.world.despawn(c);
-            }
-        }
         self.world.despawn(e);
         self.n_nodes -= 1;
     }
@@ -272,47 +267,11 @@ impl Story {
         write(world, e, change.on_enter);
         write(world, e, change.tags);
         write(world, e, change.assets);
-        let Some(choices) = change.choices else {
-            return;
-        };
-        for c in choices.removed {
-            world.despawn(c);
-        }
-        let list: Vec<Entity> = choices
-            .slots
-            .into_iter()
-            .map(|slot| match slot {
-                ChoiceSlot::Keep(c) => c,
-                ChoiceSlot::Update(c, change) => {
-                    let ChoiceChange {
-                        choice,
-                        text,
-                        target,
-                        condition,
-                        effects,
-                        flags,
-                        tags,
-                    } = *change;
-                    write(world, c, choice);
-                    write(world, c, text);
-                    write(world, c, target);
-                    write(world, c, condition);
-                    write(world, c, effects);
-                    write(world, c, flags);
-                    write(world, c, tags);
-                    c
-                }
-                ChoiceSlot::Add(c) => spawn_choice(world, *c),
-            })
-            .collect();
-        if world.get::<Choices>(e).is_none_or(|old| old.0 != list) {
-            write(world, e, Some(Choices(list)));
-        }
+        write(world, e, change.choices.map(Choices));
     }
 
     /// The fields of a node that the last applied patch wrote, read from bevy_ecs change
-    /// detection: the node's own components, and for `choices` its list or any of its
-    /// choices' components. Empty for a node the patch did not touch; every field of a node
+    /// detection of the node's components. Empty for a node the patch did not touch; every field of a node
     /// the patch added (and of every node before the first patch).
     pub fn changed_fields(&self, id: NodeId) -> Vec<NodeField> {
         let Some(node) = self.node(id) else {
@@ -326,14 +285,7 @@ impl Story {
             NodeField::OnEnter => node.get_ref::<OnEnter>().is_some_and(|c| c.is_changed()),
             NodeField::Tags => node.get_ref::<Tags>().is_some_and(|c| c.is_changed()),
             NodeField::Assets => node.get_ref::<NodeAssets>().is_some_and(|c| c.is_changed()),
-            NodeField::Choices => node.get_ref::<Choices>().is_some_and(|c| {
-                c.is_changed()
-                    || c.0.iter().any(|&e| {
-                        self.world
-                            .get_entity(e)
-                            .is_ok_and(|choice| choice_changed(&choice))
-                    })
-            }),
+            NodeField::Choices => node.get_ref::<Choices>().is_some_and(|c| c.is_changed()),
         };
         [
             NodeField::Text,
@@ -349,17 +301,4 @@ impl Story {
         .filter(|&f| is_changed(f))
         .collect()
     }
-}
-
-fn choice_changed(c: &bevy_ecs::world::EntityRef<'_>) -> bool {
-    fn changed<T: Component>(c: &bevy_ecs::world::EntityRef<'_>) -> bool {
-        c.get_ref::<T>().is_some_and(|r| r.is_changed())
-    }
-    changed::<Choice>(c)
-        || changed::<Text>(c)
-        || changed::<Target>(c)
-        || changed::<Condition>(c)
-        || changed::<ChoiceEffects>(c)
-        || changed::<ChoiceFlags>(c)
-        || changed::<Tags>(c)
 }

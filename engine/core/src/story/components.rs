@@ -1,17 +1,18 @@
 //! The bevy_ecs components a loaded story is made of.
 //!
-//! Each node, choice, asset, flow and variable is an entity. Every field that a live edit
+//! Each node, asset, flow and variable is an entity. Every field of theirs that a live edit
 //! can change is a component of its own, so that a patch writes exactly the components it
 //! changes and bevy_ecs change detection (`Ref::is_changed`, `Changed<T>`) shows what it
-//! touched.
+//! touched. A node's choices are one component, [`Choices`]: the records a step reads,
+//! side by side in display order (a patch that changes any of them writes the list).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bevy_ecs::prelude::{Component, Entity};
+use bevy_ecs::prelude::Component;
 use serde::Deserialize;
 
-use super::{AssetId, ChoiceId, FlowId, NodeId, VarId};
+use super::{AssetId, ChoiceData, ChoiceId, FlowId, NodeId, VarId};
 use crate::expr::{Action, Expr, Template};
 use crate::value::Value;
 
@@ -34,9 +35,9 @@ pub struct Text {
     pub template: Template,
 }
 
-/// A node's choices, as choice entities in display order.
-#[derive(Component, Clone, Debug, PartialEq, Eq, Default)]
-pub struct Choices(pub Vec<Entity>);
+/// A node's choices, in display order.
+#[derive(Component, Clone, Debug, PartialEq, Default)]
+pub struct Choices(pub Vec<ChoiceData>);
 
 /// Where a node advances to by itself when no choice is available.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,8 +72,8 @@ pub struct Tags(pub Vec<Arc<str>>);
 #[derive(Component, Clone, Debug, PartialEq, Eq, Default)]
 pub struct NodeAssets(pub Vec<AssetId>);
 
-/// Identity of a choice entity.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+/// Identity of a choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Choice {
     /// The node the choice belongs to.
     pub node: NodeId,
@@ -83,7 +84,7 @@ pub struct Choice {
 }
 
 /// Where a choice leads: a node it goes `to`, or a node it `call`s first.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     /// `to`: the node entered next.
     To(NodeId),
@@ -118,15 +119,15 @@ impl Target {
 }
 
 /// When a choice is available.
-#[derive(Component, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Condition(pub Option<(Arc<str>, Expr)>);
 
 /// Effects run when a choice is chosen, before its target is entered.
-#[derive(Component, Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ChoiceEffects(pub Effects);
 
 /// How a choice is offered.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct ChoiceFlags {
     /// Hidden after it was chosen once.
     pub once: bool,

@@ -1,9 +1,10 @@
 //! The story model: a loaded story stored in a bevy_ecs [`World`].
 //!
 //! This module does no I/O. `qnce-load` reads files and builds a [`StoryData`], which
-//! [`Story::from_data`] writes into the world: one entity per node, choice, asset, flow and
-//! variable, with a component per editable field (see [`components`]). Tables indexed by
-//! id map each stable id to its entity.
+//! [`Story::from_data`] writes into the world: one entity per node, asset, flow and
+//! variable, with a component per editable field (see [`components`]); a node's choices
+//! are one of its components, side by side in one list. Tables indexed by id map each
+//! stable id to its entity.
 
 mod apply;
 pub mod components;
@@ -175,8 +176,8 @@ pub struct NodeData {
     pub assets: NodeAssets,
 }
 
-/// A validated choice.
-#[derive(Clone, Debug)]
+/// A validated choice, as its node's [`Choices`] hold it.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChoiceData {
     /// Identity.
     pub choice: Choice,
@@ -212,9 +213,10 @@ pub struct Story {
     var_order: Vec<VarId>,
     flow_order: Vec<FlowId>,
     n_nodes: usize,
-    /// Each node's choices by id, so that asking about one choice of a node with a
-    /// hundred thousand does not walk them all.
-    choice_index: rustc_hash::FxHashMap<(NodeId, ChoiceId), Entity>,
+    /// The choices of wide nodes (more than [`Story::WIDE_NODE`] choices) by id, as
+    /// positions in their node's list, so that asking about one choice of a node with a
+    /// hundred thousand does not walk them all. A narrower node's list is walked.
+    wide_choices: rustc_hash::FxHashMap<(NodeId, ChoiceId), u32>,
     main_flow: FlowId,
     commands: Vec<(CommandId, Box<[crate::value::Type]>)>,
     functions: Vec<FunctionDecl>,
@@ -247,21 +249,6 @@ pub fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
         v.resize(i + 1, T::default());
     }
     &mut v[i]
-}
-
-/// Spawns a choice's entity.
-fn spawn_choice(world: &mut World, c: ChoiceData) -> Entity {
-    world
-        .spawn((
-            c.choice,
-            c.text,
-            c.target,
-            c.condition,
-            c.effects,
-            c.flags,
-            c.tags,
-        ))
-        .id()
 }
 
 /// Takes an id's entity out of its table.
@@ -297,6 +284,10 @@ impl Story {
     /// ([`Session::catch_up`](crate::Session::catch_up)); a session further behind is
     /// brought along in one resync instead.
     pub const KEPT_DELTAS: usize = 64;
+
+    /// Past how many choices a node's choices are indexed by id (a narrower node's are
+    /// found by walking its list).
+    pub(crate) const WIDE_NODE: usize = 16;
 
     /// The story's version: how many patches (live edits) were applied to it.
     pub fn version(&self) -> u64 {
@@ -342,7 +333,7 @@ impl Story {
             var_order: Vec::new(),
             flow_order: Vec::new(),
             n_nodes: 0,
-            choice_index: rustc_hash::FxHashMap::default(),
+            wide_choices: rustc_hash::FxHashMap::default(),
             main_flow,
             commands: data.commands,
             functions: data.functions,
@@ -373,18 +364,13 @@ impl Story {
     }
 
     fn spawn_node(&mut self, node: NodeData) -> Entity {
-        let choices: Vec<Entity> = node
-            .choices
-            .into_iter()
-            .map(|c| spawn_choice(&mut self.world, c))
-            .collect();
         let id = node.node.id;
         let e = self
             .world
             .spawn((
                 node.node,
                 node.text,
-                Choices(choices),
+                Choices(node.choices),
                 node.next,
                 node.call,
                 node.returns,
@@ -399,20 +385,22 @@ impl Story {
         e
     }
 
-    /// Adds (or, with `add` false, removes) node `id`'s choices in the choice index.
+    /// Adds (or, with `add` false, removes) node `id`'s choices in the index of wide
+    /// nodes' choices, if it is wide.
     pub(crate) fn index_choices(&mut self, id: NodeId, e: Entity, add: bool) {
         let Some(choices) = self.world.get::<Choices>(e) else {
             return;
         };
-        for &c in &choices.0 {
-            let Some(choice) = self.world.get::<Choice>(c) else {
-                continue;
-            };
-            let key = (id, choice.id);
+        if choices.0.len() <= Story::WIDE_NODE {
+            return;
+        }
+        for (i, c) in choices.0.iter().enumerate() {
+            let key = (id, c.choice.id);
             if add {
-                self.choice_index.insert(key, c);
-            } else if self.choice_index.get(&key) == Some(&c) {
-                self.choice_index.remove(&key);
+                // The first of two choices with one id, as a walk would find it.
+                self.wide_choices.entry(key).or_insert(i as u32);
+            } else {
+                self.wide_choices.remove(&key);
             }
         }
     }
@@ -507,29 +495,40 @@ impl Story {
     /// The tags of a node's choice, as written (empty for a choice the node does not have).
     /// A displayed choice's id is [`ChoiceView::id`](crate::ChoiceView::id).
     pub fn choice_tags(&self, node: NodeId, choice: ChoiceId) -> &[Arc<str>] {
-        self.choice_entity(node, choice)
-            .and_then(|c| self.world.get::<Tags>(c))
-            .map_or(&[], |t| t.0.as_slice())
+        self.choice(node, choice)
+            .map_or(&[], |c| c.tags.0.as_slice())
     }
 
-    /// The entity of a node's choice, by its id.
-    fn choice_entity(&self, node: NodeId, choice: ChoiceId) -> Option<Entity> {
-        self.choice_index.get(&(node, choice)).copied()
+    /// A node's choices, displayed or not, in order (empty for a node the story does not
+    /// have).
+    pub(crate) fn choices_of(&self, node: NodeId) -> &[ChoiceData] {
+        self.node(node)
+            .and_then(|n| n.get::<Choices>())
+            .map_or(&[], |c| c.0.as_slice())
+    }
+
+    /// A node's choice, by its id.
+    pub(crate) fn choice(&self, node: NodeId, choice: ChoiceId) -> Option<&ChoiceData> {
+        let choices = self.choices_of(node);
+        if choices.len() > Story::WIDE_NODE {
+            let i = *self.wide_choices.get(&(node, choice))?;
+            choices.get(i as usize)
+        } else {
+            choices.iter().find(|c| c.choice.id == choice)
+        }
     }
 
     /// A choice's condition (`when`), as written and compiled; `None` for a choice
     /// without one.
     pub fn choice_condition(&self, node: NodeId, choice: ChoiceId) -> Option<(&str, &Expr)> {
-        let c = self.choice_entity(node, choice)?;
-        let (source, expr) = self.world.get::<Condition>(c)?.0.as_ref()?;
+        let (source, expr) = self.choice(node, choice)?.condition.0.as_ref()?;
         Some((source, expr))
     }
 
     /// Where a choice leads: its `to` (or the node a `call` without `to` returns to:
     /// `None`), and the node it calls, if any.
     pub fn choice_target(&self, node: NodeId, choice: ChoiceId) -> Option<ChoiceTarget> {
-        let c = self.choice_entity(node, choice)?;
-        Some(match *self.world.get::<Target>(c)? {
+        Some(match self.choice(node, choice)?.target {
             Target::To(to) => ChoiceTarget {
                 to: Some(to),
                 call: None,
@@ -554,9 +553,7 @@ impl Story {
     /// Whether a choice is a fallback: never displayed, taken when no other choice is
     /// available.
     pub fn choice_is_fallback(&self, node: NodeId, choice: ChoiceId) -> bool {
-        self.choice_entity(node, choice)
-            .and_then(|c| self.world.get::<ChoiceFlags>(c))
-            .is_some_and(|f| f.fallback)
+        self.choice(node, choice).is_some_and(|c| c.flags.fallback)
     }
 
     /// A node's text as written, `{…}` and all (empty for a node the story does not
@@ -629,9 +626,7 @@ impl Story {
 
     /// The line id of a node's choice's text (empty for a choice the node does not have).
     pub fn choice_line(&self, node: NodeId, choice: ChoiceId) -> &str {
-        self.choice_entity(node, choice)
-            .and_then(|c| self.world.get::<Text>(c))
-            .map_or("", |t| &t.line)
+        self.choice(node, choice).map_or("", |c| &c.text.line)
     }
 
     /// The assets a node uses, in order.
@@ -645,29 +640,18 @@ impl Story {
     /// written, compiled text); none for a node the story does not have. What
     /// translations and voice files are keyed by.
     pub fn node_texts(&self, id: NodeId) -> impl Iterator<Item = (&str, &str, &Template)> + '_ {
-        let node = self.node(id);
-        let choices = node
-            .and_then(|n| n.get::<Choices>())
-            .map_or(&[][..], |c| c.0.as_slice());
-        node.and_then(|n| n.get::<Text>())
+        self.node(id)
+            .and_then(|n| n.get::<Text>())
             .into_iter()
-            .chain(choices.iter().filter_map(|&c| self.world.get::<Text>(c)))
+            .chain(self.choices_of(id).iter().map(|c| &c.text))
             .map(|t| (&*t.line, &*t.source, &t.template))
     }
 
     /// A node's choices, displayed or not, in order: their ids and texts as written.
     pub fn node_choices(&self, id: NodeId) -> impl Iterator<Item = (ChoiceId, &str)> + '_ {
-        let choices = self
-            .node(id)
-            .and_then(|n| n.get::<Choices>())
-            .map_or(&[][..], |c| c.0.as_slice());
-        choices.iter().filter_map(|&c| {
-            let choice = self.world.get::<Choice>(c)?;
-            Some((
-                choice.id,
-                self.world.get::<Text>(c).map_or("", |t| &*t.source),
-            ))
-        })
+        self.choices_of(id)
+            .iter()
+            .map(|c| (c.choice.id, &*c.text.source))
     }
 
     /// The id of a variable by name, if declared.

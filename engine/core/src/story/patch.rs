@@ -116,37 +116,10 @@ pub(crate) struct NodeChange {
     pub(crate) on_enter: Option<OnEnter>,
     pub(crate) tags: Option<Tags>,
     pub(crate) assets: Option<NodeAssets>,
-    pub(crate) choices: Option<ChoicesChange>,
+    /// The new choice list, when any choice changed, came, went or moved.
+    pub(crate) choices: Option<Vec<ChoiceData>>,
     /// The summary, with the text's word diff.
     pub(crate) summary: NodeSummary,
-}
-
-/// A node's new choice list.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ChoicesChange {
-    /// The new list, in display order.
-    pub(crate) slots: Vec<ChoiceSlot>,
-    /// Entities of choices that are gone.
-    pub(crate) removed: Vec<Entity>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) enum ChoiceSlot {
-    Keep(Entity),
-    Update(Entity, Box<ChoiceChange>),
-    Add(Box<ChoiceData>),
-}
-
-/// The changed components of one choice; `None` where a field is unchanged.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ChoiceChange {
-    pub(crate) choice: Option<Choice>,
-    pub(crate) text: Option<Text>,
-    pub(crate) target: Option<Target>,
-    pub(crate) condition: Option<Condition>,
-    pub(crate) effects: Option<ChoiceEffects>,
-    pub(crate) flags: Option<ChoiceFlags>,
-    pub(crate) tags: Option<Tags>,
 }
 
 /// A field of a node that an edit can change.
@@ -517,7 +490,7 @@ fn diff_node(story: &Story, e: Entity, new: NodeData) -> Option<NodeChange> {
         .world()
         .get::<Choices>(e)
         .map_or(&[][..], |c| &c.0[..]);
-    change.choices = diff_choices(story, old_choices, new.choices, &mut change.summary);
+    change.choices = diff_choices(old_choices, new.choices, &mut change.summary);
 
     let s = &mut change.summary;
     let fields = [
@@ -561,86 +534,47 @@ pub(crate) fn word_diff(old: &str, new: &str) -> Vec<TextPiece> {
     out
 }
 
-/// An old choice as the world holds it.
-struct OldChoice {
-    entity: Entity,
-    choice: Choice,
-    target: NodeId,
-}
-
-/// Pairs old and new choices and builds the new list; `None` when nothing changed.
+/// Pairs old and new choices and records what changed; the new list, or `None` when
+/// nothing changed.
 fn diff_choices(
-    story: &Story,
-    old: &[Entity],
+    old: &[ChoiceData],
     new: Vec<ChoiceData>,
     summary: &mut NodeSummary,
-) -> Option<ChoicesChange> {
-    let world = story.world();
-    let old: Vec<OldChoice> = old
-        .iter()
-        .filter_map(|&entity| {
-            Some(OldChoice {
-                entity,
-                choice: *world.get::<Choice>(entity)?,
-                target: world.get::<Target>(entity)?.named(),
-            })
-        })
-        .collect();
-
-    let (pair_of_new, paired_old) = pair_choices(&old, &new);
-
-    let mut out = ChoicesChange::default();
-    let mut order_changed = old.len() != new.len();
-    for (j, c) in new.into_iter().enumerate() {
+) -> Option<Vec<ChoiceData>> {
+    let (pair_of_new, paired_old) = pair_choices(old, &new);
+    let mut changed = old.len() != new.len();
+    for (j, c) in new.iter().enumerate() {
+        let new_id = c.choice.id;
         match pair_of_new[j] {
             None => {
-                summary.choices_added.push(c.choice.id);
-                order_changed = true;
-                out.slots.push(ChoiceSlot::Add(Box::new(c)));
+                summary.choices_added.push(new_id);
+                changed = true;
             }
             Some(i) => {
                 let o = &old[i];
-                order_changed |= i != j;
-                let e = o.entity;
-                let new_id = c.choice.id;
-                let change = ChoiceChange {
-                    choice: changed(story, e, c.choice),
-                    text: changed(story, e, c.text),
-                    target: changed(story, e, c.target),
-                    condition: changed(story, e, c.condition),
-                    effects: changed(story, e, c.effects),
-                    flags: changed(story, e, c.flags),
-                    tags: changed(story, e, c.tags),
-                };
+                changed |= i != j;
                 if o.choice.id != new_id {
                     summary.choices_renamed.push((o.choice.id, new_id));
                 }
-                if change.is_empty() {
-                    out.slots.push(ChoiceSlot::Keep(e));
-                } else {
+                if *o != *c {
                     summary.choices_changed.push(new_id);
-                    out.slots.push(ChoiceSlot::Update(e, Box::new(change)));
+                    changed = true;
                 }
             }
         }
     }
-    for (i, o) in old.iter().enumerate() {
-        if !paired_old[i] {
-            summary.choices_removed.push(o.choice.id);
-            out.removed.push(o.entity);
-        }
+    for (o, _) in old.iter().zip(&paired_old).filter(|(_, paired)| !**paired) {
+        summary.choices_removed.push(o.choice.id);
+        changed = true;
     }
-    let unchanged = !order_changed
-        && out.removed.is_empty()
-        && out.slots.iter().all(|s| matches!(s, ChoiceSlot::Keep(_)));
-    (!unchanged).then_some(out)
+    changed.then_some(new)
 }
 
 /// Pairs each new choice with the old one it continues, if any: by id first, wherever it
 /// moved; then the left-over choices without explicit ids by target, with a sequence diff
 /// (a reworded or retargeted choice pairs with the one it replaces). Returns, for each new
 /// choice, its old choice's index, and for each old choice whether it was paired.
-fn pair_choices(old: &[OldChoice], new: &[ChoiceData]) -> (Vec<Option<usize>>, Vec<bool>) {
+fn pair_choices(old: &[ChoiceData], new: &[ChoiceData]) -> (Vec<Option<usize>>, Vec<bool>) {
     let mut pair_of_new: Vec<Option<usize>> = vec![None; new.len()];
     let mut paired_old = vec![false; old.len()];
     for (j, c) in new.iter().enumerate() {
@@ -656,7 +590,7 @@ fn pair_choices(old: &[OldChoice], new: &[ChoiceData]) -> (Vec<Option<usize>>, V
         .filter(|&j| pair_of_new[j].is_none() && !new[j].choice.explicit_id)
         .collect();
     if !old_left.is_empty() && !new_left.is_empty() {
-        let old_targets: Vec<NodeId> = old_left.iter().map(|&i| old[i].target).collect();
+        let old_targets: Vec<NodeId> = old_left.iter().map(|&i| old[i].target.named()).collect();
         let new_targets: Vec<NodeId> = new_left.iter().map(|&j| new[j].target.named()).collect();
         let ops = capture_diff_slices_by_key(Algorithm::Myers, &old_targets, &new_targets, |t| *t);
         for op in ops {
@@ -671,16 +605,4 @@ fn pair_choices(old: &[OldChoice], new: &[ChoiceData]) -> (Vec<Option<usize>>, V
         }
     }
     (pair_of_new, paired_old)
-}
-
-impl ChoiceChange {
-    fn is_empty(&self) -> bool {
-        self.choice.is_none()
-            && self.text.is_none()
-            && self.target.is_none()
-            && self.condition.is_none()
-            && self.effects.is_none()
-            && self.flags.is_none()
-            && self.tags.is_none()
-    }
 }

@@ -23,9 +23,7 @@ use crate::pool::{AtShutdown, Pool, Priority, SpawnError};
 use crate::telemetry::{Counter, Event, Telemetry};
 use qnce_core::internal::StoryInternals;
 use qnce_core::runtime::Session;
-use qnce_core::story::components::{
-    Choice, ChoiceFlags, Choices, Next, NodeAssets, NodeCall, Target,
-};
+use qnce_core::story::components::{Choices, Next, NodeAssets, NodeCall};
 use qnce_core::story::{AssetId, ChoiceId, NodeId, Story};
 use qnce_load::file_key;
 
@@ -345,7 +343,6 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
     let Some(start) = session.current_node() else {
         return Vec::new();
     };
-    let world = story.world();
     let mut seen = FxHashSet::default();
     let mut level = vec![start];
     let mut out = Vec::new();
@@ -383,19 +380,12 @@ pub fn reachable(story: &Story, session: &Session, depth: usize) -> Vec<NodeId> 
             let Some(choices) = story.node(node).and_then(|n| n.get::<Choices>()) else {
                 continue;
             };
-            for &c in &choices.0 {
-                let flags = world.get::<ChoiceFlags>(c);
-                let id = world.get::<Choice>(c).map(|k| k.id);
-                let shown_now = node != start
-                    || flags.is_some_and(|f| f.fallback)
-                    || id.is_some_and(|id| displayed.contains(&id));
-                let used_up = flags.is_some_and(|f| f.once)
-                    && id.is_some_and(|id| session.was_chosen(node, id));
-                if shown_now
-                    && !used_up
-                    && let Some(target) = world.get::<Target>(c)
-                {
-                    following.extend(target.nodes());
+            for c in &choices.0 {
+                let id = c.choice.id;
+                let shown_now = node != start || c.flags.fallback || displayed.contains(&id);
+                let used_up = c.flags.once && session.was_chosen(node, id);
+                if shown_now && !used_up {
+                    following.extend(c.target.nodes());
                 }
             }
         }
