@@ -216,7 +216,7 @@ pub fn canonical(story: &qnce::Story) -> String {
                     c.choice.explicit_id,
                     c.text.source,
                     story.node_name(c.target.named()),
-                    c.condition.0.as_ref().map(|(s, _)| s),
+                    c.condition.0.as_deref().map(|(s, _)| s),
                     c.effects.0.sources,
                     c.flags,
                     c.tags.0,

@@ -562,7 +562,7 @@ fn uses_of(node: &NodeData) -> Uses {
     exprs.extend(node.text.template.exprs());
     for choice in &node.choices {
         exprs.extend(choice.text.template.exprs());
-        exprs.extend(choice.condition.0.as_ref().map(|(_, e)| e));
+        exprs.extend(choice.condition.0.as_deref().map(|(_, e)| e));
     }
     for e in exprs {
         e.functions(&mut uses.functions);
@@ -670,7 +670,7 @@ fn compile_choice(
         choice: identity()?,
         text,
         target,
-        condition: Condition(condition),
+        condition: Condition(condition.map(Box::new)),
         effects: ChoiceEffects(effects),
         flags: ChoiceFlags {
             once: c.once,
@@ -949,7 +949,7 @@ fn compile_node(
         returns: Return(def.returns),
         on_enter: OnEnter(on_enter),
         tags: Tags(def.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
-        assets: NodeAssets(node_assets),
+        assets: NodeAssets(node_assets.into()),
     })
 }
 
@@ -1038,17 +1038,22 @@ fn compile_effects(
     path: Vec<Seg>,
     srcs: &[String],
 ) -> Effects {
-    let mut effects = Effects::default();
+    let (mut sources, mut compiled) = (Vec::new(), Vec::new());
     for (i, src) in srcs.iter().enumerate() {
-        let mut p = path.clone();
-        p.push(Seg::Index(i));
         match Action::parse(src, declared, cx.limits.expr()) {
             Ok(e) => {
-                effects.sources.push(Arc::from(src.as_str()));
-                effects.compiled.push(e);
+                sources.push(Arc::from(src.as_str()));
+                compiled.push(e);
             }
-            Err(e) => cx.expr_error(file, p, e),
+            Err(e) => {
+                let mut p = path.clone();
+                p.push(Seg::Index(i));
+                cx.expr_error(file, p, e);
+            }
         }
     }
-    effects
+    Effects {
+        sources: sources.into(),
+        compiled: compiled.into(),
+    }
 }

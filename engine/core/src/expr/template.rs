@@ -31,14 +31,8 @@ enum Part {
     Jump {
         to: u32,
     },
-    /// A plural block: the branch labelled with the category of `count` in the
-    /// environment's language (else the `other` branch).
-    Plural {
-        count: Expr,
-        labels: Box<[PluralCategory]>,
-        branches: Box<[u32]>,
-        end: u32,
-    },
+    /// A plural block (boxed: the largest part, and a rare one).
+    Plural(Box<Plural>),
     /// A variation: the environment picks one of `branches` (part indexes), or none (go
     /// to part `end`).
     Variation {
@@ -47,6 +41,16 @@ enum Part {
         branches: Box<[u32]>,
         end: u32,
     },
+}
+
+/// A plural block: the branch labelled with the category of `count` in the environment's
+/// language (else the `other` branch).
+#[derive(Clone, Debug, PartialEq)]
+struct Plural {
+    count: Expr,
+    labels: Box<[PluralCategory]>,
+    branches: Box<[u32]>,
+    end: u32,
 }
 
 /// A CLDR plural category: which form of a word a number takes in a language (English
@@ -359,12 +363,12 @@ impl Template {
                                 variation: Some(vec![parts.len() as u32 + 1]),
                                 labels: Some(vec![label]),
                             });
-                            parts.push(Part::Plural {
+                            parts.push(Part::Plural(Box::new(Plural {
                                 count: count_expr,
                                 labels: Box::new([]),
                                 branches: Box::new([]),
                                 end: 0,
-                            });
+                            })));
                             next
                         }
                         Tag::Interpolation => {
@@ -458,6 +462,12 @@ impl Template {
             return Err(ExprError::new(block.at, message));
         }
         flush(&mut literal, &mut parts, &mut run_start);
+        // Plain text is its literal alone.
+        if let [Part::Lit(0, end)] = parts[..]
+            && end as usize == literal.len()
+        {
+            parts.clear();
+        }
         Ok(Template {
             literal: literal.into_boxed_str(),
             parts: parts.into_boxed_slice(),
@@ -466,14 +476,9 @@ impl Template {
 
     /// A template of plain text with no interpolation.
     pub fn plain(text: &str) -> Template {
-        let parts: Box<[Part]> = if text.is_empty() {
-            Box::new([])
-        } else {
-            Box::new([Part::Lit(0, text.len() as u32)])
-        };
         Template {
             literal: text.into(),
-            parts,
+            parts: Box::new([]),
         }
     }
 
@@ -485,6 +490,10 @@ impl Template {
     pub fn render<E: Env>(&self, env: &mut E, out: &mut String) -> Result<(), EvalError> {
         let _span = tracing::trace_span!("eval").entered();
         let start = out.len();
+        if self.parts.is_empty() {
+            out.push_str(&self.literal);
+            return super::eval::fits(env, out.len() - start);
+        }
         let mut at = 0;
         while let Some(part) = self.parts.get(at) {
             at += 1;
@@ -501,12 +510,13 @@ impl Template {
                     at = *to as usize;
                     continue;
                 }
-                Part::Plural {
-                    count,
-                    labels,
-                    branches,
-                    end,
-                } => {
+                Part::Plural(plural) => {
+                    let Plural {
+                        count,
+                        labels,
+                        branches,
+                        end,
+                    } = &**plural;
                     let n = count.eval_int_value(env)?;
                     let category = env.plural(n);
                     let pick = labels
@@ -537,7 +547,8 @@ impl Template {
     /// The interpolated expressions and the blocks' conditions, in order.
     pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Expr(e) | Part::If { cond: e, .. } | Part::Plural { count: e, .. } => Some(e),
+            Part::Expr(e) | Part::If { cond: e, .. } => Some(e),
+            Part::Plural(plural) => Some(&plural.count),
             Part::Lit(..) | Part::Jump { .. } | Part::Variation { .. } => None,
         })
     }
@@ -556,7 +567,8 @@ impl Template {
     /// counts.
     pub fn selectors(&self) -> impl Iterator<Item = &Expr> {
         self.parts.iter().filter_map(|p| match p {
-            Part::If { cond: e, .. } | Part::Plural { count: e, .. } => Some(e),
+            Part::If { cond: e, .. } => Some(e),
+            Part::Plural(plural) => Some(&plural.count),
             _ => None,
         })
     }
@@ -577,7 +589,7 @@ impl Template {
     /// The categories of every plural block, each block's in order.
     pub fn plural_blocks(&self) -> impl Iterator<Item = &[PluralCategory]> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Plural { labels, .. } => Some(&labels[..]),
+            Part::Plural(plural) => Some(&plural.labels[..]),
             _ => None,
         })
     }
@@ -631,12 +643,13 @@ fn close_variation(parts: &mut [Part], block: Open, at: usize) -> Result<(), Exp
             *branches = starts.into_boxed_slice();
             *e = end;
         }
-        Some(Part::Plural {
-            labels,
-            branches,
-            end: e,
-            ..
-        }) => {
+        Some(Part::Plural(plural)) => {
+            let Plural {
+                labels,
+                branches,
+                end: e,
+                ..
+            } = &mut **plural;
             let written = block.labels.unwrap_or_default();
             if !written.contains(&PluralCategory::Other) {
                 return Err(ExprError::new(

@@ -10,7 +10,7 @@ use super::Session;
 use crate::expr::{Expr, Quantity, Use, VariationKind};
 use crate::ids::{ChoiceId, NodeId};
 use crate::story::Story;
-use crate::story::components::{Condition, OnEnter, Text};
+use crate::story::components::{OnEnter, Text};
 use crate::value::Value;
 
 /// How much of a number an explorer keeps in a state's fingerprint.
@@ -187,8 +187,8 @@ impl Observed {
                 }
             }
             for c in choices {
-                if let Condition(Some((_, cond))) = &c.condition {
-                    g.deciding(cond);
+                if let Some(condition) = &c.condition.0 {
+                    g.deciding(&condition.1);
                 }
                 g.effects(story, &c.effects.0);
             }

@@ -149,7 +149,7 @@ impl Session {
         if c.flags.once && self.chosen.contains(&(node, id)) {
             return Ok(false);
         }
-        match &c.condition.0 {
+        match c.condition.0.as_deref() {
             Some((source, cond)) => {
                 let _span = tracing::trace_span!("eval").entered();
                 let held = cond.eval_bool(&mut self.state(story)).map_err(|e| {

@@ -55,9 +55,9 @@ pub struct Return(pub bool);
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Effects {
     /// The effects as written.
-    pub sources: Vec<Arc<str>>,
+    pub sources: Box<[Arc<str>]>,
     /// The compiled effects, one per source.
-    pub compiled: Vec<Action>,
+    pub compiled: Box<[Action]>,
 }
 
 /// Effects run every time a node is entered.
@@ -66,11 +66,11 @@ pub struct OnEnter(pub Effects);
 
 /// Tags of a node or choice.
 #[derive(Component, Clone, Debug, PartialEq, Eq, Default)]
-pub struct Tags(pub Vec<Arc<str>>);
+pub struct Tags(pub Box<[Arc<str>]>);
 
 /// Assets a node uses.
 #[derive(Component, Clone, Debug, PartialEq, Eq, Default)]
-pub struct NodeAssets(pub Vec<AssetId>);
+pub struct NodeAssets(pub Box<[AssetId]>);
 
 /// Identity of a choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,9 +118,10 @@ impl Target {
     }
 }
 
-/// When a choice is available.
+/// When a choice is available: the condition as written and compiled (boxed: most
+/// choices have none).
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct Condition(pub Option<(Arc<str>, Expr)>);
+pub struct Condition(pub Option<Box<(Arc<str>, Expr)>>);
 
 /// Effects run when a choice is chosen, before its target is entered.
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -251,6 +251,33 @@ pub fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
     &mut v[i]
 }
 
+/// The components of a node's entity.
+fn node_bundle(
+    node: NodeData,
+) -> (
+    Node,
+    Text,
+    Choices,
+    Next,
+    NodeCall,
+    Return,
+    OnEnter,
+    Tags,
+    NodeAssets,
+) {
+    (
+        node.node,
+        node.text,
+        Choices(node.choices),
+        node.next,
+        node.call,
+        node.returns,
+        node.on_enter,
+        node.tags,
+        node.assets,
+    )
+}
+
 /// Takes an id's entity out of its table.
 fn unset<I: Id>(table: &mut [Option<Entity>], id: I) -> Option<Entity> {
     table.get_mut(id.index()).and_then(Option::take)
@@ -357,32 +384,34 @@ impl Story {
             set(&mut story.flows, id, e);
             story.flow_order.push(id);
         }
-        for node in data.nodes {
-            story.spawn_node(node);
+        // In one batch, so that the world's tables are sized to the story, not to the next
+        // power of two.
+        let ids: Vec<NodeId> = data.nodes.iter().map(|n| n.node.id).collect();
+        let entities: Vec<Entity> = story
+            .world
+            .spawn_batch(data.nodes.into_iter().map(node_bundle))
+            .collect();
+        story
+            .nodes
+            .reserve_exact(ids.iter().map(|id| id.index() + 1).max().unwrap_or(0));
+        for (id, e) in ids.into_iter().zip(entities) {
+            story.add_node(id, e);
         }
         story
     }
 
     fn spawn_node(&mut self, node: NodeData) -> Entity {
         let id = node.node.id;
-        let e = self
-            .world
-            .spawn((
-                node.node,
-                node.text,
-                Choices(node.choices),
-                node.next,
-                node.call,
-                node.returns,
-                node.on_enter,
-                node.tags,
-                node.assets,
-            ))
-            .id();
+        let e = self.world.spawn(node_bundle(node)).id();
+        self.add_node(id, e);
+        e
+    }
+
+    /// Records node `id`'s new entity `e`.
+    fn add_node(&mut self, id: NodeId, e: Entity) {
         set(&mut self.nodes, id, e);
         self.n_nodes += 1;
         self.index_choices(id, e, true);
-        e
     }
 
     /// Adds (or, with `add` false, removes) node `id`'s choices in the index of wide
@@ -489,14 +518,13 @@ impl Story {
     pub fn node_tags(&self, id: NodeId) -> &[Arc<str>] {
         self.node(id)
             .and_then(|n| n.get::<Tags>())
-            .map_or(&[], |t| t.0.as_slice())
+            .map_or(&[], |t| &t.0[..])
     }
 
     /// The tags of a node's choice, as written (empty for a choice the node does not have).
     /// A displayed choice's id is [`ChoiceView::id`](crate::ChoiceView::id).
     pub fn choice_tags(&self, node: NodeId, choice: ChoiceId) -> &[Arc<str>] {
-        self.choice(node, choice)
-            .map_or(&[], |c| c.tags.0.as_slice())
+        self.choice(node, choice).map_or(&[], |c| &c.tags.0[..])
     }
 
     /// A node's choices, displayed or not, in order (empty for a node the story does not
@@ -521,7 +549,7 @@ impl Story {
     /// A choice's condition (`when`), as written and compiled; `None` for a choice
     /// without one.
     pub fn choice_condition(&self, node: NodeId, choice: ChoiceId) -> Option<(&str, &Expr)> {
-        let (source, expr) = self.choice(node, choice)?.condition.0.as_ref()?;
+        let (source, expr) = self.choice(node, choice)?.condition.0.as_deref()?;
         Some((source, expr))
     }
 
@@ -633,7 +661,7 @@ impl Story {
     pub fn node_assets(&self, id: NodeId) -> &[AssetId] {
         self.node(id)
             .and_then(|n| n.get::<NodeAssets>())
-            .map_or(&[], |a| a.0.as_slice())
+            .map_or(&[], |a| &a.0[..])
     }
 
     /// A node's texts, its own and then each choice's in order, as (line id, source as
