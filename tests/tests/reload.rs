@@ -64,6 +64,15 @@ impl Live {
         self.host.story().node_id(name).unwrap()
     }
 
+    /// The records of node `name`'s choices, as the story holds them.
+    pub fn choice_records(&self, name: &str) -> Vec<qnce_core::story::ChoiceData> {
+        let node = self.host.story().node(self.node(name)).unwrap();
+        node.get::<qnce_core::story::components::Choices>()
+            .unwrap()
+            .0
+            .clone()
+    }
+
     pub fn choices(&self) -> Vec<String> {
         self.session()
             .choices()
@@ -238,7 +247,7 @@ fn each_node_field_edit_is_reported_and_flagged_alone() {
 fn inserted_choice_is_one_operation_and_others_keep_identity_and_once_state() {
     let mut live = played("insert-choice");
     let a = live.node("a");
-    let before: Vec<_> = live.session().choices().map(|(v, _)| v.id).collect();
+    let before = live.choice_records("a");
     let report = live.edit(&with(
         r#"(text: "Walk", to: "c"),"#,
         r#"(text: "Sing", to: "s"),
@@ -250,9 +259,11 @@ fn inserted_choice_is_one_operation_and_others_keep_identity_and_once_state() {
     assert!(c.choices_removed.is_empty() && c.choices_changed.is_empty());
     // `Rest once` was chosen before the edit and stays hidden.
     assert_eq!(live.choices(), ["Dig", "Sing", "Walk"]);
-    let after: Vec<_> = live.session().choices().map(|(v, _)| v.id).collect();
-    assert_eq!(after[0], before[0]);
-    assert_eq!(after[2], before[1]);
+    // The other choices are kept as they were, around the new one.
+    let after = live.choice_records("a");
+    assert_eq!(after.len(), 4);
+    assert_eq!(after[..2], before[..2]);
+    assert_eq!(after[3], before[2]);
     assert_eq!(
         live.flagged(),
         vec![("a".to_owned(), vec![NodeField::Choices])]
@@ -261,6 +272,59 @@ fn inserted_choice_is_one_operation_and_others_keep_identity_and_once_state() {
         live.session()
             .was_chosen(a, live.host.story().choice_id("b").unwrap())
     );
+}
+
+/// A story whose node `hub` has a choice to each of `to`, tagged with its target, and a
+/// node for each.
+fn hub_story(to: &[usize]) -> String {
+    let choices: String = to
+        .iter()
+        .map(|t| format!(r#"(text: "Go {t}", to: "r{t}", tags: ["to {t}"]),"#))
+        .collect();
+    let rooms: String = (0..40)
+        .map(|t| format!(r#""r{t}": (text: "Room {t}"),"#))
+        .collect();
+    format!(
+        r#"Story(title: "t", start: "hub", nodes: {{ "hub": (text: "Hub", choices: [{choices}]), {rooms} }})"#
+    )
+}
+
+#[test]
+fn a_node_keeps_finding_its_choices_by_id_as_edits_make_it_wide_and_narrow_again() {
+    // Past 16 choices a node's choices are found through an index by id: it must follow
+    // every edit (grown past the bound, reordered, a choice removed, shrunk below it).
+    let mut live = Live::new("wide-hub", &hub_story(&(0..16).collect::<Vec<_>>()));
+    let lists: [Vec<usize>; 5] = [
+        (0..17).collect(),
+        (0..17).rev().collect(),
+        (0..30).filter(|t| t % 7 != 3).collect(),
+        vec![29, 2, 5],
+        (10..40).collect(),
+    ];
+    for to in lists {
+        live.edit(&hub_story(&to));
+        let story = live.host.story();
+        let hub = live.node("hub");
+        let ids: Vec<_> = story.node_choices(hub).map(|(id, _)| id).collect();
+        assert_eq!(ids.len(), to.len());
+        for (id, t) in ids.into_iter().zip(&to) {
+            let target = story.choice_target(hub, id).unwrap();
+            assert_eq!(target.to, Some(live.node(&format!("r{t}"))), "{to:?}");
+            assert_eq!(
+                story.choice_tags(hub, id),
+                [format!("to {t}").into()],
+                "{to:?}"
+            );
+        }
+        // The player sees them all, in order, and each leads where it says.
+        let (story, session) = live.host.play(live.player).unwrap();
+        session.refresh(story).unwrap();
+        assert_eq!(session.choices().count(), to.len());
+        let last = to.len() - 1;
+        session.choose(story, last).unwrap();
+        assert_eq!(session.text(), format!("Room {}", to[last]));
+        session.undo(story).unwrap();
+    }
 }
 
 #[test]
@@ -317,14 +381,7 @@ fn reworded_choice_sharing_a_target_keeps_its_once_state_under_its_new_id() {
     let mut live = Live::new("reword", story);
     live.choose(0);
     assert_eq!(live.choices(), ["Wait"]);
-    let choices_of = |live: &Live| {
-        let node = live.host.story().node(live.node("a")).unwrap();
-        node.get::<qnce_core::story::components::Choices>()
-            .unwrap()
-            .0
-            .clone()
-    };
-    let before = choices_of(&live);
+    let before = live.choice_records("a");
     let report = live.edit(&story.replace("Knock once", "Knock loudly"));
     let c = &report.delta.nodes_changed[0];
     let names = &live.host.story().names().choices;
@@ -341,7 +398,7 @@ fn reworded_choice_sharing_a_target_keeps_its_once_state_under_its_new_id() {
     );
     assert!(c.choices_added.is_empty() && c.choices_removed.is_empty());
     // The other choice is kept as it was, in its place.
-    let after = choices_of(&live);
+    let after = live.choice_records("a");
     assert_eq!(after.len(), 2);
     assert_eq!(after[1], before[1]);
     assert_ne!(after[0], before[0]);

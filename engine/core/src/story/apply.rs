@@ -48,7 +48,8 @@ impl Story {
     /// Change detection is reset first, so that afterwards `Ref::is_changed` and
     /// `Changed<T>` queries on the story's world
     /// ([`StoryInternals::world`](crate::internal::StoryInternals::world)) show exactly
-    /// the components this patch wrote (see [`Story::changed_fields`]).
+    /// the components this patch wrote (see [`Story::changed_fields`]). A node's choices
+    /// are one component, [`Choices`]: an edit of any of them flags it.
     pub fn apply(&mut self, patch: Patch) -> Delta {
         let _span = tracing::debug_span!("apply").entered();
         let mut delta = patch.delta();

@@ -540,7 +540,7 @@ impl Story {
         let choices = self.choices_of(node);
         if choices.len() > Story::WIDE_NODE {
             let i = *self.wide_choices.get(&(node, choice))?;
-            choices.get(i as usize)
+            choices.get(i as usize).filter(|c| c.choice.id == choice)
         } else {
             choices.iter().find(|c| c.choice.id == choice)
         }

@@ -5,7 +5,8 @@
 //! records only what differs: a node whose text changed yields one new `Text` component
 //! and nothing else. Choices are matched by id; choices left over without an explicit id
 //! are aligned with a sequence diff, so that a reworded or retargeted choice keeps its
-//! entity and the sessions' `once` state.
+//! identity and the sessions' `once` state. A node whose choices changed in any way gets
+//! its whole new list.
 
 use std::ops::Range;
 
