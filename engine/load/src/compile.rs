@@ -394,7 +394,7 @@ pub(crate) fn compile(
     });
     let kept_facts = tables.facts.as_ref().filter(|_| keep_unchanged.is_some());
     let mut known = Known {
-        nodes: &names.nodes,
+        decl: &tables.decl,
         choices: &mut names.choices,
         declared: &declared,
         asset_ids: &asset_ids,
@@ -529,9 +529,8 @@ fn compile_nodes(
             }
         }
         tried.insert(id);
-        let path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
         let before = cx.findings.len();
-        if let Some(node) = compile_node(cx, known, file, id, path, def) {
+        if let Some(node) = compile_node(cx, known, file, (id, name), def) {
             let warnings = cx.findings[before..].iter().cloned().collect();
             facts.push((id, warnings, uses_of(&node)));
             nodes.push(node);
@@ -574,21 +573,108 @@ fn uses_of(node: &NodeData) -> Uses {
     uses
 }
 
+/// Where a value of a node is written: the node and up to four more steps. The path a
+/// finding needs is made only when there is a finding; most values have none.
+#[derive(Clone, Copy)]
+struct Place<'p> {
+    node: &'p str,
+    steps: [Step; 4],
+    len: u8,
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Field(&'static str),
+    Index(usize),
+}
+
+impl<'p> Place<'p> {
+    fn node(name: &'p str) -> Place<'p> {
+        Place {
+            node: name,
+            steps: [Step::Index(0); 4],
+            len: 0,
+        }
+    }
+
+    fn then(mut self, step: Step) -> Place<'p> {
+        debug_assert!(
+            (self.len as usize) < self.steps.len(),
+            "a place four steps deep"
+        );
+        if let Some(slot) = self.steps.get_mut(self.len as usize) {
+            *slot = step;
+            self.len += 1;
+        }
+        self
+    }
+
+    fn field(self, field: &'static str) -> Place<'p> {
+        self.then(Step::Field(field))
+    }
+
+    fn index(self, i: usize) -> Place<'p> {
+        self.then(Step::Index(i))
+    }
+
+    fn path(self) -> Vec<Seg> {
+        let steps = self.steps.iter().take(self.len as usize).map(|s| match *s {
+            Step::Field(f) => Seg::Field(f),
+            Step::Index(i) => Seg::Index(i),
+        });
+        [Seg::Field("nodes"), Seg::Key(self.node.to_owned())]
+            .into_iter()
+            .chain(steps)
+            .collect()
+    }
+}
+
+/// The ids of the names a node leads to, from its links (interned when it was declared),
+/// so that compiling it looks none of them up again: its choices' `call` and `to`, then
+/// its `next` and `call` (the order of [`tables::Links::edges`]).
+#[derive(Clone, Copy)]
+struct Targets<'l> {
+    edges: Option<&'l [NodeId]>,
+}
+
+impl<'l> Targets<'l> {
+    /// The targets of `def`, declared as `id`, from `decl`'s links; none when the links
+    /// are not of this definition.
+    fn of(decl: &'l Decl, id: NodeId, def: &NodeDef) -> Targets<'l> {
+        let written =
+            def.choices.iter().flat_map(ChoiceDef::targets).count() + def.onward().count();
+        let edges = decl
+            .links(id)
+            .filter(|l| l.id == Some(id) && l.edges.len() == written)
+            .map(|l| &l.edges[..]);
+        Targets { edges }
+    }
+
+    /// The id at `i`, if the links give one.
+    fn at(self, i: usize) -> Option<NodeId> {
+        self.edges.and_then(|e| e.get(i)).copied()
+    }
+}
+
 /// The node a field names, when it names one: `Some(None)` when the story has no such
-/// node (reported at `path`, with `unknown`'s message).
+/// node (reported at `place`, with `unknown`'s message). `interned` is the name's id when
+/// the node's links give it (see [`Targets`]).
 fn node_ref(
     cx: &mut Ctx<'_>,
     declared: &Declared<'_>,
     file: FileId,
-    path: Vec<Seg>,
-    name: Option<&str>,
+    place: Place<'_>,
+    (name, interned): (Option<&str>, Option<NodeId>),
     unknown: impl FnOnce(&str) -> String,
 ) -> Option<Option<NodeId>> {
     let name = name?;
-    let found = declared.nodes.get(name);
+    let found = match interned {
+        Some(id) => declared.nodes.at(id).map(|_| id),
+        None => declared.nodes.get(name),
+    };
     if found.is_none() {
         let hint = qnce_core::suggest::did_you_mean(name, declared.names(NameKind::Node));
-        cx.unknown(file, path, unknown(name) + &hint);
+        cx.unknown(file, place.path(), unknown(name) + &hint);
     }
     Some(found)
 }
@@ -599,26 +685,37 @@ fn compile_choice(
     cx: &mut Ctx<'_>,
     declared: &Declared<'_>,
     file: FileId,
-    path: Vec<Seg>,
-    c: &ChoiceDef,
+    place: Place<'_>,
+    (c, targets, first): (&ChoiceDef, Targets<'_>, usize),
     text: (String, &str),
     identity: impl FnOnce() -> Option<Choice>,
 ) -> Option<ChoiceData> {
-    let at = |field: &'static str| {
-        let mut p = path.clone();
-        p.push(Seg::Field(field));
-        p
-    };
-    let to = node_ref(cx, declared, file, at("to"), c.to.as_deref(), |n| {
-        format!("choice leads to `{n}`, which does not exist")
-    });
-    let call = node_ref(cx, declared, file, at("call"), c.call.as_deref(), |n| {
-        format!("choice calls `{n}`, which does not exist")
-    });
+    let at = |field: &'static str| place.field(field);
+    // Its targets in the links: `call`, then `to`.
+    let call_id = c.call.as_ref().and_then(|_| targets.at(first));
+    let to_id =
+        c.to.as_ref()
+            .and_then(|_| targets.at(first + usize::from(c.call.is_some())));
+    let to = node_ref(
+        cx,
+        declared,
+        file,
+        at("to"),
+        (c.to.as_deref(), to_id),
+        |n| format!("choice leads to `{n}`, which does not exist"),
+    );
+    let call = node_ref(
+        cx,
+        declared,
+        file,
+        at("call"),
+        (c.call.as_deref(), call_id),
+        |n| format!("choice calls `{n}`, which does not exist"),
+    );
     if c.fallback && c.call.is_some() && c.to.is_none() {
         cx.error(
             file,
-            at("call"),
+            at("call").path(),
             "a fallback choice that calls needs a `to`: back at its node after the call, it \
              would be taken again",
         );
@@ -627,7 +724,7 @@ fn compile_choice(
         (None, None) => {
             cx.error(
                 file,
-                path.clone(),
+                place.path(),
                 "a choice needs `to` (where it leads), `call` (a node it calls first), or both",
             );
             None
@@ -648,14 +745,14 @@ fn compile_choice(
                 if e.constant() == Some(Value::Bool(false)) {
                     cx.findings.push(Finding::warning(
                         file,
-                        at("when"),
+                        at("when").path(),
                         format!("condition `{src}` can never hold"),
                     ));
                 }
                 Some((Arc::from(src.as_str()), e))
             }
             Err(e) => {
-                cx.expr_error(file, at("when"), e);
+                cx.expr_error(file, at("when").path(), e);
                 None
             }
         },
@@ -682,7 +779,8 @@ fn compile_choice(
 
 /// What a node's compile resolves names against, and where it interns new ones.
 struct Known<'k> {
-    nodes: &'k Interner<NodeId>,
+    /// The declarations, with each node's links.
+    decl: &'k Decl,
     choices: &'k mut Interner<ChoiceId>,
     declared: &'k Declared<'k>,
     asset_ids: &'k HashMap<String, AssetId>,
@@ -864,39 +962,49 @@ fn compile_node(
     cx: &mut Ctx<'_>,
     known: &mut Known<'_>,
     file: FileId,
-    id: NodeId,
-    path: Vec<Seg>,
+    (id, node_name): (NodeId, &str),
     def: &NodeDef,
 ) -> Option<NodeData> {
     let (declared, asset_ids) = (known.declared, known.asset_ids);
-    let at = |field: &'static str| {
-        let mut p = path.clone();
-        p.push(Seg::Field(field));
-        p
-    };
+    let place = Place::node(node_name);
+    let at = |field: &'static str| place.field(field);
     let errors_before = cx.findings.len();
-    let node_name = known.nodes.name(id).to_owned();
-    let line = lines::node_line(&node_name, def);
+    let line = lines::node_line(node_name, def);
     let text = compile_text(cx, declared, file, at("text"), (line, &def.text));
-    let next = node_ref(cx, declared, file, at("next"), def.next.as_deref(), |n| {
-        format!("`next` points to `{n}`, which does not exist")
-    })
+    let targets = Targets::of(known.decl, id, def);
+    let onward = def.choices.iter().flat_map(ChoiceDef::targets).count();
+    let next_id = def.next.as_ref().and_then(|_| targets.at(onward));
+    let call_id =
+        (def.call.as_ref()).and_then(|_| targets.at(onward + usize::from(def.next.is_some())));
+    let next = node_ref(
+        cx,
+        declared,
+        file,
+        at("next"),
+        (def.next.as_deref(), next_id),
+        |n| format!("`next` points to `{n}`, which does not exist"),
+    )
     .flatten();
-    let call = node_ref(cx, declared, file, at("call"), def.call.as_deref(), |n| {
-        format!("`call` calls `{n}`, which does not exist")
-    })
+    let call = node_ref(
+        cx,
+        declared,
+        file,
+        at("call"),
+        (def.call.as_deref(), call_id),
+        |n| format!("`call` calls `{n}`, which does not exist"),
+    )
     .flatten();
     if def.call.is_some() && def.next.is_none() {
         cx.error(
             file,
-            at("call"),
+            at("call").path(),
             "a node's `call` needs a `next`: where play goes on when the call returns",
         );
     }
     if def.returns && def.next.is_some() {
         cx.error(
             file,
-            at("return"),
+            at("return").path(),
             "a `return: true` node cannot also have `next`: it returns where no choice is available",
         );
     }
@@ -906,22 +1014,23 @@ fn compile_node(
         match asset_ids.get(a) {
             Some(&asset) => node_assets.push(asset),
             None => {
-                let mut p = at("assets");
-                p.push(Seg::Index(i));
                 let hint =
                     qnce_core::suggest::did_you_mean(a, asset_ids.keys().map(String::as_str));
-                cx.unknown(file, p, format!("unknown asset `{a}`{hint}"));
+                let path = at("assets").index(i).path();
+                cx.unknown(file, path, format!("unknown asset `{a}`{hint}"));
             }
         }
     }
-    let choice_ids = choice_ids(cx, file, &at("choices"), &def.choices);
-    let mut choices = Vec::new();
+    let choice_ids = choice_ids(cx, file, at("choices"), &def.choices);
+    let mut choices = Vec::with_capacity(def.choices.len());
+    let mut first_target = 0;
     for (i, (c, choice_id)) in def.choices.iter().zip(choice_ids).enumerate() {
-        let mut path = at("choices");
-        path.push(Seg::Index(i));
+        let place = at("choices").index(i);
+        let first = first_target;
+        first_target += c.targets().count();
         let line = choice_id
             .as_deref()
-            .map(|cid| lines::choice_line(&node_name, cid, c))
+            .map(|cid| lines::choice_line(node_name, cid, c))
             .unwrap_or_default();
         // The choice's id is interned only once the rest of it compiled.
         let identity = || {
@@ -932,7 +1041,10 @@ fn compile_node(
             })
         };
         let text = (line, c.text.as_str());
-        choices.extend(compile_choice(cx, declared, file, path, c, text, identity));
+        let choice = (c, targets, first);
+        choices.extend(compile_choice(
+            cx, declared, file, place, choice, text, identity,
+        ));
     }
     let had_errors = cx.findings[errors_before..]
         .iter()
@@ -959,17 +1071,15 @@ fn compile_node(
 fn choice_ids<'c>(
     cx: &mut Ctx<'_>,
     file: FileId,
-    path: &[Seg],
+    place: Place<'_>,
     choices: &'c [ChoiceDef],
 ) -> Vec<Option<std::borrow::Cow<'c, str>>> {
     let mut seen: HashMap<std::borrow::Cow<'c, str>, usize> = HashMap::default();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(choices.len());
     for (i, (c, id)) in choices.iter().zip(lines::choice_ids(choices)).enumerate() {
-        let mut p = path.to_vec();
-        p.push(Seg::Index(i));
+        let p = place.index(i);
         if id.is_empty() {
-            p.push(Seg::Field("id"));
-            cx.error(file, p, "a choice id may not be empty");
+            cx.error(file, p.field("id").path(), "a choice id may not be empty");
             out.push(None);
             continue;
         }
@@ -981,7 +1091,7 @@ fn choice_ids<'c>(
             };
             cx.error(
                 file,
-                p,
+                p.path(),
                 format!(
                     "choice id `{id}` is used by choice {} and {}{what}",
                     first + 1,
@@ -1000,13 +1110,13 @@ fn compile_text(
     cx: &mut Ctx<'_>,
     declared: &Declared,
     file: FileId,
-    path: Vec<Seg>,
+    place: Place<'_>,
     (line, src): (String, &str),
 ) -> Option<Text> {
     if src.len() > cx.limits.max_text_len {
         cx.error(
             file,
-            path,
+            place.path(),
             format!(
                 "text of {} bytes exceeds the limit of {}",
                 src.len(),
@@ -1025,7 +1135,7 @@ fn compile_text(
         Err(e) => {
             // Placed where it is written, indentation and all.
             let at = dedented.source_offset(e.at);
-            cx.expr_error(file, path, ExprError { at, ..e });
+            cx.expr_error(file, place.path(), ExprError { at, ..e });
             None
         }
     }
@@ -1035,7 +1145,7 @@ fn compile_effects(
     cx: &mut Ctx<'_>,
     declared: &Declared,
     file: FileId,
-    path: Vec<Seg>,
+    place: Place<'_>,
     srcs: &[String],
 ) -> Effects {
     let (mut sources, mut compiled) = (Vec::new(), Vec::new());
@@ -1045,11 +1155,7 @@ fn compile_effects(
                 sources.push(Arc::from(src.as_str()));
                 compiled.push(e);
             }
-            Err(e) => {
-                let mut p = path.clone();
-                p.push(Seg::Index(i));
-                cx.expr_error(file, p, e);
-            }
+            Err(e) => cx.expr_error(file, place.index(i).path(), e),
         }
     }
     Effects {
