@@ -687,7 +687,7 @@ fn compile_choice(
     file: FileId,
     place: Place<'_>,
     (c, targets, first): (&ChoiceDef, Targets<'_>, usize),
-    text: (String, &str),
+    text: (Arc<str>, &str),
     identity: impl FnOnce() -> Option<Choice>,
 ) -> Option<ChoiceData> {
     let at = |field: &'static str| place.field(field);
@@ -749,7 +749,7 @@ fn compile_choice(
                         format!("condition `{src}` can never hold"),
                     ));
                 }
-                Some((Arc::from(src.as_str()), e))
+                Some((Arc::from(&**src), e))
             }
             Err(e) => {
                 cx.expr_error(file, at("when").path(), e);
@@ -773,7 +773,7 @@ fn compile_choice(
             once: c.once,
             fallback: c.fallback,
         },
-        tags: Tags(c.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
+        tags: Tags(c.tags.iter().map(|t| Arc::from(&**t)).collect()),
     })
 }
 
@@ -969,7 +969,11 @@ fn compile_node(
     let place = Place::node(node_name);
     let at = |field: &'static str| place.field(field);
     let errors_before = cx.findings.len();
-    let line = lines::node_line(node_name, def);
+    // A node's own line id is its name unless written: the interned name, shared.
+    let line = match (&def.line, declared.nodes.name_arc(id)) {
+        (None, Some(name)) => name,
+        _ => lines::node_line(node_name, def).into(),
+    };
     let text = compile_text(cx, declared, file, at("text"), (line, &def.text));
     let targets = Targets::of(known.decl, id, def);
     let onward = def.choices.iter().flat_map(ChoiceDef::targets).count();
@@ -1011,7 +1015,7 @@ fn compile_node(
     let on_enter = compile_effects(cx, declared, file, at("on_enter"), &def.on_enter);
     let mut node_assets = Vec::new();
     for (i, a) in def.assets.iter().enumerate() {
-        match asset_ids.get(a) {
+        match asset_ids.get(&**a) {
             Some(&asset) => node_assets.push(asset),
             None => {
                 let hint =
@@ -1028,10 +1032,10 @@ fn compile_node(
         let place = at("choices").index(i);
         let first = first_target;
         first_target += c.targets().count();
-        let line = choice_id
-            .as_deref()
-            .map(|cid| lines::choice_line(node_name, cid, c))
-            .unwrap_or_default();
+        let line = choice_id.as_deref().map_or_else(
+            || "".into(),
+            |cid| lines::choice_line(node_name, cid, c).into(),
+        );
         // The choice's id is interned only once the rest of it compiled.
         let identity = || {
             choice_id.map(|choice_id| Choice {
@@ -1040,7 +1044,7 @@ fn compile_node(
                 explicit_id: c.id.is_some(),
             })
         };
-        let text = (line, c.text.as_str());
+        let text = (line, &*c.text);
         let choice = (c, targets, first);
         choices.extend(compile_choice(
             cx, declared, file, place, choice, text, identity,
@@ -1060,7 +1064,7 @@ fn compile_node(
         call: NodeCall(call),
         returns: Return(def.returns),
         on_enter: OnEnter(on_enter),
-        tags: Tags(def.tags.iter().map(|t| Arc::from(t.as_str())).collect()),
+        tags: Tags(def.tags.iter().map(|t| Arc::from(&**t)).collect()),
         assets: NodeAssets(node_assets.into()),
     })
 }
@@ -1111,7 +1115,7 @@ fn compile_text(
     declared: &Declared,
     file: FileId,
     place: Place<'_>,
-    (line, src): (String, &str),
+    (line, src): (Arc<str>, &str),
 ) -> Option<Text> {
     if src.len() > cx.limits.max_text_len {
         cx.error(
@@ -1126,10 +1130,11 @@ fn compile_text(
         return None;
     }
     let dedented = Dedented::new(src);
-    match Template::parse(&dedented.text, declared, cx.limits.expr()) {
+    let source: Arc<str> = Arc::from(&*dedented.text);
+    match Template::parse_shared(&source, declared, cx.limits.expr()) {
         Ok(template) => Some(Text {
-            line: line.into(),
-            source: Arc::from(dedented.text),
+            line,
+            source,
             template,
         }),
         Err(e) => {
@@ -1146,13 +1151,13 @@ fn compile_effects(
     declared: &Declared,
     file: FileId,
     place: Place<'_>,
-    srcs: &[String],
+    srcs: &[Box<str>],
 ) -> Effects {
     let (mut sources, mut compiled) = (Vec::new(), Vec::new());
     for (i, src) in srcs.iter().enumerate() {
         match Action::parse(src, declared, cx.limits.expr()) {
             Ok(e) => {
-                sources.push(Arc::from(src.as_str()));
+                sources.push(Arc::from(&**src));
                 compiled.push(e);
             }
             Err(e) => cx.expr_error(file, place.index(i).path(), e),

@@ -2,19 +2,20 @@
 //! blank lines removed, so that a RON raw string can be indented with the file.
 
 /// Text with the indentation of its lines removed, and where each kept line came from.
-pub(crate) struct Dedented {
-    pub(crate) text: String,
-    /// For each line of `text`, where it starts there and in the source.
+pub(crate) struct Dedented<'s> {
+    pub(crate) text: std::borrow::Cow<'s, str>,
+    /// For each line of `text`, where it starts there and in the source; empty for text
+    /// kept as written.
     lines: Vec<(usize, usize)>,
 }
 
-impl Dedented {
-    /// `src` dedented when it spans lines; a single line is kept as written.
-    pub(crate) fn new(src: &str) -> Dedented {
+impl<'s> Dedented<'s> {
+    /// `src` dedented when it spans lines; a single line is kept as written (borrowed).
+    pub(crate) fn new(src: &'s str) -> Dedented<'s> {
         if !src.contains('\n') {
             return Dedented {
-                text: src.to_owned(),
-                lines: vec![(0, 0)],
+                text: src.into(),
+                lines: Vec::new(),
             };
         }
         // Lines with their start offsets in `src`.
@@ -64,11 +65,17 @@ impl Dedented {
         if lines.is_empty() {
             lines.push((0, 0));
         }
-        Dedented { text, lines }
+        Dedented {
+            text: text.into(),
+            lines,
+        }
     }
 
     /// The offset in the source of the byte at `at` in the dedented text.
     pub(crate) fn source_offset(&self, at: usize) -> usize {
+        if self.lines.is_empty() {
+            return at;
+        }
         let i = self
             .lines
             .partition_point(|&(start, _)| start <= at)

@@ -107,58 +107,58 @@ pub(crate) struct AssetDef {
 #[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Node")]
 pub(crate) struct NodeDef {
-    pub(crate) text: String,
+    pub(crate) text: Box<str>,
     /// The text's line id, fixed by the author (else the node's name).
     #[serde(default)]
-    pub(crate) line: Option<String>,
+    pub(crate) line: Option<Box<str>>,
     #[serde(default)]
-    pub(crate) choices: Vec<ChoiceDef>,
+    pub(crate) choices: Box<[ChoiceDef]>,
     #[serde(default)]
-    pub(crate) next: Option<String>,
+    pub(crate) next: Option<Box<str>>,
     /// A node called when no choice is available; play goes on at `next` on return.
     #[serde(default)]
-    pub(crate) call: Option<String>,
+    pub(crate) call: Option<Box<str>>,
     /// Whether reaching this node with no choice available returns from a call.
     #[serde(default, rename = "return")]
     pub(crate) returns: bool,
     #[serde(default)]
-    pub(crate) on_enter: Vec<String>,
+    pub(crate) on_enter: Box<[Box<str>]>,
     #[serde(default)]
-    pub(crate) tags: Vec<String>,
+    pub(crate) tags: Box<[Box<str>]>,
     #[serde(default)]
-    pub(crate) assets: Vec<String>,
+    pub(crate) assets: Box<[Box<str>]>,
 }
 
 #[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Choice")]
 pub(crate) struct ChoiceDef {
     #[serde(default)]
-    pub(crate) id: Option<String>,
-    pub(crate) text: String,
+    pub(crate) id: Option<Box<str>>,
+    pub(crate) text: Box<str>,
     /// The text's line id, fixed by the author (else `node.choice`).
     #[serde(default)]
-    pub(crate) line: Option<String>,
+    pub(crate) line: Option<Box<str>>,
     #[serde(default)]
-    pub(crate) to: Option<String>,
+    pub(crate) to: Option<Box<str>>,
     /// A node called first; play goes on at `to` on return, else back at this node.
     #[serde(default)]
-    pub(crate) call: Option<String>,
+    pub(crate) call: Option<Box<str>>,
     #[serde(default)]
-    pub(crate) when: Option<String>,
+    pub(crate) when: Option<Box<str>>,
     #[serde(default)]
-    pub(crate) set: Vec<String>,
+    pub(crate) set: Box<[Box<str>]>,
     #[serde(default)]
     pub(crate) once: bool,
     #[serde(default)]
     pub(crate) fallback: bool,
     #[serde(default)]
-    pub(crate) tags: Vec<String>,
+    pub(crate) tags: Box<[Box<str>]>,
 }
 
 impl NodeDef {
     /// The nodes this node names as ways on: `next` and `call`.
     pub(crate) fn onward(&self) -> impl Iterator<Item = &str> {
-        self.next.iter().chain(&self.call).map(String::as_str)
+        self.next.iter().chain(&self.call).map(|n| &**n)
     }
 }
 
@@ -170,7 +170,7 @@ impl ChoiceDef {
 
     /// The nodes the choice leads to: `call` and `to`.
     pub(crate) fn targets(&self) -> impl Iterator<Item = &str> {
-        self.call.iter().chain(&self.to).map(String::as_str)
+        self.call.iter().chain(&self.to).map(|n| &**n)
     }
 }
 
@@ -190,6 +190,8 @@ pub(crate) fn with_max_entries<R>(max: usize, parse: impl FnOnce() -> R) -> R {
 }
 
 /// A RON map read in file order, keeping duplicate keys so that they can be reported.
+/// (Node and choice definitions hold boxed strings and slices, which are as long as
+/// written: a story's parses are kept for its reloads.)
 #[derive(Debug)]
 pub(crate) struct Entries<T>(pub(crate) Vec<(String, T)>);
 
@@ -223,6 +225,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
                     }
                     out.push((key, map.next_value()?));
                 }
+                out.shrink_to_fit();
                 Ok(Entries(out))
             }
         }

@@ -5,6 +5,8 @@
 //! jump past a branch whose condition does not hold and a jump to the block's end after
 //! one that does. Nesting costs no recursion, and rendering allocates nothing.
 
+use std::sync::Arc;
+
 use super::parse::parse_interpolation;
 use super::{Env, EvalError, Expr, ExprError, ExprLimits, Scope};
 use crate::value::Type;
@@ -13,7 +15,9 @@ use crate::value::Type;
 /// blocks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
-    literal: Box<str>,
+    /// The text's literal runs; for plain text, the text itself (and then often the very
+    /// text its source keeps, shared: see [`Template::parse_shared`]).
+    literal: Arc<str>,
     parts: Box<[Part]>,
 }
 
@@ -469,8 +473,27 @@ impl Template {
             parts.clear();
         }
         Ok(Template {
-            literal: literal.into_boxed_str(),
+            literal: literal.into(),
             parts: parts.into_boxed_slice(),
+        })
+    }
+
+    /// As [`Template::parse`], sharing `src` as the template's text when it is plain (no
+    /// braces at all), rather than keeping a copy.
+    ///
+    /// # Errors
+    /// As [`Template::parse`].
+    pub fn parse_shared(
+        src: &Arc<str>,
+        scope: &dyn Scope,
+        limits: ExprLimits,
+    ) -> Result<Template, ExprError> {
+        if src.contains(['{', '}']) {
+            return Template::parse(src, scope, limits);
+        }
+        Ok(Template {
+            literal: src.clone(),
+            parts: Box::new([]),
         })
     }
 

@@ -94,6 +94,11 @@ impl<'n> NodeIndex<'n> {
         self.at(id).map(|_| id)
     }
 
+    /// The interned name of node `id`, shared.
+    pub(super) fn name_arc(&self, id: NodeId) -> Option<Arc<str>> {
+        Some(self.names?.name_arc(id))
+    }
+
     /// Where node `id` is declared, if it is.
     pub(super) fn at(&self, id: NodeId) -> Option<NodeAt> {
         self.at.get(id.index()).copied().flatten()

@@ -50,7 +50,7 @@ pub(super) fn choice_ids(choices: &[ChoiceDef]) -> Vec<Cow<'_, str>> {
         .iter()
         .zip(shared)
         .map(|(c, shared)| match &c.id {
-            Some(id) => Cow::Borrowed(id.as_str()),
+            Some(id) => Cow::Borrowed(&**id),
             None if !shared => Cow::Borrowed(c.named()),
             None => Cow::Owned(format!("{}/{}", c.named(), slug(&c.text))),
         })
@@ -72,14 +72,14 @@ fn slug(text: &str) -> String {
 
 /// The line id of node `name`'s text.
 pub(super) fn node_line(name: &str, def: &NodeDef) -> String {
-    def.line.clone().unwrap_or_else(|| name.to_owned())
+    def.line.as_deref().unwrap_or(name).to_owned()
 }
 
 /// The line id of a choice's text, `choice` being its choice id.
 pub(super) fn choice_line(node: &str, choice: &str, def: &ChoiceDef) -> String {
     def.line
-        .clone()
-        .unwrap_or_else(|| format!("{node}.{choice}"))
+        .as_deref()
+        .map_or_else(|| format!("{node}.{choice}"), str::to_owned)
 }
 
 /// Reports each line id given to two texts, at the later one, naming the earlier; and an
