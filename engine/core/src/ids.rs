@@ -103,6 +103,12 @@ impl<I: Id> Interner<I> {
         id
     }
 
+    /// Makes room for `additional` more names.
+    pub fn reserve(&mut self, additional: usize) {
+        self.names.reserve(additional);
+        self.ids.reserve(additional);
+    }
+
     /// The id of `name`, if it was ever interned.
     pub fn lookup(&self, name: &str) -> Option<I> {
         self.ids.get(name).copied()

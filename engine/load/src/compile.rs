@@ -1078,16 +1078,28 @@ fn choice_ids<'c>(
     place: Place<'_>,
     choices: &'c [ChoiceDef],
 ) -> Vec<Option<std::borrow::Cow<'c, str>>> {
-    let mut seen: HashMap<std::borrow::Cow<'c, str>, usize> = HashMap::default();
-    let mut out = Vec::with_capacity(choices.len());
-    for (i, (c, id)) in choices.iter().zip(lines::choice_ids(choices)).enumerate() {
+    let ids = lines::choice_ids(choices);
+    // For each choice, the latest one before it with its id: found by walking back for a
+    // node of a few choices, through a map for a wide one.
+    let earlier: Vec<Option<usize>> = if choices.len() > 16 {
+        let mut seen: HashMap<&str, usize> = HashMap::default();
+        (ids.iter().enumerate())
+            .map(|(i, id)| (!id.is_empty()).then(|| seen.insert(id, i)).flatten())
+            .collect()
+    } else {
+        (ids.iter().enumerate())
+            .map(|(i, id)| (0..i).rev().find(|&j| !id.is_empty() && ids[j] == *id))
+            .collect()
+    };
+    let mut out: Vec<Option<std::borrow::Cow<'c, str>>> = Vec::with_capacity(choices.len());
+    for (i, ((c, id), first)) in choices.iter().zip(ids).zip(earlier).enumerate() {
         let p = place.index(i);
         if id.is_empty() {
             cx.error(file, p.field("id").path(), "a choice id may not be empty");
             out.push(None);
             continue;
         }
-        if let Some(first) = seen.insert(id.clone(), i) {
+        if let Some(first) = first {
             let what = if c.id.is_some() {
                 ""
             } else {

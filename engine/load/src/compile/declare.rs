@@ -475,6 +475,7 @@ pub(super) fn declare_nodes<'p>(
     decl: &mut Decl,
 ) -> Vec<NodeDecl<'p>> {
     let n_written: usize = parts.iter().map(|p| p.nodes.0.len()).sum();
+    nodes.reserve(n_written.saturating_sub(nodes.len()));
     decl.reset(nodes.len());
     let mut node_defs: Vec<NodeDecl<'p>> = Vec::with_capacity(n_written);
     // Every name first, so that ids follow the order nodes are declared in (what lists of
