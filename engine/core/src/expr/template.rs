@@ -15,9 +15,8 @@ use crate::value::Type;
 /// blocks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
-    /// The text's literal runs; for plain text, the text itself (and then often the very
-    /// text its source keeps, shared: see [`Template::parse_shared`]).
-    literal: Arc<str>,
+    /// The text's literal runs; for plain text, the text itself.
+    literal: Literal,
     parts: Box<[Part]>,
 }
 
@@ -55,6 +54,72 @@ struct Plural {
     labels: Box<[PluralCategory]>,
     branches: Box<[u32]>,
     end: u32,
+}
+
+/// A template's literal runs: kept inline when short (a choice's few words cost no
+/// allocation, and rendering them follows no pointer), else shared (with the text's
+/// source, when the text is plain: see [`Template::parse_shared`]).
+#[derive(Clone)]
+enum Literal {
+    Inline { len: u8, bytes: [u8; Literal::INLINE] },
+    Shared(Arc<str>),
+}
+
+impl Literal {
+    /// The most bytes kept inline: what fits beside the tag and length in the size of the
+    /// shared form.
+    const INLINE: usize = 22;
+
+    fn new(text: &str) -> Literal {
+        match Literal::inline(text) {
+            Some(inline) => inline,
+            None => Literal::Shared(text.into()),
+        }
+    }
+
+    /// `text` shared, or inline when it is short.
+    fn shared(text: &Arc<str>) -> Literal {
+        Literal::inline(text).unwrap_or_else(|| Literal::Shared(text.clone()))
+    }
+
+    fn inline(text: &str) -> Option<Literal> {
+        let mut bytes = [0; Literal::INLINE];
+        bytes.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
+        Some(Literal::Inline {
+            len: text.len() as u8,
+            bytes,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `str` whole, so always UTF-8.
+            Literal::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Literal::Shared(text) => text,
+        }
+    }
+}
+
+impl std::ops::Deref for Literal {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Literal {
+    fn eq(&self, other: &Literal) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl std::fmt::Debug for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
 }
 
 /// A CLDR plural category: which form of a word a number takes in a language (English
@@ -473,13 +538,13 @@ impl Template {
             parts.clear();
         }
         Ok(Template {
-            literal: literal.into(),
+            literal: Literal::new(&literal),
             parts: parts.into_boxed_slice(),
         })
     }
 
     /// As [`Template::parse`], sharing `src` as the template's text when it is plain (no
-    /// braces at all), rather than keeping a copy.
+    /// braces at all) and too long to keep inline, rather than keeping a copy.
     ///
     /// # Errors
     /// As [`Template::parse`].
@@ -492,7 +557,7 @@ impl Template {
             return Template::parse(src, scope, limits);
         }
         Ok(Template {
-            literal: src.clone(),
+            literal: Literal::shared(src),
             parts: Box::new([]),
         })
     }
@@ -500,7 +565,7 @@ impl Template {
     /// A template of plain text with no interpolation.
     pub fn plain(text: &str) -> Template {
         Template {
-            literal: text.into(),
+            literal: Literal::new(text),
             parts: Box::new([]),
         }
     }
