@@ -240,16 +240,17 @@ impl Expr {
                 Value::Float(f) => Value::Float(-f),
                 _ => return Err(EvalError::Type),
             },
-            Arith(op, a, b) => arith(*op, a.eval(env)?, b.eval(env)?)?,
+            Arith(op, ab) => arith(*op, ab[0].eval(env)?, ab[1].eval(env)?)?,
             Concat(..) => {
                 let mut s = String::new();
                 self.display(env, &mut s)?;
                 Value::Str(s.into())
             }
-            Cmp(op, a, b) => Value::Bool(compare(*op, &a.eval(env)?, &b.eval(env)?)?),
-            And(a, b) => Value::Bool(a.eval_bool(env)? && b.eval_bool(env)?),
-            Or(a, b) => Value::Bool(a.eval_bool(env)? || b.eval_bool(env)?),
-            Cond(c, a, b) => {
+            Cmp(op, ab) => Value::Bool(compare(*op, &ab[0].eval(env)?, &ab[1].eval(env)?)?),
+            And(ab) => Value::Bool(ab[0].eval_bool(env)? && ab[1].eval_bool(env)?),
+            Or(ab) => Value::Bool(ab[0].eval_bool(env)? || ab[1].eval_bool(env)?),
+            Cond(cab) => {
+                let [c, a, b] = &**cab;
                 let v = if c.eval_bool(env)? {
                     a.eval(env)?
                 } else {
@@ -260,14 +261,15 @@ impl Expr {
             Visits(node) => Value::Int(i64::from(env.visits(*node))),
             TurnsSince(node) => Value::Int(env.turns_since(*node)),
             Turns => Value::Int(i64::try_from(env.turns()).unwrap_or(i64::MAX)),
-            Random(lo, hi) => {
+            Random(bounds) => {
+                let [lo, hi] = &**bounds;
                 let (Value::Int(lo), Value::Int(hi)) = (lo.eval(env)?, hi.eval(env)?) else {
                     return Err(EvalError::Type);
                 };
                 Value::Int(env.random(lo.min(hi), lo.max(hi)))
             }
-            Min(a, b) | Max(a, b) => {
-                let (a, b) = (a.eval(env)?, b.eval(env)?);
+            Min(ab) | Max(ab) => {
+                let (a, b) = (ab[0].eval(env)?, ab[1].eval(env)?);
                 let a_less = compare(CmpOp::Lt, &a, &b)?;
                 let pick_a = matches!(self.kind, Min(..)) == a_less;
                 let v = if pick_a { a } else { b };
@@ -312,7 +314,8 @@ impl Expr {
         use ExprKind::*;
         match &self.kind {
             // The common condition, integers compared, without building values.
-            Cmp(op, a, b) if a.ty == Type::Int && b.ty == Type::Int => {
+            Cmp(op, ab) if ab[0].ty == Type::Int && ab[1].ty == Type::Int => {
+                let [a, b] = &**ab;
                 let (a, b) = (a.eval_int(env)?, b.eval_int(env)?);
                 Ok(match op {
                     CmpOp::Eq => a == b,
@@ -324,8 +327,8 @@ impl Expr {
                 })
             }
             Not(a) => Ok(!a.eval_bool(env)?),
-            And(a, b) => Ok(a.eval_bool(env)? && b.eval_bool(env)?),
-            Or(a, b) => Ok(a.eval_bool(env)? || b.eval_bool(env)?),
+            And(ab) => Ok(ab[0].eval_bool(env)? && ab[1].eval_bool(env)?),
+            Or(ab) => Ok(ab[0].eval_bool(env)? || ab[1].eval_bool(env)?),
             _ => match self.eval(env)? {
                 Value::Bool(b) => Ok(b),
                 _ => Err(EvalError::Type),
@@ -372,14 +375,16 @@ impl Expr {
             Var(id) => env.var(*id).ok_or(EvalError::UnsetVariable)?.write_to(out),
             // Each operand's text is within the limit (checked where it was built), so a
             // check after each keeps the buffer under twice the limit.
-            Concat(a, b) => {
+            Concat(ab) => {
+                let [a, b] = &**ab;
                 let start = out.len();
                 a.display(env, out)?;
                 fits(env, out.len() - start)?;
                 b.display(env, out)?;
                 fits(env, out.len() - start)?;
             }
-            Cond(c, a, b) if self.ty == a.ty && self.ty == b.ty => {
+            Cond(cab) if self.ty == cab[1].ty && self.ty == cab[2].ty => {
+                let [c, a, b] = &**cab;
                 if c.eval_bool(env)? {
                     a.display(env, out)?;
                 } else {

@@ -140,18 +140,20 @@ enum ExprKind {
     Var(VarId),
     Not(Box<Expr>),
     Neg(Box<Expr>),
-    Arith(ArithOp, Box<Expr>, Box<Expr>),
-    Concat(Box<Expr>, Box<Expr>),
-    Cmp(CmpOp, Box<Expr>, Box<Expr>),
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
-    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    // An operator's operands are side by side in one allocation.
+    Arith(ArithOp, Box<[Expr; 2]>),
+    Concat(Box<[Expr; 2]>),
+    Cmp(CmpOp, Box<[Expr; 2]>),
+    And(Box<[Expr; 2]>),
+    Or(Box<[Expr; 2]>),
+    /// Condition, then, else.
+    Cond(Box<[Expr; 3]>),
     Visits(NodeId),
     TurnsSince(NodeId),
     Turns,
-    Random(Box<Expr>, Box<Expr>),
-    Min(Box<Expr>, Box<Expr>),
-    Max(Box<Expr>, Box<Expr>),
+    Random(Box<[Expr; 2]>),
+    Min(Box<[Expr; 2]>),
+    Max(Box<[Expr; 2]>),
     Abs(Box<Expr>),
     /// A parameter of the function whose fallback this is.
     Param(u16),
@@ -191,26 +193,21 @@ impl ExprKind {
     /// The operands, left to right.
     fn children(&self) -> impl Iterator<Item = &Expr> {
         use ExprKind::*;
-        let (a, b, c): (Option<&Expr>, Option<&Expr>, Option<&Expr>) = match self {
-            Lit(_) | Var(_) | Visits(_) | TurnsSince(_) | Turns | Param(_) | Call(_) => {
-                (None, None, None)
-            }
-            Not(a) | Neg(a) | Abs(a) => (Some(a), None, None),
-            Arith(_, a, b)
-            | Concat(a, b)
-            | Cmp(_, a, b)
-            | And(a, b)
-            | Or(a, b)
-            | Min(a, b)
-            | Max(a, b)
-            | Random(a, b) => (Some(a), Some(b), None),
-            Cond(c, a, b) => (Some(c), Some(a), Some(b)),
-        };
-        let args: &[Expr] = match self {
+        let operands: &[Expr] = match self {
+            Lit(_) | Var(_) | Visits(_) | TurnsSince(_) | Turns | Param(_) => &[],
+            Not(a) | Neg(a) | Abs(a) => std::slice::from_ref(&**a),
+            Arith(_, ab)
+            | Concat(ab)
+            | Cmp(_, ab)
+            | And(ab)
+            | Or(ab)
+            | Min(ab)
+            | Max(ab)
+            | Random(ab) => &**ab,
+            Cond(cab) => &**cab,
             Call(call) => &call.args,
-            _ => &[],
         };
-        [a, b, c].into_iter().flatten().chain(args)
+        operands.iter()
     }
 }
 
@@ -268,7 +265,8 @@ impl Expr {
             Lit(v) => Some(v.clone()),
             // A host function's answer is the game's state; a parameter is an argument's.
             Var(_) | Visits(_) | TurnsSince(_) | Turns | Random(..) | Param(_) | Call(_) => None,
-            And(a, b) | Or(a, b) => {
+            And(ab) | Or(ab) => {
+                let [a, b] = &**ab;
                 // `false` absorbs `&&`, `true` absorbs `||`; the other value is neutral.
                 let absorbing = Value::Bool(matches!(self.kind, Or(..)));
                 match (a.constant(), b.constant()) {
@@ -277,7 +275,8 @@ impl Expr {
                     _ => None,
                 }
             }
-            Cond(c, a, b) => {
+            Cond(cab) => {
+                let [c, a, b] = &**cab;
                 let (c, a, b) = (c.constant(), a.constant(), b.constant());
                 match c? {
                     Value::Bool(true) => a?.coerce(self.ty),
@@ -302,18 +301,19 @@ impl Expr {
         use ExprKind::*;
         let mut values = values.into_iter().map(|v| {
             let ty = v.ty();
-            Box::new(Expr::new(Lit(v), ty))
+            Expr::new(Lit(v), ty)
         });
         let mut next = || values.next();
+        let mut pair = || Some(Box::new([next()?, next()?]));
         let kind = match &self.kind {
-            Not(_) => Not(next()?),
-            Neg(_) => Neg(next()?),
-            Abs(_) => Abs(next()?),
-            Arith(op, ..) => Arith(*op, next()?, next()?),
-            Concat(..) => Concat(next()?, next()?),
-            Cmp(op, ..) => Cmp(*op, next()?, next()?),
-            Min(..) => Min(next()?, next()?),
-            Max(..) => Max(next()?, next()?),
+            Not(_) => Not(Box::new(next()?)),
+            Neg(_) => Neg(Box::new(next()?)),
+            Abs(_) => Abs(Box::new(next()?)),
+            Arith(op, _) => Arith(*op, pair()?),
+            Concat(_) => Concat(pair()?),
+            Cmp(op, _) => Cmp(*op, pair()?),
+            Min(_) => Min(pair()?),
+            Max(_) => Max(pair()?),
             _ => return None,
         };
         Some(Expr::new(kind, self.ty))
@@ -333,7 +333,8 @@ impl Expr {
     /// explorer's abstraction, [`Observed`](crate::runtime::Observed)): compared with an
     /// integer constant, or read in any other way.
     pub(crate) fn uses(&self, f: &mut impl FnMut(Use)) {
-        if let ExprKind::Cmp(_, a, b) = &self.kind {
+        if let ExprKind::Cmp(_, ab) = &self.kind {
+            let [a, b] = &**ab;
             let compared = match (a.quantity(), b.int_lit(), b.quantity(), a.int_lit()) {
                 (Some(q), Some(c), _, _) | (_, _, Some(q), Some(c)) => Some((q, c)),
                 _ => None,
@@ -510,7 +511,8 @@ impl Effect {
     pub(crate) fn raises_or_resets(&self) -> bool {
         match (self.op, &self.value.kind) {
             // `random` draws between its bounds in either order: both must be >= 0.
-            (EffectOp::Add, ExprKind::Random(lo, hi)) => {
+            (EffectOp::Add, ExprKind::Random(bounds)) => {
+                let [lo, hi] = &**bounds;
                 lo.int_lit().is_some_and(|lo| lo >= 0) && hi.int_lit().is_some_and(|hi| hi >= 0)
             }
             (EffectOp::Add, _) => self.value.int_lit().is_some_and(|c| c >= 0),

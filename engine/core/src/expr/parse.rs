@@ -298,10 +298,7 @@ impl<'s> Parser<'s> {
                     ),
                 )
             })?;
-            let e = node(
-                ExprKind::Cond(Box::new(cond), Box::new(then), Box::new(other)),
-                ty,
-            );
+            let e = node(ExprKind::Cond(Box::new([cond, then, other])), ty);
             self.built(e, at)?
         } else {
             cond
@@ -474,14 +471,14 @@ impl<'s> Parser<'s> {
                 let ty = a.ty;
                 node(ExprKind::Abs(a), ty)
             }
-            "random" => node(ExprKind::Random(next()?, next()?), Type::Int),
+            "random" => node(ExprKind::Random(Box::new([*next()?, *next()?])), Type::Int),
             _ => {
-                let (a, b) = (next()?, next()?);
-                let ty = unify(a.ty, b.ty).unwrap_or(Type::Float);
+                let ab = Box::new([*next()?, *next()?]);
+                let ty = unify(ab[0].ty, ab[1].ty).unwrap_or(Type::Float);
                 if name == "min" {
-                    node(ExprKind::Min(a, b), ty)
+                    node(ExprKind::Min(ab), ty)
                 } else {
-                    node(ExprKind::Max(a, b), ty)
+                    node(ExprKind::Max(ab), ty)
                 }
             }
         })
@@ -615,7 +612,7 @@ fn unify(a: Type, b: Type) -> Option<Type> {
 
 fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
     let (lt, rt) = (lhs.ty, rhs.ty);
-    let (l, r) = (Box::new(lhs), Box::new(rhs));
+    let lr = Box::new([lhs, rhs]);
     let sym = describe(op);
     match op {
         Tok::OrOr | Tok::AndAnd => {
@@ -625,9 +622,9 @@ fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
                 ));
             }
             let kind = if op == &Tok::OrOr {
-                ExprKind::Or(l, r)
+                ExprKind::Or(lr)
             } else {
-                ExprKind::And(l, r)
+                ExprKind::And(lr)
             };
             Ok(node(kind, Type::Bool))
         }
@@ -640,7 +637,7 @@ fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
             } else {
                 CmpOp::Ne
             };
-            Ok(node(ExprKind::Cmp(cmp, l, r), Type::Bool))
+            Ok(node(ExprKind::Cmp(cmp, lr), Type::Bool))
         }
         Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge => {
             let ordered =
@@ -656,10 +653,10 @@ fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
                 Tok::Gt => CmpOp::Gt,
                 _ => CmpOp::Ge,
             };
-            Ok(node(ExprKind::Cmp(cmp, l, r), Type::Bool))
+            Ok(node(ExprKind::Cmp(cmp, lr), Type::Bool))
         }
         Tok::Plus if lt == Type::Str || rt == Type::Str => {
-            Ok(node(ExprKind::Concat(l, r), Type::Str))
+            Ok(node(ExprKind::Concat(lr), Type::Str))
         }
         _ => {
             if !lt.is_numeric() || !rt.is_numeric() {
@@ -673,7 +670,7 @@ fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
                 _ => ArithOp::Rem,
             };
             let ty = unify(lt, rt).unwrap_or(Type::Float);
-            Ok(node(ExprKind::Arith(arith, l, r), ty))
+            Ok(node(ExprKind::Arith(arith, lr), ty))
         }
     }
 }

@@ -61,7 +61,10 @@ struct Plural {
 /// source, when the text is plain: see [`Template::parse_shared`]).
 #[derive(Clone)]
 enum Literal {
-    Inline { len: u8, bytes: [u8; Literal::INLINE] },
+    Inline {
+        len: u8,
+        bytes: [u8; Literal::INLINE],
+    },
     Shared(Arc<str>),
 }
 
@@ -84,7 +87,9 @@ impl Literal {
 
     fn inline(text: &str) -> Option<Literal> {
         let mut bytes = [0; Literal::INLINE];
-        bytes.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
+        bytes
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
         Some(Literal::Inline {
             len: text.len() as u8,
             bytes,
