@@ -187,6 +187,8 @@ struct Ctx<'a> {
     findings: &'a mut Vec<Finding>,
     /// Part of the story was not read (see `ReadFiles::incomplete`).
     incomplete: bool,
+    /// A buffer reused to build short strings (a choice's line id) before they are shared.
+    scratch: String,
 }
 
 impl Ctx<'_> {
@@ -348,6 +350,7 @@ pub(crate) fn compile(
         limits,
         findings,
         incomplete,
+        scratch: String::new(),
     };
     let mut declared = Declared {
         vars: HashMap::default(),
@@ -1034,7 +1037,7 @@ fn compile_node(
         first_target += c.targets().count();
         let line = choice_id.as_deref().map_or_else(
             || "".into(),
-            |cid| lines::choice_line(node_name, cid, c).into(),
+            |cid| lines::choice_line(&mut cx.scratch, node_name, cid, c),
         );
         // The choice's id is interned only once the rest of it compiled.
         let identity = || {
@@ -1165,7 +1168,8 @@ fn compile_effects(
     place: Place<'_>,
     srcs: &[Box<str>],
 ) -> Effects {
-    let (mut sources, mut compiled) = (Vec::new(), Vec::new());
+    let mut sources = Vec::with_capacity(srcs.len());
+    let mut compiled = Vec::with_capacity(srcs.len());
     for (i, src) in srcs.iter().enumerate() {
         match Action::parse(src, declared, cx.limits.expr()) {
             Ok(e) => {

@@ -1,14 +1,18 @@
 //! The expression lexer: source text to tokens with byte offsets.
 
+use std::sync::Arc;
+
 use super::ExprError;
 
 /// A token of the expression language.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Tok {
+pub(crate) enum Tok<'s> {
     Int(i64),
     Float(f64),
-    Str(String),
-    Ident(String),
+    /// A string literal (shared: taking a token while parsing copies no text).
+    Str(Arc<str>),
+    /// A name, as written in the source.
+    Ident(&'s str),
     True,
     False,
     Bang,
@@ -40,17 +44,18 @@ pub(crate) enum Tok {
 
 /// A token, the byte offset where it starts and the offset just past it.
 #[derive(Clone, Debug)]
-pub(crate) struct Spanned {
-    pub(crate) tok: Tok,
+pub(crate) struct Spanned<'s> {
+    pub(crate) tok: Tok<'s>,
     pub(crate) at: usize,
     pub(crate) end: usize,
 }
 
 /// Splits `src` into tokens. Stops at the first `}` outside a string when `stop_at_brace`
 /// (interpolations), returning the offset just past the tokens.
-pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize), ExprError> {
+pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned<'_>>, usize), ExprError> {
     let bytes = src.as_bytes();
-    let mut out = Vec::new();
+    // Most expressions are a few tokens (`x += 1`, `a < 3`): one allocation.
+    let mut out = Vec::with_capacity(8);
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -71,7 +76,7 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
             b'0'..=b'9' => number(src, at)?,
             b'"' | b'\'' => {
                 let (text, end) = string(src, at)?;
-                (Tok::Str(text), end)
+                (Tok::Str(text.into()), end)
             }
             c if c == b'_' || c.is_ascii_alphabetic() => word(src, at),
             _ => match operator(&bytes[at..]) {
@@ -98,7 +103,7 @@ pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned>, usize
 
 /// The number starting at `start` (digits, `_` separators, an optional fraction), and the
 /// offset just past it.
-fn number(src: &str, start: usize) -> Result<(Tok, usize), ExprError> {
+fn number(src: &str, start: usize) -> Result<(Tok<'static>, usize), ExprError> {
     let bytes = src.as_bytes();
     let digits_from = |mut i: usize| {
         while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
@@ -111,7 +116,17 @@ fn number(src: &str, start: usize) -> Result<(Tok, usize), ExprError> {
     if is_float {
         i = digits_from(i + 1);
     }
-    let text: String = src[start..i].chars().filter(|&c| c != '_').collect();
+    // Separators dropped (a copy only when there are some).
+    let written = &src[start..i];
+    let text: std::borrow::Cow<'_, str> = if written.contains('_') {
+        written
+            .chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
+    } else {
+        written.into()
+    };
     let tok = if is_float {
         text.parse()
             .map(Tok::Float)
@@ -125,7 +140,7 @@ fn number(src: &str, start: usize) -> Result<(Tok, usize), ExprError> {
 }
 
 /// The identifier or keyword starting at `start`, and the offset just past it.
-fn word(src: &str, start: usize) -> (Tok, usize) {
+fn word(src: &str, start: usize) -> (Tok<'_>, usize) {
     let end = src[start..]
         .bytes()
         .position(|b| !(b == b'_' || b.is_ascii_alphanumeric()))
@@ -133,7 +148,7 @@ fn word(src: &str, start: usize) -> (Tok, usize) {
     let tok = match &src[start..end] {
         "true" => Tok::True,
         "false" => Tok::False,
-        word => Tok::Ident(word.to_owned()),
+        word => Tok::Ident(word),
     };
     (tok, end)
 }
@@ -182,7 +197,7 @@ fn string(src: &str, start: usize) -> Result<(String, usize), ExprError> {
 }
 
 /// The operator or punctuation `rest` starts with, and its length in bytes.
-fn operator(rest: &[u8]) -> Option<(Tok, usize)> {
+fn operator(rest: &[u8]) -> Option<(Tok<'static>, usize)> {
     let two = match rest.get(..2) {
         Some(b"<=") => Some(Tok::Le),
         Some(b">=") => Some(Tok::Ge),

@@ -96,7 +96,7 @@ fn code(src: &str, at: usize, written: &mut Written) -> usize {
 }
 
 /// The tokens of `src`, as far as it lexes: a mistake ends them where it is.
-fn tokens(src: &str, stop_at_brace: bool) -> Vec<Spanned> {
+fn tokens(src: &str, stop_at_brace: bool) -> Vec<Spanned<'_>> {
     let mut end = src.len();
     loop {
         match lex(&src[..end], stop_at_brace) {
@@ -125,7 +125,7 @@ fn names_of(toks: &[Spanned], base: usize, effect: bool, out: &mut Vec<WrittenNa
         if !called {
             out.push(WrittenName {
                 kind: NameKind::Variable,
-                name: name.clone(),
+                name: name.to_string(),
                 span,
             });
             continue;
@@ -137,10 +137,10 @@ fn names_of(toks: &[Spanned], base: usize, effect: bool, out: &mut Vec<WrittenNa
         };
         out.push(WrittenName {
             kind,
-            name: name.clone(),
+            name: name.to_string(),
             span,
         });
-        if (name == "visits" || name == "turns_since")
+        if (&**name == "visits" || &**name == "turns_since")
             && let Some(Spanned {
                 tok: Tok::Str(node),
                 at,
@@ -149,7 +149,7 @@ fn names_of(toks: &[Spanned], base: usize, effect: bool, out: &mut Vec<WrittenNa
         {
             out.push(WrittenName {
                 kind: NameKind::Node,
-                name: node.clone(),
+                name: node.to_string(),
                 span: base + at + 1..base + end - 1,
             });
         }

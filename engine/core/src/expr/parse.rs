@@ -66,7 +66,7 @@ pub(super) fn parse_command(
             format!("`{name}` is not a command the story declares ({hint})"),
         ));
     };
-    let name = name.clone();
+    let name: &str = name;
     let mut p = Parser::new(toks, scope, limits);
     p.bump();
     p.bump();
@@ -74,7 +74,7 @@ pub(super) fn parse_command(
     p.expect_end()?;
     Ok(Some(CommandCall {
         command,
-        args: typed_args(&name, params, 0, args)?,
+        args: typed_args(name, params, 0, args)?,
         params: params.into(),
     }))
 }
@@ -126,8 +126,8 @@ pub(super) fn parse_effect(
             "an effect starts with a variable: `x = e`, `x += e` or `x -= e`",
         ));
     };
-    let (var, var_ty) = scope.var(&name).ok_or_else(|| {
-        let hint = did_you_mean(&name, scope.names(NameKind::Variable));
+    let (var, var_ty) = scope.var(name).ok_or_else(|| {
+        let hint = did_you_mean(name, scope.names(NameKind::Variable));
         ExprError::unknown_name(at, format!("undeclared variable `{name}`{hint}"))
     })?;
     p.bump();
@@ -173,7 +173,7 @@ pub(super) fn parse_effect(
 }
 
 struct Parser<'s> {
-    toks: Vec<Spanned>,
+    toks: Vec<Spanned<'s>>,
     pos: usize,
     /// The parser's own recursion: parentheses, unary operators, `?:` and calls.
     depth: usize,
@@ -188,7 +188,7 @@ fn node(kind: ExprKind, ty: Type) -> Expr {
 }
 
 impl<'s> Parser<'s> {
-    fn new(toks: Vec<Spanned>, scope: &'s dyn Scope, limits: ExprLimits) -> Self {
+    fn new(toks: Vec<Spanned<'s>>, scope: &'s dyn Scope, limits: ExprLimits) -> Self {
         Parser {
             toks,
             pos: 0,
@@ -230,7 +230,7 @@ impl<'s> Parser<'s> {
         )
     }
 
-    fn peek(&self) -> &Tok {
+    fn peek(&self) -> &Tok<'s> {
         self.toks.get(self.pos).map_or(&Tok::Eof, |t| &t.tok)
     }
 
@@ -241,7 +241,7 @@ impl<'s> Parser<'s> {
             .map_or(0, |t| t.at)
     }
 
-    fn bump(&mut self) -> Tok {
+    fn bump(&mut self) -> Tok<'s> {
         let tok = self.peek().clone();
         if self.pos < self.toks.len() {
             self.pos += 1;
@@ -376,7 +376,7 @@ impl<'s> Parser<'s> {
         let leaf = match self.bump() {
             Tok::Int(v) => node(ExprKind::Lit(Value::Int(v)), Type::Int),
             Tok::Float(v) => node(ExprKind::Lit(Value::Float(v)), Type::Float),
-            Tok::Str(s) => node(ExprKind::Lit(Value::Str(s.into())), Type::Str),
+            Tok::Str(s) => node(ExprKind::Lit(Value::Str(s)), Type::Str),
             Tok::True => node(ExprKind::Lit(Value::Bool(true)), Type::Bool),
             Tok::False => node(ExprKind::Lit(Value::Bool(false)), Type::Bool),
             Tok::LParen => {
@@ -389,16 +389,16 @@ impl<'s> Parser<'s> {
             }
             Tok::Ident(name) if self.peek() == &Tok::LParen => {
                 self.enter()?;
-                let call = self.call(&name, at)?;
+                let call = self.call(name, at)?;
                 self.depth -= 1;
                 return self.built(call, at);
             }
             Tok::Ident(name) => {
-                if let Some((i, ty)) = self.scope.param(&name) {
+                if let Some((i, ty)) = self.scope.param(name) {
                     return self.built(node(ExprKind::Param(i), ty), at);
                 }
-                let (var, ty) = self.scope.var(&name).ok_or_else(|| {
-                    let hint = did_you_mean(&name, self.scope.names(NameKind::Variable));
+                let (var, ty) = self.scope.var(name).ok_or_else(|| {
+                    let hint = did_you_mean(name, self.scope.names(NameKind::Variable));
                     ExprError::unknown_name(at, format!("undeclared variable `{name}`{hint}"))
                 })?;
                 node(ExprKind::Var(var), ty)
@@ -613,12 +613,14 @@ fn unify(a: Type, b: Type) -> Option<Type> {
 fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
     let (lt, rt) = (lhs.ty, rhs.ty);
     let lr = Box::new([lhs, rhs]);
-    let sym = describe(op);
+    // The operator as the error messages name it, made only for an error.
+    let sym = || describe(op);
     match op {
         Tok::OrOr | Tok::AndAnd => {
             if lt != Type::Bool || rt != Type::Bool {
                 return Err(format!(
-                    "{sym} needs Bool on both sides, found {lt} and {rt}"
+                    "{} needs Bool on both sides, found {lt} and {rt}",
+                    sym()
                 ));
             }
             let kind = if op == &Tok::OrOr {
@@ -644,7 +646,8 @@ fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
                 (lt.is_numeric() && rt.is_numeric()) || (lt == Type::Str && rt == Type::Str);
             if !ordered {
                 return Err(format!(
-                    "{sym} needs two numbers or two strings, found {lt} and {rt}"
+                    "{} needs two numbers or two strings, found {lt} and {rt}",
+                    sym()
                 ));
             }
             let cmp = match op {
@@ -660,7 +663,7 @@ fn combine(op: &Tok, lhs: Expr, rhs: Expr) -> Result<Expr, String> {
         }
         _ => {
             if !lt.is_numeric() || !rt.is_numeric() {
-                return Err(format!("{sym} needs numbers, found {lt} and {rt}"));
+                return Err(format!("{} needs numbers, found {lt} and {rt}", sym()));
             }
             let arith = match op {
                 Tok::Plus => ArithOp::Add,

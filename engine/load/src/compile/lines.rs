@@ -75,11 +75,20 @@ pub(super) fn node_line(name: &str, def: &NodeDef) -> String {
     def.line.as_deref().unwrap_or(name).to_owned()
 }
 
-/// The line id of a choice's text, `choice` being its choice id.
-pub(super) fn choice_line(node: &str, choice: &str, def: &ChoiceDef) -> String {
-    def.line
-        .as_deref()
-        .map_or_else(|| format!("{node}.{choice}"), str::to_owned)
+/// The line id of a choice's text, `choice` being its choice id (made in `scratch`, so
+/// that the one allocation is the shared string's).
+pub(super) fn choice_line(
+    scratch: &mut String,
+    node: &str,
+    choice: &str,
+    def: &ChoiceDef,
+) -> Arc<str> {
+    if let Some(line) = def.line.as_deref() {
+        return line.into();
+    }
+    scratch.clear();
+    scratch.extend([node, ".", choice]);
+    Arc::from(&**scratch)
 }
 
 /// Reports each line id given to two texts, at the later one, naming the earlier; and an
@@ -260,7 +269,7 @@ fn line_of(written: &Written<'_>, (at, choice): Owner) -> String {
         None => node_line(name, def),
         Some(i) => {
             let ids = choice_ids(&def.choices);
-            choice_line(name, &ids[i], &def.choices[i])
+            choice_line(&mut String::new(), name, &ids[i], &def.choices[i]).to_string()
         }
     }
 }
