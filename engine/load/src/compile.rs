@@ -657,6 +657,25 @@ impl<'l> Targets<'l> {
     fn at(self, i: usize) -> Option<NodeId> {
         self.edges.and_then(|e| e.get(i)).copied()
     }
+
+    /// The ids of a choice's `call` and `to`, whose targets start at `first`.
+    fn of_choice(self, first: usize, c: &ChoiceDef) -> (Option<NodeId>, Option<NodeId>) {
+        let call = c.call.as_ref().and_then(|_| self.at(first));
+        let to = (c.to.as_ref()).and_then(|_| self.at(first + usize::from(c.call.is_some())));
+        (call, to)
+    }
+
+    /// The ids of the node's `next` and `call`, the last of its targets.
+    fn onward(self, def: &NodeDef) -> (Option<NodeId>, Option<NodeId>) {
+        let Some(edges) = self.edges else {
+            return (None, None);
+        };
+        let first = edges.len().saturating_sub(def.onward().count());
+        let next = def.next.as_ref().and_then(|_| self.at(first));
+        let call =
+            (def.call.as_ref()).and_then(|_| self.at(first + usize::from(def.next.is_some())));
+        (next, call)
+    }
 }
 
 /// The node a field names, when it names one: `Some(None)` when the story has no such
@@ -694,11 +713,7 @@ fn compile_choice(
     identity: impl FnOnce() -> Option<Choice>,
 ) -> Option<ChoiceData> {
     let at = |field: &'static str| place.field(field);
-    // Its targets in the links: `call`, then `to`.
-    let call_id = c.call.as_ref().and_then(|_| targets.at(first));
-    let to_id =
-        c.to.as_ref()
-            .and_then(|_| targets.at(first + usize::from(c.call.is_some())));
+    let (call_id, to_id) = targets.of_choice(first, c);
     let to = node_ref(
         cx,
         declared,
@@ -942,22 +957,21 @@ fn warn_endless_loops(decl: &Decl, names: &Interner<NodeId>) -> Vec<(NodeId, Fin
     warnings
 }
 
-/// Where a node certainly goes on to without showing a choice, and the field that says
-/// so: `next` when it has no choices, or its first choice when every choice is a
-/// fallback and that one has no condition and is not `once`.
-fn certain_advance(def: &NodeDef) -> Option<(&str, Vec<Seg>)> {
+/// Where a node certainly goes on to without showing a choice, and whether `next` says
+/// so: `next` when it has no choices, or its first choice (`false`) when every choice is
+/// a fallback and that one has no condition and is not `once`.
+fn certain_advance(def: &NodeDef) -> Option<(&str, bool)> {
     if def.choices.iter().any(|c| !c.fallback) {
         return None;
     }
     // A call may end anywhere its callee's chain does: only plain ways on are certain.
     match def.choices.first() {
-        Some(c) if c.call.is_none() && c.when.is_none() && !c.once => Some((
-            c.to.as_deref()?,
-            vec![Seg::Field("choices"), Seg::Index(0), Seg::Field("to")],
-        )),
+        Some(c) if c.call.is_none() && c.when.is_none() && !c.once => {
+            Some((c.to.as_deref()?, false))
+        }
         Some(_) => None,
         None if def.call.is_some() => None,
-        None => def.next.as_deref().map(|n| (n, vec![Seg::Field("next")])),
+        None => def.next.as_deref().map(|n| (n, true)),
     }
 }
 
@@ -979,10 +993,7 @@ fn compile_node(
     };
     let text = compile_text(cx, declared, file, at("text"), (line, &def.text));
     let targets = Targets::of(known.decl, id, def);
-    let onward = def.choices.iter().flat_map(ChoiceDef::targets).count();
-    let next_id = def.next.as_ref().and_then(|_| targets.at(onward));
-    let call_id =
-        (def.call.as_ref()).and_then(|_| targets.at(onward + usize::from(def.next.is_some())));
+    let (next_id, call_id) = targets.onward(def);
     let next = node_ref(
         cx,
         declared,

@@ -181,8 +181,7 @@ impl Links {
             .chain(def.onward())
             .map(|t| nodes.intern(t))
             .collect();
-        let advance = super::certain_advance(def)
-            .map(|(to, field)| (nodes.intern(to), field == [super::Seg::Field("next")]));
+        let advance = super::certain_advance(def).map(|(to, by_next)| (nodes.intern(to), by_next));
         Links {
             id: Some(id),
             edges,
