@@ -298,12 +298,14 @@ fn validate(
     }
     let mut voice_warnings = Vec::new();
     if let Some(data) = data.as_mut().filter(|_| story_ok) {
-        let lines = data
-            .nodes
-            .iter()
-            .flat_map(|n| std::iter::once(&n.text).chain(n.choices.iter().map(|c| &c.text)))
-            .map(|t| &*t.line)
-            .collect();
+        let nodes = &data.nodes;
+        let lines = || {
+            nodes
+                .iter()
+                .flat_map(|n| std::iter::once(&n.text).chain(n.choices.iter().map(|c| &c.text)))
+                .map(|t| &*t.line)
+                .collect()
+        };
         data.voices = voices::find(source, &data.root, Some(&lines), &mut voice_warnings);
     }
     let mut diagnostics = resolve_findings_with(&files, findings, &mut cache.placed);

@@ -327,8 +327,12 @@ pub(crate) fn load(
         files: Vec::new(),
         cache: LocaleCache::default(),
     };
+    let paths = translation_files(source, root);
+    if paths.is_empty() {
+        return out;
+    }
     let against = Against::data(data);
-    for path in translation_files(source, root) {
+    for path in paths {
         let file = FileId((first_file + out.files.len()) as u32);
         let Some(read) = read_file(source, &path, limits, file, &mut out.files, findings) else {
             continue;

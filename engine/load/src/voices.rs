@@ -29,14 +29,16 @@ pub fn is_voice_path(relative: &Path) -> bool {
             .is_some_and(|e| VOICE_EXTENSIONS.contains(&e))
 }
 
-/// Finds the voice files of the story at `root`. With `lines` (the story's line ids), a
-/// file named for no line, and a second file for one line, are warnings.
-pub fn find(
+/// Finds the voice files of the story at `root`. With `lines` (what gives the story's line
+/// ids, asked only when there is a voice file), a file named for no line, and a second
+/// file for one line, are warnings.
+pub fn find<'l>(
     source: &dyn Source,
     root: &Path,
-    lines: Option<&FxHashSet<&str>>,
+    lines: Option<&dyn Fn() -> FxHashSet<&'l str>>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Vec<Voices> {
+    let mut known: Option<FxHashSet<&str>> = None;
     let mut out = Vec::new();
     let mut dirs = vec![(None, root.join("voice"))];
     let mut locales = source.dirs_in(&root.join("locales"));
@@ -83,7 +85,9 @@ pub fn find(
                 message,
                 source_line: None,
             };
-            if lines.is_some_and(|lines| !lines.contains(line)) {
+            let unknown =
+                lines.is_some_and(|lines| !known.get_or_insert_with(lines).contains(line));
+            if unknown {
                 warnings.push(warn(format!(
                     "no text has line id `{line}`, so this voice file is never played"
                 )));
