@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, select};
 use qnce::input::{Controls, Input, Outcome};
 use qnce::persist::{read_save, remove_stale_temporaries, write_save};
 use qnce::reload::{Host, SessionKey, Settle};
+use qnce::services::Services;
 use qnce::watch::WatchConfig;
 use qnce::{Limits, LoadError, Session, SessionConfig, Story};
 use qnce_cli::signals::{self, Signal};
@@ -183,8 +184,9 @@ fn random_seed() -> u64 {
     std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now()) >> 11
 }
 
-fn open(path: &Path) -> Result<Host, u8> {
-    match Host::open(path, &Limits::default()) {
+/// The host of the story at `path`, its files read and parsed on the services' pool.
+fn open(path: &Path, services: &Services) -> Result<Host, u8> {
+    match Host::open_attached(path, &Limits::default(), services) {
         Ok(loaded) => {
             for w in &loaded.warnings {
                 eprintln!("{}", crate::check::render(w));
@@ -260,11 +262,8 @@ pub(crate) fn run(args: &PlayArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let code = match open(&args.path) {
-        Ok(mut host) => {
-            host.attach(observed.services());
-            play(args, host)
-        }
+    let code = match open(&args.path, observed.services()) {
+        Ok(host) => play(args, host),
         Err(code) => code,
     };
     observed.shutdown();

@@ -151,10 +151,9 @@ fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome()
     let example = crate::support::example("lighthouse");
     let pooled_dir = TempDir::copy_of(&example, "reload-pooled");
     let plain_dir = TempDir::copy_of(&example, "reload-plain");
-    let mut pooled = Host::open(pooled_dir.path(), &Limits::default())
+    let mut pooled = Host::open_attached(pooled_dir.path(), &Limits::default(), &services)
         .unwrap()
         .value;
-    pooled.attach(&services);
     let mut plain = Host::open(plain_dir.path(), &Limits::default())
         .unwrap()
         .value;
@@ -207,6 +206,95 @@ fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome()
         outcomes[0].3
     );
     services.shutdown();
+}
+
+#[test]
+fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
+    use qnce::LoadError;
+    use qnce::load::ParallelMap;
+    use qnce::pool::{Pool, PoolConfig};
+    use qnce::reload::Reloader;
+    use std::sync::Arc;
+    let config = PoolConfig {
+        threads: 2,
+        ..PoolConfig::default()
+    };
+    let pool: Arc<dyn ParallelMap> = Arc::new(Pool::new(&config).unwrap());
+    let main = r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#;
+    let one = |includes: &str| {
+        format!(
+            r#"Include(include: [{includes}], nodes: {{ "one": (text: "One", choices: [(text: "on", to: "three")]) }})"#
+        )
+    };
+    let two = r#"Include(nodes: { "two": (text: "Two"), "lost": (text: "No way in") })"#;
+    let three = r#"Include(nodes: { "three": (text: "Three", next: "four") })"#;
+    let four = r#"Include(nodes: { "four": (text: "Four") })"#;
+    // The main file includes two files, the first of them two more (a second level).
+    // Each case changes one file: `None` for a story that loads (with a warning: `lost`
+    // cannot be reached), else what its error says.
+    let cases: [(&str, String, Option<&str>); 7] = [
+        ("one.ron", one(r#""three.ron", "four.ron""#), None),
+        ("three.ron", "Include(nodes: {".into(), Some("three.ron")),
+        (
+            "one.ron",
+            one(r#""three.ron", "four.ron", "gone.ron""#),
+            Some("gone.ron"),
+        ),
+        (
+            "four.ron",
+            r#"Include(include: ["one.ron"])"#.into(),
+            Some("cycle"),
+        ),
+        (
+            "one.ron",
+            one(r#""three.ron", "four.ron", "two.ron""#),
+            Some("more than once"),
+        ),
+        (
+            "one.ron",
+            one(r#""three.ron", "four.ron", "../x.ron""#),
+            Some("outside"),
+        ),
+        ("four.ron", String::new(), Some("empty")),
+    ];
+    for (file, text, error) in cases {
+        let dir = TempDir::new("pool-load");
+        dir.write("story.ron", main);
+        dir.write("one.ron", one(r#""three.ron", "four.ron""#));
+        dir.write("two.ron", two);
+        dir.write("three.ron", three);
+        dir.write("four.ron", four);
+        dir.write(file, &text);
+        let alone = Reloader::load(dir.path(), &Limits::default());
+        let pooled = Reloader::load_in_parallel(dir.path(), &Limits::default(), Arc::clone(&pool));
+        match (alone, pooled, error) {
+            (Ok(alone), Ok(pooled), None) => {
+                assert_eq!(alone.warnings, pooled.warnings);
+                assert!(
+                    alone.warnings.iter().any(|w| w.message.contains("`lost`")),
+                    "{:?}",
+                    alone.warnings
+                );
+                assert_eq!(
+                    crate::support::canonical(&alone.value.0),
+                    crate::support::canonical(&pooled.value.0)
+                );
+                assert_eq!(pooled.value.0.node_ids().count(), 6);
+            }
+            (Err(LoadError::Invalid(alone)), Err(LoadError::Invalid(pooled)), Some(error)) => {
+                assert_eq!(alone, pooled, "{file}: {text}");
+                assert!(
+                    alone.iter().any(|d| d.to_string().contains(error)),
+                    "{error}: {alone:?}"
+                );
+            }
+            (alone, pooled, _) => panic!(
+                "{file}: {text}: alone {:?}, pooled {:?}",
+                alone.map(|l| l.warnings),
+                pooled.map(|l| l.warnings)
+            ),
+        }
+    }
 }
 
 /// Issue 14, class 9: saving two files a few milliseconds apart (`story.ron` naming a node

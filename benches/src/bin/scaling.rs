@@ -6,7 +6,8 @@
 //!
 //! Each size runs in a process of its own (the binary again, with `--one NODES`), so that
 //! its peak resident memory is its own. In it: the story is written, loaded three times
-//! (the median is reported), then one node's text in the middle file is edited and
+//! reading and parsing its files on the engine's pool (as `qnce play` does), then three
+//! times on the calling thread alone (medians reported), then one node's text in the middle file is edited and
 //! reloaded 20 times (medians of the whole reload and of each phase, with the parse of
 //! the changed file), then the node's first choice is led elsewhere and back 6 times (an
 //! edit of the graph: reachability is found again), then a seeded random walk of 20,000
@@ -16,9 +17,12 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use qnce::Limits;
+use qnce::load::ParallelMap;
+use qnce::pool::{Pool, PoolConfig};
 use qnce::reload::{Reloader, Timings};
 use qnce_benches::Walk;
 use qnce_benches::generate::{StoryShape, middle_edit, middle_retarget, write_story};
@@ -58,9 +62,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sizes = vec![1_000, 10_000, 100_000, 300_000];
     }
     println!(
-        "| nodes | load | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | step |"
+        "| nodes | load | load on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | step |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
     let me = std::env::current_exe()?;
     for n in sizes {
         for _ in 0..runs {
@@ -99,6 +105,17 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
         ..Limits::default()
     };
     let rss_before = qnce_benches::proc_status_kib("VmRSS");
+    // Loads reading and parsing on the engine's pool, as `qnce play` does; each story is
+    // dropped before the next load.
+    let pool: Arc<dyn ParallelMap> = Arc::new(Pool::new(&PoolConfig::default())?);
+    let mut pool_loads = Vec::new();
+    for _ in 0..LOADS {
+        let t = Instant::now();
+        let loaded = Reloader::load_in_parallel(dir, &limits, Arc::clone(&pool))?;
+        pool_loads.push(t.elapsed());
+        drop(loaded);
+    }
+    drop(pool);
     let mut loads = Vec::new();
     let mut loaded = None;
     for _ in 0..LOADS {
@@ -155,9 +172,10 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     let parsing = phase(|t| t.parsing);
     let mib = |kib: u64| kib as f64 / 1024.0;
     Ok(format!(
-        "| {} | {:.0} ms | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {} | {:.0} ns |",
+        "| {} | {:.0} ms | {:.0} ms | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {} | {:.0} ns |",
         shape.n_nodes,
         ms(median(loads)),
+        ms(median(pool_loads)),
         mib(rss_loaded),
         mib(qnce_benches::proc_status_kib("VmHWM")),
         bytes_per_node,

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use qnce_core::story::SourceFile;
 
 use crate::Limits;
-use crate::read::{Parsed, ReadFailure, is_blank, parse_text, read_text, resolve};
+use crate::read::{
+    Parsed, ReadFailure, is_blank, lexically_inside, parse_text, read_text, resolve,
+};
 use crate::source::FileSystem;
 
 /// Which files changed since the cache was filled.
@@ -45,7 +47,8 @@ pub struct Preread {
 }
 
 pub(crate) struct PrereadFile {
-    pub(crate) text: Result<String, ReadFailure>,
+    /// Made shared on the thread that read it, so that the reader takes it without a copy.
+    pub(crate) text: Result<Arc<str>, ReadFailure>,
     /// The parse of `text` (none when it was not read or is blank).
     pub(crate) parsed: Option<Result<Parsed, ron::error::SpannedError>>,
 }
@@ -110,10 +113,48 @@ pub fn preread(
     preread
 }
 
+/// Reads and parses a story's files through `parallel` before its first load: the main
+/// file, then the files it includes, then theirs, each level at once. The reader takes
+/// them instead of reading and parsing itself, and checks each as it would have (a file it
+/// does not reach is dropped). At most [`Limits::max_files`] files are read.
+pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -> Preread {
+    let (root, main) = resolve(&FileSystem, path);
+    let root_key = file_key(&root);
+    let job = |key: PathBuf, main: bool| FileJob {
+        key,
+        main,
+        limits: limits.clone(),
+    };
+    let main = file_key(&main);
+    let mut seen = HashSet::from([main.clone()]);
+    let mut level = vec![job(main, true)];
+    let mut preread = Preread::default();
+    while !level.is_empty() {
+        let room = limits.max_files.saturating_sub(preread.files.len());
+        level.truncate(room);
+        let mut next = Vec::new();
+        for read in parallel.map_files(std::mem::take(&mut level), read_and_parse) {
+            preread.reading += read.reading;
+            preread.parsing += read.parsing;
+            if let Some(Ok(parsed)) = &read.file.parsed {
+                for include in parsed.includes() {
+                    let key = normalize(&root_key.join(include));
+                    if lexically_inside(include) && seen.insert(key.clone()) {
+                        next.push(job(key, false));
+                    }
+                }
+            }
+            preread.files.insert(read.key, read.file);
+        }
+        level = next;
+    }
+    preread
+}
+
 fn read_and_parse(job: FileJob) -> FileRead {
     let FileJob { key, main, limits } = job;
     let started = Instant::now();
-    let text = read_text(&FileSystem, &key, &limits);
+    let text = read_text(&FileSystem, &key, &limits).map(Arc::from);
     let reading = started.elapsed();
     let started = Instant::now();
     let parsed = match &text {

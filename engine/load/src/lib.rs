@@ -24,6 +24,7 @@ pub mod voices;
 
 pub use cache::{
     CacheUpdate, Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread,
+    preread_story,
 };
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use finding::{Finding, resolve_findings, resolve_findings_with};
@@ -176,13 +177,31 @@ pub fn load_cached(
     load_cached_from(&FileSystem, path, limits)
 }
 
+/// As [`load_cached`], reading and parsing the story's files through `parallel`, several
+/// at once (see [`preread_story`]).
+#[doc(hidden)]
+pub fn load_cached_in_parallel(
+    path: &Path,
+    limits: &Limits,
+    parallel: &dyn ParallelMap,
+) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
+    let preread = preread_story(parallel, path, limits);
+    load_cached_with(&FileSystem, path, limits, true, preread)
+}
+
 /// Loads the story at `path` without its translations: what a string table is extracted
 /// from, so that a mistake in a translation does not stop extracting.
 ///
 /// # Errors
 /// As [`load`], for the story's own files.
 pub fn load_untranslated(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded, LoadError> {
-    let (data, warnings, _) = load_cached_with(&FileSystem, path.as_ref(), limits, false)?;
+    let (data, warnings, _) = load_cached_with(
+        &FileSystem,
+        path.as_ref(),
+        limits,
+        false,
+        Preread::default(),
+    )?;
     Ok(Loaded {
         value: Story::from_data(data),
         warnings,
@@ -194,7 +213,7 @@ fn load_cached_from(
     path: &Path,
     limits: &Limits,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
-    load_cached_with(source, path, limits, true)
+    load_cached_with(source, path, limits, true, Preread::default())
 }
 
 fn load_cached_with(
@@ -202,8 +221,9 @@ fn load_cached_with(
     path: &Path,
     limits: &Limits,
     translated: bool,
+    preread: Preread,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
-    let (data, diagnostics, cache) = validate(source, path, limits, translated, None)?;
+    let (data, diagnostics, cache) = validate(source, path, limits, translated, None, preread)?;
     match data {
         Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
         _ => Err(LoadError::Invalid(diagnostics)),
@@ -238,7 +258,14 @@ pub fn check_from(
     limits: &Limits,
     previous: Option<&FileCache>,
 ) -> Result<Checked, LoadError> {
-    let (data, diagnostics, cache) = validate(source, path.as_ref(), limits, true, previous)?;
+    let (data, diagnostics, cache) = validate(
+        source,
+        path.as_ref(),
+        limits,
+        true,
+        previous,
+        Preread::default(),
+    )?;
     Ok(Checked {
         diagnostics,
         cache,
@@ -247,23 +274,18 @@ pub fn check_from(
 }
 
 /// Reads, validates and compiles the story: its data (`None` when it could not be
-/// compiled at all), every diagnostic, and its files as parsed.
+/// compiled at all), every diagnostic, and its files as parsed. Files in `preread` are
+/// taken from it rather than read and parsed.
 fn validate(
     source: &dyn Source,
     path: &Path,
     limits: &Limits,
     translated: bool,
     previous: Option<&FileCache>,
+    preread: Preread,
 ) -> Result<(Option<StoryData>, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
-    let read = read_story(
-        source,
-        path,
-        limits,
-        previous,
-        &Changes::All,
-        Preread::default(),
-    )?;
+    let read = read_story(source, path, limits, previous, &Changes::All, preread)?;
     let mut names = Names::default();
     let mut findings = read.findings;
     let mut tables = compile::Tables::default();

@@ -140,7 +140,7 @@ pub(crate) fn reread_changed(
             Some(pre) => (pre.text, pre.parsed),
             None => {
                 let started = Instant::now();
-                let text = read_text(source, &file.path, limits);
+                let text = read_text(source, &file.path, limits).map(Arc::from);
                 out.reading += started.elapsed();
                 (text, None)
             }
@@ -176,7 +176,7 @@ pub(crate) fn reread_changed(
             return None;
         }
         nodes = nodes - old.n_nodes() + parsed.n_nodes();
-        out.anew.push((i, Arc::from(text), Arc::new(parsed)));
+        out.anew.push((i, text, Arc::new(parsed)));
     }
     (nodes <= limits.max_nodes).then_some(out)
 }
@@ -474,7 +474,7 @@ impl Reader<'_> {
             }
             None => {
                 let started = Instant::now();
-                let text = read_text(self.source, path, self.limits);
+                let text = read_text(self.source, path, self.limits).map(Arc::from);
                 self.read.reading += started.elapsed();
                 text
             }
@@ -487,7 +487,7 @@ impl Reader<'_> {
             None => (None, None),
         };
         Ok(Fetched {
-            text: Arc::from(text),
+            text,
             parsed,
             previous,
         })
@@ -674,7 +674,7 @@ pub(crate) fn is_blank(text: &str) -> bool {
 
 /// Whether a relative path stays inside the directory it is relative to, without
 /// following links: no root, no prefix, never above its start.
-fn lexically_inside(relative: &str) -> bool {
+pub(crate) fn lexically_inside(relative: &str) -> bool {
     let mut depth = 0i32;
     for c in Path::new(relative).components() {
         match c {

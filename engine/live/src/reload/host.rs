@@ -68,21 +68,34 @@ impl Host {
     /// # Errors
     /// As [`qnce_load`].
     pub fn open(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded<Host>, LoadError> {
-        let Loaded {
-            value: (story, reloader),
-            warnings,
-        } = Reloader::load(path, limits)?;
-        let host = Host {
+        Ok(Reloader::load(path, limits)?.map(Host::of))
+    }
+
+    /// As [`Host::open`], reading and parsing the story's files on the services' pool,
+    /// several at once, then attached to `services` ([`Host::attach`]).
+    ///
+    /// # Errors
+    /// As [`qnce_load`].
+    #[cfg(feature = "services")]
+    pub fn open_attached(
+        path: impl AsRef<Path>,
+        limits: &Limits,
+        services: &Services,
+    ) -> Result<Loaded<Host>, LoadError> {
+        let pool = std::sync::Arc::clone(&services.pool);
+        let mut loaded = Reloader::load_in_parallel(path, limits, pool)?.map(Host::of);
+        loaded.value.attach(services);
+        Ok(loaded)
+    }
+
+    fn of((story, reloader): (Story, Reloader)) -> Host {
+        Host {
             story,
             reloader,
             sessions: Vec::new(),
             watcher: None,
             attached: None,
-        };
-        Ok(Loaded {
-            value: host,
-            warnings,
-        })
+        }
     }
 
     /// Starts watching the story directory; edits are then picked up by [`Host::poll`] or

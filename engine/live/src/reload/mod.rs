@@ -162,9 +162,33 @@ impl Reloader {
         path: impl AsRef<Path>,
         limits: &Limits,
     ) -> Result<Loaded<(Story, Reloader)>, LoadError> {
-        let path = path.as_ref();
+        Reloader::load_with(path.as_ref(), limits, None)
+    }
+
+    /// As [`Reloader::load`], reading and parsing the story's files through `parallel`
+    /// (the engine's pool, for one), several at once; later reloads read through it too
+    /// (see [`Reloader::read_in_parallel`]).
+    ///
+    /// # Errors
+    /// As [`qnce_load`].
+    pub fn load_in_parallel(
+        path: impl AsRef<Path>,
+        limits: &Limits,
+        parallel: Arc<dyn ParallelMap>,
+    ) -> Result<Loaded<(Story, Reloader)>, LoadError> {
+        Reloader::load_with(path.as_ref(), limits, Some(parallel))
+    }
+
+    fn load_with(
+        path: &Path,
+        limits: &Limits,
+        parallel: Option<Arc<dyn ParallelMap>>,
+    ) -> Result<Loaded<(Story, Reloader)>, LoadError> {
         let limits = limits.clone();
-        let (data, diagnostics, cache) = load::load_cached(path, &limits)?;
+        let (data, diagnostics, cache) = match &parallel {
+            Some(parallel) => load::load_cached_in_parallel(path, &limits, &**parallel)?,
+            None => load::load_cached(path, &limits)?,
+        };
         let reloader = Reloader {
             path: path.to_owned(),
             root: data.root.clone(),
@@ -180,7 +204,7 @@ impl Reloader {
                 seen
             },
             pending_all: false,
-            parallel: None,
+            parallel,
         };
         Ok(Loaded {
             value: (Story::from_data(data), reloader),
