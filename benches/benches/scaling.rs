@@ -1,13 +1,16 @@
-//! How load, a one-node live edit and a step grow with the story, at 1,000 and 10,000
+//! How load (on one thread and on the engine's pool), a one-node live edit and a step grow with the story, at 1,000 and 10,000
 //! nodes (the quick mode of CI runs these); the `scaling` binary adds 100,000 and 300,000
 //! nodes, memory and each reload's phases (BENCHMARKS.md).
 //!
 //! `cargo bench -p qnce-benches --bench scaling`
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use qnce::Limits;
+use qnce::load::ParallelMap;
+use qnce::pool::{Pool, PoolConfig};
 use qnce::reload::Reloader;
 use qnce_benches::Walk;
 use qnce_benches::generate::{StoryShape, middle_edit, write_story};
@@ -15,6 +18,9 @@ use qnce_benches::generate::{StoryShape, middle_edit, write_story};
 fn scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("scaling");
     group.sample_size(10);
+    // Loads on the pool read and parse the files as `qnce play` does.
+    let pool: Arc<dyn ParallelMap> =
+        Arc::new(Pool::new(&PoolConfig::default()).expect("starts the pool"));
     for n_nodes in [1_000, 10_000] {
         let shape = StoryShape {
             n_nodes,
@@ -27,6 +33,12 @@ fn scaling(c: &mut Criterion) {
         std::fs::write(&part, &versions[0]).expect("writing the file");
         group.bench_function(format!("load/{n_nodes}"), |b| {
             b.iter(|| qnce::load(&dir, &Limits::default()).expect("loads"))
+        });
+        group.bench_function(format!("load-on-the-pool/{n_nodes}"), |b| {
+            b.iter(|| {
+                Reloader::load_in_parallel(&dir, &Limits::default(), Arc::clone(&pool))
+                    .expect("loads")
+            })
         });
         let (mut story, mut reloader) = Reloader::load(&dir, &Limits::default())
             .expect("loads")

@@ -6,8 +6,9 @@
 //!
 //! Each size runs in a process of its own (the binary again, with `--one NODES`), so that
 //! its peak resident memory is its own. In it: the story is written, loaded three times
-//! reading and parsing its files on the engine's pool (as `qnce play` does), then three
-//! times on the calling thread alone (medians reported), then one node's text in the middle file is edited and
+//! reading and parsing its files on the engine's pool (as `qnce play` does; in another
+//! process again, `--pool-loads DIR NODES`, with its own peak), then three times on the
+//! calling thread alone (medians reported), then one node's text in the middle file is edited and
 //! reloaded 20 times (medians of the whole reload and of each phase, with the parse of
 //! the changed file), then the node's first choice is led elsewhere and back 6 times (an
 //! edit of the graph: reachability is found again), then a seeded random walk of 20,000
@@ -48,6 +49,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         return one(n.parse()?);
     }
+    if let [flag, dir, n] = args.as_slice()
+        && flag == "--pool-loads"
+    {
+        return pool_loads(Path::new(dir), n.parse()?);
+    }
     let mut runs = 1;
     let mut sizes = Vec::new();
     let mut rest = args.iter();
@@ -62,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sizes = vec![1_000, 10_000, 100_000, 300_000];
     }
     println!(
-        "| nodes | load | load on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | step |"
+        "| nodes | load | load on the pool | peak RSS, loads on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | step |"
     );
     println!(
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -98,24 +104,54 @@ fn one(n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::Error>> {
-    let limits = Limits {
+fn limits(shape: StoryShape) -> Limits {
+    Limits {
         max_nodes: shape.n_nodes.max(Limits::default().max_nodes),
         max_files: (shape.n_files + 1).max(Limits::default().max_files),
         ..Limits::default()
-    };
-    let rss_before = qnce_benches::proc_status_kib("VmRSS");
-    // Loads reading and parsing on the engine's pool, as `qnce play` does; each story is
-    // dropped before the next load.
+    }
+}
+
+/// Loads the story in `dir` three times reading and parsing its files on the engine's pool,
+/// as `qnce play` does (each story dropped before the next load), and prints the median
+/// load and the peak resident set.
+fn pool_loads(dir: &Path, n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let limits = limits(StoryShape {
+        n_nodes,
+        n_files: n_nodes.div_ceil(100),
+        seed: 1,
+    });
     let pool: Arc<dyn ParallelMap> = Arc::new(Pool::new(&PoolConfig::default())?);
-    let mut pool_loads = Vec::new();
+    let mut loads = Vec::new();
     for _ in 0..LOADS {
         let t = Instant::now();
         let loaded = Reloader::load_in_parallel(dir, &limits, Arc::clone(&pool))?;
-        pool_loads.push(t.elapsed());
+        loads.push(t.elapsed());
         drop(loaded);
     }
-    drop(pool);
+    let peak = qnce_benches::proc_status_kib("VmHWM") as f64 / 1024.0;
+    println!("{:.0} ms | {peak:.0} MiB", ms(median(loads)));
+    Ok(())
+}
+
+fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::Error>> {
+    let limits = limits(shape);
+    let rss_before = qnce_benches::proc_status_kib("VmRSS");
+    // Loads on the pool run in a process of their own: memory a worker thread frees stays
+    // in its allocator arena, and would count in this process's resident set.
+    let out = Command::new(std::env::current_exe()?)
+        .arg("--pool-loads")
+        .arg(dir)
+        .arg(shape.n_nodes.to_string())
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "loads on the pool: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let pool_loads = String::from_utf8(out.stdout)?;
     let mut loads = Vec::new();
     let mut loaded = None;
     for _ in 0..LOADS {
@@ -172,10 +208,10 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     let parsing = phase(|t| t.parsing);
     let mib = |kib: u64| kib as f64 / 1024.0;
     Ok(format!(
-        "| {} | {:.0} ms | {:.0} ms | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {} | {:.0} ns |",
+        "| {} | {:.0} ms | {} | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {} | {:.0} ns |",
         shape.n_nodes,
         ms(median(loads)),
-        ms(median(pool_loads)),
+        pool_loads.trim(),
         mib(rss_loaded),
         mib(qnce_benches::proc_status_kib("VmHWM")),
         bytes_per_node,
