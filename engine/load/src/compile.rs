@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::format::{ChoiceDef, Entries, NodeDef};
+use super::format::{ChoiceDef, Entries, NodeDef, Str};
 use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
@@ -1177,7 +1177,7 @@ fn compile_effects(
     declared: &Declared,
     file: FileId,
     place: Place<'_>,
-    srcs: &[Box<str>],
+    srcs: &[Str],
 ) -> Effects {
     let mut sources = Vec::with_capacity(srcs.len());
     let mut compiled = Vec::with_capacity(srcs.len());

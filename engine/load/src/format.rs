@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -107,52 +108,52 @@ pub(crate) struct AssetDef {
 #[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Node")]
 pub(crate) struct NodeDef {
-    pub(crate) text: Box<str>,
+    pub(crate) text: Str,
     /// The text's line id, fixed by the author (else the node's name).
     #[serde(default)]
-    pub(crate) line: Option<Box<str>>,
+    pub(crate) line: Option<Str>,
     #[serde(default)]
     pub(crate) choices: Box<[ChoiceDef]>,
     #[serde(default)]
-    pub(crate) next: Option<Box<str>>,
+    pub(crate) next: Option<Str>,
     /// A node called when no choice is available; play goes on at `next` on return.
     #[serde(default)]
-    pub(crate) call: Option<Box<str>>,
+    pub(crate) call: Option<Str>,
     /// Whether reaching this node with no choice available returns from a call.
     #[serde(default, rename = "return")]
     pub(crate) returns: bool,
     #[serde(default)]
-    pub(crate) on_enter: Box<[Box<str>]>,
+    pub(crate) on_enter: Box<[Str]>,
     #[serde(default)]
-    pub(crate) tags: Box<[Box<str>]>,
+    pub(crate) tags: Box<[Str]>,
     #[serde(default)]
-    pub(crate) assets: Box<[Box<str>]>,
+    pub(crate) assets: Box<[Str]>,
 }
 
 #[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Choice")]
 pub(crate) struct ChoiceDef {
     #[serde(default)]
-    pub(crate) id: Option<Box<str>>,
-    pub(crate) text: Box<str>,
+    pub(crate) id: Option<Str>,
+    pub(crate) text: Str,
     /// The text's line id, fixed by the author (else `node.choice`).
     #[serde(default)]
-    pub(crate) line: Option<Box<str>>,
+    pub(crate) line: Option<Str>,
     #[serde(default)]
-    pub(crate) to: Option<Box<str>>,
+    pub(crate) to: Option<Str>,
     /// A node called first; play goes on at `to` on return, else back at this node.
     #[serde(default)]
-    pub(crate) call: Option<Box<str>>,
+    pub(crate) call: Option<Str>,
     #[serde(default)]
-    pub(crate) when: Option<Box<str>>,
+    pub(crate) when: Option<Str>,
     #[serde(default)]
-    pub(crate) set: Box<[Box<str>]>,
+    pub(crate) set: Box<[Str]>,
     #[serde(default)]
     pub(crate) once: bool,
     #[serde(default)]
     pub(crate) fallback: bool,
     #[serde(default)]
-    pub(crate) tags: Box<[Box<str>]>,
+    pub(crate) tags: Box<[Str]>,
 }
 
 impl NodeDef {
@@ -174,7 +175,139 @@ impl ChoiceDef {
     }
 }
 
+/// A string of a story file as written: a range of the file's text, which it shares, so
+/// that the strings of a parse (kept for reloads) are not an allocation each. A string
+/// written with escapes, which the text does not hold as it reads, has a text of its own
+/// (and [`Str::WHOLE`] for a start).
+#[derive(Clone)]
+pub(crate) struct Str {
+    text: Arc<str>,
+    start: u32,
+    len: u32,
+}
+
+impl Str {
+    /// The start of a string that is its whole text.
+    const WHOLE: u32 = u32::MAX;
+
+    pub(crate) fn as_str(&self) -> &str {
+        if self.start == Str::WHOLE {
+            return &self.text;
+        }
+        let (start, end) = (self.start as usize, self.start as usize + self.len as usize);
+        self.text.get(start..end).unwrap_or_default()
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str {
+            text: Arc::from(s),
+            start: Str::WHOLE,
+            len: 0,
+        }
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Str {}
+
+impl std::hash::Hash for Str {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Str {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = Str;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Str, E> {
+                Ok(TEXT
+                    .with_borrow(|text| text.as_ref().and_then(|t| t.range_of(s)))
+                    .unwrap_or_else(|| Str::from(s)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Str, E> {
+                Ok(Str::from(s))
+            }
+        }
+
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
+
+/// The text of the file being parsed on this thread, which its strings share.
+struct Parsing {
+    text: Arc<str>,
+}
+
+impl Parsing {
+    /// `s` as a range of the text, when it is one.
+    fn range_of(&self, s: &str) -> Option<Str> {
+        let base = self.text.as_ptr() as usize;
+        let start = (s.as_ptr() as usize).checked_sub(base)?;
+        let in_text = start.checked_add(s.len())? <= self.text.len();
+        Some(Str {
+            text: Arc::clone(&self.text),
+            start: u32::try_from(start).ok().filter(|&s| s != Str::WHOLE)?,
+            len: u32::try_from(s.len()).ok()?,
+        })
+        .filter(|_| in_text)
+    }
+}
+
+/// Runs `parse` over `text` with the strings it reads sharing `text` (see [`Str`]).
+pub(crate) fn sharing_text<R>(text: &Arc<str>, parse: impl FnOnce(&str) -> R) -> R {
+    let outer = TEXT.replace(Some(Parsing {
+        text: Arc::clone(text),
+    }));
+    let result = parse(text);
+    TEXT.set(outer);
+    result
+}
+
 thread_local! {
+    /// The text being parsed on this thread (see [`sharing_text`]).
+    static TEXT: std::cell::RefCell<Option<Parsing>> = const { std::cell::RefCell::new(None) };
     /// The most entries a map of the file being parsed on this thread may hold: the
     /// story's node limit, so that a file past it stops parsing at the entry that passes
     /// it, not after the whole file (see [`with_max_entries`]).
@@ -190,10 +323,10 @@ pub(crate) fn with_max_entries<R>(max: usize, parse: impl FnOnce() -> R) -> R {
 }
 
 /// A RON map read in file order, keeping duplicate keys so that they can be reported.
-/// (Node and choice definitions hold boxed strings and slices, which are as long as
-/// written: a story's parses are kept for its reloads.)
+/// (Keys and the strings of node and choice definitions share the file's text, and their
+/// slices are boxed, as long as written: a story's parses are kept for its reloads.)
 #[derive(Debug)]
-pub(crate) struct Entries<T>(pub(crate) Vec<(String, T)>);
+pub(crate) struct Entries<T>(pub(crate) Vec<(Str, T)>);
 
 impl<T> Default for Entries<T> {
     fn default() -> Self {
@@ -231,5 +364,58 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
         }
 
         deserializer.deserialize_map(EntriesVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{IncludeFile, Str, sharing_text};
+
+    fn parse(text: &str) -> (Arc<str>, IncludeFile) {
+        let text: Arc<str> = Arc::from(text);
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let parsed = sharing_text(&text, |t| options.from_str::<IncludeFile>(t));
+        (text, parsed.expect("parses"))
+    }
+
+    fn shares(s: &Str, text: &Arc<str>) -> bool {
+        Arc::ptr_eq(&s.text, text) && s.start != Str::WHOLE
+    }
+
+    #[test]
+    fn strings_share_the_text_they_were_read_from_unless_written_with_escapes() {
+        let (text, file) = parse(
+            r##"Include(nodes: { "a": (text: "Plain", choices: [(text: "Say \"hi\"", to: "b"), (text: r#"Raw "quote""#, to: "b")]) })"##,
+        );
+        let (name, node) = &file.nodes.0[0];
+        assert_eq!((name.as_str(), node.text.as_str()), ("a", "Plain"));
+        assert!(shares(name, &text) && shares(&node.text, &text));
+        let [said, raw] = &node.choices[..] else {
+            panic!("two choices");
+        };
+        // An escape: the string is not in the text as written, and has its own.
+        assert_eq!(&*said.text, "Say \"hi\"");
+        assert!(!shares(&said.text, &text));
+        assert_eq!(&*raw.text, r#"Raw "quote""#);
+        assert!(shares(&raw.text, &text));
+        assert!(said.to.as_ref().is_some_and(|to| shares(to, &text)));
+    }
+
+    #[test]
+    fn strings_compare_and_hash_by_what_they_say_not_where_they_are() {
+        use std::hash::BuildHasher;
+        let (_, one) = parse(r#"Include(nodes: { "a": (text: "Same") })"#);
+        let (_, two) = parse(r#"Include(nodes: {   "a":   (text:   "Same") })"#);
+        assert_eq!(one.nodes.0, two.nodes.0);
+        let (a, b) = (&one.nodes.0[0].0, &two.nodes.0[0].0);
+        let hasher = std::collections::hash_map::RandomState::new();
+        assert_eq!(hasher.hash_one(a), hasher.hash_one(b));
+        assert_eq!(hasher.hash_one(a), hasher.hash_one("a"));
+        // Outside a parse sharing a text, a string has its own.
+        let own: Str = ron::from_str(r#""own""#).expect("a string");
+        assert_eq!((&*own, own.start), ("own", Str::WHOLE));
     }
 }

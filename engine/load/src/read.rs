@@ -12,24 +12,28 @@ use qnce_core::story::{FileId, SourceFile};
 use crate::cache::{Changes, FileCache, Layout, Preread, PrereadFile, file_key, normalize};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::finding::{Finding, diagnostics_of};
-use crate::format::{IncludeFile, StoryFile, with_max_entries};
+use crate::format::{IncludeFile, StoryFile, sharing_text, with_max_entries};
 use crate::locate::Seg;
 use crate::source::{Source, SourceError};
 use crate::{Limits, LoadError};
 
+/// `text` parsed as a main file or an include; its strings share `text` (see
+/// [`crate::format::Str`]).
 pub(crate) fn parse_text(
-    text: &str,
+    text: &Arc<str>,
     main: bool,
     limits: &Limits,
 ) -> Result<Parsed, ron::error::SpannedError> {
     let _span = tracing::debug_span!("parse").entered();
     let options = ron_options(limits);
     with_max_entries(limits.max_nodes, || {
-        if main {
-            options.from_str::<StoryFile>(text).map(Parsed::Main)
-        } else {
-            options.from_str::<IncludeFile>(text).map(Parsed::Include)
-        }
+        sharing_text(text, |text| {
+            if main {
+                options.from_str::<StoryFile>(text).map(Parsed::Main)
+            } else {
+                options.from_str::<IncludeFile>(text).map(Parsed::Include)
+            }
+        })
     })
 }
 
@@ -550,7 +554,7 @@ impl Reader<'_> {
         self.stack.pop();
     }
 
-    fn parse(&mut self, text: &str, main: bool) -> Result<Parsed, ron::error::SpannedError> {
+    fn parse(&mut self, text: &Arc<str>, main: bool) -> Result<Parsed, ron::error::SpannedError> {
         let started = Instant::now();
         let parsed = parse_text(text, main, self.limits);
         self.read.parsing += started.elapsed();

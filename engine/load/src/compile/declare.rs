@@ -247,7 +247,7 @@ pub(super) fn declare_variables<'p>(
     let mut seen = FirstSeen::default();
     for p in parts {
         for (name, value) in &p.variables.0 {
-            let path = vec![Seg::Field("variables"), Seg::Key(name.clone())];
+            let path = vec![Seg::Field("variables"), Seg::Key(name.to_string())];
             if !valid_name(cx, p.file, &path, "variable", name) {
                 continue;
             }
@@ -272,7 +272,7 @@ pub(super) fn declare_commands<'p>(
     let mut commands = Vec::new();
     let mut seen = FirstSeen::default();
     for (name, def) in &main.commands.0 {
-        let path = vec![Seg::Field("commands"), Seg::Key(name.clone())];
+        let path = vec![Seg::Field("commands"), Seg::Key(name.to_string())];
         if !valid_name(cx, MAIN_FILE, &path, "command", name) {
             continue;
         }
@@ -323,7 +323,7 @@ pub(super) fn declare_functions<'p>(
     let mut functions = Vec::new();
     let mut seen = FirstSeen::default();
     for (name, def) in &main.functions.0 {
-        let path = vec![Seg::Field("functions"), Seg::Key(name.clone())];
+        let path = vec![Seg::Field("functions"), Seg::Key(name.to_string())];
         if !valid_name(cx, MAIN_FILE, &path, "function", name) {
             continue;
         }
@@ -426,7 +426,7 @@ pub(super) fn declare_assets<'p>(
     let mut seen = FirstSeen::default();
     for p in parts {
         for (name, def) in &p.assets.0 {
-            let path = vec![Seg::Field("assets"), Seg::Key(name.clone())];
+            let path = vec![Seg::Field("assets"), Seg::Key(name.to_string())];
             if !cx.declare(&mut seen, "asset", name, p.file, || path.clone()) {
                 continue;
             }
@@ -484,7 +484,7 @@ pub(super) fn declare_nodes<'p>(
     for p in parts {
         let mut ids = Vec::with_capacity(p.nodes.0.len());
         for (index, (name, def)) in p.nodes.0.iter().enumerate() {
-            let path = || vec![Seg::Field("nodes"), Seg::Key(name.clone())];
+            let path = || vec![Seg::Field("nodes"), Seg::Key(name.to_string())];
             if name.is_empty() {
                 cx.error(p.file, path(), "a node id may not be empty");
                 decl.invalidate();
@@ -549,8 +549,8 @@ pub(super) fn declare_flows(
     }
     let mut seen_flows = HashSet::default();
     for (name, start) in &main.flows.0 {
-        let path = vec![Seg::Field("flows"), Seg::Key(name.clone())];
-        if name == qnce_core::MAIN_FLOW {
+        let path = vec![Seg::Field("flows"), Seg::Key(name.to_string())];
+        if name.as_str() == qnce_core::MAIN_FLOW {
             cx.error(
                 MAIN_FILE,
                 path,
