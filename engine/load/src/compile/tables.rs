@@ -158,6 +158,24 @@ impl DeclFile {
     fn ids(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.links.iter().filter_map(|l| l.id)
     }
+
+    /// The links of the entry at `index`, taken, when it declared a node named `name` that
+    /// leads where `def` does.
+    fn same_links(&mut self, index: usize, name: &str, def: &NodeDef) -> Option<Links> {
+        let (was_named, was) = nodes_of(&self.parsed).0.get(index)?;
+        let links = self.links.get_mut(index).filter(|l| l.id.is_some())?;
+        fn targets(d: &NodeDef) -> impl Iterator<Item = &str> {
+            d.choices
+                .iter()
+                .flat_map(ChoiceDef::targets)
+                .chain(d.onward())
+        }
+        let same = **was_named == *name
+            && was.choices.len() == def.choices.len()
+            && targets(was).eq(targets(def))
+            && super::certain_advance(was) == super::certain_advance(def);
+        same.then(|| std::mem::take(links))
+    }
 }
 
 /// A node's place in the story's graph, by id: what reachability and loops are found
@@ -310,23 +328,34 @@ impl Decl {
             .collect();
         // Not valid again until every changed file is declared.
         self.valid = false;
+        let mut kept_files = Vec::with_capacity(changed.len());
         for p in &changed {
-            let Some(Some(kept)) = self.files.get(p.file().0 as usize) else {
-                continue;
-            };
-            for id in kept.ids() {
+            let kept = self
+                .files
+                .get_mut(p.file().0 as usize)
+                .and_then(Option::take);
+            for id in kept.iter().flat_map(DeclFile::ids) {
                 self.at[id.index()] = None;
                 self.count -= 1;
             }
+            kept_files.push(kept);
         }
-        // Every name first, then each node's links (as when declaring every file).
+        // Every name first, then each node's links (as when declaring every file). A node
+        // written at the same place with the same name and targets as the tables had it
+        // keeps its links: its names are not looked up again.
         let mut node_defs = Vec::new();
-        for p in &changed {
+        let mut links = Vec::new();
+        for (p, kept) in changed.iter().zip(&mut kept_files) {
             for (index, (name, def)) in p.nodes().0.iter().enumerate() {
                 if name.is_empty() {
                     return None;
                 }
-                let id = nodes.intern(name);
+                let same = kept.as_mut().and_then(|k| k.same_links(index, name, def));
+                let id = match same.as_ref().and_then(|l| l.id) {
+                    Some(id) => id,
+                    None => nodes.intern(name),
+                };
+                links.push(same);
                 let slot = grow(&mut self.at, id.index());
                 if slot.is_some() {
                     return None;
@@ -338,10 +367,10 @@ impl Decl {
                 node_defs.push((p.file(), id, name.as_str(), def));
             }
         }
-        let mut declared = node_defs.iter();
+        let mut declared = node_defs.iter().zip(links);
         for p in &changed {
             let links = (declared.by_ref().take(p.nodes().0.len()))
-                .map(|&(_, id, _, def)| Links::of(id, def, nodes))
+                .map(|(&(_, id, _, def), same)| same.unwrap_or_else(|| Links::of(id, def, nodes)))
                 .collect();
             self.set_file(p, links);
         }
