@@ -1,6 +1,7 @@
-//! How load (on one thread and on the engine's pool), a one-node live edit and a step grow with the story, at 1,000 and 10,000
-//! nodes (the quick mode of CI runs these); the `scaling` binary adds 100,000 and 300,000
-//! nodes, memory and each reload's phases (BENCHMARKS.md).
+//! How load (on one thread and on the engine's pool), a one-node live edit and a step
+//! grow with the story, at 1,000 and 10,000 nodes (the quick mode of CI runs these); the
+//! `scaling` binary adds 100,000 and 300,000 nodes, memory and each reload's phases
+//! (BENCHMARKS.md).
 //!
 //! `cargo bench -p qnce-benches --bench scaling`
 

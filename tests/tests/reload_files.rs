@@ -208,18 +208,38 @@ fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome()
     services.shutdown();
 }
 
+/// A pool that counts what it is given: how many batches and files.
+#[derive(Debug)]
+struct Counting {
+    pool: qnce::pool::Pool,
+    batches: std::sync::atomic::AtomicUsize,
+    files: std::sync::atomic::AtomicUsize,
+}
+
+impl qnce::load::ParallelMap for Counting {
+    fn map_files(
+        &self,
+        jobs: Vec<qnce::load::FileJob>,
+        work: fn(qnce::load::FileJob) -> qnce::load::FileRead,
+    ) -> Vec<qnce::load::FileRead> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.batches.fetch_add(1, Relaxed);
+        self.files.fetch_add(jobs.len(), Relaxed);
+        qnce::load::ParallelMap::map_files(&self.pool, jobs, work)
+    }
+}
+
 #[test]
 fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
     use qnce::LoadError;
-    use qnce::load::ParallelMap;
     use qnce::pool::{Pool, PoolConfig};
     use qnce::reload::Reloader;
     use std::sync::Arc;
+    use std::sync::atomic::Ordering::Relaxed;
     let config = PoolConfig {
         threads: 2,
         ..PoolConfig::default()
     };
-    let pool: Arc<dyn ParallelMap> = Arc::new(Pool::new(&config).unwrap());
     let main = r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#;
     let one = |includes: &str| {
         format!(
@@ -229,35 +249,72 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
     let two = r#"Include(nodes: { "two": (text: "Two"), "lost": (text: "No way in") })"#;
     let three = r#"Include(nodes: { "three": (text: "Three", next: "four") })"#;
     let four = r#"Include(nodes: { "four": (text: "Four") })"#;
+    let outside = TempDir::new("pool-load-outside");
+    let elsewhere = outside.write("elsewhere.ron", four);
+    let default = Limits::default();
+    let few_files = Limits {
+        max_files: 3,
+        ..Limits::default()
+    };
+    let few_nodes = Limits {
+        max_nodes: 2,
+        ..Limits::default()
+    };
     // The main file includes two files, the first of them two more (a second level).
     // Each case changes one file: `None` for a story that loads (with a warning: `lost`
     // cannot be reached), else what its error says.
-    let cases: [(&str, String, Option<&str>); 7] = [
-        ("one.ron", one(r#""three.ron", "four.ron""#), None),
-        ("three.ron", "Include(nodes: {".into(), Some("three.ron")),
+    let mut cases: Vec<(&str, String, Option<&str>, &Limits)> = vec![
+        ("one.ron", one(r#""three.ron", "four.ron""#), None, &default),
+        (
+            "three.ron",
+            "Include(nodes: {".into(),
+            Some("three.ron"),
+            &default,
+        ),
         (
             "one.ron",
             one(r#""three.ron", "four.ron", "gone.ron""#),
             Some("gone.ron"),
+            &default,
         ),
         (
             "four.ron",
             r#"Include(include: ["one.ron"])"#.into(),
             Some("cycle"),
+            &default,
         ),
         (
             "one.ron",
             one(r#""three.ron", "four.ron", "two.ron""#),
             Some("more than once"),
+            &default,
         ),
         (
             "one.ron",
             one(r#""three.ron", "four.ron", "../x.ron""#),
             Some("outside"),
+            &default,
         ),
-        ("four.ron", String::new(), Some("empty")),
+        ("four.ron", String::new(), Some("empty"), &default),
+        (
+            "one.ron",
+            one(r#""three.ron", "four.ron""#),
+            Some("more files than the limit"),
+            &few_files,
+        ),
+        (
+            "one.ron",
+            one(r#""three.ron", "four.ron""#),
+            Some("limit of 2"),
+            &few_nodes,
+        ),
     ];
-    for (file, text, error) in cases {
+    if cfg!(unix) {
+        // A link out of the story directory: read ahead, then refused as the reader does.
+        let link = one(r#""three.ron", "four.ron", "link.ron""#);
+        cases.push(("one.ron", link, Some("outside"), &default));
+    }
+    for (file, text, error, limits) in cases {
         let dir = TempDir::new("pool-load");
         dir.write("story.ron", main);
         dir.write("one.ron", one(r#""three.ron", "four.ron""#));
@@ -265,8 +322,16 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
         dir.write("three.ron", three);
         dir.write("four.ron", four);
         dir.write(file, &text);
-        let alone = Reloader::load(dir.path(), &Limits::default());
-        let pooled = Reloader::load_in_parallel(dir.path(), &Limits::default(), Arc::clone(&pool));
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join("link.ron")).unwrap();
+        let counting = Arc::new(Counting {
+            pool: Pool::new(&config).unwrap(),
+            batches: 0.into(),
+            files: 0.into(),
+        });
+        let alone = Reloader::load(dir.path(), limits);
+        let pooled = Reloader::load_in_parallel(dir.path(), limits, counting.clone());
+        let read = (counting.batches.load(Relaxed), counting.files.load(Relaxed));
         match (alone, pooled, error) {
             (Ok(alone), Ok(pooled), None) => {
                 assert_eq!(alone.warnings, pooled.warnings);
@@ -280,6 +345,8 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
                     crate::support::canonical(&pooled.value.0)
                 );
                 assert_eq!(pooled.value.0.node_ids().count(), 6);
+                // Read ahead on the pool: five files, in three levels of includes.
+                assert_eq!(read, (3, 5));
             }
             (Err(LoadError::Invalid(alone)), Err(LoadError::Invalid(pooled)), Some(error)) => {
                 assert_eq!(alone, pooled, "{file}: {text}");
@@ -287,6 +354,12 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
                     alone.iter().any(|d| d.to_string().contains(error)),
                     "{error}: {alone:?}"
                 );
+                // Within the limits, ahead of the reader as well: past the node limit, no
+                // further level is read.
+                assert!(read.1 <= limits.max_files, "{read:?}");
+                if limits.max_nodes == 2 {
+                    assert_eq!(read, (2, 3));
+                }
             }
             (alone, pooled, _) => panic!(
                 "{file}: {text}: alone {:?}, pooled {:?}",

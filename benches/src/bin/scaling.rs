@@ -8,12 +8,12 @@
 //! its peak resident memory is its own. In it: the story is written, loaded three times
 //! reading and parsing its files on the engine's pool (as `qnce play` does; in another
 //! process again, `--pool-loads DIR NODES`, with its own peak), then three times on the
-//! calling thread alone (medians reported), then one node's text in the middle file is edited and
-//! reloaded 20 times (medians of the whole reload and of each phase, with the parse of
-//! the changed file), then the node's first choice is led elsewhere and back 6 times (an
-//! edit of the graph: reachability is found again), then a seeded random walk of 20,000
-//! steps is timed. Memory: the
-//! resident set before the first load, after it (steady), and its peak.
+//! calling thread alone (medians reported), then one node's text in the middle file is
+//! edited and reloaded 20 times (medians of the whole reload and of each phase, with the
+//! parse of the changed file), then the node's first choice is led elsewhere and back 6
+//! times (an edit of the graph: reachability is found again), then a seeded random walk
+//! of 20,000 steps is timed. Memory: the resident set before the first load, after it
+//! (steady), and its peak.
 #![expect(clippy::print_stdout, reason = "it prints its measurements")]
 
 use std::path::Path;
@@ -71,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "| nodes | load | load on the pool | peak RSS, loads on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | step |"
     );
     println!(
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     let me = std::env::current_exe()?;
     for n in sizes {
@@ -91,17 +91,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Measures one size and prints its table row.
 fn one(n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("qnce-scaling-{}", std::process::id()));
-    let shape = StoryShape {
-        n_nodes,
-        n_files: n_nodes.div_ceil(100),
-        seed: 1,
-    };
+    let shape = shape(n_nodes);
     write_story(&dir, shape)?;
     let result = measure(&dir, shape);
     let _ = std::fs::remove_dir_all(&dir);
     let row = result?;
     println!("{row}");
     Ok(())
+}
+
+/// The story of `n_nodes` nodes in files of 100.
+fn shape(n_nodes: usize) -> StoryShape {
+    StoryShape {
+        n_nodes,
+        n_files: n_nodes.div_ceil(100),
+        seed: 1,
+    }
 }
 
 fn limits(shape: StoryShape) -> Limits {
@@ -116,11 +121,7 @@ fn limits(shape: StoryShape) -> Limits {
 /// as `qnce play` does (each story dropped before the next load), and prints the median
 /// load and the peak resident set.
 fn pool_loads(dir: &Path, n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let limits = limits(StoryShape {
-        n_nodes,
-        n_files: n_nodes.div_ceil(100),
-        seed: 1,
-    });
+    let limits = limits(shape(n_nodes));
     let pool: Arc<dyn ParallelMap> = Arc::new(Pool::new(&PoolConfig::default())?);
     let mut loads = Vec::new();
     for _ in 0..LOADS {

@@ -1,6 +1,7 @@
 //! The files of the last good load, kept parsed for reloads ([`FileCache`]), which of
-//! them changed ([`Changes`]), and reading several changed files at once through a
-//! [`ParallelMap`] the caller passes in ([`preread`]).
+//! them changed ([`Changes`]), and reading several files at once through a
+//! [`ParallelMap`] the caller passes in: a reload's changed files ([`preread`]), a whole
+//! story before its first load ([`preread_story`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -35,8 +36,9 @@ impl Changes {
     }
 }
 
-/// Changed files read and parsed ahead of a reload, on several threads at once (see
-/// [`preread`]); the reader takes them instead of reading and parsing itself.
+/// Files read and parsed ahead of a load or a reload, on several threads at once (see
+/// [`preread_story`] and [`preread`]); the reader takes them instead of reading and
+/// parsing itself.
 #[derive(Default)]
 pub struct Preread {
     pub(crate) files: HashMap<PathBuf, PrereadFile>,
@@ -53,8 +55,11 @@ pub(crate) struct PrereadFile {
     pub(crate) parsed: Option<Result<Parsed, ron::error::SpannedError>>,
 }
 
-/// A changed file to read and parse ahead of a reload, on any thread.
+/// A file to read and parse ahead of a load or a reload, on any thread.
 pub struct FileJob {
+    /// Where to read it: the path the reader would read.
+    path: PathBuf,
+    /// What the reader looks it up by (see [`file_key`]).
     key: PathBuf,
     main: bool,
     limits: Limits,
@@ -69,9 +74,9 @@ pub struct FileRead {
 }
 
 /// Runs one function over several files at once, the calling thread helping, and returns
-/// the results in the jobs' order. A reload reads and parses its changed files through
-/// one when it has it; the engine's thread pool (`qnce-services`) is one. Loading itself
-/// starts no thread.
+/// the results in the jobs' order. A load reads and parses its files through one when it
+/// is given one, and a reload its changed files; the engine's thread pool
+/// (`qnce-services`) is one. Loading itself starts no thread.
 pub trait ParallelMap: Send + Sync + std::fmt::Debug {
     /// Runs `work` on every job; the results come back in the jobs' order.
     fn map_files(&self, jobs: Vec<FileJob>, work: fn(FileJob) -> FileRead) -> Vec<FileRead>;
@@ -92,10 +97,17 @@ pub fn preread(
     // Reloads read from the file system (a story in memory is loaded once).
     let (_, main) = resolve(&FileSystem, path);
     let main_key = file_key(&main);
+    // Each file is read where the story's files say it is, as the reader reads it.
+    let layout = cache.layout.as_ref();
+    let path_of = |key: &PathBuf| {
+        let at = layout.and_then(|l| Some(&l.files.get(*l.at.get(key)?)?.path));
+        at.unwrap_or(key).clone()
+    };
     let jobs: Vec<FileJob> = paths
         .iter()
         .filter(|key| cache.files.contains_key(*key))
         .map(|key| FileJob {
+            path: path_of(key),
             key: key.clone(),
             main: *key == main_key,
             limits: limits.clone(),
@@ -116,20 +128,24 @@ pub fn preread(
 /// Reads and parses a story's files through `parallel` before its first load: the main
 /// file, then the files it includes, then theirs, each level at once. The reader takes
 /// them instead of reading and parsing itself, and checks each as it would have (a file it
-/// does not reach is dropped). At most [`Limits::max_files`] files are read.
+/// does not reach is dropped). Within the limits: at most [`Limits::max_files`] files, and
+/// no level past the one where the files read hold more than [`Limits::max_nodes`] nodes
+/// (where the reader stops too).
 pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -> Preread {
     let (root, main) = resolve(&FileSystem, path);
     let root_key = file_key(&root);
-    let job = |key: PathBuf, main: bool| FileJob {
+    let job = |path: PathBuf, key: PathBuf, main: bool| FileJob {
+        path,
         key,
         main,
         limits: limits.clone(),
     };
-    let main = file_key(&main);
-    let mut seen = HashSet::from([main.clone()]);
-    let mut level = vec![job(main, true)];
+    let main_key = file_key(&main);
+    let mut seen = HashSet::from([main_key.clone()]);
+    let mut level = vec![job(main, main_key, true)];
     let mut preread = Preread::default();
-    while !level.is_empty() {
+    let mut nodes = 0usize;
+    while !level.is_empty() && nodes <= limits.max_nodes {
         let room = limits.max_files.saturating_sub(preread.files.len());
         level.truncate(room);
         let mut next = Vec::new();
@@ -137,10 +153,12 @@ pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -
             preread.reading += read.reading;
             preread.parsing += read.parsing;
             if let Some(Ok(parsed)) = &read.file.parsed {
+                nodes = nodes.saturating_add(parsed.n_nodes());
                 for include in parsed.includes() {
+                    // Named as the reader names it: read at the path it reads.
                     let key = normalize(&root_key.join(include));
                     if lexically_inside(include) && seen.insert(key.clone()) {
-                        next.push(job(key, false));
+                        next.push(job(root.join(include), key, false));
                     }
                 }
             }
@@ -152,9 +170,14 @@ pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -
 }
 
 fn read_and_parse(job: FileJob) -> FileRead {
-    let FileJob { key, main, limits } = job;
+    let FileJob {
+        path,
+        key,
+        main,
+        limits,
+    } = job;
     let started = Instant::now();
-    let text = read_text(&FileSystem, &key, &limits).map(Arc::from);
+    let text = read_text(&FileSystem, &path, &limits).map(Arc::from);
     let reading = started.elapsed();
     let started = Instant::now();
     let parsed = match &text {

@@ -295,14 +295,20 @@ impl Parsing {
     }
 }
 
-/// Runs `parse` over `text` with the strings it reads sharing `text` (see [`Str`]).
+/// Runs `parse` over `text` with the strings it reads sharing `text` (see [`Str`]). The
+/// thread's text before is back afterwards, even if `parse` panics (a pool's worker
+/// goes on to other work).
 pub(crate) fn sharing_text<R>(text: &Arc<str>, parse: impl FnOnce(&str) -> R) -> R {
-    let outer = TEXT.replace(Some(Parsing {
+    struct Restore(Option<Parsing>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TEXT.set(self.0.take());
+        }
+    }
+    let _outer = Restore(TEXT.replace(Some(Parsing {
         text: Arc::clone(text),
-    }));
-    let result = parse(text);
-    TEXT.set(outer);
-    result
+    })));
+    parse(text)
 }
 
 thread_local! {
@@ -314,12 +320,17 @@ thread_local! {
     static MAX_ENTRIES: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-/// Runs `parse` with maps bounded to `max` entries each.
+/// Runs `parse` with maps bounded to `max` entries each (the bound before is back
+/// afterwards, even if `parse` panics).
 pub(crate) fn with_max_entries<R>(max: usize, parse: impl FnOnce() -> R) -> R {
-    let outer = MAX_ENTRIES.replace(max);
-    let result = parse();
-    MAX_ENTRIES.set(outer);
-    result
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MAX_ENTRIES.set(self.0);
+        }
+    }
+    let _outer = Restore(MAX_ENTRIES.replace(max));
+    parse()
 }
 
 /// A RON map read in file order, keeping duplicate keys so that they can be reported.
@@ -415,7 +426,19 @@ mod tests {
         assert_eq!(hasher.hash_one(a), hasher.hash_one(b));
         assert_eq!(hasher.hash_one(a), hasher.hash_one("a"));
         // Outside a parse sharing a text, a string has its own.
+        assert!(super::TEXT.with_borrow(Option::is_none));
         let own: Str = ron::from_str(r#""own""#).expect("a string");
         assert_eq!((&*own, own.start), ("own", Str::WHOLE));
+    }
+
+    #[test]
+    fn a_parse_that_panics_leaves_the_thread_as_it_found_it() {
+        let text: Arc<str> = Arc::from("\"unused\"");
+        let caught = std::panic::catch_unwind(|| {
+            super::with_max_entries(3, || sharing_text(&text, |_| panic!("a parse failing")))
+        });
+        assert!(caught.is_err());
+        assert!(super::TEXT.with_borrow(Option::is_none));
+        assert_eq!(super::MAX_ENTRIES.get(), usize::MAX);
     }
 }

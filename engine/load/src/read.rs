@@ -484,11 +484,12 @@ impl Reader<'_> {
             }
         };
         let text = text?;
-        // A save that did not change the text keeps its parse.
-        let (parsed, previous) = match cached {
-            Some(c) if *c.text == *text => (Some(c.parsed.clone()), None),
-            Some(c) => (None, Some(c.parsed.clone())),
-            None => (None, None),
+        // A save that did not change the text keeps its parse, and the text the parse's
+        // strings share (one copy of it, not two).
+        let (text, parsed, previous) = match cached {
+            Some(c) if *c.text == *text => (c.text.clone(), Some(c.parsed.clone()), None),
+            Some(c) => (text, None, Some(c.parsed.clone())),
+            None => (text, None, None),
         };
         Ok(Fetched {
             text,

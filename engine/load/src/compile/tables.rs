@@ -171,7 +171,6 @@ impl DeclFile {
                 .chain(d.onward())
         }
         let same = **was_named == *name
-            && was.choices.len() == def.choices.len()
             && targets(was).eq(targets(def))
             && super::certain_advance(was) == super::certain_advance(def);
         same.then(|| std::mem::take(links))
@@ -328,8 +327,43 @@ impl Decl {
             .collect();
         // Not valid again until every changed file is declared.
         self.valid = false;
-        let mut kept_files = Vec::with_capacity(changed.len());
+        let (node_defs, links) = self.redeclare(&changed, nodes)?;
+        let mut declared = node_defs.iter().zip(links);
         for p in &changed {
+            let links = (declared.by_ref().take(p.nodes().0.len()))
+                .map(|(&(_, id, _, def), same)| same.unwrap_or_else(|| Links::of(id, def, nodes)))
+                .collect();
+            self.set_file(p, links);
+        }
+        let declared = |name: &str| {
+            nodes
+                .lookup(name)
+                .is_some_and(|id| self.at.get(id.index()).is_some_and(Option::is_some))
+        };
+        let all_still_declared = changed.iter().all(|p| {
+            previous
+                .get(p.file().0 as usize)
+                .and_then(Option::as_ref)
+                .is_none_or(|before| nodes_of(before).0.iter().all(|(n, _)| declared(n)))
+        });
+        if self.count > max_nodes || !all_still_declared {
+            return None;
+        }
+        self.valid = true;
+        Some(node_defs)
+    }
+
+    /// Takes the nodes of the `changed` files as declared, in place of the tables' own:
+    /// each node's declaration, and its links where the tables' are still right (see
+    /// [`DeclFile::same_links`]). `None` for a name empty or declared twice (the changed
+    /// files' entries are then gone: the tables must be declared afresh).
+    fn redeclare<'p>(
+        &mut self,
+        changed: &[&FileParts<'p>],
+        nodes: &mut Interner<NodeId>,
+    ) -> Option<(Vec<NodeDecl<'p>>, Vec<Option<Links>>)> {
+        let mut kept_files = Vec::with_capacity(changed.len());
+        for p in changed {
             let kept = self
                 .files
                 .get_mut(p.file().0 as usize)
@@ -367,29 +401,7 @@ impl Decl {
                 node_defs.push((p.file(), id, name.as_str(), def));
             }
         }
-        let mut declared = node_defs.iter().zip(links);
-        for p in &changed {
-            let links = (declared.by_ref().take(p.nodes().0.len()))
-                .map(|(&(_, id, _, def), same)| same.unwrap_or_else(|| Links::of(id, def, nodes)))
-                .collect();
-            self.set_file(p, links);
-        }
-        let declared = |name: &str| {
-            nodes
-                .lookup(name)
-                .is_some_and(|id| self.at.get(id.index()).is_some_and(Option::is_some))
-        };
-        let all_still_declared = changed.iter().all(|p| {
-            previous
-                .get(p.file().0 as usize)
-                .and_then(Option::as_ref)
-                .is_none_or(|before| nodes_of(before).0.iter().all(|(n, _)| declared(n)))
-        });
-        if self.count > max_nodes || !all_still_declared {
-            return None;
-        }
-        self.valid = true;
-        Some(node_defs)
+        Some((node_defs, links))
     }
 }
 
