@@ -812,7 +812,22 @@ fn warn_unreachable(
     names: &Interner<NodeId>,
     flows: &[(FlowId, NodeId)],
 ) -> Vec<(NodeId, Finding)> {
-    let mut reached = vec![false; decl.n_ids()];
+    // The graph laid out flat first, in the order the story declares its nodes (one pass
+    // over the tables' links), so that the walk reads two compact arrays rather than
+    // following a node's file, links and edges for every node it reaches: at 100,000
+    // nodes that was three quarters of a reload that edits the graph.
+    let n_ids = decl.n_ids();
+    let mut place = vec![u32::MAX; n_ids];
+    let mut starts = vec![0u32];
+    let mut edges: Vec<NodeId> = Vec::new();
+    for (k, (_, id, links)) in decl.in_order().enumerate() {
+        if let Some(p) = place.get_mut(id.index()) {
+            *p = k as u32;
+        }
+        edges.extend_from_slice(&links.edges);
+        starts.push(edges.len() as u32);
+    }
+    let mut reached = vec![false; n_ids];
     let mut stack: Vec<NodeId> = flows.iter().map(|&(_, start)| start).collect();
     while let Some(n) = stack.pop() {
         let Some(seen) = reached.get_mut(n.index()) else {
@@ -821,8 +836,10 @@ fn warn_unreachable(
         if std::mem::replace(seen, true) {
             continue;
         }
-        if let Some(links) = decl.links(n) {
-            stack.extend(links.edges.iter().filter(|&&t| decl.declares(t)));
+        // A target that is not declared has no place: it leads nowhere.
+        let k = place[n.index()] as usize;
+        if let (Some(&from), Some(&to)) = (starts.get(k), starts.get(k + 1)) {
+            stack.extend_from_slice(&edges[from as usize..to as usize]);
         }
     }
     let mut warnings = Vec::new();
