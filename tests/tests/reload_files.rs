@@ -360,6 +360,10 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
                 if limits.max_nodes == 2 {
                     assert_eq!(read, (2, 3));
                 }
+                // The link out of the story is read ahead too, then refused.
+                if text.contains("link.ron") {
+                    assert_eq!(read, (3, 6));
+                }
             }
             (alone, pooled, _) => panic!(
                 "{file}: {text}: alone {:?}, pooled {:?}",
@@ -368,6 +372,38 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
             ),
         }
     }
+}
+
+/// An include through a linked directory and `..`: the file the system finds is not the
+/// one its name says lexically. Read ahead on the pool, it is the file the reader reads.
+#[cfg(unix)]
+#[test]
+fn a_file_read_ahead_through_a_linked_directory_is_the_one_the_reader_reads() {
+    use qnce::pool::{Pool, PoolConfig};
+    use qnce::reload::Reloader;
+    use std::sync::Arc;
+    let dir = TempDir::new("pool-load-link");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["sub/../x.ron"], nodes: { "a": (text: "A", next: "x") })"#,
+    );
+    std::fs::create_dir_all(dir.path().join("deep/inner")).unwrap();
+    dir.write("deep/x.ron", r#"Include(nodes: { "x": (text: "Deep") })"#);
+    dir.write("x.ron", r#"Include(nodes: { "x": (text: "Top") })"#);
+    std::os::unix::fs::symlink(dir.path().join("deep/inner"), dir.path().join("sub")).unwrap();
+    let pool: Arc<dyn qnce::load::ParallelMap> =
+        Arc::new(Pool::new(&PoolConfig::default()).unwrap());
+    let alone = Reloader::load(dir.path(), &Limits::default())
+        .unwrap()
+        .value
+        .0;
+    let pooled = Reloader::load_in_parallel(dir.path(), &Limits::default(), pool)
+        .unwrap()
+        .value
+        .0;
+    let text = |story: &qnce::Story| story.node_id("x").map(|x| story.node_source(x).to_owned());
+    assert_eq!(text(&alone).as_deref(), Some("Deep"));
+    assert_eq!(text(&pooled).as_deref(), Some("Deep"));
 }
 
 /// Issue 14, class 9: saving two files a few milliseconds apart (`story.ron` naming a node

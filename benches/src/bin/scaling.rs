@@ -209,7 +209,7 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     let parsing = phase(|t| t.parsing);
     let mib = |kib: u64| kib as f64 / 1024.0;
     Ok(format!(
-        "| {} | {:.0} ms | {} | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} | {} | {:.0} ns |",
+        "| {} | {:.0} ms | {} | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.2} | {} | {:.0} ns |",
         shape.n_nodes,
         ms(median(loads)),
         pool_loads.trim(),

@@ -97,17 +97,12 @@ pub fn preread(
     // Reloads read from the file system (a story in memory is loaded once).
     let (_, main) = resolve(&FileSystem, path);
     let main_key = file_key(&main);
-    // Each file is read where the story's files say it is, as the reader reads it.
-    let layout = cache.layout.as_ref();
-    let path_of = |key: &PathBuf| {
-        let at = layout.and_then(|l| Some(&l.files.get(*l.at.get(key)?)?.path));
-        at.unwrap_or(key).clone()
-    };
+    // Each file is read where the reader read it.
     let jobs: Vec<FileJob> = paths
         .iter()
-        .filter(|key| cache.files.contains_key(*key))
-        .map(|key| FileJob {
-            path: path_of(key),
+        .filter_map(|key| Some((key, &cache.files.get(key)?.path)))
+        .map(|(key, path)| FileJob {
+            path: path.clone(),
             key: key.clone(),
             main: *key == main_key,
             limits: limits.clone(),
@@ -125,11 +120,15 @@ pub fn preread(
     preread
 }
 
+/// How many files [`preread_story`] reads at once: enough to keep a pool busy, few enough
+/// that reading stops soon after the files read pass the node limit.
+const PREREAD_BATCH: usize = 16;
+
 /// Reads and parses a story's files through `parallel` before its first load: the main
 /// file, then the files it includes, then theirs, each level at once. The reader takes
 /// them instead of reading and parsing itself, and checks each as it would have (a file it
 /// does not reach is dropped). Within the limits: at most [`Limits::max_files`] files, and
-/// no level past the one where the files read hold more than [`Limits::max_nodes`] nodes
+/// no batch of them after the files read hold more than [`Limits::max_nodes`] nodes
 /// (where the reader stops too).
 pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -> Preread {
     let (root, main) = resolve(&FileSystem, path);
@@ -145,26 +144,35 @@ pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -
     let mut level = vec![job(main, main_key, true)];
     let mut preread = Preread::default();
     let mut nodes = 0usize;
-    while !level.is_empty() && nodes <= limits.max_nodes {
+    let mut next = Vec::new();
+    // A level is read in batches, so that reading stops within a batch of where the
+    // files read pass the node limit.
+    'levels: while !level.is_empty() {
         let room = limits.max_files.saturating_sub(preread.files.len());
         level.truncate(room);
-        let mut next = Vec::new();
-        for read in parallel.map_files(std::mem::take(&mut level), read_and_parse) {
-            preread.reading += read.reading;
-            preread.parsing += read.parsing;
-            if let Some(Ok(parsed)) = &read.file.parsed {
-                nodes = nodes.saturating_add(parsed.n_nodes());
-                for include in parsed.includes() {
-                    // Named as the reader names it: read at the path it reads.
-                    let key = normalize(&root_key.join(include));
-                    if lexically_inside(include) && seen.insert(key.clone()) {
-                        next.push(job(root.join(include), key, false));
+        level.reverse();
+        while !level.is_empty() {
+            if nodes > limits.max_nodes {
+                break 'levels;
+            }
+            let batch = level.split_off(level.len().saturating_sub(PREREAD_BATCH));
+            for read in parallel.map_files(batch.into_iter().rev().collect(), read_and_parse) {
+                preread.reading += read.reading;
+                preread.parsing += read.parsing;
+                if let Some(Ok(parsed)) = &read.file.parsed {
+                    nodes = nodes.saturating_add(parsed.n_nodes());
+                    for include in parsed.includes() {
+                        // Named as the reader names it: read at the path it reads.
+                        let key = normalize(&root_key.join(include));
+                        if lexically_inside(include) && seen.insert(key.clone()) {
+                            next.push(job(root.join(include), key, false));
+                        }
                     }
                 }
+                preread.files.insert(read.key, read.file);
             }
-            preread.files.insert(read.key, read.file);
         }
-        level = next;
+        level = std::mem::take(&mut next);
     }
     preread
 }
@@ -212,6 +220,8 @@ pub struct FileCache {
 
 #[derive(Clone, Debug)]
 pub(crate) struct CachedFile {
+    /// Where the reader read it (not its key: the two differ through a linked directory).
+    pub(crate) path: PathBuf,
     pub(crate) text: Arc<str>,
     pub(crate) parsed: Arc<Parsed>,
 }
@@ -263,6 +273,7 @@ impl FileCache {
                 Some((
                     key.clone(),
                     CachedFile {
+                        path: f.path.clone(),
                         text: f.text.clone(),
                         parsed,
                     },
@@ -306,6 +317,7 @@ impl FileCache {
                         continue;
                     };
                     let cached = CachedFile {
+                        path: file.path.clone(),
                         text: file.text.clone(),
                         parsed: parsed.clone(),
                     };

@@ -817,15 +817,16 @@ fn warn_unreachable(
     // following a node's file, links and edges for every node it reaches: at 100,000
     // nodes that was three quarters of a reload that edits the graph.
     let n_ids = decl.n_ids();
-    let mut place = vec![u32::MAX; n_ids];
-    let mut starts = vec![0u32];
+    // Each declared node's place in that order (none for a name not declared).
+    let mut place: Vec<Option<u32>> = vec![None; n_ids];
+    let mut starts = vec![0usize];
     let mut edges: Vec<NodeId> = Vec::new();
     for (k, (_, id, links)) in decl.in_order().enumerate() {
         if let Some(p) = place.get_mut(id.index()) {
-            *p = k as u32;
+            *p = u32::try_from(k).ok();
         }
         edges.extend_from_slice(&links.edges);
-        starts.push(edges.len() as u32);
+        starts.push(edges.len());
     }
     let mut reached = vec![false; n_ids];
     let mut stack: Vec<NodeId> = flows.iter().map(|&(_, start)| start).collect();
@@ -837,9 +838,12 @@ fn warn_unreachable(
             continue;
         }
         // A target that is not declared has no place: it leads nowhere.
-        let k = place[n.index()] as usize;
+        let Some(k) = place.get(n.index()).copied().flatten() else {
+            continue;
+        };
+        let k = k as usize;
         if let (Some(&from), Some(&to)) = (starts.get(k), starts.get(k + 1)) {
-            stack.extend_from_slice(&edges[from as usize..to as usize]);
+            stack.extend(edges.get(from..to).into_iter().flatten());
         }
     }
     let mut warnings = Vec::new();

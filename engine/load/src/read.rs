@@ -467,7 +467,7 @@ impl Reader<'_> {
                 if let Some(parsed) = pre.parsed {
                     self.preparsed.insert(key.to_owned(), parsed);
                 }
-                // Read by its key; name it as the reader would have.
+                // Read ahead; named as the reader names it.
                 pre.text.map_err(|e| match e {
                     ReadFailure::Finding(d) => ReadFailure::Finding(Diagnostic {
                         path: path.to_owned(),
