@@ -122,6 +122,37 @@ fn ten_thousand_nested_ron_values() {
     assert!(!errors_of(deep_value.as_bytes(), &Limits::default()).is_empty());
 }
 
+/// Each "did you mean" compares the unknown name with every name of its kind, so a story
+/// whose targets all dangle (a renamed prefix, say) took hours at 100,000 nodes: only the
+/// first hundred unknown names of a load get one. Every error is still reported.
+#[test]
+fn only_the_first_hundred_unknown_names_get_a_suggestion() {
+    let choices: Vec<String> = (0..150)
+        .map(|i| format!(r#"(text: "{i}", to: "room{i}x")"#))
+        .collect();
+    let rooms: Vec<String> = (0..150)
+        .map(|i| format!(r#""room{i}": (text: "{i}")"#))
+        .collect();
+    let story = format!(
+        r#"Story(title: "T", start: "a", nodes: {{ "a": (text: "A", choices: [{}]), {} }})"#,
+        choices.join(", "),
+        rooms.join(", ")
+    );
+    let errors = errors_of(story.as_bytes(), &Limits::default());
+    let dangling: Vec<&String> = errors.iter().filter(|e| e.contains("leads to")).collect();
+    assert_eq!(dangling.len(), 150, "{errors:?}");
+    let hinted = dangling
+        .iter()
+        .filter(|e| e.contains("did you mean"))
+        .count();
+    assert_eq!(hinted, 100);
+    assert!(
+        dangling[0].contains("did you mean `room0`"),
+        "{}",
+        dangling[0]
+    );
+}
+
 #[test]
 fn node_count_limit() {
     let limits = Limits {

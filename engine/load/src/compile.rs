@@ -189,9 +189,29 @@ struct Ctx<'a> {
     incomplete: bool,
     /// A buffer reused to build short strings (a choice's line id) before they are shared.
     scratch: String,
+    /// How many more unknown names get a "did you mean" (each compares the name with every
+    /// name of its kind: unbounded, a story whose targets all dangle took hours).
+    hints_left: usize,
 }
 
 impl Ctx<'_> {
+    /// The most unknown names of one compile that get a "did you mean".
+    const HINTS: usize = 100;
+
+    /// "; did you mean `…`?" for an unknown `name` among what `names` gives, while hints
+    /// are left and the error will be reported (else nothing, and `names` is not asked).
+    fn hint<'n, N: IntoIterator<Item = &'n str>>(
+        &mut self,
+        name: &str,
+        names: impl FnOnce() -> N,
+    ) -> String {
+        if self.incomplete || self.hints_left == 0 {
+            return String::new();
+        }
+        self.hints_left -= 1;
+        qnce_core::suggest::did_you_mean(name, names())
+    }
+
     fn error(&mut self, file: FileId, path: Vec<Seg>, message: impl Into<String>) {
         self.findings.push(Finding::error(file, path, message));
     }
@@ -351,6 +371,7 @@ pub(crate) fn compile(
         findings,
         incomplete,
         scratch: String::new(),
+        hints_left: Ctx::HINTS,
     };
     let mut declared = Declared {
         vars: HashMap::default(),
@@ -695,7 +716,7 @@ fn node_ref(
         None => declared.nodes.get(name),
     };
     if found.is_none() {
-        let hint = qnce_core::suggest::did_you_mean(name, declared.names(NameKind::Node));
+        let hint = cx.hint(name, || declared.names(NameKind::Node));
         cx.unknown(file, place.path(), unknown(name) + &hint);
     }
     Some(found)
@@ -1053,8 +1074,7 @@ fn compile_node(
         match asset_ids.get(&**a) {
             Some(&asset) => node_assets.push(asset),
             None => {
-                let hint =
-                    qnce_core::suggest::did_you_mean(a, asset_ids.keys().map(String::as_str));
+                let hint = cx.hint(a, || asset_ids.keys().map(String::as_str));
                 let path = at("assets").index(i).path();
                 cx.unknown(file, path, format!("unknown asset `{a}`{hint}"));
             }

@@ -17,7 +17,6 @@ use qnce_core::story::{
     AssetId, CommandId, FileId, FlowId, FunctionDecl, FunctionId, Id, Interner, Names, NodeId,
     VarId,
 };
-use qnce_core::suggest::did_you_mean;
 use qnce_core::value::{Type, Value};
 
 /// Names declared so far, for resolving expressions.
@@ -537,15 +536,11 @@ pub(super) fn declare_flows(
     let start_path = vec![Seg::Field("start")];
     match declared.nodes.get(main.start.as_str()) {
         Some(start) => flows.push((names.intern(qnce_core::MAIN_FLOW), start)),
-        None => cx.unknown(
-            MAIN_FILE,
-            start_path,
-            format!(
-                "start node `{}` does not exist{}",
-                main.start,
-                did_you_mean(&main.start, declared.names(NameKind::Node))
-            ),
-        ),
+        None => {
+            let hint = cx.hint(&main.start, || declared.names(NameKind::Node));
+            let message = format!("start node `{}` does not exist{hint}", main.start);
+            cx.unknown(MAIN_FILE, start_path, message);
+        }
     }
     let mut seen_flows = HashSet::default();
     for (name, start) in &main.flows.0 {
@@ -572,14 +567,12 @@ pub(super) fn declare_flows(
         }
         match declared.nodes.get(start.as_str()) {
             Some(node) => flows.push((names.intern(name), node)),
-            None => cx.unknown(
-                MAIN_FILE,
-                path,
-                format!(
-                    "flow `{name}` starts at `{start}`, which does not exist{}",
-                    did_you_mean(start, declared.names(NameKind::Node))
-                ),
-            ),
+            None => {
+                let hint = cx.hint(start, || declared.names(NameKind::Node));
+                let message =
+                    format!("flow `{name}` starts at `{start}`, which does not exist{hint}");
+                cx.unknown(MAIN_FILE, path, message);
+            }
         }
     }
     flows
