@@ -190,7 +190,8 @@ struct Ctx<'a> {
     /// A buffer reused to build short strings (a choice's line id) before they are shared.
     scratch: String,
     /// How many more unknown names get a "did you mean" (each compares the name with every
-    /// name of its kind: unbounded, a story whose targets all dangle took hours).
+    /// name of its kind: unbounded, `qnce check` on a 300,000-node story cut at the node
+    /// limit ran for more than ten minutes).
     hints_left: usize,
 }
 
