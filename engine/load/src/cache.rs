@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use qnce_core::story::SourceFile;
 
 use crate::Limits;
-use crate::read::{
-    Parsed, ReadFailure, is_blank, lexically_inside, parse_text, read_text, resolve,
-};
+use crate::read::{Parsed, ReadFailure, included, is_blank, parse_text, read_text, resolve};
 use crate::source::FileSystem;
 
 /// Which files changed since the cache was filled.
@@ -46,6 +44,15 @@ pub struct Preread {
     pub reading: Duration,
     /// Time spent, in all, parsing (summed over threads).
     pub parsing: Duration,
+}
+
+impl Preread {
+    /// Keeps what reading and parsing a file gave, for the reader.
+    fn take(&mut self, read: FileRead) {
+        self.reading += read.reading;
+        self.parsing += read.parsing;
+        self.files.insert(read.key, read.file);
+    }
 }
 
 pub(crate) struct PrereadFile {
@@ -113,9 +120,7 @@ pub fn preread(
     }
     let mut preread = Preread::default();
     for read in parallel.map_files(jobs, read_and_parse) {
-        preread.reading += read.reading;
-        preread.parsing += read.parsing;
-        preread.files.insert(read.key, read.file);
+        preread.take(read);
     }
     preread
 }
@@ -157,19 +162,18 @@ pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -
             }
             let batch = level.split_off(level.len().saturating_sub(PREREAD_BATCH));
             for read in parallel.map_files(batch.into_iter().rev().collect(), read_and_parse) {
-                preread.reading += read.reading;
-                preread.parsing += read.parsing;
                 if let Some(Ok(parsed)) = &read.file.parsed {
                     nodes = nodes.saturating_add(parsed.n_nodes());
                     for include in parsed.includes() {
-                        // Named as the reader names it: read at the path it reads.
-                        let key = normalize(&root_key.join(include));
-                        if lexically_inside(include) && seen.insert(key.clone()) {
-                            next.push(job(root.join(include), key, false));
+                        // Read at the path the reader reads, by the key it looks up.
+                        if let Some((path, key)) = included(&root, &root_key, include)
+                            && seen.insert(key.clone())
+                        {
+                            next.push(job(path, key, false));
                         }
                     }
                 }
-                preread.files.insert(read.key, read.file);
+                preread.take(read);
             }
         }
         level = std::mem::take(&mut next);

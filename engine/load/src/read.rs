@@ -565,15 +565,13 @@ impl Reader<'_> {
     fn include(&mut self, from: FileId, index: usize, include: &str) {
         let path = vec![Seg::Field("include"), Seg::Index(index)];
         let outside = || format!("include `{include}` points outside the story directory");
-        if !lexically_inside(include) {
+        let Some((target, key)) = included(&self.root, &self.root_abs, include) else {
             self.read
                 .findings
                 .push(Finding::error(from, path, outside()));
             self.read.incomplete = true;
             return;
-        }
-        let target = self.root.join(include);
-        let key = normalize(&self.root_abs.join(include));
+        };
         if let Some(pos) = self.stack.iter().position(|k| *k == key) {
             let cycle: Vec<String> = self.stack[pos..]
                 .iter()
@@ -677,9 +675,16 @@ pub(crate) fn is_blank(text: &str) -> bool {
     })
 }
 
+/// Where the file an `include` names is read (`root` joined with it) and what it is known
+/// by (its key, from `root_key`, the key of `root`); `None` when the name leads out of
+/// the story directory as written. What the reader and a read ahead both go by.
+pub(crate) fn included(root: &Path, root_key: &Path, include: &str) -> Option<(PathBuf, PathBuf)> {
+    lexically_inside(include).then(|| (root.join(include), normalize(&root_key.join(include))))
+}
+
 /// Whether a relative path stays inside the directory it is relative to, without
 /// following links: no root, no prefix, never above its start.
-pub(crate) fn lexically_inside(relative: &str) -> bool {
+fn lexically_inside(relative: &str) -> bool {
     let mut depth = 0i32;
     for c in Path::new(relative).components() {
         match c {
