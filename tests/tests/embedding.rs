@@ -322,6 +322,39 @@ fn a_misspelt_binding_is_refused_and_metadata_reads_by_accessor() {
     assert!(story.node_assets(hall).is_empty());
 }
 
+/// A text keeps what was written, whether it is plain (short or long, kept once), has
+/// escaped braces (shown as one brace, written as two) or interpolates; and a session
+/// shows each rendered.
+#[test]
+fn texts_read_back_as_written_and_show_as_rendered() {
+    let long = "A long plain text, much longer than the few words kept inline.";
+    let dir = story_dir(
+        "texts-as-written",
+        &format!(
+            r#"Story(title: "T", start: "a", variables: {{ "n": Int(2) }}, nodes: {{
+                "a": (text: "{long}", choices: [
+                    (id: "short", text: "Go", to: "b"),
+                    (id: "braces", text: "Say {{{{hi}}}}", to: "b"),
+                    (id: "count", text: "Count {{n}}", to: "b"),
+                ]),
+                "b": (text: "Braces {{{{like this}}}}, and {{n}}."),
+            }})"#
+        ),
+    );
+    let story = crate::support::load(dir.path());
+    let (a, b) = (story.node_id("a").unwrap(), story.node_id("b").unwrap());
+    assert_eq!(story.node_source(a), long);
+    assert_eq!(story.node_source(b), "Braces {{like this}}, and {n}.");
+    let written: Vec<&str> = story.node_choices(a).map(|(_, text)| text).collect();
+    assert_eq!(written, ["Go", "Say {{hi}}", "Count {n}"]);
+    let mut session = Session::new(&story, SessionConfig::with_seed(1)).unwrap();
+    assert_eq!(session.text(), long);
+    let shown: Vec<&str> = session.choices().map(|(_, text)| text).collect();
+    assert_eq!(shown, ["Go", "Say {hi}", "Count 2"]);
+    session.choose(&story, 1).unwrap();
+    assert_eq!(session.text(), "Braces {like this}, and 2.");
+}
+
 /// Edits a session missed together are brought along as one: a node removed and added
 /// again is shown afresh (its new choices work), a variable added then retyped is reset
 /// once, and an edit that changes nothing is no new version.

@@ -191,7 +191,7 @@ pub fn canonical(story: &qnce::Story) -> String {
             let mut s = format!(
                 "node {}: {:?}",
                 story.node_name(id),
-                node.get::<Text>().unwrap().source
+                node.get::<Text>().unwrap().source()
             );
             let next = node.get::<Next>().unwrap().0.map(|n| story.node_name(n));
             let assets: Vec<&str> = node
@@ -204,7 +204,11 @@ pub fn canonical(story: &qnce::Story) -> String {
             write!(
                 s,
                 " next {next:?} on_enter {:?} tags {:?} assets {assets:?}",
-                node.get::<OnEnter>().unwrap().0.sources,
+                node.get::<OnEnter>()
+                    .unwrap()
+                    .0
+                    .sources()
+                    .collect::<Vec<_>>(),
                 node.get::<Tags>().unwrap().0,
             )
             .unwrap();
@@ -214,10 +218,10 @@ pub fn canonical(story: &qnce::Story) -> String {
                     "\n  choice {} explicit {} {:?} -> {} when {:?} set {:?} {:?} tags {:?}",
                     story.choice_name(c.choice.id),
                     c.choice.explicit_id,
-                    c.text.source,
+                    c.text.source(),
                     story.node_name(c.target.named()),
                     c.condition.0.as_deref().map(|(s, _)| s),
-                    c.effects.0.sources,
+                    c.effects.0.sources().collect::<Vec<_>>(),
                     c.flags,
                     c.tags.0,
                 )

@@ -574,7 +574,7 @@ fn uses_of(node: &NodeData) -> Uses {
     let effects =
         std::iter::once(&node.on_enter.0).chain(node.choices.iter().map(|c| &c.effects.0));
     let mut exprs: Vec<&Expr> = Vec::new();
-    for action in effects.flat_map(|e| &e.compiled) {
+    for action in effects.flat_map(Effects::actions) {
         match action {
             Action::Command(call) => {
                 uses.commands.push(call.command);
@@ -1198,13 +1198,14 @@ fn compile_text(
         return None;
     }
     let dedented = Dedented::new(src);
-    let source: Arc<str> = Arc::from(&*dedented.text);
-    match Template::parse_shared(&source, declared, cx.limits.expr()) {
-        Ok(template) => Some(Text {
-            line,
-            source,
-            template,
-        }),
+    let source = &*dedented.text;
+    // Text without braces is plain: no parse, and no copy of it but the template's.
+    let template = match source.contains(['{', '}']) {
+        false => Ok(Template::plain(source)),
+        true => Template::parse(source, declared, cx.limits.expr()),
+    };
+    match template {
+        Ok(template) => Some(Text::new(line, source, template)),
         Err(e) => {
             // Placed where it is written, indentation and all.
             let at = dedented.source_offset(e.at);
@@ -1221,19 +1222,12 @@ fn compile_effects(
     place: Place<'_>,
     srcs: &[Str],
 ) -> Effects {
-    let mut sources = Vec::with_capacity(srcs.len());
-    let mut compiled = Vec::with_capacity(srcs.len());
+    let mut effects = Vec::with_capacity(srcs.len());
     for (i, src) in srcs.iter().enumerate() {
         match Action::parse(src, declared, cx.limits.expr()) {
-            Ok(e) => {
-                sources.push(Arc::from(&**src));
-                compiled.push(e);
-            }
+            Ok(e) => effects.push((Box::from(&**src), e)),
             Err(e) => cx.expr_error(file, place.index(i).path(), e),
         }
     }
-    Effects {
-        sources: sources.into(),
-        compiled: compiled.into(),
-    }
+    Effects::new(effects)
 }

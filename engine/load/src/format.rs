@@ -179,9 +179,12 @@ impl ChoiceDef {
 /// that the strings of a parse (kept for reloads) are not an allocation each. A string
 /// written with escapes, which the text does not hold as it reads, has a text of its own
 /// (and [`Str::WHOLE`] for a start).
+///
+/// The text is reached through a thin pointer (the file's shared text, shared once more
+/// by the parse), so that a string is 16 bytes: a story's parses are mostly strings.
 #[derive(Clone)]
 pub(crate) struct Str {
-    text: Arc<str>,
+    text: Arc<Arc<str>>,
     start: u32,
     len: u32,
 }
@@ -202,7 +205,7 @@ impl Str {
 impl From<&str> for Str {
     fn from(s: &str) -> Str {
         Str {
-            text: Arc::from(s),
+            text: Arc::new(Arc::from(s)),
             start: Str::WHOLE,
             len: 0,
         }
@@ -277,7 +280,7 @@ impl<'de> Deserialize<'de> for Str {
 
 /// The text of the file being parsed on this thread, which its strings share.
 struct Parsing {
-    text: Arc<str>,
+    text: Arc<Arc<str>>,
 }
 
 impl Parsing {
@@ -306,7 +309,7 @@ pub(crate) fn sharing_text<R>(text: &Arc<str>, parse: impl FnOnce(&str) -> R) ->
         }
     }
     let _outer = Restore(TEXT.replace(Some(Parsing {
-        text: Arc::clone(text),
+        text: Arc::new(Arc::clone(text)),
     })));
     parse(text)
 }
@@ -393,7 +396,7 @@ mod tests {
     }
 
     fn shares(s: &Str, text: &Arc<str>) -> bool {
-        Arc::ptr_eq(&s.text, text) && s.start != Str::WHOLE
+        Arc::ptr_eq(&*s.text, text) && s.start != Str::WHOLE
     }
 
     #[test]

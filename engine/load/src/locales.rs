@@ -481,7 +481,7 @@ impl<'d> Changed<'d> {
             before.extend(story.node_texts(n.node.id).map(|(l, s, _)| (l, s)));
             let texts = std::iter::once(&n.text).chain(n.choices.iter().map(|c| &c.text));
             for t in texts {
-                if !before.contains(&(&*t.line, &*t.source)) {
+                if !before.contains(&(&*t.line, t.source())) {
                     lines.insert(&*t.line);
                 }
             }
@@ -826,9 +826,9 @@ fn check_file(
 fn texts_of(nodes: &[NodeData]) -> FxHashMap<&str, (&str, &Template)> {
     let mut map = FxHashMap::default();
     for node in nodes {
-        map.insert(&*node.text.line, (&*node.text.source, &node.text.template));
+        map.insert(&*node.text.line, (node.text.source(), &node.text.template));
         for c in &node.choices {
-            map.insert(&*c.text.line, (&*c.text.source, &c.text.template));
+            map.insert(&*c.text.line, (c.text.source(), &c.text.template));
         }
     }
     map

@@ -95,7 +95,7 @@ fn entry(
         .collect();
     Entry {
         line: text.line.to_string(),
-        source: text.source.to_string(),
+        source: text.source().to_owned(),
         notes,
         references,
         ..Entry::default()

@@ -57,8 +57,8 @@ struct Plural {
 }
 
 /// A template's literal runs: kept inline when short (a choice's few words cost no
-/// allocation, and rendering them follows no pointer), else shared (with the text's
-/// source, when the text is plain: see [`Template::parse_shared`]).
+/// allocation, and rendering them follows no pointer), else shared (cloning a template
+/// copies no text).
 #[derive(Clone)]
 enum Literal {
     Inline {
@@ -78,11 +78,6 @@ impl Literal {
             Some(inline) => inline,
             None => Literal::Shared(text.into()),
         }
-    }
-
-    /// `text` shared, or inline when it is short.
-    fn shared(text: &Arc<str>) -> Literal {
-        Literal::inline(text).unwrap_or_else(|| Literal::Shared(text.clone()))
     }
 
     fn inline(text: &str) -> Option<Literal> {
@@ -548,23 +543,9 @@ impl Template {
         })
     }
 
-    /// As [`Template::parse`], sharing `src` as the template's text when it is plain (no
-    /// braces at all) and too long to keep inline, rather than keeping a copy.
-    ///
-    /// # Errors
-    /// As [`Template::parse`].
-    pub fn parse_shared(
-        src: &Arc<str>,
-        scope: &dyn Scope,
-        limits: ExprLimits,
-    ) -> Result<Template, ExprError> {
-        if src.contains(['{', '}']) {
-            return Template::parse(src, scope, limits);
-        }
-        Ok(Template {
-            literal: Literal::shared(src),
-            parts: Box::new([]),
-        })
+    /// The text, when the template is plain text (no interpolation and no block).
+    pub fn as_plain(&self) -> Option<&str> {
+        self.parts.is_empty().then(|| self.literal.as_str())
     }
 
     /// A template of plain text with no interpolation.

@@ -130,7 +130,7 @@ impl Gathered {
     }
 
     fn effects(&mut self, story: &Story, effects: &crate::story::components::Effects) {
-        for action in &effects.compiled {
+        for action in effects.actions() {
             match action {
                 crate::expr::Action::Set(effect) => {
                     let int = matches!(story.var_initial(effect.var), Some(Value::Int(_)));

@@ -434,7 +434,7 @@ impl Session {
         choice: Option<ChoiceId>,
         effects: &Effects,
     ) -> Result<(), RuntimeError> {
-        for (i, (action, source)) in effects.compiled.iter().zip(&effects.sources).enumerate() {
+        for (i, (source, action)) in effects.iter().enumerate() {
             let site = match choice {
                 Some(c) => ErrorSite::ChoiceEffect(c, i),
                 None => ErrorSite::OnEnter(i),

@@ -24,15 +24,44 @@ pub struct Node {
 }
 
 /// Story text, kept as written and compiled.
-#[derive(Component, Clone, Debug, PartialEq)]
+#[derive(Component, Clone, Debug)]
 pub struct Text {
     /// The text's line id: the key of its translations and voice-over (see the story
     /// format's localization).
     pub line: Arc<str>,
-    /// The text as written, `{expr}` included.
-    pub source: Arc<str>,
+    /// The text as written, where it is not the template's plain text (most texts are
+    /// plain: a choice's few words cost no copy of them).
+    written: Option<Arc<str>>,
     /// The compiled text.
     pub template: Template,
+}
+
+impl Text {
+    /// `source` (the text as written) compiled as `template`, with line id `line`.
+    pub fn new(line: Arc<str>, source: &str, template: Template) -> Text {
+        let written = (template.as_plain() != Some(source)).then(|| Arc::from(source));
+        Text {
+            line,
+            written,
+            template,
+        }
+    }
+
+    /// The text as written, `{expr}` included.
+    pub fn source(&self) -> &str {
+        match &self.written {
+            Some(written) => written,
+            None => self.template.as_plain().unwrap_or_default(),
+        }
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.line == other.line
+            && self.source() == other.source()
+            && self.template == other.template
+    }
 }
 
 /// A node's choices, in display order.
@@ -51,13 +80,30 @@ pub struct NodeCall(pub Option<NodeId>);
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Return(pub bool);
 
-/// Effects with their source text.
+/// Effects with their source text, side by side in one list.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct Effects {
-    /// The effects as written.
-    pub sources: Box<[Arc<str>]>,
-    /// The compiled effects, one per source.
-    pub compiled: Box<[Action]>,
+pub struct Effects(Box<[(Box<str>, Action)]>);
+
+impl Effects {
+    /// Effects in order, each as written and compiled.
+    pub fn new(effects: Vec<(Box<str>, Action)>) -> Effects {
+        Effects(effects.into_boxed_slice())
+    }
+
+    /// The effects in order, each as written and compiled.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Action)> {
+        self.0.iter().map(|(source, action)| (&**source, action))
+    }
+
+    /// The compiled effects in order.
+    pub fn actions(&self) -> impl ExactSizeIterator<Item = &Action> {
+        self.0.iter().map(|(_, action)| action)
+    }
+
+    /// The effects as written, in order.
+    pub fn sources(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.0.iter().map(|(source, _)| &**source)
+    }
 }
 
 /// Effects run every time a node is entered.

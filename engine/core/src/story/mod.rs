@@ -589,7 +589,7 @@ impl Story {
     pub fn node_source(&self, id: NodeId) -> &str {
         self.node(id)
             .and_then(|n| n.get::<Text>())
-            .map_or("", |t| &t.source)
+            .map_or("", Text::source)
     }
 
     /// The translations, one per locale.
@@ -672,14 +672,14 @@ impl Story {
             .and_then(|n| n.get::<Text>())
             .into_iter()
             .chain(self.choices_of(id).iter().map(|c| &c.text))
-            .map(|t| (&*t.line, &*t.source, &t.template))
+            .map(|t| (&*t.line, t.source(), &t.template))
     }
 
     /// A node's choices, displayed or not, in order: their ids and texts as written.
     pub fn node_choices(&self, id: NodeId) -> impl Iterator<Item = (ChoiceId, &str)> + '_ {
         self.choices_of(id)
             .iter()
-            .map(|c| (c.choice.id, &*c.text.source))
+            .map(|c| (c.choice.id, c.text.source()))
     }
 
     /// The id of a variable by name, if declared.

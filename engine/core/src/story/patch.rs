@@ -474,7 +474,7 @@ fn changed<T: bevy_ecs::component::Component + PartialEq>(
 
 fn diff_node(story: &Story, e: Entity, new: NodeData) -> Option<NodeChange> {
     let id = new.node.id;
-    let old_text = story.world().get::<Text>(e).map(|t| t.source.clone());
+    let old_text = story.world().get::<Text>(e).map(Text::source);
     let mut change = NodeChange {
         id,
         text: changed(story, e, new.text),
@@ -509,7 +509,7 @@ fn diff_node(story: &Story, e: Entity, new: NodeData) -> Option<NodeChange> {
         return None;
     }
     if let (Some(old), Some(new)) = (old_text, &change.text) {
-        s.text_diff = word_diff(&old, &new.source);
+        s.text_diff = word_diff(old, new.source());
     }
     Some(change)
 }
