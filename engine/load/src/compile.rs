@@ -106,13 +106,13 @@ impl<'a> Reuse<'a> {
                             && old.iter().zip(new).all(|((a, x), (b, y))| {
                                 a == b
                                     && x.next == y.next
-                                    && x.call == y.call
-                                    && x.returns == y.returns
+                                    && x.call() == y.call()
+                                    && x.returns() == y.returns()
                                     && x.choices.len() == y.choices.len()
                                     && x.choices
                                         .iter()
                                         .zip(&y.choices)
-                                        .all(|(c, d)| c.to == d.to && c.call == d.call)
+                                        .all(|(c, d)| c.to == d.to && c.call() == d.call())
                                     && certain_advance(x) == certain_advance(y)
                             })
                     }
@@ -682,8 +682,8 @@ impl<'l> Targets<'l> {
 
     /// The ids of a choice's `call` and `to`, whose targets start at `first`.
     fn of_choice(self, first: usize, c: &ChoiceDef) -> (Option<NodeId>, Option<NodeId>) {
-        let call = c.call.as_ref().and_then(|_| self.at(first));
-        let to = (c.to.as_ref()).and_then(|_| self.at(first + usize::from(c.call.is_some())));
+        let call = c.call().and_then(|_| self.at(first));
+        let to = (c.to.as_ref()).and_then(|_| self.at(first + usize::from(c.call().is_some())));
         (call, to)
     }
 
@@ -694,8 +694,9 @@ impl<'l> Targets<'l> {
         };
         let first = edges.len().saturating_sub(def.onward().count());
         let next = def.next.as_ref().and_then(|_| self.at(first));
-        let call =
-            (def.call.as_ref()).and_then(|_| self.at(first + usize::from(def.next.is_some())));
+        let call = def
+            .call()
+            .and_then(|_| self.at(first + usize::from(def.next.is_some())));
         (next, call)
     }
 }
@@ -749,10 +750,10 @@ fn compile_choice(
         declared,
         file,
         at("call"),
-        (c.call.as_deref(), call_id),
+        (c.call().map(|c| &**c), call_id),
         |n| format!("choice calls `{n}`, which does not exist"),
     );
-    if c.fallback && c.call.is_some() && c.to.is_none() {
+    if c.fallback() && c.call().is_some() && c.to.is_none() {
         cx.error(
             file,
             at("call").path(),
@@ -810,10 +811,10 @@ fn compile_choice(
         condition: Condition(condition.map(Box::new)),
         effects: ChoiceEffects(effects),
         flags: ChoiceFlags {
-            once: c.once,
-            fallback: c.fallback,
+            once: c.once(),
+            fallback: c.fallback(),
         },
-        tags: Tags(c.tags.iter().map(|t| Arc::from(&**t)).collect()),
+        tags: Tags(c.tags().iter().map(|t| Arc::from(&**t)).collect()),
     })
 }
 
@@ -1004,16 +1005,16 @@ fn warn_endless_loops(decl: &Decl, names: &Interner<NodeId>) -> Vec<(NodeId, Fin
 /// so: `next` when it has no choices, or its first choice (`false`) when every choice is
 /// a fallback and that one has no condition and is not `once`.
 fn certain_advance(def: &NodeDef) -> Option<(&str, bool)> {
-    if def.choices.iter().any(|c| !c.fallback) {
+    if def.choices.iter().any(|c| !c.fallback()) {
         return None;
     }
     // A call may end anywhere its callee's chain does: only plain ways on are certain.
     match def.choices.first() {
-        Some(c) if c.call.is_none() && c.when.is_none() && !c.once => {
+        Some(c) if c.call().is_none() && c.when.is_none() && !c.once() => {
             Some((c.to.as_deref()?, false))
         }
         Some(_) => None,
-        None if def.call.is_some() => None,
+        None if def.call().is_some() => None,
         None => def.next.as_deref().map(|n| (n, true)),
     }
 }
@@ -1030,7 +1031,7 @@ fn compile_node(
     let at = |field: &'static str| place.field(field);
     let errors_before = cx.findings.len();
     // A node's own line id is its name unless written: the interned name, shared.
-    let line = match (&def.line, declared.nodes.name_arc(id)) {
+    let line = match (def.line(), declared.nodes.name_arc(id)) {
         (None, Some(name)) => name,
         _ => lines::node_line(node_name, def).into(),
     };
@@ -1051,18 +1052,18 @@ fn compile_node(
         declared,
         file,
         at("call"),
-        (def.call.as_deref(), call_id),
+        (def.call().map(|c| &**c), call_id),
         |n| format!("`call` calls `{n}`, which does not exist"),
     )
     .flatten();
-    if def.call.is_some() && def.next.is_none() {
+    if def.call().is_some() && def.next.is_none() {
         cx.error(
             file,
             at("call").path(),
             "a node's `call` needs a `next`: where play goes on when the call returns",
         );
     }
-    if def.returns && def.next.is_some() {
+    if def.returns() && def.next.is_some() {
         cx.error(
             file,
             at("return").path(),
@@ -1071,7 +1072,7 @@ fn compile_node(
     }
     let on_enter = compile_effects(cx, declared, file, at("on_enter"), &def.on_enter);
     let mut node_assets = Vec::new();
-    for (i, a) in def.assets.iter().enumerate() {
+    for (i, a) in def.assets().iter().enumerate() {
         match asset_ids.get(&**a) {
             Some(&asset) => node_assets.push(asset),
             None => {
@@ -1118,7 +1119,7 @@ fn compile_node(
         choices,
         next: Next(next),
         call: NodeCall(call),
-        returns: Return(def.returns),
+        returns: Return(def.returns()),
         on_enter: OnEnter(on_enter),
         tags: Tags(def.tags.iter().map(|t| Arc::from(&**t)).collect()),
         assets: NodeAssets(node_assets.into()),

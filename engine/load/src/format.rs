@@ -105,73 +105,215 @@ pub(crate) struct AssetDef {
     pub(crate) kind: qnce_core::story::components::AssetKind,
 }
 
+/// A node as written. The fields most nodes leave out are boxed together (see
+/// [`NodeRare`]), since a story's parses are kept for its reloads.
 #[derive(Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename = "Node")]
+#[serde(from = "NodeWritten")]
 pub(crate) struct NodeDef {
     pub(crate) text: Str,
-    /// The text's line id, fixed by the author (else the node's name).
-    #[serde(default)]
-    pub(crate) line: Option<Str>,
-    #[serde(default)]
     pub(crate) choices: Box<[ChoiceDef]>,
-    #[serde(default)]
     pub(crate) next: Option<Str>,
-    /// A node called when no choice is available; play goes on at `next` on return.
-    #[serde(default)]
-    pub(crate) call: Option<Str>,
-    /// Whether reaching this node with no choice available returns from a call.
-    #[serde(default, rename = "return")]
-    pub(crate) returns: bool,
-    #[serde(default)]
     pub(crate) on_enter: Box<[Str]>,
-    #[serde(default)]
     pub(crate) tags: Box<[Str]>,
-    #[serde(default)]
-    pub(crate) assets: Box<[Str]>,
+    /// `None` when every field of it is left out.
+    rare: Option<Box<NodeRare>>,
 }
 
-#[derive(Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename = "Choice")]
-pub(crate) struct ChoiceDef {
+/// The fields of a node that most nodes leave out.
+#[derive(Debug, PartialEq)]
+struct NodeRare {
+    line: Option<Str>,
+    call: Option<Str>,
+    returns: bool,
+    assets: Box<[Str]>,
+}
+
+impl From<NodeWritten> for NodeDef {
+    fn from(n: NodeWritten) -> NodeDef {
+        let rare = (n.line.is_some() || n.call.is_some() || n.returns || !n.assets.is_empty())
+            .then(|| {
+                Box::new(NodeRare {
+                    line: n.line,
+                    call: n.call,
+                    returns: n.returns,
+                    assets: n.assets,
+                })
+            });
+        NodeDef {
+            text: n.text,
+            choices: n.choices,
+            next: n.next,
+            on_enter: n.on_enter,
+            tags: n.tags,
+            rare,
+        }
+    }
+}
+
+/// A node as the story format writes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "Node")]
+struct NodeWritten {
+    text: Str,
+    /// The text's line id, fixed by the author (else the node's name).
     #[serde(default)]
+    line: Option<Str>,
+    #[serde(default)]
+    choices: Box<[ChoiceDef]>,
+    #[serde(default)]
+    next: Option<Str>,
+    /// A node called when no choice is available; play goes on at `next` on return.
+    #[serde(default)]
+    call: Option<Str>,
+    /// Whether reaching this node with no choice available returns from a call.
+    #[serde(default, rename = "return")]
+    returns: bool,
+    #[serde(default)]
+    on_enter: Box<[Str]>,
+    #[serde(default)]
+    tags: Box<[Str]>,
+    #[serde(default)]
+    assets: Box<[Str]>,
+}
+
+/// A choice as written, its fields most choices leave out boxed together (see
+/// [`ChoiceRare`]).
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(from = "ChoiceWritten")]
+pub(crate) struct ChoiceDef {
     pub(crate) id: Option<Str>,
     pub(crate) text: Str,
+    pub(crate) to: Option<Str>,
+    pub(crate) when: Option<Str>,
+    pub(crate) set: Box<[Str]>,
+    /// `None` when every field of it is left out.
+    rare: Option<Box<ChoiceRare>>,
+}
+
+/// The fields of a choice that most choices leave out.
+#[derive(Debug, PartialEq)]
+struct ChoiceRare {
+    line: Option<Str>,
+    call: Option<Str>,
+    once: bool,
+    fallback: bool,
+    tags: Box<[Str]>,
+}
+
+impl From<ChoiceWritten> for ChoiceDef {
+    fn from(c: ChoiceWritten) -> ChoiceDef {
+        let written = c.line.is_some() || c.call.is_some() || c.once || c.fallback;
+        let rare = (written || !c.tags.is_empty()).then(|| {
+            Box::new(ChoiceRare {
+                line: c.line,
+                call: c.call,
+                once: c.once,
+                fallback: c.fallback,
+                tags: c.tags,
+            })
+        });
+        ChoiceDef {
+            id: c.id,
+            text: c.text,
+            to: c.to,
+            when: c.when,
+            set: c.set,
+            rare,
+        }
+    }
+}
+
+/// A choice as the story format writes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "Choice")]
+struct ChoiceWritten {
+    #[serde(default)]
+    id: Option<Str>,
+    text: Str,
     /// The text's line id, fixed by the author (else `node.choice`).
     #[serde(default)]
-    pub(crate) line: Option<Str>,
+    line: Option<Str>,
     #[serde(default)]
-    pub(crate) to: Option<Str>,
+    to: Option<Str>,
     /// A node called first; play goes on at `to` on return, else back at this node.
     #[serde(default)]
-    pub(crate) call: Option<Str>,
+    call: Option<Str>,
     #[serde(default)]
-    pub(crate) when: Option<Str>,
+    when: Option<Str>,
     #[serde(default)]
-    pub(crate) set: Box<[Str]>,
+    set: Box<[Str]>,
     #[serde(default)]
-    pub(crate) once: bool,
+    once: bool,
     #[serde(default)]
-    pub(crate) fallback: bool,
+    fallback: bool,
     #[serde(default)]
-    pub(crate) tags: Box<[Str]>,
+    tags: Box<[Str]>,
 }
 
 impl NodeDef {
+    /// The text's line id, fixed by the author (else the node's name).
+    pub(crate) fn line(&self) -> Option<&Str> {
+        self.rare.as_ref()?.line.as_ref()
+    }
+
+    /// A node called when no choice is available; play goes on at `next` on return.
+    pub(crate) fn call(&self) -> Option<&Str> {
+        self.rare.as_ref()?.call.as_ref()
+    }
+
+    /// Whether reaching this node with no choice available returns from a call.
+    pub(crate) fn returns(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.returns)
+    }
+
+    /// The assets the node uses.
+    pub(crate) fn assets(&self) -> &[Str] {
+        self.rare.as_ref().map_or(&[], |r| &r.assets)
+    }
+
     /// The nodes this node names as ways on: `next` and `call`.
     pub(crate) fn onward(&self) -> impl Iterator<Item = &str> {
-        self.next.iter().chain(&self.call).map(|n| &**n)
+        self.next.iter().chain(self.call()).map(|n| &**n)
     }
 }
 
 impl ChoiceDef {
+    /// The text's line id, fixed by the author (else `node.choice`).
+    pub(crate) fn line(&self) -> Option<&Str> {
+        self.rare.as_ref()?.line.as_ref()
+    }
+
+    /// A node called first; play goes on at `to` on return, else back at this node.
+    pub(crate) fn call(&self) -> Option<&Str> {
+        self.rare.as_ref()?.call.as_ref()
+    }
+
+    /// Hidden after it was chosen once.
+    pub(crate) fn once(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.once)
+    }
+
+    /// Never displayed; taken when no other choice is available.
+    pub(crate) fn fallback(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.fallback)
+    }
+
+    /// The choice's tags.
+    pub(crate) fn tags(&self) -> &[Str] {
+        self.rare.as_ref().map_or(&[], |r| &r.tags)
+    }
+
     /// The node the choice is named after when it has no `id`: its `to`, else its `call`.
     pub(crate) fn named(&self) -> &str {
-        self.to.as_deref().or(self.call.as_deref()).unwrap_or("")
+        self.to
+            .as_deref()
+            .or(self.call().map(|c| &**c))
+            .unwrap_or("")
     }
 
     /// The nodes the choice leads to: `call` and `to`.
     pub(crate) fn targets(&self) -> impl Iterator<Item = &str> {
-        self.call.iter().chain(&self.to).map(|n| &**n)
+        self.call().into_iter().chain(&self.to).map(|n| &**n)
     }
 }
 

@@ -72,7 +72,7 @@ fn slug(text: &str) -> String {
 
 /// The line id of node `name`'s text.
 pub(super) fn node_line(name: &str, def: &NodeDef) -> String {
-    def.line.as_deref().unwrap_or(name).to_owned()
+    def.line().map_or(name, |l| &**l).to_owned()
 }
 
 /// The line id of a choice's text, `choice` being its choice id (made in `scratch`, so
@@ -83,8 +83,8 @@ pub(super) fn choice_line(
     choice: &str,
     def: &ChoiceDef,
 ) -> Arc<str> {
-    if let Some(line) = def.line.as_deref() {
-        return line.into();
+    if let Some(line) = def.line() {
+        return Arc::from(&**line);
     }
     scratch.clear();
     scratch.extend([node, ".", choice]);
@@ -128,7 +128,7 @@ pub(super) fn check_line_ids(
             if nodes.get(name).and_then(|id| nodes.at(id)) != Some(at) {
                 continue;
             }
-            match &def.line {
+            match def.line() {
                 Some(line) if line.is_empty() => empty.push((at, None)),
                 Some(line) => special.push((Cow::Borrowed(line), (at, None))),
                 None if dotted(name) => special.push((Cow::Borrowed(name), (at, None))),
@@ -138,12 +138,12 @@ pub(super) fn check_line_ids(
             if !def
                 .choices
                 .iter()
-                .any(|c| c.line.is_some() || dotted(name) || id_dotted(c))
+                .any(|c| c.line().is_some() || dotted(name) || id_dotted(c))
             {
                 continue;
             }
             for (i, (c, id)) in def.choices.iter().zip(choice_ids(&def.choices)).enumerate() {
-                match &c.line {
+                match c.line() {
                     Some(line) if line.is_empty() => empty.push((at, Some(i))),
                     Some(line) => special.push((Cow::Borrowed(line), (at, Some(i)))),
                     None if dotted(name) || dotted(&id) => {
@@ -207,12 +207,12 @@ pub(super) fn plain(p: &FileParts<'_>) -> bool {
 /// no `.` in the node's name or a choice's id (such ids are all the check compares).
 fn is_plain(name: &str, def: &NodeDef) -> bool {
     let dotted = |s: &str| s.contains('.');
-    def.line.is_none()
+    def.line().is_none()
         && !dotted(name)
         && def
             .choices
             .iter()
-            .all(|c| c.line.is_none() && !c.id.as_deref().map_or(dotted(c.named()), dotted))
+            .all(|c| c.line().is_none() && !c.id.as_deref().map_or(dotted(c.named()), dotted))
 }
 
 /// A text: where its node is declared, and its choice's index (none for the node's own
@@ -229,14 +229,14 @@ fn plain_owner(line: &str, nodes: &NodeIndex<'_>, written: &Written<'_>) -> Opti
     match line.split_once('.') {
         None => {
             let (at, def) = declared(line)?;
-            def.line.is_none().then_some((at, None))
+            def.line().is_none().then_some((at, None))
         }
         Some((node, choice)) if !choice.contains('.') => {
             let (at, def) = declared(node)?;
             let i = choice_ids(&def.choices)
                 .iter()
                 .position(|id| id == choice)?;
-            def.choices[i].line.is_none().then_some((at, Some(i)))
+            def.choices[i].line().is_none().then_some((at, Some(i)))
         }
         Some(_) => None,
     }
@@ -252,8 +252,8 @@ fn path_of(written: &Written<'_>, (at, choice): Owner) -> Vec<Seg> {
         path.extend([Seg::Field("choices"), Seg::Index(i)]);
     }
     let explicit = match choice {
-        Some(i) => def.choices[i].line.is_some(),
-        None => def.line.is_some(),
+        Some(i) => def.choices[i].line().is_some(),
+        None => def.line().is_some(),
     };
     if explicit {
         path.push(Seg::Field("line"));
