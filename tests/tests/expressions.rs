@@ -62,6 +62,11 @@ fn literal_braces() {
         render_text("{i}}} {{literal}} {{{i}").as_deref(),
         Ok("7} {literal} {7")
     );
+    // In a variation, the spaces around a branch go, escaped braces stay.
+    assert_eq!(render_text("<{cycle:   {{a  | b}>").as_deref(), Ok("<{a>"));
+    assert_eq!(render_text("<{once: x {{  }>").as_deref(), Ok("<x {>"));
+    assert_eq!(render_text("{{").as_deref(), Ok("{"));
+    assert_eq!(render_text("}}{{").as_deref(), Ok("}{"));
 }
 
 #[test]

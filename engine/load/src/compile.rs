@@ -1199,14 +1199,8 @@ fn compile_text(
         return None;
     }
     let dedented = Dedented::new(src);
-    let source = &*dedented.text;
-    // Text without braces is plain: no parse, and no copy of it but the template's.
-    let template = match source.contains(['{', '}']) {
-        false => Ok(Template::plain(source)),
-        true => Template::parse(source, declared, cx.limits.expr()),
-    };
-    match template {
-        Ok(template) => Some(Text::new(line, source, template)),
+    match Template::parse(&dedented.text, declared, cx.limits.expr()) {
+        Ok(template) => Some(Text { line, template }),
         Err(e) => {
             // Placed where it is written, indentation and all.
             let at = dedented.source_offset(e.at);

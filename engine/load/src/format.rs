@@ -577,6 +577,41 @@ mod tests {
     }
 
     #[test]
+    fn fields_written_as_their_defaults_read_as_left_out() {
+        let (_, file) = parse(
+            r#"Include(nodes: {
+                "a": (text: "A", choices: [
+                    (text: "Go", to: "b"),
+                    (text: "Go", to: "b", once: false, fallback: false, tags: []),
+                    (text: "Go", to: "b", once: true),
+                    (text: "Go", to: "b", call: "c", tags: ["t"]),
+                    (text: "Go", fallback: true),
+                    (text: "Go", tags: ["t"]),
+                ]),
+                "b": (text: "A", choices: [], return: false, assets: []),
+                "c": (text: "A", return: true, assets: ["x"], line: "l", call: "d", next: "e"),
+            })"#,
+        );
+        let [(_, a), (_, b), (_, c)] = &file.nodes.0[..] else {
+            panic!("three nodes");
+        };
+        let [left_out, defaults, once, called, fallback, tagged] = &a.choices[..] else {
+            panic!("six choices");
+        };
+        assert_eq!(left_out, defaults);
+        assert!(left_out.rare.is_none() && defaults.rare.is_none());
+        assert!(once.once() && !once.fallback() && once != left_out);
+        assert_eq!(called.call().map(|c| c.as_str()), Some("c"));
+        assert_eq!(called.tags(), ["t".into()]);
+        assert!(fallback.fallback() && !fallback.once());
+        assert_eq!(tagged.tags(), ["t".into()]);
+        assert!(b.rare.is_none() && !b.returns() && b.assets().is_empty());
+        assert!(c.returns() && c.assets().len() == 1);
+        assert_eq!(c.line().map(|l| l.as_str()), Some("l"));
+        assert_eq!(c.onward().collect::<Vec<_>>(), ["e", "d"]);
+    }
+
+    #[test]
     fn a_parse_that_panics_leaves_the_thread_as_it_found_it() {
         let text: Arc<str> = Arc::from("\"unused\"");
         let caught = std::panic::catch_unwind(|| {

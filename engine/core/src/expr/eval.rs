@@ -232,7 +232,10 @@ impl Expr {
     pub fn eval<E: Env>(&self, env: &mut E) -> Result<Value, EvalError> {
         use ExprKind::*;
         Ok(match &self.kind {
-            Lit(v) => v.clone(),
+            Int(i) => Value::Int(*i),
+            Float(f) => Value::Float(*f),
+            Bool(b) => Value::Bool(*b),
+            Str(s) => Value::Str(std::sync::Arc::clone(s)),
             Var(id) => env.var(*id).cloned().ok_or(EvalError::UnsetVariable)?,
             Not(a) => Value::Bool(!a.eval_bool(env)?),
             Neg(a) => match a.eval(env)? {
@@ -348,7 +351,7 @@ impl Expr {
     /// building a value.
     fn eval_int<E: Env>(&self, env: &mut E) -> Result<i64, EvalError> {
         match &self.kind {
-            ExprKind::Lit(Value::Int(i)) => Ok(*i),
+            ExprKind::Int(i) => Ok(*i),
             ExprKind::Var(id) => match env.var(*id) {
                 Some(Value::Int(i)) => Ok(*i),
                 Some(_) => Err(EvalError::Type),
@@ -371,7 +374,7 @@ impl Expr {
     pub fn display<E: Env>(&self, env: &mut E, out: &mut String) -> Result<(), EvalError> {
         use ExprKind::*;
         match &self.kind {
-            Lit(Value::Str(s)) => out.push_str(s),
+            Str(s) => out.push_str(s),
             Var(id) => env.var(*id).ok_or(EvalError::UnsetVariable)?.write_to(out),
             // Each operand's text is within the limit (checked where it was built), so a
             // check after each keeps the buffer under twice the limit.

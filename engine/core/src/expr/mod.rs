@@ -12,6 +12,7 @@ mod parse;
 mod template;
 
 use std::fmt;
+use std::sync::Arc;
 
 pub(crate) use eval::WithArgs;
 pub use eval::english_plural;
@@ -134,9 +135,18 @@ pub struct Expr {
     height: u16,
 }
 
+// A story holds an expression per interpolation, condition and effect, and steps read
+// them: keep them small.
+const _: () = assert!(std::mem::size_of::<Expr>() == 24);
+
 #[derive(Clone, Debug, PartialEq)]
 enum ExprKind {
-    Lit(Value),
+    // Literals; a string's text boxed (the widest, and the rarest), so that an expression
+    // is 24 bytes rather than 32.
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(Box<Arc<str>>),
     Var(VarId),
     Not(Box<Expr>),
     Neg(Box<Expr>),
@@ -190,11 +200,33 @@ enum CmpOp {
 }
 
 impl ExprKind {
+    /// A literal.
+    fn literal(value: Value) -> ExprKind {
+        match value {
+            Value::Int(i) => ExprKind::Int(i),
+            Value::Float(f) => ExprKind::Float(f),
+            Value::Bool(b) => ExprKind::Bool(b),
+            Value::Str(s) => ExprKind::Str(Box::new(s)),
+        }
+    }
+
+    /// The value, for a literal.
+    fn literal_value(&self) -> Option<Value> {
+        Some(match self {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Str(s) => Value::Str(Arc::clone(s)),
+            _ => return None,
+        })
+    }
+
     /// The operands, left to right.
     fn children(&self) -> impl Iterator<Item = &Expr> {
         use ExprKind::*;
         let operands: &[Expr] = match self {
-            Lit(_) | Var(_) | Visits(_) | TurnsSince(_) | Turns | Param(_) => &[],
+            Int(_) | Float(_) | Bool(_) | Str(_) => &[],
+            Var(_) | Visits(_) | TurnsSince(_) | Turns | Param(_) => &[],
             Not(a) | Neg(a) | Abs(a) => std::slice::from_ref(&**a),
             Arith(_, ab)
             | Concat(ab)
@@ -262,7 +294,7 @@ impl Expr {
     pub fn constant(&self) -> Option<Value> {
         use ExprKind::*;
         match &self.kind {
-            Lit(v) => Some(v.clone()),
+            Int(_) | Float(_) | Bool(_) | Str(_) => self.kind.literal_value(),
             // A host function's answer is the game's state; a parameter is an argument's.
             Var(_) | Visits(_) | TurnsSince(_) | Turns | Random(..) | Param(_) | Call(_) => None,
             And(ab) | Or(ab) => {
@@ -301,7 +333,7 @@ impl Expr {
         use ExprKind::*;
         let mut values = values.into_iter().map(|v| {
             let ty = v.ty();
-            Expr::new(Lit(v), ty)
+            Expr::new(ExprKind::literal(v), ty)
         });
         let mut next = || values.next();
         let mut pair = || Some(Box::new([next()?, next()?]));
@@ -366,7 +398,7 @@ impl Expr {
 
     fn int_lit(&self) -> Option<i64> {
         match &self.kind {
-            ExprKind::Lit(Value::Int(i)) => Some(*i),
+            ExprKind::Int(i) => Some(*i),
             ExprKind::Neg(e) => e.int_lit().and_then(i64::checked_neg),
             _ => None,
         }

@@ -6,7 +6,7 @@ use super::{
     FunctionCall, NameKind, Scope,
 };
 use crate::suggest::did_you_mean;
-use crate::value::{Type, Value};
+use crate::value::Type;
 
 pub(super) fn parse_expr(
     src: &str,
@@ -374,11 +374,11 @@ impl<'s> Parser<'s> {
     fn primary(&mut self) -> Result<Expr, ExprError> {
         let at = self.at();
         let leaf = match self.bump() {
-            Tok::Int(v) => node(ExprKind::Lit(Value::Int(v)), Type::Int),
-            Tok::Float(v) => node(ExprKind::Lit(Value::Float(v)), Type::Float),
-            Tok::Str(s) => node(ExprKind::Lit(Value::Str(s)), Type::Str),
-            Tok::True => node(ExprKind::Lit(Value::Bool(true)), Type::Bool),
-            Tok::False => node(ExprKind::Lit(Value::Bool(false)), Type::Bool),
+            Tok::Int(v) => node(ExprKind::Int(v), Type::Int),
+            Tok::Float(v) => node(ExprKind::Float(v), Type::Float),
+            Tok::Str(s) => node(ExprKind::Str(Box::new(s)), Type::Str),
+            Tok::True => node(ExprKind::Bool(true), Type::Bool),
+            Tok::False => node(ExprKind::Bool(false), Type::Bool),
             Tok::LParen => {
                 let e = self.ternary()?;
                 if self.peek() != &Tok::RParen {

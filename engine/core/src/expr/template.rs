@@ -15,14 +15,15 @@ use crate::value::Type;
 /// blocks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
-    /// The text's literal runs; for plain text, the text itself.
-    literal: Literal,
+    /// The text as written; the literal runs are ranges of it.
+    written: Written,
     parts: Box<[Part]>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 enum Part {
-    /// A byte range of `literal`.
+    /// A literal run: a byte range of the text as written (for an escaped brace, the first
+    /// of the two).
     Lit(u32, u32),
     Expr(Expr),
     /// The start of a branch: rendered on when `cond` holds, else go to part `otherwise`.
@@ -56,36 +57,36 @@ struct Plural {
     end: u32,
 }
 
-/// A template's literal runs: kept inline when short (a choice's few words cost no
+/// A template's text as written: kept inline when short (a choice's few words cost no
 /// allocation, and rendering them follows no pointer), else shared (cloning a template
 /// copies no text).
 #[derive(Clone)]
-enum Literal {
+enum Written {
     Inline {
         len: u8,
-        bytes: [u8; Literal::INLINE],
+        bytes: [u8; Written::INLINE],
     },
     Shared(Arc<str>),
 }
 
-impl Literal {
+impl Written {
     /// The most bytes kept inline: what fits beside the tag and length in the size of the
     /// shared form.
     const INLINE: usize = 22;
 
-    fn new(text: &str) -> Literal {
-        match Literal::inline(text) {
+    fn new(text: &str) -> Written {
+        match Written::inline(text) {
             Some(inline) => inline,
-            None => Literal::Shared(text.into()),
+            None => Written::Shared(text.into()),
         }
     }
 
-    fn inline(text: &str) -> Option<Literal> {
-        let mut bytes = [0; Literal::INLINE];
+    fn inline(text: &str) -> Option<Written> {
+        let mut bytes = [0; Written::INLINE];
         bytes
             .get_mut(..text.len())?
             .copy_from_slice(text.as_bytes());
-        Some(Literal::Inline {
+        Some(Written::Inline {
             len: text.len() as u8,
             bytes,
         })
@@ -94,15 +95,15 @@ impl Literal {
     fn as_str(&self) -> &str {
         match self {
             // Copied from a `str` whole, so always UTF-8.
-            Literal::Inline { len, bytes } => {
+            Written::Inline { len, bytes } => {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
-            Literal::Shared(text) => text,
+            Written::Shared(text) => text,
         }
     }
 }
 
-impl std::ops::Deref for Literal {
+impl std::ops::Deref for Written {
     type Target = str;
 
     fn deref(&self) -> &str {
@@ -110,13 +111,13 @@ impl std::ops::Deref for Literal {
     }
 }
 
-impl PartialEq for Literal {
-    fn eq(&self, other: &Literal) -> bool {
+impl PartialEq for Written {
+    fn eq(&self, other: &Written) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
-impl std::fmt::Debug for Literal {
+impl std::fmt::Debug for Written {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.as_str().fmt(f)
     }
@@ -296,35 +297,45 @@ impl Template {
     /// (which must be `Bool`), `{elif}` or `{else}` or `{end}` outside a block, `{elif}`
     /// after `{else}`, or an `{if}` never closed; offsets are byte offsets into `src`.
     pub fn parse(src: &str, scope: &dyn Scope, limits: ExprLimits) -> Result<Template, ExprError> {
-        let mut literal = String::with_capacity(src.len());
+        // Text without braces (most text) is plain: its literal alone.
+        if !src.contains(['{', '}']) {
+            return Ok(Template {
+                written: Written::new(src),
+                parts: Box::new([]),
+            });
+        }
         let mut parts = Vec::new();
         let mut open: Vec<Open> = Vec::new();
         let mut n_variations: u16 = 0;
+        // Where the literal run being read starts: literal runs are ranges of `src`.
         let mut run_start = 0;
         let bytes = src.as_bytes();
         let mut i = 0;
-        let flush = |literal: &mut String, parts: &mut Vec<Part>, run_start: &mut usize| {
-            if literal.len() > *run_start {
-                parts.push(Part::Lit(*run_start as u32, literal.len() as u32));
+        let flush = |parts: &mut Vec<Part>, start: usize, end: usize| {
+            if end > start {
+                parts.push(Part::Lit(start as u32, end as u32));
             }
-            *run_start = literal.len();
         };
         let interpolation = |text: &str, at: usize| {
             parse_interpolation(text, scope, limits).map_err(|e| ExprError { at: at + e.at, ..e })
         };
         while i < bytes.len() {
             match bytes[i] {
+                // An escaped brace: the run goes on to its first brace.
                 b'{' if bytes.get(i + 1) == Some(&b'{') => {
-                    literal.push('{');
+                    flush(&mut parts, run_start, i + 1);
                     i += 2;
+                    run_start = i;
                 }
                 // In a variation, `|` ends a branch and `}` the variation (`}}` does not
                 // escape there: it closes two variations).
                 b'|' | b'}' if open.last().is_some_and(|b| b.variation.is_some()) => {
                     // The spaces around a branch are not part of it.
-                    let kept = literal.trim_end().len().max(run_start);
-                    literal.truncate(kept);
-                    flush(&mut literal, &mut parts, &mut run_start);
+                    flush(
+                        &mut parts,
+                        run_start,
+                        run_start + src[run_start..i].trim_end().len(),
+                    );
                     let Some(block) = open.last_mut() else { break };
                     block.jumps.push(parts.len());
                     parts.push(Part::Jump { to: 0 });
@@ -353,10 +364,12 @@ impl Template {
                             i = next;
                         }
                     }
+                    run_start = i;
                 }
                 b'}' if bytes.get(i + 1) == Some(&b'}') => {
-                    literal.push('}');
+                    flush(&mut parts, run_start, i + 1);
                     i += 2;
+                    run_start = i;
                 }
                 // A `|` in a block inside a variation would read as text; say so.
                 b'|' if open.iter().any(|b| b.variation.is_some()) => {
@@ -389,7 +402,7 @@ impl Template {
                     ));
                 }
                 b'{' => {
-                    flush(&mut literal, &mut parts, &mut run_start);
+                    flush(&mut parts, run_start, i);
                     let body = i + 1;
                     i = match tag(src, body) {
                         Tag::Variation(kind, branches) => {
@@ -515,12 +528,9 @@ impl Template {
                             body + src[body..].find('}').unwrap_or(0) + 1
                         }
                     };
+                    run_start = i;
                 }
-                _ => {
-                    let ch_len = src[i..].chars().next().map_or(1, char::len_utf8);
-                    literal.push_str(&src[i..i + ch_len]);
-                    i += ch_len;
-                }
+                _ => i += src[i..].chars().next().map_or(1, char::len_utf8),
             }
         }
         if let Some(block) = open.last() {
@@ -530,30 +540,22 @@ impl Template {
             };
             return Err(ExprError::new(block.at, message));
         }
-        flush(&mut literal, &mut parts, &mut run_start);
+        flush(&mut parts, run_start, src.len());
         // Plain text is its literal alone.
         if let [Part::Lit(0, end)] = parts[..]
-            && end as usize == literal.len()
+            && end as usize == src.len()
         {
             parts.clear();
         }
         Ok(Template {
-            literal: Literal::new(&literal),
+            written: Written::new(src),
             parts: parts.into_boxed_slice(),
         })
     }
 
-    /// The text, when the template is plain text (no interpolation and no block).
-    pub fn as_plain(&self) -> Option<&str> {
-        self.parts.is_empty().then(|| self.literal.as_str())
-    }
-
-    /// A template of plain text with no interpolation.
-    pub fn plain(text: &str) -> Template {
-        Template {
-            literal: Literal::new(text),
-            parts: Box::new([]),
-        }
+    /// The text as written, `{expr}` and all (what [`Template::parse`] was given).
+    pub fn source(&self) -> &str {
+        &self.written
     }
 
     /// Appends the rendered text to `out`.
@@ -565,14 +567,14 @@ impl Template {
         let _span = tracing::trace_span!("eval").entered();
         let start = out.len();
         if self.parts.is_empty() {
-            out.push_str(&self.literal);
+            out.push_str(&self.written);
             return super::eval::fits(env, out.len() - start);
         }
         let mut at = 0;
         while let Some(part) = self.parts.get(at) {
             at += 1;
             match part {
-                Part::Lit(a, b) => out.push_str(&self.literal[*a as usize..*b as usize]),
+                Part::Lit(a, b) => out.push_str(&self.written[*a as usize..*b as usize]),
                 Part::Expr(e) => e.display(env, out)?,
                 Part::If { cond, otherwise } => {
                     if !cond.eval_bool(env)? {

@@ -23,44 +23,21 @@ pub struct Node {
     pub id: NodeId,
 }
 
-/// Story text, kept as written and compiled.
-#[derive(Component, Clone, Debug)]
+/// Story text, kept as written and compiled (the template keeps it as written: its
+/// literal runs are ranges of it).
+#[derive(Component, Clone, Debug, PartialEq)]
 pub struct Text {
     /// The text's line id: the key of its translations and voice-over (see the story
     /// format's localization).
     pub line: Arc<str>,
-    /// The text as written, where it is not the template's plain text (most texts are
-    /// plain: a choice's few words cost no copy of them).
-    written: Option<Arc<str>>,
     /// The compiled text.
     pub template: Template,
 }
 
 impl Text {
-    /// `source` (the text as written) compiled as `template`, with line id `line`.
-    pub fn new(line: Arc<str>, source: &str, template: Template) -> Text {
-        let written = (template.as_plain() != Some(source)).then(|| Arc::from(source));
-        Text {
-            line,
-            written,
-            template,
-        }
-    }
-
     /// The text as written, `{expr}` included.
     pub fn source(&self) -> &str {
-        match &self.written {
-            Some(written) => written,
-            None => self.template.as_plain().unwrap_or_default(),
-        }
-    }
-}
-
-impl PartialEq for Text {
-    fn eq(&self, other: &Text) -> bool {
-        self.line == other.line
-            && self.source() == other.source()
-            && self.template == other.template
+        self.template.source()
     }
 }
 
