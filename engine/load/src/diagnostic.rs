@@ -4,7 +4,7 @@
 //! author sees all mistakes of a save at once.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,7 +17,7 @@ pub enum Severity {
 }
 
 /// One finding about a story, located in its source file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Eq)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
@@ -31,6 +31,39 @@ pub struct Diagnostic {
     pub message: String,
     /// The text of the line at `line`, for a source snippet.
     pub source_line: Option<String>,
+}
+
+impl PartialEq for Diagnostic {
+    fn eq(&self, other: &Diagnostic) -> bool {
+        (self.severity, self.line, self.col) == (other.severity, other.line, other.col)
+            && self.message == other.message
+            && same_path(&self.path, &other.path)
+            && self.source_line == other.source_line
+    }
+}
+
+/// Whether two paths are the same: by their bytes first (the diagnostics of one file
+/// carry one path), by their components only when the bytes differ.
+fn same_path(a: &Path, b: &Path) -> bool {
+    a.as_os_str() == b.as_os_str() || a == b
+}
+
+/// Paths in order by their bytes, a separator before any other byte: for the normalized
+/// paths a load gives its files, the order of their components (as [`Path`] orders
+/// them), without parsing them at each comparison (a reload sorts every warning of the
+/// story).
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    fn key(p: &Path) -> impl Iterator<Item = u8> + '_ {
+        let bytes = p.as_os_str().as_encoded_bytes();
+        bytes.iter().map(|&b| {
+            if std::path::is_separator(char::from(b)) {
+                0
+            } else {
+                b
+            }
+        })
+    }
+    key(a).cmp(key(b))
 }
 
 impl Diagnostic {
@@ -81,6 +114,9 @@ impl Diagnostics {
 
     /// Adds every diagnostic of `other`, keeping the order by file and position.
     pub fn extend(&mut self, other: Diagnostics) {
+        if other.items.is_empty() {
+            return;
+        }
         self.items.extend(other.items);
         self.sort();
     }
@@ -112,8 +148,9 @@ impl Diagnostics {
 
     /// Sorts by file, line and column, keeping the order of findings at one place.
     pub(crate) fn sort(&mut self) {
-        self.items
-            .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+        self.items.sort_by(|a, b| {
+            path_order(&a.path, &b.path).then((a.line, a.col).cmp(&(b.line, b.col)))
+        });
         self.items.dedup();
     }
 }
@@ -137,5 +174,67 @@ impl fmt::Display for Diagnostics {
             write!(f, "{d}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::{Diagnostic, Diagnostics, Severity, path_order};
+
+    #[test]
+    fn paths_sort_by_their_bytes_as_by_their_components() {
+        let paths = [
+            "/s/a.ron",
+            "/s/a-b.ron",
+            "/s/a/b.ron",
+            "/s/a b/c.ron",
+            "/s/ab.ron",
+            "/s/a/b/c.ron",
+            "/s/a",
+            "/s/a.b/c.ron",
+            "/s/A.ron",
+            "/s/é.ron",
+            "/t.ron",
+            "/s",
+        ];
+        let mut by_bytes: Vec<&Path> = paths.iter().map(Path::new).collect();
+        let mut by_components = by_bytes.clone();
+        by_bytes.sort_by(|a, b| path_order(a, b));
+        by_components.sort();
+        assert_eq!(by_bytes, by_components);
+    }
+
+    #[test]
+    fn diagnostics_sort_by_file_then_place_and_drop_repeats() {
+        let d = |path: &str, line: usize| Diagnostic {
+            severity: Severity::Warning,
+            path: PathBuf::from(path),
+            line,
+            col: 1,
+            message: "m".into(),
+            source_line: None,
+        };
+        let mut all = Diagnostics::default();
+        all.push(d("/s/b.ron", 1));
+        all.extend(Diagnostics {
+            items: vec![
+                d("/s/a/z.ron", 9),
+                d("/s/b.ron", 1),
+                d("/s/a-z.ron", 2),
+                d("/s/a/z.ron", 3),
+            ],
+        });
+        let placed: Vec<(&Path, usize)> = all.iter().map(|d| (&*d.path, d.line)).collect();
+        assert_eq!(
+            placed,
+            [
+                (Path::new("/s/a/z.ron"), 3),
+                (Path::new("/s/a/z.ron"), 9),
+                (Path::new("/s/a-z.ron"), 2),
+                (Path::new("/s/b.ron"), 1),
+            ]
+        );
     }
 }

@@ -111,18 +111,23 @@ pub struct Planned {
 }
 
 /// The warnings seen so far, by file and message (wherever in the file they moved to).
+///
+/// Keyed by the path's bytes (a file's diagnostics carry one path), so that a lookup
+/// neither parses nor hashes its components: a reload reports every warning of the story
+/// again.
 #[derive(Debug, Default)]
-struct SeenWarnings(std::collections::HashMap<PathBuf, HashSet<String>>);
+struct SeenWarnings(rustc_hash::FxHashMap<std::ffi::OsString, rustc_hash::FxHashSet<String>>);
 
 impl SeenWarnings {
     /// Whether `d` is seen for the first time; notes it. A warning seen before costs no
-    /// allocation: a reload reports every warning of the story again.
+    /// allocation.
     fn first_time(&mut self, d: &load::Diagnostic) -> bool {
-        if self.0.get(&d.path).is_some_and(|m| m.contains(&d.message)) {
+        let path = d.path.as_os_str();
+        if self.0.get(path).is_some_and(|m| m.contains(&d.message)) {
             return false;
         }
         self.0
-            .entry(d.path.clone())
+            .entry(path.to_owned())
             .or_default()
             .insert(d.message.clone())
     }
