@@ -7,6 +7,7 @@ mod tables;
 
 pub(crate) use tables::{FactsUpdate, Tables};
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -421,6 +422,7 @@ pub(crate) fn compile(
     let mut known = Known {
         decl: &tables.decl,
         choices: &mut names.choices,
+        named_after: Vec::new(),
         declared: &declared,
         asset_ids: &asset_ids,
     };
@@ -823,8 +825,28 @@ struct Known<'k> {
     /// The declarations, with each node's links.
     decl: &'k Decl,
     choices: &'k mut Interner<ChoiceId>,
+    /// By node id, the choice id named as that node: the id of most choices (named after
+    /// their target), found once per target rather than looked up by name for each
+    /// choice (a cache miss each in a large story).
+    named_after: Vec<Option<ChoiceId>>,
     declared: &'k Declared<'k>,
     asset_ids: &'k HashMap<String, AssetId>,
+}
+
+impl Known<'_> {
+    /// The id of a choice named `name` after node `target` (`name` being its name).
+    fn named_after(&mut self, target: NodeId, name: &str) -> ChoiceId {
+        let slot = target.index();
+        if let Some(Some(id)) = self.named_after.get(slot) {
+            return *id;
+        }
+        let id = self.choices.intern(name);
+        if self.named_after.len() <= slot {
+            self.named_after.resize(slot + 1, None);
+        }
+        self.named_after[slot] = Some(id);
+        id
+    }
 }
 
 /// A warning for every node that no flow's start leads to, with the node. Edges come from
@@ -1094,10 +1116,21 @@ fn compile_node(
             |cid| lines::choice_line(&mut cx.scratch, node_name, cid, c),
         );
         // The choice's id is interned only once the rest of it compiled.
+        let named_after = (c.id.is_none() && matches!(choice_id, Some(Cow::Borrowed(_))))
+            .then(|| {
+                let (call, to) = targets.of_choice(first, c);
+                to.or(call)
+            })
+            .flatten();
         let identity = || {
-            choice_id.map(|choice_id| Choice {
+            let choice_id = choice_id?;
+            let id_of = |known: &mut Known<'_>| match named_after {
+                Some(target) => known.named_after(target, &choice_id),
+                None => known.choices.intern(&choice_id),
+            };
+            Some(Choice {
                 node: id,
-                id: known.choices.intern(&choice_id),
+                id: id_of(known),
                 explicit_id: c.id.is_some(),
             })
         };
@@ -1134,7 +1167,7 @@ fn choice_ids<'c>(
     file: FileId,
     place: Place<'_>,
     choices: &'c [ChoiceDef],
-) -> Vec<Option<std::borrow::Cow<'c, str>>> {
+) -> Vec<Option<Cow<'c, str>>> {
     let ids = lines::choice_ids(choices);
     // For each choice, the latest one before it with its id: found by walking back for a
     // node of a few choices, through a map for a wide one.
@@ -1148,7 +1181,7 @@ fn choice_ids<'c>(
             .map(|(i, id)| (0..i).rev().find(|&j| !id.is_empty() && ids[j] == *id))
             .collect()
     };
-    let mut out: Vec<Option<std::borrow::Cow<'c, str>>> = Vec::with_capacity(choices.len());
+    let mut out: Vec<Option<Cow<'c, str>>> = Vec::with_capacity(choices.len());
     for (i, ((c, id), first)) in choices.iter().zip(ids).zip(earlier).enumerate() {
         let p = place.index(i);
         if id.is_empty() {
