@@ -153,6 +153,36 @@ fn only_the_first_hundred_unknown_names_get_a_suggestion() {
     );
 }
 
+/// The same budget for names in expressions: each hint compares the name with every node
+/// (or variable) of the story.
+#[test]
+fn only_the_first_hundred_unknown_names_in_expressions_get_a_suggestion() {
+    let choices: Vec<String> = (0..150)
+        .map(|i| format!(r#"(text: "{i}", to: "room{i}", when: "visits('room{i}x') > 0")"#))
+        .collect();
+    let rooms: Vec<String> = (0..150)
+        .map(|i| format!(r#""room{i}": (text: "{i}")"#))
+        .collect();
+    let story = format!(
+        r#"Story(title: "T", start: "a", nodes: {{ "a": (text: "A", choices: [{}]), {} }})"#,
+        choices.join(", "),
+        rooms.join(", ")
+    );
+    let errors = errors_of(story.as_bytes(), &Limits::default());
+    let unknown: Vec<&String> = errors.iter().filter(|e| e.contains("x`")).collect();
+    assert_eq!(unknown.len(), 150, "{errors:?}");
+    let hinted = unknown
+        .iter()
+        .filter(|e| e.contains("did you mean"))
+        .count();
+    assert_eq!(hinted, 100, "{unknown:?}");
+    assert!(
+        unknown[0].contains("did you mean `room0`"),
+        "{}",
+        unknown[0]
+    );
+}
+
 #[test]
 fn node_count_limit() {
     let limits = Limits {

@@ -5,6 +5,7 @@ mod declare;
 mod lines;
 mod tables;
 
+pub(crate) use declare::Hints;
 pub(crate) use tables::{FactsUpdate, Tables};
 
 use std::borrow::Cow;
@@ -197,9 +198,6 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The most unknown names of one compile that get a "did you mean".
-    const HINTS: usize = 100;
-
     /// "; did you mean `…`?" for an unknown `name` among what `names` gives, while hints
     /// are left and the error will be reported (else nothing, and `names` is not asked).
     fn hint<'n, N: IntoIterator<Item = &'n str>>(
@@ -373,7 +371,7 @@ pub(crate) fn compile(
         findings,
         incomplete,
         scratch: String::new(),
-        hints_left: Ctx::HINTS,
+        hints_left: Hints::MAX,
     };
     let mut declared = Declared {
         vars: HashMap::default(),
@@ -381,6 +379,8 @@ pub(crate) fn compile(
         assets: HashSet::default(),
         commands: HashMap::default(),
         functions: HashMap::default(),
+        // Hints for errors that will not be reported are not worth their cost.
+        hints: Hints::new(if incomplete { 0 } else { Hints::MAX }),
     };
     let commands = declare_commands(&mut cx, main, names, &mut declared);
     let signatures = declare_functions(&mut cx, main, names, &mut declared);

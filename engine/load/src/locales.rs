@@ -17,6 +17,7 @@ use qnce_core::story::{
 use qnce_core::value::{Type, Value};
 
 use crate::cache::Changes;
+use crate::compile::Hints;
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::po::{Catalogue, Entry};
 use crate::source::{FileSystem, Source};
@@ -199,6 +200,8 @@ struct Against<'d> {
     nodes: NodeSet<'d>,
     functions: &'d [FunctionDecl],
     texts: FxHashMap<&'d str, (&'d str, &'d Template)>,
+    /// How many more unknown names in translated texts get a "did you mean".
+    hints: Hints,
 }
 
 impl<'d> Against<'d> {
@@ -214,6 +217,7 @@ impl<'d> Against<'d> {
             nodes: NodeSet::Ids(data.nodes.iter().map(|n| n.node.id).collect()),
             functions: &data.functions,
             texts: texts_of(&data.nodes),
+            hints: Hints::new(Hints::MAX),
         }
     }
 
@@ -273,6 +277,7 @@ impl<'d> Against<'d> {
             nodes,
             functions,
             texts,
+            hints: Hints::new(Hints::MAX),
         }
     }
 }
@@ -295,6 +300,9 @@ impl Scope for Against<'_> {
     }
     fn names(&self, kind: qnce_core::expr::NameKind) -> Vec<&str> {
         use qnce_core::expr::NameKind;
+        if !self.hints.take() {
+            return Vec::new();
+        }
         match kind {
             NameKind::Variable => self.vars.keys().copied().collect(),
             NameKind::Node => (0..self.names.nodes.len())

@@ -26,6 +26,31 @@ pub(super) struct Declared<'p> {
     pub(super) assets: HashSet<&'p str>,
     pub(super) commands: HashMap<&'p str, (CommandId, Box<[Type]>)>,
     pub(super) functions: HashMap<&'p str, (FunctionId, Box<[Type]>, Type)>,
+    /// How many more unknown names in expressions get a "did you mean" (see
+    /// [`Hints`]).
+    pub(super) hints: Hints,
+}
+
+/// A budget of "did you mean" hints: each compares a name with every name of its kind, so
+/// that a story with many unknown names (or a large one whose errors are dropped) would
+/// otherwise cost their product.
+pub(crate) struct Hints(std::cell::Cell<usize>);
+
+impl Hints {
+    /// The most unknown names of one compile (or one translation) that get a hint.
+    pub(crate) const MAX: usize = 100;
+
+    /// `n` hints to give.
+    pub(crate) fn new(n: usize) -> Hints {
+        Hints(std::cell::Cell::new(n))
+    }
+
+    /// Whether a hint is left; takes it.
+    pub(crate) fn take(&self) -> bool {
+        let left = self.0.get();
+        self.0.set(left.saturating_sub(1));
+        left > 0
+    }
 }
 
 impl Scope for Declared<'_> {
@@ -46,6 +71,9 @@ impl Scope for Declared<'_> {
             .map(|(id, params, returns)| (*id, &params[..], *returns))
     }
     fn names(&self, kind: NameKind) -> Vec<&str> {
+        if !self.hints.take() {
+            return Vec::new();
+        }
         // In hash order: `suggest::closest` breaks ties by name, not by order.
         match kind {
             NameKind::Variable => self.vars.keys().copied().collect(),
