@@ -92,13 +92,26 @@ impl<I> Default for Interner<I> {
 impl<I: Id> Interner<I> {
     /// The id of `name`, making one if the name is new.
     pub fn intern(&mut self, name: &str) -> I {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
+        match self.ids.get(name) {
+            Some(&id) => id,
+            None => self.insert(Arc::from(name)),
         }
+    }
+
+    /// The id of `name`, as [`Interner::intern`], keeping `name` itself (no copy) when
+    /// the name is new: for a name another interner holds already.
+    pub fn intern_shared(&mut self, name: &Arc<str>) -> I {
+        match self.ids.get(&**name) {
+            Some(&id) => id,
+            None => self.insert(Arc::clone(name)),
+        }
+    }
+
+    /// Gives `name`, not interned yet, the next id.
+    fn insert(&mut self, name: Arc<str>) -> I {
         let index = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
         let id = I::from_index(index);
-        let name: Arc<str> = name.into();
-        self.names.push(name.clone());
+        self.names.push(Arc::clone(&name));
         self.ids.insert(name, id);
         id
     }

@@ -840,7 +840,11 @@ impl Known<'_> {
         if let Some(Some(id)) = self.named_after.get(slot) {
             return *id;
         }
-        let id = self.choices.intern(name);
+        // The node's name, shared with the node interner.
+        let id = match self.declared.nodes.name_arc(target) {
+            Some(shared) if *shared == *name => self.choices.intern_shared(&shared),
+            _ => self.choices.intern(name),
+        };
         if self.named_after.len() <= slot {
             self.named_after.resize(slot + 1, None);
         }
