@@ -20,6 +20,8 @@ struct Choice {
     set: Vec<&'static str>,
     fallback: bool,
     once: bool,
+    /// Whether the choice calls its target (and comes back) rather than going to it.
+    call: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +97,7 @@ impl Model {
                         set: EFFECTS[next() % EFFECTS.len()].to_vec(),
                         fallback: next() % 4 == 0,
                         once: false,
+                        call: next() % 5 == 0,
                     });
                 }
             }
@@ -178,7 +181,8 @@ impl Model {
             }
             out.push_str(", choices: [");
             for c in &node.choices {
-                let _ = write!(out, "(text: {:?}, to: {:?}", c.text, c.to);
+                let way = if c.call { "call" } else { "to" };
+                let _ = write!(out, "(text: {:?}, {way}: {:?}", c.text, c.to);
                 if let Some(when) = c.when {
                     let _ = write!(out, ", when: {when:?}");
                 }
@@ -252,6 +256,7 @@ impl Model {
                         set: Vec::new(),
                         fallback: c % 3 == 0,
                         once: false,
+                        call: false,
                     }],
                     next: None,
                     line: None,
@@ -282,6 +287,7 @@ impl Model {
                             set: EFFECTS[(c / 4) % EFFECTS.len()].to_vec(),
                             fallback: c % 5 == 0,
                             once: c % 7 == 0,
+                            call: c % 6 == 0,
                         });
                     } else if !choices.is_empty() {
                         let n = choices.len();
@@ -351,17 +357,18 @@ impl Model {
                 self.broken[0] = false;
                 self.main_decls[c % 3] = !self.main_decls[c % 3];
             }
-            // Whether a choice is a fallback, or once only: what makes advances certain.
+            // Whether a choice is a fallback, or once only (what makes advances certain), or
+            // calls its target rather than going to it.
             14 => {
                 if let Some(k) = node
                     && !self.files[file][k].choices.is_empty()
                 {
                     let n = self.files[file][k].choices.len();
                     let choice = &mut self.files[file][k].choices[c % n];
-                    if c % 2 == 0 {
-                        choice.fallback = !choice.fallback;
-                    } else {
-                        choice.once = !choice.once;
+                    match c % 3 {
+                        0 => choice.fallback = !choice.fallback,
+                        1 => choice.once = !choice.once,
+                        _ => choice.call = !choice.call,
                     }
                 }
             }

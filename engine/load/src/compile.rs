@@ -24,7 +24,7 @@ use declare::{
     Declared, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets, declare_commands,
     declare_flows, declare_functions, declare_nodes, declare_variables, file_part, file_parts,
 };
-use qnce_core::expr::{Action, Expr, ExprError, NameKind, Scope, Template};
+use qnce_core::expr::{Action, Expr, ExprError, Template};
 use qnce_core::story::components::*;
 use qnce_core::story::{
     AssetId, ChoiceData, ChoiceId, CommandId, FileId, FlowId, FunctionDecl, FunctionId, Id,
@@ -191,9 +191,10 @@ struct Ctx<'a> {
     incomplete: bool,
     /// A buffer reused to build short strings (a choice's line id) before they are shared.
     scratch: String,
-    /// How many more unknown names get a "did you mean" (each compares the name with every
-    /// name of its kind: unbounded, `qnce check` on a 300,000-node story cut at the node
-    /// limit ran for more than ten minutes).
+    /// How many more unknown names in fields (targets, starts, assets) get a "did you
+    /// mean" (each compares the name with every name of its kind: unbounded, `qnce check`
+    /// on a 300,000-node story cut at the node limit ran for more than ten minutes). Names
+    /// in expressions have a budget of their own, as many (`Declared::hints`).
     hints_left: usize,
 }
 
@@ -422,7 +423,7 @@ pub(crate) fn compile(
     let mut known = Known {
         decl: &tables.decl,
         choices: &mut names.choices,
-        named_after: Vec::new(),
+        named_after: HashMap::default(),
         declared: &declared,
         asset_ids: &asset_ids,
     };
@@ -720,7 +721,7 @@ fn node_ref(
         None => declared.nodes.get(name),
     };
     if found.is_none() {
-        let hint = cx.hint(name, || declared.names(NameKind::Node));
+        let hint = cx.hint(name, || declared.nodes.names());
         cx.unknown(file, place.path(), unknown(name) + &hint);
     }
     Some(found)
@@ -827,8 +828,9 @@ struct Known<'k> {
     choices: &'k mut Interner<ChoiceId>,
     /// By node id, the choice id named as that node: the id of most choices (named after
     /// their target), found once per target rather than looked up by name for each
-    /// choice (a cache miss each in a large story).
-    named_after: Vec<Option<ChoiceId>>,
+    /// choice (a cache miss each in a large story). A map, not a table by id: a reload
+    /// compiles a few nodes of a large story.
+    named_after: HashMap<NodeId, ChoiceId>,
     declared: &'k Declared<'k>,
     asset_ids: &'k HashMap<String, AssetId>,
 }
@@ -836,20 +838,26 @@ struct Known<'k> {
 impl Known<'_> {
     /// The id of a choice named `name` after node `target` (`name` being its name).
     fn named_after(&mut self, target: NodeId, name: &str) -> ChoiceId {
-        let slot = target.index();
-        if let Some(Some(id)) = self.named_after.get(slot) {
-            return *id;
+        if let Some(&id) = self.named_after.get(&target) {
+            // The caller's target is the choice's own, as its links give it.
+            debug_assert!(
+                self.declared
+                    .nodes
+                    .name_arc(target)
+                    .is_some_and(|n| *n == *name)
+            );
+            return id;
         }
-        // The node's name, shared with the node interner.
-        let id = match self.declared.nodes.name_arc(target) {
-            Some(shared) if *shared == *name => self.choices.intern_shared(&shared),
+        // The node's name, shared with the node interner; only a name that is the
+        // node's is kept for the node.
+        match self.declared.nodes.name_arc(target) {
+            Some(shared) if *shared == *name => {
+                let id = self.choices.intern_shared(&shared);
+                self.named_after.insert(target, id);
+                id
+            }
             _ => self.choices.intern(name),
-        };
-        if self.named_after.len() <= slot {
-            self.named_after.resize(slot + 1, None);
         }
-        self.named_after[slot] = Some(id);
-        id
     }
 }
 

@@ -48,10 +48,12 @@ fn same_path(a: &Path, b: &Path) -> bool {
     a.as_os_str() == b.as_os_str() || a == b
 }
 
-/// Paths in order by their bytes, a separator before any other byte: for the normalized
-/// paths a load gives its files, the order of their components (as [`Path`] orders
-/// them), without parsing them at each comparison (a reload sorts every warning of the
-/// story).
+/// Paths in order by their bytes, a separator before any other byte, without parsing
+/// their components at each comparison (a reload sorts every warning of the story). For
+/// paths without `.` components or doubled separators this is the order of their
+/// components (as [`Path`] orders them); for others (an include written `./b.ron`) it is
+/// still a total order that keeps each file's diagnostics together (a file has one
+/// spelling within a load).
 fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     fn key(p: &Path) -> impl Iterator<Item = u8> + '_ {
         let bytes = p.as_os_str().as_encoded_bytes();

@@ -541,12 +541,6 @@ impl Template {
             return Err(ExprError::new(block.at, message));
         }
         flush(&mut parts, run_start, src.len());
-        // Plain text is its literal alone.
-        if let [Part::Lit(0, end)] = parts[..]
-            && end as usize == src.len()
-        {
-            parts.clear();
-        }
         Ok(Template {
             written: Written::new(src),
             parts: parts.into_boxed_slice(),

@@ -114,7 +114,8 @@ pub struct Planned {
 ///
 /// Keyed by the path's bytes (a file's diagnostics carry one path), so that a lookup
 /// neither parses nor hashes its components: a reload reports every warning of the story
-/// again.
+/// again. A file whose include is written another way (`./c.ron` for `c.ron`) has its
+/// warnings reported once more.
 #[derive(Debug, Default)]
 struct SeenWarnings(rustc_hash::FxHashMap<std::ffi::OsString, rustc_hash::FxHashSet<String>>);
 

@@ -565,7 +565,7 @@ pub(super) fn declare_flows(
     match declared.nodes.get(main.start.as_str()) {
         Some(start) => flows.push((names.intern(qnce_core::MAIN_FLOW), start)),
         None => {
-            let hint = cx.hint(&main.start, || declared.names(NameKind::Node));
+            let hint = cx.hint(&main.start, || declared.nodes.names());
             let message = format!("start node `{}` does not exist{hint}", main.start);
             cx.unknown(MAIN_FILE, start_path, message);
         }
@@ -596,7 +596,7 @@ pub(super) fn declare_flows(
         match declared.nodes.get(start.as_str()) {
             Some(node) => flows.push((names.intern(name), node)),
             None => {
-                let hint = cx.hint(start, || declared.names(NameKind::Node));
+                let hint = cx.hint(start, || declared.nodes.names());
                 let message =
                     format!("flow `{name}` starts at `{start}`, which does not exist{hint}");
                 cx.unknown(MAIN_FILE, path, message);
