@@ -155,13 +155,16 @@ pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -
     'levels: while !level.is_empty() {
         let room = limits.max_files.saturating_sub(preread.files.len());
         level.truncate(room);
-        level.reverse();
-        while !level.is_empty() {
+        let mut jobs = std::mem::take(&mut level).into_iter();
+        loop {
+            let batch: Vec<FileJob> = jobs.by_ref().take(PREREAD_BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
             if nodes > limits.max_nodes {
                 break 'levels;
             }
-            let batch = level.split_off(level.len().saturating_sub(PREREAD_BATCH));
-            for read in parallel.map_files(batch.into_iter().rev().collect(), read_and_parse) {
+            for read in parallel.map_files(batch, read_and_parse) {
                 if let Some(Ok(parsed)) = &read.file.parsed {
                     nodes = nodes.saturating_add(parsed.n_nodes());
                     for include in parsed.includes() {

@@ -195,7 +195,7 @@ struct Ctx<'a> {
     /// mean" (each compares the name with every name of its kind: unbounded, `qnce check`
     /// on a 300,000-node story cut at the node limit ran for more than ten minutes). Names
     /// in expressions have a budget of their own, as many (`Declared::hints`).
-    hints_left: usize,
+    hints: Hints,
 }
 
 impl Ctx<'_> {
@@ -206,10 +206,9 @@ impl Ctx<'_> {
         name: &str,
         names: impl FnOnce() -> N,
     ) -> String {
-        if self.incomplete || self.hints_left == 0 {
+        if !self.hints.take() {
             return String::new();
         }
-        self.hints_left -= 1;
         qnce_core::suggest::did_you_mean(name, names())
     }
 
@@ -372,7 +371,7 @@ pub(crate) fn compile(
         findings,
         incomplete,
         scratch: String::new(),
-        hints_left: Hints::MAX,
+        hints: Hints::for_compile(incomplete),
     };
     let mut declared = Declared {
         vars: HashMap::default(),
@@ -380,8 +379,7 @@ pub(crate) fn compile(
         assets: HashSet::default(),
         commands: HashMap::default(),
         functions: HashMap::default(),
-        // Hints for errors that will not be reported are not worth their cost.
-        hints: Hints::new(if incomplete { 0 } else { Hints::MAX }),
+        hints: Hints::for_compile(incomplete),
     };
     let commands = declare_commands(&mut cx, main, names, &mut declared);
     let signatures = declare_functions(&mut cx, main, names, &mut declared);
@@ -1128,7 +1126,7 @@ fn compile_node(
             |cid| lines::choice_line(&mut cx.scratch, node_name, cid, c),
         );
         // The choice's id is interned only once the rest of it compiled.
-        let named_after = (c.id.is_none() && matches!(choice_id, Some(Cow::Borrowed(_))))
+        let named_after = (choice_id.as_deref() == Some(c.named()))
             .then(|| {
                 let (call, to) = targets.of_choice(first, c);
                 to.or(call)

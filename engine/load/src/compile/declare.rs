@@ -45,6 +45,12 @@ impl Hints {
         Hints(std::cell::Cell::new(n))
     }
 
+    /// The hints of one compile: none when part of the story was not read, since its
+    /// errors about unknown names are not reported.
+    pub(crate) fn for_compile(incomplete: bool) -> Hints {
+        Hints::new(if incomplete { 0 } else { Hints::MAX })
+    }
+
     /// Whether a hint is left; takes it.
     pub(crate) fn take(&self) -> bool {
         let left = self.0.get();
