@@ -1,8 +1,6 @@
 //! Finds where a value stands in a RON source file, for diagnostics: a [`SourceMap`]
-//! indexes a file's [`Outline`] by path (`nodes` → `"river"` → `choices` → `1` → `to`).
+//! finds a path (`nodes` → `"river"` → `choices` → `1` → `to`) in a file's [`Outline`].
 //! It is built only for files that have a finding.
-
-use std::collections::HashMap;
 
 use crate::outline::{Outline, Step};
 
@@ -24,90 +22,124 @@ pub(crate) struct LineCol {
     pub(crate) col: usize,
 }
 
-/// The located values of one file.
+/// The located values of one file: its outline, with each value's first child and next
+/// sibling, so that a path is found by walking down from the top value. No value's path is
+/// built: a file is mapped for the few findings placed in it, and a 100-node file has
+/// thousands of values.
 pub(crate) struct SourceMap<'t> {
     text: &'t str,
-    offsets: HashMap<Vec<OwnedSeg>, Vec<usize>>,
+    outline: Outline,
+    /// For each value, its first child (`NONE` for none).
+    first_child: Vec<u32>,
+    /// For each value, the next child of its parent (`NONE` for none).
+    next_sibling: Vec<u32>,
     line_starts: Vec<usize>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum OwnedSeg {
-    Field(String),
-    Key(String),
-    Index(usize),
-}
-
-fn own(path: &[Seg]) -> Vec<OwnedSeg> {
-    path.iter()
-        .map(|s| match s {
-            Seg::Field(f) => OwnedSeg::Field((*f).to_owned()),
-            Seg::Key(k) => OwnedSeg::Key(k.clone()),
-            Seg::Index(i) => OwnedSeg::Index(*i),
-        })
-        .collect()
-}
+/// No value: the end of a list of children.
+const NONE: u32 = u32::MAX;
 
 impl<'t> SourceMap<'t> {
     pub(crate) fn new(text: &'t str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let outline = Outline::of(text);
-        // Each value's path; a tuple's elements (and what `Some(…)` wraps) stand at their
-        // parent's path and are not recorded themselves.
-        let mut paths: Vec<Vec<OwnedSeg>> = Vec::with_capacity(outline.values().len());
-        let mut offsets: HashMap<Vec<OwnedSeg>, Vec<usize>> = HashMap::new();
-        for v in outline.values() {
-            let mut path = v.parent.map(|p| paths[p].clone()).unwrap_or_default();
-            let at = match &v.step {
-                Step::Root => Some(v.span.start),
-                Step::Field { name, .. } => {
-                    path.push(OwnedSeg::Field(name.clone()));
-                    Some(v.span.start)
-                }
-                Step::Index(i) => {
-                    path.push(OwnedSeg::Index(*i));
-                    Some(v.span.start)
-                }
-                // A map entry is found by its key.
-                Step::Key { key, span } => {
-                    path.push(OwnedSeg::Key(key.clone()));
-                    Some(span.start)
-                }
-                Step::Position(_) => None,
+        let n = outline.values().len();
+        let mut first_child = vec![NONE; n];
+        let mut next_sibling = vec![NONE; n];
+        // Values come before those inside them, and siblings in order: each is linked
+        // after its parent's last child so far.
+        let mut last_child = vec![NONE; n];
+        for (i, v) in outline.values().iter().enumerate() {
+            let (Some(p), Ok(i)) = (v.parent, u32::try_from(i)) else {
+                continue;
             };
-            if let Some(at) = at {
-                offsets.entry(path.clone()).or_default().push(at);
+            match last_child.get(p).copied() {
+                Some(NONE) => first_child[p] = i,
+                Some(last) => next_sibling[last as usize] = i,
+                None => continue,
             }
-            paths.push(path);
+            last_child[p] = i;
         }
         SourceMap {
             text,
-            offsets,
+            outline,
+            first_child,
+            next_sibling,
             line_starts,
         }
+    }
+
+    /// The values inside value `of` that a path steps to: its children, and for a tuple's
+    /// element (or what `Some(…)` wraps), which stands at its parent's path, that
+    /// element's own, in the order they start.
+    fn children(&self, of: usize, out: &mut Vec<usize>) {
+        let mut child = self.first_child.get(of).copied().unwrap_or(NONE);
+        while child != NONE {
+            let c = child as usize;
+            match self.outline.values().get(c).map(|v| &v.step) {
+                Some(Step::Position(_)) => self.children(c, out),
+                Some(_) => out.push(c),
+                None => break,
+            }
+            child = self.next_sibling.get(c).copied().unwrap_or(NONE);
+        }
+    }
+
+    /// Where each value (or map key) at `path` starts, in order (a map may repeat a key);
+    /// `found` is cleared first.
+    fn starts(&self, path: &[Seg], found: &mut Vec<usize>) {
+        found.clear();
+        if self.outline.values().is_empty() {
+            return;
+        }
+        // The values at the path so far, in the order they start.
+        let mut at = vec![0];
+        let mut inside = Vec::new();
+        for seg in path {
+            inside.clear();
+            for &v in &at {
+                self.children(v, &mut inside);
+            }
+            let values = self.outline.values();
+            inside.retain(|&c| match (seg, &values[c].step) {
+                (Seg::Field(f), Step::Field { name, .. }) => name == f,
+                (Seg::Key(k), Step::Key { key, .. }) => key == k,
+                (Seg::Index(i), Step::Index(j)) => i == j,
+                _ => false,
+            });
+            std::mem::swap(&mut at, &mut inside);
+            if at.is_empty() {
+                return;
+            }
+        }
+        let values = self.outline.values();
+        found.extend(at.iter().map(|&v| match &values[v].step {
+            // A map entry is found by its key.
+            Step::Key { span, .. } => span.start,
+            _ => values[v].span.start,
+        }));
     }
 
     /// Where the value (or map key) at `path` starts; `last` picks the last of duplicate
     /// keys. Falls back to the nearest located ancestor.
     pub(crate) fn offset(&self, path: &[Seg], last: bool) -> usize {
-        let mut owned = own(path);
-        loop {
-            if let Some(v) = self.offsets.get(&owned) {
-                let pick = if last { v.last() } else { v.first() };
-                return pick.copied().unwrap_or(0);
-            }
-            if owned.pop().is_none() {
-                return 0;
+        let mut found = Vec::new();
+        for len in (0..=path.len()).rev() {
+            self.starts(&path[..len], &mut found);
+            let pick = if last { found.last() } else { found.first() };
+            if let Some(&at) = pick {
+                return at;
             }
         }
+        0
     }
 
     /// Where the value (or map key) at exactly `path` starts, if the file has it.
     pub(crate) fn exact(&self, path: &[Seg]) -> Option<usize> {
-        self.offsets
-            .get(&own(path))
-            .and_then(|v| v.first().copied())
+        let mut found = Vec::new();
+        self.starts(path, &mut found);
+        found.first().copied()
     }
 
     /// The file offset of byte `inner` of the decoded string whose literal starts at
@@ -247,4 +279,76 @@ pub fn error_location(
     error: &qnce_core::RuntimeError,
 ) -> Option<Location> {
     Locator::new(story).error(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// Every value's path with where it starts, each path built whole: the index this map
+    /// replaced, kept as the reference it must agree with.
+    fn all_paths(text: &str) -> HashMap<Vec<Seg>, Vec<usize>> {
+        let outline = Outline::of(text);
+        let mut paths: Vec<Vec<Seg>> = Vec::new();
+        let mut starts: HashMap<Vec<Seg>, Vec<usize>> = HashMap::new();
+        for v in outline.values() {
+            let mut path = v.parent.map(|p| paths[p].clone()).unwrap_or_default();
+            let at = match &v.step {
+                Step::Root => Some(v.span.start),
+                Step::Field { name, .. } => {
+                    // The test's names live as long as the test.
+                    path.push(Seg::Field(Box::leak(name.clone().into_boxed_str())));
+                    Some(v.span.start)
+                }
+                Step::Index(i) => {
+                    path.push(Seg::Index(*i));
+                    Some(v.span.start)
+                }
+                Step::Key { key, span } => {
+                    path.push(Seg::Key(key.clone()));
+                    Some(span.start)
+                }
+                Step::Position(_) => None,
+            };
+            if let Some(at) = at {
+                starts.entry(path.clone()).or_default().push(at);
+            }
+            paths.push(path);
+        }
+        starts
+    }
+
+    #[test]
+    fn paths_are_found_as_an_index_of_every_path_finds_them() {
+        let texts = [
+            r#"Story(title: "t", start: "a", nodes: {"a": (text: "x", choices: [(text: "go", to: "b"), (text: "stay", to: "a", when: "v > 1")]), "b": (text: "y")})"#,
+            // A key written twice, values wrapped in `Some(…)`, tuples and nested lists.
+            "Include(nodes: {\"a\": (text: \"1\"), \"a\": (text: \"2\", line: Some(\"l\"))}, variables: {\"v\": (1, [2, (3, 4)])})",
+            // Broken text: what was read before the walk stopped is found.
+            r#"Include(nodes: {"a": (text: "x", choices: [(text: "#,
+            "",
+        ];
+        for text in texts {
+            let map = SourceMap::new(text);
+            let reference = all_paths(text);
+            for (path, starts) in &reference {
+                let last = starts[starts.len() - 1];
+                assert_eq!(
+                    map.exact(path),
+                    starts.first().copied(),
+                    "{path:?} in {text}"
+                );
+                assert_eq!(map.offset(path, false), starts[0], "{path:?} in {text}");
+                assert_eq!(map.offset(path, true), last, "{path:?}");
+                // A path one step past any value falls back to that value.
+                let mut deeper = path.clone();
+                deeper.push(Seg::Field("nowhere"));
+                assert_eq!(map.exact(&deeper), None);
+                assert_eq!(map.offset(&deeper, true), last);
+            }
+            assert!(reference.len() > 1 || text.len() < 50, "{text}");
+        }
+    }
 }
