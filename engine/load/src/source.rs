@@ -64,11 +64,16 @@ pub struct FileSystem;
 
 impl Source for FileSystem {
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, SourceError> {
-        let kind = std::fs::metadata(path)?.file_type();
+        let meta = std::fs::metadata(path)?;
+        let kind = meta.file_type();
         if !kind.is_file() {
             return Err(SourceError::NotAFile(crate::read::kind_name(kind)));
         }
-        let mut bytes = Vec::new();
+        // Room for the file as its metadata gives it, within the limit, and the one byte
+        // more that reading to the end looks for: one allocation rather than doubling.
+        // The limit, not the metadata, bounds what is read.
+        let expected = meta.len().min(limit).saturating_add(1);
+        let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         std::fs::File::open(path)?
             .take(limit)
             .read_to_end(&mut bytes)?;
