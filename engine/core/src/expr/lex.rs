@@ -1,5 +1,6 @@
 //! The expression lexer: source text to tokens with byte offsets.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use super::ExprError;
@@ -50,12 +51,47 @@ pub(crate) struct Spanned<'s> {
     pub(crate) end: usize,
 }
 
+thread_local! {
+    /// The token buffer of the last expression parsed on this thread, emptied: loading a
+    /// story parses hundreds of thousands of expressions, each a few tokens, and each
+    /// would otherwise allocate a buffer of its own and free it.
+    static SPARE: Cell<Vec<Spanned<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty token buffer: the thread's spare one, else a new one with room for most
+/// expressions (`x += 1`, `a < 3`).
+fn spare<'s>() -> Vec<Spanned<'s>> {
+    let spare = SPARE.take();
+    if spare.capacity() == 0 {
+        Vec::with_capacity(8)
+    } else {
+        spare
+    }
+}
+
+/// Keeps `toks`' buffer, emptied, for the next expression parsed on this thread (see
+/// [`SPARE`]); a buffer grown past a long expression's is let go.
+pub(crate) fn recycle(mut toks: Vec<Spanned<'_>>) {
+    const KEPT: usize = 64;
+    if toks.capacity() > KEPT {
+        return;
+    }
+    toks.clear();
+    // An empty buffer outlives the text its tokens borrowed: collecting it in place
+    // keeps its allocation and gives it the longer lifetime.
+    #[expect(
+        clippy::unnecessary_filter_map,
+        reason = "a filter would keep the tokens' lifetime; this gives the buffer a new one"
+    )]
+    let empty: Vec<Spanned<'static>> = toks.into_iter().filter_map(|_| None).collect();
+    SPARE.set(empty);
+}
+
 /// Splits `src` into tokens. Stops at the first `}` outside a string when `stop_at_brace`
 /// (interpolations), returning the offset just past the tokens.
 pub(crate) fn lex(src: &str, stop_at_brace: bool) -> Result<(Vec<Spanned<'_>>, usize), ExprError> {
     let bytes = src.as_bytes();
-    // Most expressions are a few tokens (`x += 1`, `a < 3`): one allocation.
-    let mut out = Vec::with_capacity(8);
+    let mut out = spare();
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];

@@ -1,6 +1,6 @@
 //! The expression parser: precedence climbing with type checking as it goes.
 
-use super::lex::{Spanned, Tok, lex};
+use super::lex::{Spanned, Tok, lex, recycle};
 use super::{
     ArithOp, CmpOp, CommandCall, Effect, EffectOp, Expr, ExprError, ExprKind, ExprLimits,
     FunctionCall, NameKind, Scope,
@@ -54,6 +54,7 @@ pub(super) fn parse_command(
     let (Some(Tok::Ident(name)), Some(Tok::LParen)) =
         (toks.first().map(|t| &t.tok), toks.get(1).map(|t| &t.tok))
     else {
+        recycle(toks);
         return Ok(None);
     };
     let Some((command, params)) = scope.command(name) else {
@@ -198,7 +199,16 @@ impl<'s> Parser<'s> {
             scope,
         }
     }
+}
 
+impl Drop for Parser<'_> {
+    /// The token buffer goes back for the next expression (see [`recycle`]).
+    fn drop(&mut self) {
+        recycle(std::mem::take(&mut self.toks));
+    }
+}
+
+impl<'s> Parser<'s> {
     /// `e`, just built at `at`, if the expression stays within its limits: every node
     /// counts towards the size, and every level of operators towards the depth.
     fn built(&mut self, e: Expr, at: usize) -> Result<Expr, ExprError> {
