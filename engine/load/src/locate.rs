@@ -22,124 +22,202 @@ pub(crate) struct LineCol {
     pub(crate) col: usize,
 }
 
-/// The located values of one file: its outline, with each value's first child and next
-/// sibling, so that a path is found by walking down from the top value. No value's path is
-/// built: a file is mapped for the few findings placed in it, and a 100-node file has
-/// thousands of values.
+/// The located values of one file: its outline, with what each value steps to sorted by
+/// step, so that a path is found by walking down from the top value, a binary search at
+/// each step. No value's path is built (a 100-node file has thousands of values).
 pub(crate) struct SourceMap<'t> {
     text: &'t str,
     outline: Outline,
-    /// For each value, its first child (`NONE` for none).
-    first_child: Vec<u32>,
-    /// For each value, the next child of its parent (`NONE` for none).
-    next_sibling: Vec<u32>,
+    /// Every value a path steps to (all but the top value and tuples' elements), grouped
+    /// by the value it is stepped to from, each group sorted by step and then in the
+    /// order the values start.
+    steps: Vec<u32>,
+    /// For each value, where its group starts in `steps`; one more entry ends the last.
+    groups: Vec<u32>,
     line_starts: Vec<usize>,
 }
 
-/// No value: the end of a list of children.
-const NONE: u32 = u32::MAX;
+/// The values a path leads to: most often one.
+enum Found {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Found {
+    /// The first value, or with `last` the last.
+    fn pick(&self, last: bool) -> Option<u32> {
+        match self {
+            Found::One(v) => Some(*v),
+            Found::Many(values) if last => values.last().copied(),
+            Found::Many(values) => values.first().copied(),
+        }
+    }
+}
+
+/// A step as a path and the outline both write it, for ordering: fields, then keys, then
+/// indexes.
+type StepKey<'s> = (u8, &'s str, usize);
+
+fn step_key(step: &Step) -> StepKey<'_> {
+    match step {
+        Step::Field { name, .. } => (0, name, 0),
+        Step::Key { key, .. } => (1, key, 0),
+        Step::Index(i) => (2, "", *i),
+        Step::Root | Step::Position(_) => (3, "", 0),
+    }
+}
+
+fn seg_key(seg: &Seg) -> StepKey<'_> {
+    match seg {
+        Seg::Field(f) => (0, f, 0),
+        Seg::Key(k) => (1, k, 0),
+        Seg::Index(i) => (2, "", *i),
+    }
+}
 
 impl<'t> SourceMap<'t> {
     pub(crate) fn new(text: &'t str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let outline = Outline::of(text);
-        let n = outline.values().len();
-        let mut first_child = vec![NONE; n];
-        let mut next_sibling = vec![NONE; n];
-        // Values come before those inside them, and siblings in order: each is linked
-        // after its parent's last child so far.
-        let mut last_child = vec![NONE; n];
-        for (i, v) in outline.values().iter().enumerate() {
-            let (Some(p), Ok(i)) = (v.parent, u32::try_from(i)) else {
-                continue;
+        let values = outline.values();
+        // The value each value's children are stepped to from: itself, but for a tuple's
+        // element (or what `Some(…)` wraps), which stands at its parent's path, its
+        // parent's. Parents come before what they hold.
+        let mut from: Vec<u32> = Vec::with_capacity(values.len());
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(values.len());
+        for (i, v) in values.iter().enumerate() {
+            let (Ok(i), parent) = (u32::try_from(i), v.parent) else {
+                break;
             };
-            match last_child.get(p).copied() {
-                Some(NONE) => first_child[p] = i,
-                Some(last) => next_sibling[last as usize] = i,
-                None => continue,
+            let parents_from = parent.and_then(|p| from.get(p).copied());
+            from.push(match (&v.step, parents_from) {
+                (Step::Position(_), Some(up)) => up,
+                _ => i,
+            });
+            if let (Some(up), false) = (parents_from, matches!(v.step, Step::Position(_))) {
+                pairs.push((up, i));
             }
-            last_child[p] = i;
+        }
+        let key = |i: u32| step_key(&values[i as usize].step);
+        pairs.sort_unstable_by(|a, b| (a.0, key(a.1), a.1).cmp(&(b.0, key(b.1), b.1)));
+        let mut groups = vec![0u32; from.len() + 1];
+        for &(up, _) in &pairs {
+            groups[up as usize + 1] += 1;
+        }
+        for i in 1..groups.len() {
+            groups[i] += groups[i - 1];
         }
         SourceMap {
             text,
+            steps: pairs.into_iter().map(|(_, v)| v).collect(),
+            groups,
             outline,
-            first_child,
-            next_sibling,
             line_starts,
         }
     }
 
-    /// The values inside value `of` that a path steps to: its children, and for a tuple's
-    /// element (or what `Some(…)` wraps), which stands at its parent's path, that
-    /// element's own, in the order they start.
-    fn children(&self, of: usize, out: &mut Vec<usize>) {
-        let mut child = self.first_child.get(of).copied().unwrap_or(NONE);
-        while child != NONE {
-            let c = child as usize;
-            match self.outline.values().get(c).map(|v| &v.step) {
-                Some(Step::Position(_)) => self.children(c, out),
-                Some(_) => out.push(c),
-                None => break,
-            }
-            child = self.next_sibling.get(c).copied().unwrap_or(NONE);
-        }
+    /// The values `seg` steps to from value `v`, in the order they start.
+    fn step(&self, v: u32, seg: &Seg) -> &[u32] {
+        let range =
+            |v: usize| Some(*self.groups.get(v)? as usize..*self.groups.get(v + 1)? as usize);
+        let Some(group) = range(v as usize).and_then(|r| self.steps.get(r)) else {
+            return &[];
+        };
+        let values = self.outline.values();
+        let want = seg_key(seg);
+        let key = |&c: &u32| step_key(&values[c as usize].step);
+        let lo = group.partition_point(|c| key(c) < want);
+        let hi = group.partition_point(|c| key(c) <= want);
+        &group[lo..hi]
     }
 
-    /// Where each value (or map key) at `path` starts, in order (a map may repeat a key);
-    /// `found` is cleared first.
-    fn starts(&self, path: &[Seg], found: &mut Vec<usize>) {
-        found.clear();
+    /// The values at the longest part of `path` the file has, in the order they start,
+    /// with that part's length; none for an empty outline. Most paths lead to one value
+    /// at each step, and are walked without allocating.
+    fn deepest(&self, path: &[Seg]) -> (usize, Found) {
         if self.outline.values().is_empty() {
-            return;
+            return (0, Found::Many(Vec::new()));
         }
-        // The values at the path so far, in the order they start.
-        let mut at = vec![0];
-        let mut inside = Vec::new();
-        for seg in path {
-            inside.clear();
-            for &v in &at {
-                self.children(v, &mut inside);
-            }
-            let values = self.outline.values();
-            inside.retain(|&c| match (seg, &values[c].step) {
-                (Seg::Field(f), Step::Field { name, .. }) => name == f,
-                (Seg::Key(k), Step::Key { key, .. }) => key == k,
-                (Seg::Index(i), Step::Index(j)) => i == j,
-                _ => false,
-            });
-            std::mem::swap(&mut at, &mut inside);
-            if at.is_empty() {
-                return;
+        let mut at = Found::One(0);
+        for (depth, seg) in path.iter().enumerate() {
+            let next = match &at {
+                Found::One(v) => match self.step(*v, seg) {
+                    [] => None,
+                    [one] => Some(Found::One(*one)),
+                    many => Some(Found::Many(many.to_vec())),
+                },
+                Found::Many(values) => {
+                    let mut next = Vec::new();
+                    for &v in values {
+                        next.extend_from_slice(self.step(v, seg));
+                    }
+                    (!next.is_empty()).then_some(Found::Many(next))
+                }
+            };
+            match next {
+                Some(next) => at = next,
+                None => return (depth, at),
             }
         }
-        let values = self.outline.values();
-        found.extend(at.iter().map(|&v| match &values[v].step {
+        (path.len(), at)
+    }
+
+    /// Where value `v` (or its map key) starts.
+    fn start(&self, v: u32) -> usize {
+        match self.outline.values().get(v as usize) {
             // A map entry is found by its key.
-            Step::Key { span, .. } => span.start,
-            _ => values[v].span.start,
-        }));
+            Some(value) => match &value.step {
+                Step::Key { span, .. } => span.start,
+                _ => value.span.start,
+            },
+            None => 0,
+        }
     }
 
     /// Where the value (or map key) at `path` starts; `last` picks the last of duplicate
     /// keys. Falls back to the nearest located ancestor.
     pub(crate) fn offset(&self, path: &[Seg], last: bool) -> usize {
-        let mut found = Vec::new();
-        for len in (0..=path.len()).rev() {
-            self.starts(&path[..len], &mut found);
-            let pick = if last { found.last() } else { found.first() };
-            if let Some(&at) = pick {
-                return at;
-            }
-        }
-        0
+        let (_, at) = self.deepest(path);
+        at.pick(last).map_or(0, |v| self.start(v))
     }
 
     /// Where the value (or map key) at exactly `path` starts, if the file has it.
     pub(crate) fn exact(&self, path: &[Seg]) -> Option<usize> {
-        let mut found = Vec::new();
-        self.starts(path, &mut found);
-        found.first().copied()
+        match self.deepest(path) {
+            (depth, at) if depth == path.len() => at.pick(false).map(|v| self.start(v)),
+            _ => None,
+        }
+    }
+
+    /// The keys of the maps at `path`, in the order written.
+    pub(crate) fn keys(&self, path: &[Seg]) -> Vec<&str> {
+        let (depth, at) = self.deepest(path);
+        let values = match at {
+            _ if depth < path.len() => Vec::new(),
+            Found::One(v) => vec![v],
+            Found::Many(values) => values,
+        };
+        let mut keys: Vec<(u32, &str)> = Vec::new();
+        for v in values {
+            let group = self
+                .groups
+                .get(v as usize)
+                .zip(self.groups.get(v as usize + 1));
+            let Some(group) = group.and_then(|(&a, &b)| self.steps.get(a as usize..b as usize))
+            else {
+                continue;
+            };
+            keys.extend(group.iter().filter_map(
+                |&c| match &self.outline.values()[c as usize].step {
+                    Step::Key { key, .. } => Some((c, key.as_str())),
+                    _ => None,
+                },
+            ));
+        }
+        // Sorted by key within each map: put back in the order written.
+        keys.sort_unstable_by_key(|&(c, _)| c);
+        keys.into_iter().map(|(_, k)| k).collect()
     }
 
     /// The file offset of byte `inner` of the decoded string whose literal starts at
@@ -326,6 +404,8 @@ mod tests {
             r#"Story(title: "t", start: "a", nodes: {"a": (text: "x", choices: [(text: "go", to: "b"), (text: "stay", to: "a", when: "v > 1")]), "b": (text: "y")})"#,
             // A key written twice, values wrapped in `Some(…)`, tuples and nested lists.
             "Include(nodes: {\"a\": (text: \"1\"), \"a\": (text: \"2\", line: Some(\"l\"))}, variables: {\"v\": (1, [2, (3, 4)])})",
+            // A tuple in a tuple, a key repeated inside a key repeated, lists in a map.
+            r#"Include(variables: {"t": ((1, (x: 2)), [3, (y: [4])])}, nodes: {"a": (choices: [(text: "1")]), "b": (text: "2"), "a": (choices: [(text: "3"), (to: "a")], tags: {"k": 1, "k": 2})})"#,
             // Broken text: what was read before the walk stopped is found.
             r#"Include(nodes: {"a": (text: "x", choices: [(text: "#,
             "",
@@ -349,6 +429,14 @@ mod tests {
                 assert_eq!(map.offset(&deeper, true), last);
             }
             assert!(reference.len() > 1 || text.len() < 50, "{text}");
+            // A key missing in the middle of a path falls back to what it is in.
+            let missing = [
+                Seg::Field("nodes"),
+                Seg::Key("zz".into()),
+                Seg::Field("text"),
+            ];
+            let nodes = reference.get(&missing[..1]).map_or(0, |s| s[0]);
+            assert_eq!(map.offset(&missing, false), nodes, "{text}");
         }
     }
 }

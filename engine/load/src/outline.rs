@@ -1,5 +1,5 @@
 //! A RON file's values as a tree, each with its byte range: what diagnostics are placed
-//! by (the locator indexes it by path) and what an editor reads a story by (`qnce lsp`:
+//! by (the locator finds paths in it) and what an editor reads a story by (`qnce lsp`:
 //! declarations, references, the value under the cursor).
 //!
 //! ron reports positions only for syntax errors, so this walks the text itself. It is

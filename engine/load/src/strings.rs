@@ -22,6 +22,15 @@ pub fn extract(story: &Story) -> Catalogue {
         .iter()
         .map(|f| SourceMap::new(&f.text))
         .collect();
+    // Where each node is written, found once: a text is then looked for in its node's
+    // file alone.
+    let nodes = [Seg::Field("nodes")];
+    let mut file_of: HashMap<&str, usize> = HashMap::new();
+    for (i, map) in maps.iter().enumerate() {
+        for key in map.keys(&nodes) {
+            file_of.entry(key).or_insert(i);
+        }
+    }
     let world = story.world();
     let mut entries = Vec::new();
     for node in story.node_ids() {
@@ -43,8 +52,9 @@ pub fn extract(story: &Story) -> Catalogue {
             path.extend([Seg::Field("choices"), Seg::Index(i), Seg::Field("text")]);
             texts.push((&choice.text, path));
         }
+        let file = file_of.get(name).copied();
         for (text, path) in texts {
-            entries.push(entry(story, &maps, text, &path, tags));
+            entries.push(entry(story, (&maps, file), text, &path, tags));
         }
     }
     Catalogue {
@@ -59,9 +69,10 @@ pub fn extract(story: &Story) -> Catalogue {
 }
 
 /// The catalogue entry of one text.
+/// `file` is where the text's node is written (by file id), when found.
 fn entry(
     story: &Story,
-    maps: &[SourceMap<'_>],
+    (maps, file): (&[SourceMap<'_>], Option<usize>),
     text: &Text,
     path: &[Seg],
     tags: &[std::sync::Arc<str>],
@@ -81,11 +92,9 @@ fn entry(
             names.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
-    let references = story
-        .files()
-        .iter()
-        .zip(maps)
-        .find_map(|(file, map)| {
+    let references = file
+        .and_then(|i| {
+            let (file, map) = (story.files().get(i)?, maps.get(i)?);
             let at = map.line_col(map.exact(path)?);
             // Relative to the story directory, as the catalogue travels with it.
             let file = file.path.strip_prefix(story.root()).unwrap_or(&file.path);

@@ -61,7 +61,8 @@ thread_local! {
 /// An empty token buffer: the thread's spare one, else a new one with room for most
 /// expressions (`x += 1`, `a < 3`).
 fn spare<'s>() -> Vec<Spanned<'s>> {
-    let spare = SPARE.take();
+    // None while the thread's locals are being torn down.
+    let spare = SPARE.try_with(Cell::take).unwrap_or_default();
     if spare.capacity() == 0 {
         Vec::with_capacity(8)
     } else {
@@ -84,7 +85,8 @@ pub(crate) fn recycle(mut toks: Vec<Spanned<'_>>) {
         reason = "a filter would keep the tokens' lifetime; this gives the buffer a new one"
     )]
     let empty: Vec<Spanned<'static>> = toks.into_iter().filter_map(|_| None).collect();
-    SPARE.set(empty);
+    // A parser dropped while the thread's locals are torn down lets its buffer go.
+    _ = SPARE.try_with(|spare| spare.set(empty));
 }
 
 /// Splits `src` into tokens. Stops at the first `}` outside a string when `stop_at_brace`
@@ -266,4 +268,24 @@ fn operator(rest: &[u8]) -> Option<(Tok<'static>, usize)> {
         _ => return None,
     };
     Some((one, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spare buffer is the one given back, not a new one: collecting an emptied
+    /// buffer in place keeps its allocation, which the standard library does but does not
+    /// promise.
+    #[test]
+    fn a_buffer_given_back_is_taken_again() {
+        // More tokens than a new buffer has room for: a new one would be smaller.
+        let (toks, _) = lex("a + 1 < b && c - 2 > d", false).expect("lexes");
+        let (at, capacity) = (toks.as_ptr() as usize, toks.capacity());
+        assert!(capacity > spare().capacity());
+        recycle(toks);
+        let again = spare();
+        assert_eq!((again.as_ptr() as usize, again.capacity()), (at, capacity));
+        assert!(again.is_empty());
+    }
 }
