@@ -1,6 +1,8 @@
 //! Heap allocations per step in steady state, and heap bytes held per node once a story is
 //! loaded: ours against ink (bladeink) and Yarn Spinner, counted by a counting global
-//! allocator (`stats_alloc`), not timed.
+//! allocator (`stats_alloc`), not timed. For ours also the allocations held, and the
+//! bytes and allocations with a reloader, as `qnce play` holds them (the scaling bin
+//! gives the resident set, which adds the allocator's headers and what it keeps freed).
 //!
 //! `cargo bench -p qnce-benches --bench allocs` prints the table that BENCHMARKS.md quotes
 //! (the 10,000-node graph; 20,000 warm-up steps, then 100,000 counted). Under `cargo test
@@ -24,11 +26,19 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 /// Bytes allocated and not yet freed by `make`, keeping what it returns. (`stats_alloc`
 /// counts what a reallocation grows by as allocated and what it shrinks by as freed.)
 fn held<T>(make: impl FnOnce() -> T) -> (T, i64) {
+    let (value, bytes, _) = held_with_count(make);
+    (value, bytes)
+}
+
+/// As [`held`], with the number of allocations held too: each costs the allocator a
+/// header and rounding, and what is freed around it may stay resident.
+fn held_with_count<T>(make: impl FnOnce() -> T) -> (T, i64, i64) {
     let region = Region::new(GLOBAL);
     let value = make();
     let change = region.change();
     let bytes = change.bytes_allocated as i64 - change.bytes_deallocated as i64;
-    (value, bytes)
+    let allocations = change.allocations as i64 - change.deallocations as i64;
+    (value, bytes, allocations)
 }
 
 /// Allocations over `n_counted` steps of a seeded walk, after `n_warm` steps: how many,
@@ -84,7 +94,13 @@ fn main() {
     // What each engine holds once loaded: the compiler's output is made outside the
     // region for ink (its JSON is what a game ships), inside it for Yarn (the program and
     // its string table are what the dialogue keeps).
-    let (mut ours, ours_bytes) = held(|| Qnce::load(&dir));
+    let (mut ours, ours_bytes, ours_allocations) = held_with_count(|| Qnce::load(&dir));
+    // What `qnce play` holds: the story, and what reloads keep (every file's text and
+    // parse, the validation tables).
+    let limits = qnce::Limits::default();
+    let (live, live_bytes, live_allocations) =
+        held_with_count(|| qnce::reload::Reloader::load(&dir, &limits).expect("loads"));
+    drop(live);
     let (mut ink, ink_bytes) = held(|| Ink::new(ink_json.clone()));
     let (mut yarn, yarn_bytes) = held(|| {
         let (program, strings) = compile_yarn(&yarn_source);
@@ -107,6 +123,12 @@ fn main() {
             per_node(bytes)
         );
     }
+    println!(
+        "qnce: {:.1} allocations held per node; with a reloader (as `qnce play` runs), {:.0} bytes and {:.1} allocations per node",
+        ours_allocations as f64 / n_nodes as f64,
+        per_node(live_bytes),
+        live_allocations as f64 / n_nodes as f64,
+    );
     // The story language's features (variations, a conditional block, a command) cost no
     // allocation either, once each variation was shown once.
     for (name, features) in [
