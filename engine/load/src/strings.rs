@@ -68,8 +68,8 @@ pub fn extract(story: &Story) -> Catalogue {
     }
 }
 
-/// The catalogue entry of one text.
-/// `file` is where the text's node is written (by file id), when found.
+/// The catalogue entry of one text; `file` is where its node is written (by file id),
+/// when found.
 fn entry(
     story: &Story,
     (maps, file): (&[SourceMap<'_>], Option<usize>),
