@@ -398,6 +398,106 @@ mod tests {
         starts
     }
 
+    /// Checks `text`'s map against the reference: every path, the first and the last of
+    /// duplicates, one step past each path, and the keys of the maps at each path.
+    fn agrees_with_every_path(text: &str) {
+        let map = SourceMap::new(text);
+        let reference = all_paths(text);
+        for (path, starts) in &reference {
+            let last = starts[starts.len() - 1];
+            assert_eq!(map.exact(path), Some(starts[0]), "{path:?} in {text}");
+            assert_eq!(map.offset(path, false), starts[0], "{path:?} in {text}");
+            assert_eq!(map.offset(path, true), last, "{path:?} in {text}");
+            // A path one step past any value falls back to that value.
+            let mut deeper = path.clone();
+            deeper.push(Seg::Field("nowhere"));
+            assert_eq!(map.exact(&deeper), None);
+            assert_eq!(map.offset(&deeper, true), last, "{deeper:?} in {text}");
+            // The keys of the maps at the path, in the order written.
+            let mut keys: Vec<(usize, &str)> = (reference.iter())
+                .filter(|(p, _)| p.len() == path.len() + 1 && p.starts_with(path))
+                .filter_map(|(p, s)| match p.last() {
+                    Some(Seg::Key(k)) => Some(s.iter().map(move |&at| (at, k.as_str()))),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            keys.sort_unstable();
+            let keys: Vec<&str> = keys.into_iter().map(|(_, k)| k).collect();
+            assert_eq!(map.keys(path), keys, "{path:?} in {text}");
+        }
+    }
+
+    /// A seeded generator of small numbers (a linear congruential one: the test needs
+    /// variety, not quality).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = (self.0)
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// A random RON value of at most `depth` levels: structs, maps whose keys repeat,
+    /// lists, tuples, `Some(…)`, strings with escapes, atoms.
+    fn value(rng: &mut Rng, depth: u32, out: &mut String) {
+        let kind = if depth == 0 {
+            5 + rng.below(2)
+        } else {
+            rng.below(7)
+        };
+        let (open, close) = match kind {
+            0 => ("S(", ")"),
+            1 => ("{", "}"),
+            2 => ("[", "]"),
+            3 => ("(", ")"),
+            4 => ("Some(", ")"),
+            5 => {
+                out.push_str(["\"s\"", "\"a\\\"b\"", "r#\"x\"#"][rng.below(3) as usize]);
+                return;
+            }
+            _ => {
+                out.push_str(["1", "true", "-2.5"][rng.below(3) as usize]);
+                return;
+            }
+        };
+        out.push_str(open);
+        let items = if kind == 4 { 1 } else { rng.below(4) };
+        for i in 0..items {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            match kind {
+                0 => out.push_str(["a: ", "b: ", "text: ", "nodes: "][rng.below(4) as usize]),
+                1 => out.push_str(["\"k\": ", "\"n\": ", "\"k\\\"q\": "][rng.below(3) as usize]),
+                _ => {}
+            }
+            value(rng, depth - 1, out);
+        }
+        out.push_str(close);
+    }
+
+    #[test]
+    fn random_files_and_their_prefixes_agree_with_every_path() {
+        let mut rng = Rng(7);
+        for _ in 0..300 {
+            // Two fields of a struct, as a story file's top value is.
+            let mut text = String::from("Include(nodes: ");
+            value(&mut rng, 4, &mut text);
+            text.push_str(", nodes: ");
+            value(&mut rng, 4, &mut text);
+            text.push(')');
+            agrees_with_every_path(&text);
+            // Cut anywhere (the text is ASCII): what was read before the walk stopped is
+            // found.
+            let cut = rng.below(text.len() as u64 + 1) as usize;
+            agrees_with_every_path(&text[..cut]);
+        }
+    }
+
     #[test]
     fn paths_are_found_as_an_index_of_every_path_finds_them() {
         let texts = [
@@ -411,23 +511,8 @@ mod tests {
             "",
         ];
         for text in texts {
-            let map = SourceMap::new(text);
-            let reference = all_paths(text);
-            for (path, starts) in &reference {
-                let last = starts[starts.len() - 1];
-                assert_eq!(
-                    map.exact(path),
-                    starts.first().copied(),
-                    "{path:?} in {text}"
-                );
-                assert_eq!(map.offset(path, false), starts[0], "{path:?} in {text}");
-                assert_eq!(map.offset(path, true), last, "{path:?}");
-                // A path one step past any value falls back to that value.
-                let mut deeper = path.clone();
-                deeper.push(Seg::Field("nowhere"));
-                assert_eq!(map.exact(&deeper), None);
-                assert_eq!(map.offset(&deeper, true), last);
-            }
+            agrees_with_every_path(text);
+            let (map, reference) = (SourceMap::new(text), all_paths(text));
             assert!(reference.len() > 1 || text.len() < 50, "{text}");
             // A key missing in the middle of a path falls back to what it is in.
             let missing = [
