@@ -119,17 +119,20 @@ impl<'t> SourceMap<'t> {
 
     /// The values `seg` steps to from value `v`, in the order they start.
     fn step(&self, v: u32, seg: &Seg) -> &[u32] {
-        let range =
-            |v: usize| Some(*self.groups.get(v)? as usize..*self.groups.get(v + 1)? as usize);
-        let Some(group) = range(v as usize).and_then(|r| self.steps.get(r)) else {
-            return &[];
-        };
+        let group = self.group(v);
         let values = self.outline.values();
         let want = seg_key(seg);
         let key = |&c: &u32| step_key(&values[c as usize].step);
         let lo = group.partition_point(|c| key(c) < want);
         let hi = group.partition_point(|c| key(c) <= want);
         &group[lo..hi]
+    }
+
+    /// Every value stepped to from value `v`, sorted by step (none for no such value).
+    fn group(&self, v: u32) -> &[u32] {
+        let v = v as usize;
+        let range = || Some(*self.groups.get(v)? as usize..*self.groups.get(v + 1)? as usize);
+        range().and_then(|r| self.steps.get(r)).unwrap_or_default()
     }
 
     /// The values at the longest part of `path` the file has, in the order they start,
@@ -200,20 +203,12 @@ impl<'t> SourceMap<'t> {
         };
         let mut keys: Vec<(u32, &str)> = Vec::new();
         for v in values {
-            let group = self
-                .groups
-                .get(v as usize)
-                .zip(self.groups.get(v as usize + 1));
-            let Some(group) = group.and_then(|(&a, &b)| self.steps.get(a as usize..b as usize))
-            else {
-                continue;
-            };
-            keys.extend(group.iter().filter_map(
-                |&c| match &self.outline.values()[c as usize].step {
+            keys.extend(self.group(v).iter().filter_map(|&c| {
+                match &self.outline.values()[c as usize].step {
                     Step::Key { key, .. } => Some((c, key.as_str())),
                     _ => None,
-                },
-            ));
+                }
+            }));
         }
         // Sorted by key within each map: put back in the order written.
         keys.sort_unstable_by_key(|&(c, _)| c);
