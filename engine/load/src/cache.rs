@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use qnce_core::story::SourceFile;
 
 use crate::Limits;
-use crate::read::{Parsed, ReadFailure, included, is_blank, parse_text, read_text, resolve};
+use crate::read::{
+    FileParse, Parsed, ReadFailure, included, is_blank, parse_text, read_text, resolve,
+};
 use crate::source::FileSystem;
 
 /// Which files changed since the cache was filled.
@@ -230,7 +232,7 @@ pub(crate) struct CachedFile {
     /// Where the reader read it (not its key: the two differ through a linked directory).
     pub(crate) path: PathBuf,
     pub(crate) text: Arc<str>,
-    pub(crate) parsed: Arc<Parsed>,
+    pub(crate) parsed: Arc<FileParse>,
 }
 
 /// The story's files in the order read (by file id), every one parsed.
@@ -238,7 +240,7 @@ pub(crate) struct CachedFile {
 pub(crate) struct Layout {
     pub(crate) keys: Vec<PathBuf>,
     pub(crate) files: Vec<SourceFile>,
-    pub(crate) parsed: Vec<Arc<Parsed>>,
+    pub(crate) parsed: Vec<Arc<FileParse>>,
     /// The nodes of every file, as written.
     pub(crate) nodes: usize,
     /// Each file's id, by key.
@@ -269,7 +271,7 @@ impl FileCache {
     pub(crate) fn of(
         keys: &[PathBuf],
         files: &[SourceFile],
-        parsed: &[Option<Arc<Parsed>>],
+        parsed: &[Option<Arc<FileParse>>],
     ) -> FileCache {
         let cached = keys
             .iter()
@@ -290,7 +292,7 @@ impl FileCache {
         let layout = parsed
             .iter()
             .cloned()
-            .collect::<Option<Vec<Arc<Parsed>>>>()
+            .collect::<Option<Vec<Arc<FileParse>>>>()
             .map(|parsed| Layout {
                 keys: keys.to_vec(),
                 files: files.to_vec(),
@@ -368,4 +370,66 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::path::Path;
+
+    use super::{Changes, FileCache, Preread, file_key};
+    use crate::Limits;
+    use crate::source::FileSystem;
+    use qnce_core::Story;
+
+    /// Whether each file's parse is held, by file id.
+    fn held(cache: &FileCache) -> Vec<bool> {
+        let layout = cache.layout.as_ref().expect("every file parsed");
+        layout.parsed.iter().map(|p| p.is_held()).collect()
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).expect("written");
+    }
+
+    #[test]
+    fn parses_are_let_go_of_once_compiled_but_those_every_reload_reads_and_those_edited() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let dir = dir.path();
+        write(
+            dir,
+            "story.ron",
+            r#"Story(title: "T", start: "a", variables: {"v": Int(0)}, include: ["a.ron", "b.ron", "c.ron"])"#,
+        );
+        let a = |text: &str| {
+            format!(
+                r#"Include(nodes: {{"a": (text: "{text}", choices: [(text: "On", to: "b")])}})"#
+            )
+        };
+        write(dir, "a.ron", &a("A"));
+        // A line id of its own, which could meet another: read by every reload.
+        write(
+            dir,
+            "b.ron",
+            r#"Include(nodes: {"b": (text: "B", line: "fixed", choices: [(text: "On", to: "c")])})"#,
+        );
+        write(dir, "c.ron", r#"Include(nodes: {"c": (text: "C")})"#);
+        let limits = Limits::default();
+        let (data, _, mut cache) = crate::load_cached(dir, &limits).expect("loads");
+        assert_eq!(held(&cache), [true, false, true, false]);
+
+        // The file edited keeps its parse: the next edit of it compares with it.
+        write(dir, "a.ron", &a("A again"));
+        let mut story = Story::from_data(data);
+        let changes = Changes::Paths(HashSet::from([file_key(&dir.join("a.ron"))]));
+        let preread = Preread::default();
+        let recompiled = crate::recompile(dir, &limits, &mut cache, &changes, preread, &mut story)
+            .expect("recompiles");
+        cache.update(recompiled.cache);
+        assert_eq!(held(&cache), [true, true, true, false]);
+
+        // A check keeps every parse, for the next check to take.
+        let checked = crate::check_from(&FileSystem, dir, &limits, None).expect("checks");
+        assert_eq!(held(&checked.cache), [true; 4]);
+    }
 }

@@ -19,10 +19,12 @@ use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
 use crate::diagnostic::Severity;
+use crate::read::FileParse;
 use crate::source::Source;
 use declare::{
-    Declared, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets, declare_commands,
-    declare_flows, declare_functions, declare_nodes, declare_variables, file_part, file_parts,
+    Declared, FileParts, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets,
+    declare_commands, declare_flows, declare_functions, declare_nodes, declare_variables,
+    file_part,
 };
 use qnce_core::expr::{Action, Expr, ExprError, Template};
 use qnce_core::story::components::*;
@@ -52,6 +54,18 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
+    /// Nothing compiled: the main file did not parse.
+    fn nothing(files: Vec<SourceFile>) -> Compiled {
+        Compiled {
+            files,
+            data: None,
+            partial: false,
+            removed: Vec::new(),
+            facts: FactsUpdate::default(),
+            resolved: Vec::new(),
+        }
+    }
+
     /// The story data with its files and names.
     pub(crate) fn into_story_data(self, names: Names) -> Option<StoryData> {
         let mut data = self.data?;
@@ -69,13 +83,14 @@ pub(crate) struct Reuse<'a> {
     /// Whether each file was read and parsed anew (else its parse is the cached one).
     pub(crate) fresh: &'a [bool],
     /// For each file read anew, the parse the running story was compiled from.
-    pub(crate) previous: &'a [Option<Arc<Parsed>>],
+    pub(crate) previous: &'a [Option<Arc<FileParse>>],
 }
 
 impl<'a> Reuse<'a> {
-    /// The nodes of the files read anew as the running story had them, by name.
-    fn previous_defs(&self) -> HashMap<&'a str, &'a NodeDef> {
-        self.previous
+    /// The nodes of the files read anew as the running story had them, by name, from
+    /// `previous` (see [`Handles`]).
+    fn previous_defs<'h>(&self, previous: &'h Handles) -> HashMap<&'h str, &'h NodeDef> {
+        previous
             .iter()
             .flatten()
             .flat_map(|p| nodes_of(p).0.iter().map(|(name, def)| (name.as_str(), def)))
@@ -84,55 +99,47 @@ impl<'a> Reuse<'a> {
 
     /// Whether the files read anew declare the same nodes with the same targets (and the
     /// main file the same start and flows) as before, so that what is reachable cannot
-    /// have changed.
-    fn same_graph(&self, parsed: &[Option<Arc<Parsed>>]) -> bool {
+    /// have changed. `previous` and `parsed` hold the parses of the files read anew, as
+    /// the running story had them and now.
+    fn same_graph(&self, previous: &Handles, parsed: &Handles) -> bool {
         self.fresh
             .iter()
             .enumerate()
             .filter(|(_, f)| **f)
-            .all(|(i, _)| {
-                match (
-                    self.previous.get(i).and_then(Option::as_ref),
-                    parsed.get(i).and_then(Option::as_ref),
-                ) {
-                    (Some(old), Some(new)) => {
-                        let same_starts = match (&**old, &**new) {
-                            (Parsed::Main(old), Parsed::Main(new)) => {
-                                old.start == new.start && old.flows.0 == new.flows.0
-                            }
-                            _ => true,
-                        };
-                        let (old, new) = (&nodes_of(old).0, &nodes_of(new).0);
-                        same_starts
-                            && old.len() == new.len()
-                            && old.iter().zip(new).all(|((a, x), (b, y))| {
-                                a == b
-                                    && x.next == y.next
-                                    && x.call() == y.call()
-                                    && x.returns() == y.returns()
-                                    && x.choices.len() == y.choices.len()
-                                    && x.choices
-                                        .iter()
-                                        .zip(&y.choices)
-                                        .all(|(c, d)| c.to == d.to && c.call() == d.call())
-                                    && certain_advance(x) == certain_advance(y)
-                            })
-                    }
-                    _ => false,
+            .all(|(i, _)| match (held(previous, i), held(parsed, i)) {
+                (Some(old), Some(new)) => {
+                    let same_starts = match (old, new) {
+                        (Parsed::Main(old), Parsed::Main(new)) => {
+                            old.start == new.start && old.flows.0 == new.flows.0
+                        }
+                        _ => true,
+                    };
+                    let (old, new) = (&nodes_of(old).0, &nodes_of(new).0);
+                    same_starts
+                        && old.len() == new.len()
+                        && old.iter().zip(new).all(|((a, x), (b, y))| {
+                            a == b
+                                && x.next == y.next
+                                && x.call() == y.call()
+                                && x.returns() == y.returns()
+                                && x.choices.len() == y.choices.len()
+                                && x.choices
+                                    .iter()
+                                    .zip(&y.choices)
+                                    .all(|(c, d)| c.to == d.to && c.call() == d.call())
+                                && certain_advance(x) == certain_advance(y)
+                        })
                 }
+                _ => false,
             })
     }
 
     /// Whether the files read anew changed nothing but their nodes: the main file was not
     /// read anew, and each include declares the same variables, assets and includes as
     /// the running story's version of it. Every name but the nodes' then means what it
-    /// meant.
-    fn only_nodes_changed(&self, parsed: &[Option<Arc<Parsed>>]) -> bool {
-        let both = |i: usize| {
-            let old = self.previous.get(i).and_then(Option::as_deref)?;
-            let new = parsed.get(i).and_then(Option::as_deref)?;
-            Some((old, new))
-        };
+    /// meant. `previous` and `parsed` as for [`Reuse::same_graph`].
+    fn only_nodes_changed(&self, previous: &Handles, parsed: &Handles) -> bool {
+        let both = |i: usize| Some((held(previous, i)?, held(parsed, i)?));
         !self.fresh.first().copied().unwrap_or(true)
             && self.fresh.iter().enumerate().all(|(i, &fresh)| {
                 !fresh
@@ -172,6 +179,35 @@ impl<'a> Reuse<'a> {
                     .is_some_and(|(id, p, r)| *id == f.id && *p == f.params && *r == f.returns)
             })
     }
+}
+
+/// Parses held by one compile, by file id: `None` for a file whose parse it does not need
+/// (or that did not parse). Each is a handle of its own, so that the compile can let go of
+/// a file's parse once it is done with it (see [`FileParse::let_go`]).
+type Handles = [Option<Arc<Parsed>>];
+
+/// Fetches the parse of each file of `ids` that `handles` does not hold yet.
+fn fetch_all(
+    handles: &mut [Option<Arc<Parsed>>],
+    parsed: &[Option<Arc<FileParse>>],
+    ids: &[usize],
+) {
+    for &i in ids {
+        if let Some(slot) = handles.get_mut(i).filter(|h| h.is_none()) {
+            *slot = fetch(parsed, i);
+        }
+    }
+}
+
+/// The parse of file `i` among `handles`.
+fn held(handles: &Handles, i: usize) -> Option<&Parsed> {
+    handles.get(i)?.as_deref()
+}
+
+/// A handle on the parse of file `i`, made again if it was let go; `None` when the file did
+/// not parse.
+fn fetch(parsed: &[Option<Arc<FileParse>>], i: usize) -> Option<Arc<Parsed>> {
+    parsed.get(i)?.as_ref()?.get()
 }
 
 fn nodes_of(parsed: &Parsed) -> &Entries<NodeDef> {
@@ -299,11 +335,15 @@ pub(crate) struct Sources<'a> {
     pub(crate) source: &'a dyn Source,
     pub(crate) root: PathBuf,
     pub(crate) files: Vec<SourceFile>,
-    pub(crate) parsed: &'a [Option<Arc<Parsed>>],
+    pub(crate) parsed: &'a [Option<Arc<FileParse>>],
     pub(crate) limits: &'a Limits,
     pub(crate) reuse: Option<Reuse<'a>>,
     /// Part of the story was not read (see `ReadFiles::incomplete`).
     pub(crate) incomplete: bool,
+    /// Whether to let go of the parses of most files once their nodes are compiled (see
+    /// [`FileParse::let_go`]): a load or a reload does, a check that parses every file
+    /// again soon after (as `qnce lsp` does) does not.
+    pub(crate) let_go: bool,
 }
 
 /// Validates the parsed files as one story and compiles them, interning names into
@@ -328,42 +368,67 @@ pub(crate) fn compile(
         limits,
         reuse,
         incomplete,
+        let_go,
     } = sources;
-    let Some(Parsed::Main(main)) = parsed.first().and_then(Option::as_deref) else {
-        return Compiled {
-            files,
-            data: None,
-            partial: false,
-            removed: Vec::new(),
-            facts: FactsUpdate::default(),
-            resolved: Vec::new(),
-        };
+    let n_files = parsed.len();
+    let fresh = reuse.map_or_else(Vec::new, |r| crate::read::fresh_ids(r.fresh));
+    // The parses this compile holds: the main file's and those of the files read anew
+    // first, and the running story's versions of those.
+    let mut handles: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
+    let mut previous: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
+    for &i in fresh.iter().chain(&[0]) {
+        if let Some(slot) = handles.get_mut(i) {
+            *slot = fetch(parsed, i);
+        }
+        if let (Some(r), Some(slot)) = (reuse, previous.get_mut(i)) {
+            *slot = fetch(r.previous, i);
+        }
+    }
+    let Some(main_parse) = handles.first().cloned().flatten() else {
+        return Compiled::nothing(files);
+    };
+    let Parsed::Main(main) = &*main_parse else {
+        return Compiled::nothing(files);
     };
     // Nodes first. When the files read anew changed only their nodes, only theirs are
     // declared again (and only they are compiled), and besides them only the notable
     // files are read; else every file is, and declared from scratch.
-    let fresh = reuse.map_or_else(Vec::new, |r| crate::read::fresh_ids(r.fresh));
     let incremental = reuse.filter(|r| {
         !incomplete
             && tables.facts.is_some()
             && parsed.iter().all(Option::is_some)
-            && r.only_nodes_changed(parsed)
+            && r.only_nodes_changed(&previous, &handles)
     });
-    let mut parts = Vec::new();
-    let mut updated = None;
-    if let Some(r) = incremental {
-        let to_read = tables.decl.to_read(&fresh);
-        parts = to_read
-            .iter()
-            .filter_map(|&i| file_part(parsed, i))
+    let mut to_read = match incremental {
+        Some(_) => tables.decl.to_read(&fresh),
+        None => (0..n_files).collect(),
+    };
+    fetch_all(&mut handles, parsed, &to_read);
+    let updated = incremental.and_then(|_| {
+        let parts: Vec<FileParts<'_>> = (to_read.iter())
+            .filter_map(|&i| file_part(parsed, &handles, i))
             .collect();
         let (decl, nodes) = (&mut tables.decl, &mut names.nodes);
-        updated = decl.update(&parts, parsed.len(), r.previous, nodes, limits.max_nodes);
-    }
+        decl.update(&parts, n_files, &previous, nodes, limits.max_nodes)
+    });
     let incremental = incremental.filter(|_| updated.is_some());
-    if incremental.is_none() {
-        parts = file_parts(parsed);
+    if incremental.is_none() && to_read.len() < n_files {
+        // Declared afresh after all: every file.
+        to_read = (0..n_files).collect();
+        fetch_all(&mut handles, parsed, &to_read);
     }
+    // Variables and assets are declared from the files that declare any (which every
+    // update reads), and the names declared are borrowed from these handles for the whole
+    // compile, while the others are let go of as compiling goes.
+    let declaring: Vec<Option<Arc<Parsed>>> = (handles.iter().zip(parsed))
+        .map(|(h, p)| {
+            h.clone()
+                .filter(|_| p.as_ref().is_some_and(|p| p.declares()))
+        })
+        .collect();
+    let declaring_parts: Vec<FileParts<'_>> = (to_read.iter())
+        .filter_map(|&i| file_part(parsed, &declaring, i))
+        .collect();
     let mut cx = Ctx {
         source,
         files: &files,
@@ -383,27 +448,32 @@ pub(crate) fn compile(
     };
     let commands = declare_commands(&mut cx, main, names, &mut declared);
     let signatures = declare_functions(&mut cx, main, names, &mut declared);
-    let variables = declare_variables(&mut cx, &parts, names, &mut declared);
-    let assets = declare_assets(&mut cx, &root, &parts, names, &mut declared);
+    let variables = declare_variables(&mut cx, &declaring_parts, names, &mut declared);
+    let assets = declare_assets(&mut cx, &root, &declaring_parts, names, &mut declared);
     let asset_ids: HashMap<String, AssetId> = assets
         .iter()
         .map(|(id, _)| (names.assets.name(*id).to_owned(), *id))
         .collect();
-    let node_defs = match updated {
-        Some(changed) => changed,
-        None => declare_nodes(&mut cx, &parts, &mut names.nodes, &mut tables.decl),
+    let (node_decls, flows) = {
+        let parts: Vec<FileParts<'_>> = (to_read.iter())
+            .filter_map(|&i| file_part(parsed, &handles, i))
+            .collect();
+        let node_decls = match updated {
+            Some(changed) => changed,
+            None => declare_nodes(&mut cx, &parts, &mut names.nodes, &mut tables.decl),
+        };
+        // After declaring from scratch, files may have other ids than the running story's
+        // (an include list reordered): until this version is taken, each may differ.
+        match incremental {
+            Some(_) => tables.decl.read_anew(&fresh),
+            None => tables.decl.read_anew(&to_read),
+        }
+        declared.nodes = NodeIndex::new(&names.nodes, tables.decl.at());
+        let flows = declare_flows(&mut cx, main, &mut names.flows, &declared);
+        let written = lines::Written::new(&handles, parsed);
+        lines::check_line_ids(&mut cx, &parts, &written, &declared.nodes);
+        (node_decls, flows)
     };
-    // After declaring from scratch, files may have other ids than the running story's
-    // (an include list reordered): until this version is taken, each may differ.
-    match incremental {
-        Some(_) => tables.decl.read_anew(&fresh),
-        None => tables
-            .decl
-            .read_anew(&(0..parsed.len()).collect::<Vec<_>>()),
-    }
-    declared.nodes = NodeIndex::new(&names.nodes, tables.decl.at());
-    let flows = declare_flows(&mut cx, main, &mut names.flows, &declared);
-    lines::check_line_ids(&mut cx, &parts, parsed, &declared.nodes);
     let functions = match incremental {
         // The main file is as the running story has it, and every node a fallback could
         // name is still declared.
@@ -418,18 +488,38 @@ pub(crate) fn compile(
         reuse.filter(|r| tables.facts.is_some() && r.unchanged_files_hold(&declared, names))
     });
     let kept_facts = tables.facts.as_ref().filter(|_| keep_unchanged.is_some());
+    // Which files keep their parse once compiled: every file, unless parses are let go
+    // of; else the main file, those every update reads (see `Decl::to_read`), and those
+    // read anew (an author edits a few files at a time: the next edit compares with them).
+    let decl = &tables.decl;
+    let keeps = |i: usize| {
+        !let_go
+            || i == 0
+            || decl.is_notable(i)
+            || reuse.is_some_and(|r| r.fresh.get(i) == Some(&true))
+    };
     let mut known = Known {
-        decl: &tables.decl,
+        decl,
         choices: &mut names.choices,
         named_after: HashMap::default(),
         declared: &declared,
         asset_ids: &asset_ids,
     };
+    let previous_defs = keep_unchanged
+        .map(|r| r.previous_defs(&previous))
+        .unwrap_or_default();
     let CompiledNodes {
         nodes,
         facts: compiled,
         tried,
-    } = compile_nodes(&mut cx, &mut known, &node_defs, keep_unchanged);
+    } = compile_nodes(
+        &mut cx,
+        &mut known,
+        &node_decls,
+        keep_unchanged.map(|r| (r, &previous_defs)),
+        (&mut handles, &keeps),
+        parsed,
+    );
     let calls = Calls::of(kept_facts, &compiled);
 
     // The warnings of the nodes kept, as compiling them found: as they were placed, where
@@ -465,7 +555,8 @@ pub(crate) fn compile(
 
     // Warning: nodes unreachable from every flow's start, and endless loops. When no edge
     // can have changed, neither can they, and the running story's stand.
-    let graph_unchanged = !incomplete && keep_unchanged.is_some_and(|r| r.same_graph(parsed));
+    let graph_unchanged =
+        !incomplete && keep_unchanged.is_some_and(|r| r.same_graph(&previous, &handles));
     let graph = match kept_facts {
         Some(facts) if graph_unchanged => {
             facts.graph.iter().for_each(|(id, w)| keep(&mut cx, *id, w));
@@ -484,6 +575,18 @@ pub(crate) fn compile(
         }
     };
 
+    // The parses still held: kept, or let go of.
+    for (i, handle) in handles.iter_mut().enumerate() {
+        let (Some(file), Some(parse)) = (parsed.get(i).and_then(Option::as_ref), handle.take())
+        else {
+            continue;
+        };
+        if keeps(i) {
+            file.hold(parse);
+        } else {
+            file.let_go();
+        }
+    }
     let save_id = main.id.clone().unwrap_or_else(|| main.title.clone());
     let data = StoryData {
         title: main.title.clone(),
@@ -535,24 +638,54 @@ struct CompiledNodes {
     tried: HashSet<NodeId>,
 }
 
-/// The nodes declared in `node_defs`, compiled, with what was found in each; with `keep`,
-/// only those of files read anew whose definition differs from the running story's.
+/// The nodes declared in `node_decls`, compiled, with what was found in each; with `keep`,
+/// only those of files read anew whose definition differs from the running story's (its
+/// nodes by name). Each file's parse is taken from `handles`, and let go of once the file's
+/// nodes are compiled unless `keeps` says to keep it: a story's parses are then not all
+/// held beside the nodes compiled from them.
 fn compile_nodes(
     cx: &mut Ctx<'_>,
     known: &mut Known<'_>,
-    node_defs: &[NodeDecl<'_>],
-    keep: Option<Reuse<'_>>,
+    node_decls: &[NodeDecl],
+    keep: Option<(Reuse<'_>, &HashMap<&str, &NodeDef>)>,
+    (handles, keeps): (&mut Handles, &dyn Fn(usize) -> bool),
+    parsed: &[Option<Arc<FileParse>>],
 ) -> CompiledNodes {
-    let previous_defs = keep.map(|r| r.previous_defs()).unwrap_or_default();
-    let mut nodes = Vec::new();
-    let mut facts = Vec::new();
+    // Sized once at a load, where every node is compiled.
+    let all = if keep.is_none() { node_decls.len() } else { 0 };
+    let mut nodes = Vec::with_capacity(all);
+    let mut facts = Vec::with_capacity(all);
     let mut tried = HashSet::default();
-    for &(file, id, name, def) in node_defs {
-        if let Some(r) = keep {
-            let fresh = r.fresh.get(file.0 as usize).copied().unwrap_or(true);
-            if !fresh || previous_defs.get(name) == Some(&def) {
-                continue;
+    let done_with = |file: usize, handles: &mut Handles| {
+        if !keeps(file) {
+            if let Some(handle) = handles.get_mut(file) {
+                *handle = None;
             }
+            if let Some(Some(file)) = parsed.get(file) {
+                file.let_go();
+            }
+        }
+    };
+    let mut current: Option<(usize, Arc<Parsed>)> = None;
+    for &(file, id, index) in node_decls {
+        let f = file.0 as usize;
+        if current.as_ref().is_none_or(|(at, _)| *at != f) {
+            if let Some((done, _)) = current.take() {
+                done_with(done, handles);
+            }
+            current = handles.get(f).cloned().flatten().map(|p| (f, p));
+        }
+        if keep.is_some_and(|(r, _)| !r.fresh.get(f).copied().unwrap_or(true)) {
+            continue;
+        }
+        let Some((_, parse)) = &current else {
+            continue;
+        };
+        let Some((name, def)) = nodes_of(parse).0.get(index as usize) else {
+            continue;
+        };
+        if keep.is_some_and(|(_, previous)| previous.get(name.as_str()) == Some(&def)) {
+            continue;
         }
         tried.insert(id);
         let before = cx.findings.len();
@@ -561,6 +694,9 @@ fn compile_nodes(
             facts.push((id, warnings, uses_of(&node)));
             nodes.push(node);
         }
+    }
+    if let Some((done, _)) = current.take() {
+        done_with(done, handles);
     }
     CompiledNodes {
         nodes,

@@ -223,7 +223,8 @@ fn load_cached_with(
     translated: bool,
     preread: Preread,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
-    let (data, diagnostics, cache) = validate(source, path, limits, translated, None, preread)?;
+    let (data, diagnostics, cache) =
+        validate(source, path, limits, translated, None, preread, true)?;
     match data {
         Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
         _ => Err(LoadError::Invalid(diagnostics)),
@@ -258,6 +259,7 @@ pub fn check_from(
     limits: &Limits,
     previous: Option<&FileCache>,
 ) -> Result<Checked, LoadError> {
+    // The next check takes the parses of the files that stay the same: kept.
     let (data, diagnostics, cache) = validate(
         source,
         path.as_ref(),
@@ -265,6 +267,7 @@ pub fn check_from(
         true,
         previous,
         Preread::default(),
+        false,
     )?;
     Ok(Checked {
         diagnostics,
@@ -275,7 +278,8 @@ pub fn check_from(
 
 /// Reads, validates and compiles the story: its data (`None` when it could not be
 /// compiled at all), every diagnostic, and its files as parsed. Files in `preread` are
-/// taken from it rather than read and parsed.
+/// taken from it rather than read and parsed. With `let_go`, most files' parses are let go
+/// of as their nodes are compiled (see `compile::Sources::let_go`).
 fn validate(
     source: &dyn Source,
     path: &Path,
@@ -283,6 +287,7 @@ fn validate(
     translated: bool,
     previous: Option<&FileCache>,
     preread: Preread,
+    let_go: bool,
 ) -> Result<(Option<StoryData>, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
     let read = read_story(source, path, limits, previous, &Changes::All, preread)?;
@@ -298,6 +303,7 @@ fn validate(
             limits,
             reuse: None,
             incomplete: read.incomplete,
+            let_go,
         },
         &mut findings,
         &mut names,
@@ -427,6 +433,7 @@ pub fn recompile(
                 previous: &read.previous,
             }),
             incomplete: read.incomplete,
+            let_go: true,
         },
         &mut findings,
         &mut names,

@@ -37,6 +37,106 @@ pub(crate) fn parse_text(
     })
 }
 
+/// A file's parse, as a load and a reloader keep it. Most parses are let go of once
+/// their file's nodes are compiled ([`FileParse::let_go`]), so that a story's parses are
+/// not all held at once beside the story compiled from them: a parse is made again from
+/// the file's text, which is kept anyway, when a reload next needs it. What reading the
+/// story's files needs of it (its includes, its count of nodes) is kept beside it.
+#[derive(Debug)]
+pub(crate) struct FileParse {
+    text: Arc<str>,
+    main: bool,
+    /// The limits it was parsed within, to parse it again within them.
+    limits: Limits,
+    /// The same for the same text: a parse let go and made again keeps it.
+    serial: u64,
+    includes: Box<[String]>,
+    n_nodes: usize,
+    /// Whether it declares variables or assets.
+    declares: bool,
+    /// The parse, while it is held. Each user holds its own handle, so that letting go
+    /// frees it once the last user is done.
+    parsed: std::sync::Mutex<Option<Arc<Parsed>>>,
+}
+
+impl FileParse {
+    /// `parsed`, the parse of `text` within `limits`, kept.
+    pub(crate) fn new(text: Arc<str>, main: bool, limits: &Limits, parsed: Parsed) -> FileParse {
+        static SERIALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let (variables, assets) = match &parsed {
+            Parsed::Main(f) => (f.variables.0.len(), f.assets.0.len()),
+            Parsed::Include(f) => (f.variables.0.len(), f.assets.0.len()),
+        };
+        FileParse {
+            text,
+            main,
+            limits: limits.clone(),
+            serial: SERIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            includes: parsed.includes().into(),
+            n_nodes: parsed.n_nodes(),
+            declares: variables + assets > 0,
+            parsed: std::sync::Mutex::new(Some(Arc::new(parsed))),
+        }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Parsed>>> {
+        // A panic while the slot was locked left it as it was: a parse or none.
+        self.parsed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The parse, made again if it was let go (and then not held: see
+    /// [`FileParse::hold`]). `None` only if the text, which parsed within these limits,
+    /// does not parse again.
+    pub(crate) fn get(&self) -> Option<Arc<Parsed>> {
+        if let Some(parse) = self.slot().clone() {
+            return Some(parse);
+        }
+        parse_text(&self.text, self.main, &self.limits)
+            .ok()
+            .map(Arc::new)
+    }
+
+    /// Holds `parse`, which [`FileParse::get`] gave, again (a parse made again is not
+    /// held: [`FileParse::get`] gives it to its caller alone).
+    pub(crate) fn hold(&self, parse: Arc<Parsed>) {
+        self.slot().get_or_insert(parse);
+    }
+
+    /// Whether the parse is held (not let go of).
+    #[cfg(test)]
+    pub(crate) fn is_held(&self) -> bool {
+        self.slot().is_some()
+    }
+
+    /// Lets go of the parse: freed once no user holds it, and made again on the next
+    /// [`FileParse::get`].
+    pub(crate) fn let_go(&self) {
+        self.slot().take();
+    }
+
+    /// What tells this parse from any other, but for the same one let go.
+    pub(crate) fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The files it includes, as written.
+    pub(crate) fn includes(&self) -> &[String] {
+        &self.includes
+    }
+
+    /// How many nodes it declares, as written.
+    pub(crate) fn n_nodes(&self) -> usize {
+        self.n_nodes
+    }
+
+    /// Whether it declares variables or assets.
+    pub(crate) fn declares(&self) -> bool {
+        self.declares
+    }
+}
+
 /// The story's files, read and parsed.
 pub(crate) struct ReadFiles {
     pub(crate) root: PathBuf,
@@ -44,11 +144,11 @@ pub(crate) struct ReadFiles {
     /// Each file's key (see [`file_key`]).
     pub(crate) keys: Vec<PathBuf>,
     /// Each file's parse; `None` where it failed (an error is among the findings).
-    pub(crate) parsed: Vec<Option<Arc<Parsed>>>,
+    pub(crate) parsed: Vec<Option<Arc<FileParse>>>,
     /// Whether each file was read and parsed now (else taken from the cache).
     pub(crate) fresh: Vec<bool>,
     /// For each file read anew, its parse as the cache held it (the running version).
-    pub(crate) previous: Vec<Option<Arc<Parsed>>>,
+    pub(crate) previous: Vec<Option<Arc<FileParse>>>,
     pub(crate) findings: Vec<Finding>,
     /// Whether part of the story could not be read or parsed (or was not read, past a
     /// limit): names it would declare are unknown, and errors about them are knock-ons.
@@ -180,6 +280,7 @@ pub(crate) fn reread_changed(
             return None;
         }
         nodes = nodes - old.n_nodes() + parsed.n_nodes();
+        let parsed = FileParse::new(text.clone(), i == 0, limits, parsed);
         out.anew.push((i, text, Arc::new(parsed)));
     }
     (nodes <= limits.max_nodes).then_some(out)
@@ -190,7 +291,7 @@ pub(crate) fn reread_changed(
 pub(crate) struct Reread {
     pub(crate) root: PathBuf,
     /// Each file read anew whose text changed: its file id, text and parse.
-    pub(crate) anew: Vec<(usize, Arc<str>, Arc<Parsed>)>,
+    pub(crate) anew: Vec<(usize, Arc<str>, Arc<FileParse>)>,
     pub(crate) reading: Duration,
     pub(crate) parsing: Duration,
 }
@@ -207,7 +308,7 @@ impl Reread {
             at,
         } = layout;
         let n = keys.len();
-        let mut parsed: Vec<Option<Arc<Parsed>>> = parsed.into_iter().map(Some).collect();
+        let mut parsed: Vec<Option<Arc<FileParse>>> = parsed.into_iter().map(Some).collect();
         let mut fresh = vec![false; n];
         let mut previous = vec![None; n];
         let mut old_texts = Vec::with_capacity(self.anew.len());
@@ -254,12 +355,12 @@ impl Unlaid {
         self,
         keys: Vec<PathBuf>,
         mut files: Vec<SourceFile>,
-        parsed: Vec<Option<Arc<Parsed>>>,
-        previous: &[Option<Arc<Parsed>>],
+        parsed: Vec<Option<Arc<FileParse>>>,
+        previous: &[Option<Arc<FileParse>>],
         taken: bool,
     ) -> Layout {
         // Every file of a layout parsed, those read anew too.
-        let mut parsed: Vec<Arc<Parsed>> = parsed.into_iter().flatten().collect();
+        let mut parsed: Vec<Arc<FileParse>> = parsed.into_iter().flatten().collect();
         let mut nodes = self.nodes;
         for (i, old_text) in self.old_texts {
             let (Some(Some(before)), Some(file), Some(now)) =
@@ -361,9 +462,9 @@ pub(crate) enum ReadFailure {
 /// A file's text, and its parse when the cache holds it for this very text.
 struct Fetched {
     text: Arc<str>,
-    parsed: Option<Arc<Parsed>>,
+    parsed: Option<Arc<FileParse>>,
     /// The cached parse of an earlier text of the file.
-    previous: Option<Arc<Parsed>>,
+    previous: Option<Arc<FileParse>>,
 }
 
 pub(crate) fn read_text(
@@ -529,7 +630,7 @@ impl Reader<'_> {
                 .remove(&key)
                 .unwrap_or_else(|| self.parse(&text, main))
             {
-                Ok(p) => Arc::new(p),
+                Ok(p) => Arc::new(FileParse::new(text.clone(), main, self.limits, p)),
                 Err(e) => {
                     let (at, message) = syntax_error(&text, &e);
                     self.read.findings.push(Finding {
@@ -542,10 +643,8 @@ impl Reader<'_> {
                 }
             },
         };
-        let (includes, n_nodes) = match &*parsed {
-            Parsed::Main(f) => (f.include.clone(), f.nodes.0.len()),
-            Parsed::Include(f) => (f.include.clone(), f.nodes.0.len()),
-        };
+        // Read from what is kept beside the parse: a parse let go is not made again.
+        let (includes, n_nodes) = (parsed.includes().to_vec(), parsed.n_nodes());
         self.nodes_read += n_nodes;
         self.read.parsed.push(Some(parsed));
         self.stack.push(key);

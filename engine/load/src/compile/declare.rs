@@ -10,6 +10,7 @@ use super::Ctx;
 use super::tables::{Decl, Links};
 use crate::format::{AssetDef, Entries, FunctionDef, NodeDef, StoryFile, TypeName};
 use crate::locate::Seg;
+use crate::read::FileParse;
 use crate::{Finding, Parsed, contained};
 use qnce_core::expr::{BUILT_IN_FUNCTIONS, Expr, NameKind, Scope};
 use qnce_core::story::components::AssetSource;
@@ -203,7 +204,8 @@ pub(super) type FirstSeen<'p> = HashMap<&'p str, FileId>;
 
 pub(super) struct FileParts<'p> {
     file: FileId,
-    parsed: &'p Arc<Parsed>,
+    /// The parse's serial (see [`FileParse::serial`]).
+    serial: u64,
     variables: &'p Entries<Value>,
     assets: &'p Entries<AssetDef>,
     nodes: &'p Entries<NodeDef>,
@@ -216,9 +218,9 @@ impl<'p> FileParts<'p> {
         self.file
     }
 
-    /// The file's parse.
-    pub(super) fn parsed(&self) -> &'p Arc<Parsed> {
-        self.parsed
+    /// What tells the parse these are from from any other (see [`FileParse::serial`]).
+    pub(super) fn serial(&self) -> u64 {
+        self.serial
     }
 
     /// Whether the file is one every validation must read, beyond its nodes: it declares
@@ -238,21 +240,18 @@ impl<'p> FileParts<'p> {
     }
 }
 
-/// The declarations of each parsed file.
-pub(super) fn file_parts(parsed: &[Option<Arc<Parsed>>]) -> Vec<FileParts<'_>> {
-    (0..parsed.len())
-        .filter_map(|i| file_part(parsed, i))
-        .collect()
-}
-
-/// The declarations of file `i`, if it parsed.
-pub(super) fn file_part(parsed: &[Option<Arc<Parsed>>], i: usize) -> Option<FileParts<'_>> {
+/// The declarations of file `i`, from its parse among `handles`, if it is there.
+pub(super) fn file_part<'p>(
+    parsed: &[Option<Arc<FileParse>>],
+    handles: &'p [Option<Arc<Parsed>>],
+    i: usize,
+) -> Option<FileParts<'p>> {
     let file = FileId(i as u32);
-    let parsed = parsed.get(i)?.as_ref()?;
-    match &**parsed {
+    let serial = parsed.get(i)?.as_ref()?.serial();
+    match &**handles.get(i)?.as_ref()? {
         Parsed::Main(m) => Some(FileParts {
             file,
-            parsed,
+            serial,
             variables: &m.variables,
             assets: &m.assets,
             nodes: &m.nodes,
@@ -260,7 +259,7 @@ pub(super) fn file_part(parsed: &[Option<Arc<Parsed>>], i: usize) -> Option<File
         }),
         Parsed::Include(f) => Some(FileParts {
             file,
-            parsed,
+            serial,
             variables: &f.variables,
             assets: &f.assets,
             nodes: &f.nodes,
@@ -495,28 +494,28 @@ pub(super) fn declare_assets<'p>(
     assets
 }
 
-/// A node as written: its file, id, name and definition.
-pub(super) type NodeDecl<'p> = (FileId, NodeId, &'p str, &'p NodeDef);
+/// A node declared: its file, id, and place among the file's nodes as written.
+pub(super) type NodeDecl = (FileId, NodeId, u32);
 
 /// Declares every file's node ids (first, so that references may point forward) into
-/// `decl`, afresh; returns the nodes as written. Each name is looked up once, in the node
+/// `decl`, afresh; returns the nodes declared. Each name is looked up once, in the node
 /// interner, and where it is declared is kept by id.
-pub(super) fn declare_nodes<'p>(
+pub(super) fn declare_nodes(
     cx: &mut Ctx<'_>,
-    parts: &[FileParts<'p>],
+    parts: &[FileParts<'_>],
     nodes: &mut Interner<NodeId>,
     decl: &mut Decl,
-) -> Vec<NodeDecl<'p>> {
+) -> Vec<NodeDecl> {
     let n_written: usize = parts.iter().map(|p| p.nodes.0.len()).sum();
     nodes.reserve(n_written.saturating_sub(nodes.len()));
     decl.reset(nodes.len());
-    let mut node_defs: Vec<NodeDecl<'p>> = Vec::with_capacity(n_written);
+    let mut node_defs: Vec<NodeDecl> = Vec::with_capacity(n_written);
     // Every name first, so that ids follow the order nodes are declared in (what lists of
     // nodes follow); then each node's links, which intern the names it leads to.
     let mut declared_ids: Vec<Vec<Option<NodeId>>> = Vec::with_capacity(parts.len());
     for p in parts {
         let mut ids = Vec::with_capacity(p.nodes.0.len());
-        for (index, (name, def)) in p.nodes.0.iter().enumerate() {
+        for (index, (name, _)) in p.nodes.0.iter().enumerate() {
             let path = || vec![Seg::Field("nodes"), Seg::Key(name.to_string())];
             if name.is_empty() {
                 cx.error(p.file, path(), "a node id may not be empty");
@@ -537,7 +536,7 @@ pub(super) fn declare_nodes<'p>(
                 index: index as u32,
             });
             ids.push(Some(id));
-            node_defs.push((p.file, id, name, def));
+            node_defs.push((p.file, id, index as u32));
         }
         declared_ids.push(ids);
     }

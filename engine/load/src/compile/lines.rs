@@ -17,6 +17,7 @@ use super::{Ctx, nodes_of};
 use crate::Parsed;
 use crate::format::{ChoiceDef, NodeDef};
 use crate::locate::Seg;
+use crate::read::FileParse;
 
 /// The id each choice has when none is written: its target (`to`, else `call`), or, when
 /// several choices of the node without ids share it, the target and a slug of the text
@@ -104,15 +105,14 @@ pub(super) fn choice_line(
 /// with the parse, so that a reload visits the nodes of only the files that have some
 /// (an unchanged file keeps its parse).
 ///
-/// `parts` must hold every file whose line ids are not all plain; `parsed` is every file.
+/// `parts` must hold every file whose line ids are not all plain; `written` finds any node.
 pub(super) fn check_line_ids(
     cx: &mut Ctx<'_>,
     parts: &[FileParts<'_>],
-    parsed: &[Option<Arc<Parsed>>],
+    written: &Written<'_>,
     nodes: &NodeIndex<'_>,
 ) {
     let dotted = |s: &str| s.contains('.');
-    let written = Written(parsed);
     let mut special: Vec<(Cow<'_, str>, Owner)> = Vec::new();
     let mut empty: Vec<Owner> = Vec::new();
     for p in parts {
@@ -162,37 +162,52 @@ pub(super) fn check_line_ids(
             continue;
         }
         first.insert(line, *owner);
-        if let Some(plain) = plain_owner(line, nodes, &written) {
+        if let Some(plain) = plain_owner(line, nodes, written) {
             clashes.push((plain.max(*owner), plain.min(*owner)));
         }
     }
     for owner in empty {
-        let path = path_of(&written, owner);
+        let path = path_of(written, owner);
         cx.error(owner.0.file, path, "a line id may not be empty");
     }
     clashes.sort();
     for (owner, earlier) in clashes {
         cx.error(
             owner.0.file,
-            path_of(&written, owner),
+            path_of(written, owner),
             format!(
                 "line id `{}` is already the id of {} (give one an explicit, different `line`)",
-                line_of(&written, owner),
-                place_of(&written, earlier)
+                line_of(written, owner),
+                place_of(written, earlier)
             ),
         );
     }
 }
 
-/// The nodes of every file as written, by file id.
-struct Written<'p>(&'p [Option<Arc<Parsed>>]);
+/// The nodes of every file as written, by file id: from the parses a compile holds, else
+/// from the file's parse made again for the moment.
+pub(super) struct Written<'p> {
+    handles: &'p [Option<Arc<Parsed>>],
+    parsed: &'p [Option<Arc<FileParse>>],
+}
 
 impl<'p> Written<'p> {
-    /// The node declared at `at`: its name and definition.
-    fn node(&self, at: NodeAt) -> Option<(&'p str, &'p NodeDef)> {
-        let parsed = self.0.get(at.file.0 as usize)?.as_deref()?;
-        let (name, def) = nodes_of(parsed).0.get(at.index as usize)?;
-        Some((name, def))
+    pub(super) fn new(
+        handles: &'p [Option<Arc<Parsed>>],
+        parsed: &'p [Option<Arc<FileParse>>],
+    ) -> Written<'p> {
+        Written { handles, parsed }
+    }
+
+    /// `f` of the node declared at `at`: its name and definition.
+    fn node<R>(&self, at: NodeAt, f: impl FnOnce(&str, &NodeDef) -> R) -> Option<R> {
+        let i = at.file.0 as usize;
+        let parse = match self.handles.get(i).cloned().flatten() {
+            Some(parse) => parse,
+            None => self.parsed.get(i)?.as_ref()?.get()?,
+        };
+        let (name, def) = nodes_of(&parse).0.get(at.index as usize)?;
+        Some(f(name, def))
     }
 }
 
@@ -222,21 +237,21 @@ type Owner = (NodeAt, Option<usize>);
 /// The text whose plain default id (a node name without `.`, or `node.choice` with a `.`
 /// in neither) is `line`, if any.
 fn plain_owner(line: &str, nodes: &NodeIndex<'_>, written: &Written<'_>) -> Option<Owner> {
-    let declared = |name: &str| {
-        let at = nodes.at(nodes.get(name)?)?;
-        Some((at, written.node(at)?.1))
-    };
+    let at = |name: &str| nodes.at(nodes.get(name)?);
     match line.split_once('.') {
         None => {
-            let (at, def) = declared(line)?;
-            def.line().is_none().then_some((at, None))
+            let at = at(line)?;
+            let plain = written.node(at, |_, def| def.line().is_none())?;
+            plain.then_some((at, None))
         }
         Some((node, choice)) if !choice.contains('.') => {
-            let (at, def) = declared(node)?;
-            let i = choice_ids(&def.choices)
-                .iter()
-                .position(|id| id == choice)?;
-            def.choices[i].line().is_none().then_some((at, Some(i)))
+            let at = at(node)?;
+            written
+                .node(at, |_, def| {
+                    let i = (choice_ids(&def.choices).iter()).position(|id| id == choice)?;
+                    def.choices[i].line().is_none().then_some((at, Some(i)))
+                })
+                .flatten()
         }
         Some(_) => None,
     }
@@ -244,38 +259,38 @@ fn plain_owner(line: &str, nodes: &NodeIndex<'_>, written: &Written<'_>) -> Opti
 
 /// Where a text's line id is written: its `line` field, else its node or choice.
 fn path_of(written: &Written<'_>, (at, choice): Owner) -> Vec<Seg> {
-    let Some((name, def)) = written.node(at) else {
-        return Vec::new();
+    let path = |name: &str, def: &NodeDef| {
+        let mut path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
+        if let Some(i) = choice {
+            path.extend([Seg::Field("choices"), Seg::Index(i)]);
+        }
+        let explicit = match choice {
+            Some(i) => def.choices[i].line().is_some(),
+            None => def.line().is_some(),
+        };
+        if explicit {
+            path.push(Seg::Field("line"));
+        }
+        path
     };
-    let mut path = vec![Seg::Field("nodes"), Seg::Key(name.to_owned())];
-    if let Some(i) = choice {
-        path.extend([Seg::Field("choices"), Seg::Index(i)]);
-    }
-    let explicit = match choice {
-        Some(i) => def.choices[i].line().is_some(),
-        None => def.line().is_some(),
-    };
-    if explicit {
-        path.push(Seg::Field("line"));
-    }
-    path
+    written.node(at, path).unwrap_or_default()
 }
 
 fn line_of(written: &Written<'_>, (at, choice): Owner) -> String {
-    let Some((name, def)) = written.node(at) else {
-        return String::new();
-    };
-    match choice {
+    let line = |name: &str, def: &NodeDef| match choice {
         None => node_line(name, def),
         Some(i) => {
             let ids = choice_ids(&def.choices);
             choice_line(&mut String::new(), name, &ids[i], &def.choices[i]).to_string()
         }
-    }
+    };
+    written.node(at, line).unwrap_or_default()
 }
 
 fn place_of(written: &Written<'_>, (at, choice): Owner) -> String {
-    let name = written.node(at).map_or("", |(name, _)| name);
+    let name = written
+        .node(at, |name, _| name.to_owned())
+        .unwrap_or_default();
     match choice {
         None => format!("the text of node `{name}`"),
         Some(i) => format!("the text of choice {} of node `{name}`", i + 1),

@@ -1,8 +1,8 @@
 //! What validation keeps between reloads, so that a live edit costs the files it changed
 //! rather than the whole story:
 //!
-//! - [`Decl`]: where each node is declared, by node id, with the parse of each file it was
-//!   taken from. A reload takes again only the files whose parse is not the one kept, so
+//! - [`Decl`]: where each node is declared, by node id, with which parse of each file it was
+//!   taken from. A reload takes again only the files whose parse is not that one, so
 //!   it follows whatever the files are now, a reload that failed included.
 //! - [`Facts`]: what compiling found in each node of the running story (its warnings, the
 //!   commands and functions it calls) and the warnings of the story's graph. They change
@@ -123,10 +123,10 @@ impl Kept {
     }
 }
 
-/// Where each node is declared, kept with the parse of each file it was taken from.
+/// Where each node is declared, with which parse of each file it was taken from.
 #[derive(Debug, Default)]
 pub(crate) struct Decl {
-    /// By file id: the parse the file's nodes were declared from, and their links in the
+    /// By file id: which parse the file's nodes were declared from, and their links in the
     /// order written.
     files: Vec<Option<DeclFile>>,
     /// By node id: where the node is declared; `None` when it is not (any more).
@@ -148,7 +148,9 @@ pub(crate) struct Decl {
 
 #[derive(Clone, Debug)]
 struct DeclFile {
-    parsed: Arc<Parsed>,
+    /// The parse the nodes were declared from (see [`crate::read::FileParse::serial`]): it
+    /// is not kept itself, so that it can be let go of.
+    serial: u64,
     /// For each node as written (by its place in the file), its links.
     links: Vec<Links>,
 }
@@ -159,20 +161,22 @@ impl DeclFile {
         self.links.iter().filter_map(|l| l.id)
     }
 
-    /// The links of the entry at `index`, taken, when it declared a node named `name` that
-    /// leads where `def` does.
-    fn same_links(&mut self, index: usize, name: &str, def: &NodeDef) -> Option<Links> {
-        let (was_named, was) = nodes_of(&self.parsed).0.get(index)?;
+    /// The links of the entry at `index`, taken, when they are those of `def` declared as
+    /// `name`: the same node, leading to the same nodes by the same ways (compared by id:
+    /// a name not interned is none of them).
+    fn same_links(
+        &mut self,
+        index: usize,
+        (name, def): (&str, &NodeDef),
+        nodes: &Interner<NodeId>,
+    ) -> Option<Links> {
         let links = self.links.get_mut(index).filter(|l| l.id.is_some())?;
-        fn targets(d: &NodeDef) -> impl Iterator<Item = &str> {
-            d.choices
-                .iter()
-                .flat_map(ChoiceDef::targets)
-                .chain(d.onward())
-        }
-        let same = **was_named == *name
-            && targets(was).eq(targets(def))
-            && super::certain_advance(was) == super::certain_advance(def);
+        let id = |n: &str| nodes.lookup(n);
+        let targets = (def.choices.iter().flat_map(ChoiceDef::targets)).chain(def.onward());
+        let advance = super::certain_advance(def).map(|(to, by_next)| (id(to), by_next));
+        let same = links.id == id(name)
+            && targets.map(id).eq(links.edges.iter().map(|&e| Some(e)))
+            && advance == links.advance.map(|(to, by_next)| (Some(to), by_next));
         same.then(|| std::mem::take(links))
     }
 }
@@ -253,7 +257,7 @@ impl Decl {
     /// entries (see [`Links`]).
     pub(super) fn set_file(&mut self, part: &FileParts<'_>, links: Vec<Links>) {
         let declared = DeclFile {
-            parsed: part.parsed().clone(),
+            serial: part.serial(),
             links,
         };
         self.count += declared.ids().count();
@@ -266,6 +270,11 @@ impl Decl {
             }
             _ => {}
         }
+    }
+
+    /// Whether file `file` is one every update reads (see [`Decl::to_read`]).
+    pub(super) fn is_notable(&self, file: usize) -> bool {
+        self.notable.binary_search(&file).is_ok()
     }
 
     /// Where node `id` is declared, if it is.
@@ -298,31 +307,31 @@ impl Decl {
     }
 
     /// Brings the declarations up to the story's `n_files` files, taking again only the
-    /// files whose parse is not the one kept, and returns those files' nodes as written.
+    /// files whose parse is not the one declared from, and returns those files' nodes.
     /// `parts` must hold every file that may have changed (see [`Decl::to_read`]). `None`
     /// when it cannot: the tables were not valid, the story has other files than before,
     /// a name is declared twice or empty, there are more than `max_nodes`, or a node the
     /// running story has (in `previous`, the parses it was compiled from, for each file
     /// read anew) is not declared any more, so that a node elsewhere may name it. The
     /// tables must then be declared afresh.
-    pub(super) fn update<'p>(
+    pub(super) fn update(
         &mut self,
-        parts: &[FileParts<'p>],
+        parts: &[FileParts<'_>],
         n_files: usize,
         previous: &[Option<Arc<Parsed>>],
         nodes: &mut Interner<NodeId>,
         max_nodes: usize,
-    ) -> Option<Vec<NodeDecl<'p>>> {
+    ) -> Option<Vec<NodeDecl>> {
         if !self.valid || n_files != self.files.len() {
             return None;
         }
-        let changed: Vec<&FileParts<'p>> = parts
+        let changed: Vec<&FileParts<'_>> = parts
             .iter()
             .filter(|p| {
                 self.files
                     .get(p.file().0 as usize)
                     .and_then(Option::as_ref)
-                    .is_none_or(|kept| !Arc::ptr_eq(&kept.parsed, p.parsed()))
+                    .is_none_or(|kept| kept.serial != p.serial())
             })
             .collect();
         // Not valid again until every changed file is declared.
@@ -331,7 +340,10 @@ impl Decl {
         let mut declared = node_defs.iter().zip(links);
         for p in &changed {
             let links = (declared.by_ref().take(p.nodes().0.len()))
-                .map(|(&(_, id, _, def), same)| same.unwrap_or_else(|| Links::of(id, def, nodes)))
+                .zip(&p.nodes().0)
+                .map(|((&(_, id, _), same), (_, def))| {
+                    same.unwrap_or_else(|| Links::of(id, def, nodes))
+                })
                 .collect();
             self.set_file(p, links);
         }
@@ -341,10 +353,8 @@ impl Decl {
                 .is_some_and(|id| self.at.get(id.index()).is_some_and(Option::is_some))
         };
         let all_still_declared = changed.iter().all(|p| {
-            previous
-                .get(p.file().0 as usize)
-                .and_then(Option::as_ref)
-                .is_none_or(|before| nodes_of(before).0.iter().all(|(n, _)| declared(n)))
+            let before = previous.get(p.file().0 as usize).and_then(Option::as_deref);
+            before.is_none_or(|before| nodes_of(before).0.iter().all(|(n, _)| declared(n)))
         });
         if self.count > max_nodes || !all_still_declared {
             return None;
@@ -357,11 +367,11 @@ impl Decl {
     /// each node's declaration, and its links where the tables' are still right (see
     /// [`DeclFile::same_links`]). `None` for a name empty or declared twice (the changed
     /// files' entries are then gone: the tables must be declared afresh).
-    fn redeclare<'p>(
+    fn redeclare(
         &mut self,
-        changed: &[&FileParts<'p>],
+        changed: &[&FileParts<'_>],
         nodes: &mut Interner<NodeId>,
-    ) -> Option<(Vec<NodeDecl<'p>>, Vec<Option<Links>>)> {
+    ) -> Option<(Vec<NodeDecl>, Vec<Option<Links>>)> {
         let mut kept_files = Vec::with_capacity(changed.len());
         for p in changed {
             let kept = self
@@ -384,7 +394,7 @@ impl Decl {
                 if name.is_empty() {
                     return None;
                 }
-                let same = kept.as_mut().and_then(|k| k.same_links(index, name, def));
+                let same = (kept.as_mut()).and_then(|k| k.same_links(index, (name, def), nodes));
                 let id = match same.as_ref().and_then(|l| l.id) {
                     Some(id) => id,
                     None => nodes.intern(name),
@@ -398,7 +408,7 @@ impl Decl {
                     file: p.file(),
                     index: index as u32,
                 });
-                node_defs.push((p.file(), id, name.as_str(), def));
+                node_defs.push((p.file(), id, index as u32));
             }
         }
         Some((node_defs, links))
