@@ -633,8 +633,9 @@ type NodeFacts = (NodeId, Box<[Finding]>, Uses);
 /// The nodes compiled, with what was found in each that compiled.
 struct CompiledNodes {
     nodes: Vec<NodeData>,
+    /// With nodes kept, every node compiled; else those with a warning or a call.
     facts: Vec<NodeFacts>,
-    /// Every node compiled, with errors or not.
+    /// With nodes kept, every node compiled, with errors or not; else none.
     tried: HashSet<NodeId>,
 }
 
@@ -654,7 +655,7 @@ fn compile_nodes(
     // Sized once at a load, where every node is compiled.
     let all = if keep.is_none() { node_decls.len() } else { 0 };
     let mut nodes = Vec::with_capacity(all);
-    let mut facts = Vec::with_capacity(all);
+    let mut facts = Vec::new();
     let mut tried = HashSet::default();
     let done_with = |file: usize, handles: &mut Handles| {
         if !keeps(file) {
@@ -687,11 +688,18 @@ fn compile_nodes(
         if keep.is_some_and(|(_, previous)| previous.get(name.as_str()) == Some(&def)) {
             continue;
         }
-        tried.insert(id);
+        // Without nodes kept, nothing asks which were compiled, and a node with no
+        // warning and no call adds nothing to facts that start empty.
+        if keep.is_some() {
+            tried.insert(id);
+        }
         let before = cx.findings.len();
         if let Some(node) = compile_node(cx, known, file, (id, name), def) {
-            let warnings = cx.findings[before..].iter().cloned().collect();
-            facts.push((id, warnings, uses_of(&node)));
+            let warnings: Box<[Finding]> = cx.findings[before..].iter().cloned().collect();
+            let uses = uses_of(&node);
+            if keep.is_some() || !warnings.is_empty() || !uses.is_empty() {
+                facts.push((id, warnings, uses));
+            }
             nodes.push(node);
         }
     }

@@ -437,7 +437,7 @@ pub(crate) struct Uses {
 }
 
 impl Uses {
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.commands.is_empty() && self.functions.is_empty()
     }
 }
