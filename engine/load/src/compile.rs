@@ -19,7 +19,7 @@ use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
 use crate::diagnostic::Severity;
-use crate::read::FileParse;
+use crate::read::{FileParse, def_print};
 use crate::source::Source;
 use declare::{
     Declared, FileParts, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets,
@@ -82,72 +82,67 @@ pub(crate) struct Reuse<'a> {
     pub(crate) story: &'a Story,
     /// Whether each file was read and parsed anew (else its parse is the cached one).
     pub(crate) fresh: &'a [bool],
-    /// For each file read anew, the parse the running story was compiled from.
+    /// For each file read anew, the version the running story was compiled from (its
+    /// parse may have been let go of: it is compared through its fingerprints).
     pub(crate) previous: &'a [Option<Arc<FileParse>>],
 }
 
 impl<'a> Reuse<'a> {
-    /// The nodes of the files read anew as the running story had them, by name, from
-    /// `previous` (see [`Handles`]).
-    fn previous_defs<'h>(&self, previous: &'h Handles) -> HashMap<&'h str, &'h NodeDef> {
-        previous
-            .iter()
-            .flatten()
-            .flat_map(|p| nodes_of(p).0.iter().map(|(name, def)| (name.as_str(), def)))
+    /// The running story's version of each file read anew (none for the others).
+    fn before(&self, i: usize) -> Option<&'a FileParse> {
+        self.previous.get(i)?.as_deref()
+    }
+
+    /// The nodes of the files read anew as the running story had them, by name: the
+    /// fingerprints of their definitions (see [`crate::read::Prints`]).
+    fn previous_defs(&self) -> HashMap<&'a str, u64> {
+        (0..self.previous.len())
+            .filter_map(|i| self.before(i))
+            .flat_map(|p| p.prints().defs())
             .collect()
     }
 
-    /// Whether the files read anew declare the same nodes with the same targets (and the
-    /// main file the same start and flows) as before, so that what is reachable cannot
-    /// have changed. `previous` and `parsed` hold the parses of the files read anew, as
-    /// the running story had them and now.
-    fn same_graph(&self, previous: &Handles, parsed: &Handles) -> bool {
-        self.fresh
-            .iter()
-            .enumerate()
+    /// Whether the files read anew (in `parsed`) declare the same nodes with the same
+    /// targets (and the main file the same start and flows) as before, so that what is
+    /// reachable cannot have changed: compared through their fingerprints.
+    fn same_graph(&self, parsed: &[Option<Arc<FileParse>>]) -> bool {
+        (self.fresh.iter().enumerate())
             .filter(|(_, f)| **f)
-            .all(|(i, _)| match (held(previous, i), held(parsed, i)) {
-                (Some(old), Some(new)) => {
-                    let same_starts = match (old, new) {
-                        (Parsed::Main(old), Parsed::Main(new)) => {
-                            old.start == new.start && old.flows.0 == new.flows.0
-                        }
-                        _ => true,
-                    };
-                    let (old, new) = (&nodes_of(old).0, &nodes_of(new).0);
-                    same_starts
-                        && old.len() == new.len()
-                        && old.iter().zip(new).all(|((a, x), (b, y))| {
-                            a == b
-                                && x.next == y.next
-                                && x.call() == y.call()
-                                && x.returns() == y.returns()
-                                && x.choices.len() == y.choices.len()
-                                && x.choices
-                                    .iter()
-                                    .zip(&y.choices)
-                                    .all(|(c, d)| c.to == d.to && c.call() == d.call())
-                                && certain_advance(x) == certain_advance(y)
-                        })
+            .all(|(i, _)| {
+                let now = parsed.get(i).and_then(Option::as_deref);
+                match (self.before(i), now) {
+                    (Some(old), Some(new)) => old.prints().graph() == new.prints().graph(),
+                    _ => false,
                 }
-                _ => false,
             })
     }
 
-    /// Whether the files read anew changed nothing but their nodes: the main file was not
-    /// read anew, and each include declares the same variables, assets and includes as
-    /// the running story's version of it. Every name but the nodes' then means what it
-    /// meant. `previous` and `parsed` as for [`Reuse::same_graph`].
-    fn only_nodes_changed(&self, previous: &Handles, parsed: &Handles) -> bool {
-        let both = |i: usize| Some((held(previous, i)?, held(parsed, i)?));
+    /// Whether the files read anew (in `parsed`) changed nothing but their nodes: the main
+    /// file was not read anew, and each include declares the same variables, assets and
+    /// includes as the running story's version of it. Every name but the nodes' then
+    /// means what it meant. Only files that declare variables or assets are parsed to
+    /// compare them (the version before made again if it was let go of).
+    fn only_nodes_changed(&self, parsed: &[Option<Arc<FileParse>>]) -> bool {
+        let same = |i: usize| {
+            let (Some(old), Some(new)) = (self.before(i), parsed.get(i).and_then(Option::as_deref))
+            else {
+                return false;
+            };
+            if old.is_main() || new.is_main() || old.includes() != new.includes() {
+                return false;
+            }
+            if !old.declares() && !new.declares() {
+                return true;
+            }
+            match (old.get().as_deref(), new.get().as_deref()) {
+                (Some(Parsed::Include(old)), Some(Parsed::Include(new))) => {
+                    old.variables.0 == new.variables.0 && old.assets.0 == new.assets.0
+                }
+                _ => false,
+            }
+        };
         !self.fresh.first().copied().unwrap_or(true)
-            && self.fresh.iter().enumerate().all(|(i, &fresh)| {
-                !fresh
-                    || matches!(both(i), Some((Parsed::Include(old), Parsed::Include(new)))
-                        if old.variables.0 == new.variables.0
-                            && old.assets.0 == new.assets.0
-                            && old.include == new.include)
-            })
+            && (self.fresh.iter().enumerate()).all(|(i, &fresh)| !fresh || same(i))
     }
 
     /// Whether the nodes of unchanged files are still valid as compiled: every name they
@@ -199,18 +194,13 @@ fn fetch_all(
     }
 }
 
-/// The parse of file `i` among `handles`.
-fn held(handles: &Handles, i: usize) -> Option<&Parsed> {
-    handles.get(i)?.as_deref()
-}
-
 /// A handle on the parse of file `i`, made again if it was let go; `None` when the file did
 /// not parse.
 fn fetch(parsed: &[Option<Arc<FileParse>>], i: usize) -> Option<Arc<Parsed>> {
     parsed.get(i)?.as_ref()?.get()
 }
 
-fn nodes_of(parsed: &Parsed) -> &Entries<NodeDef> {
+pub(crate) fn nodes_of(parsed: &Parsed) -> &Entries<NodeDef> {
     match parsed {
         Parsed::Main(m) => &m.nodes,
         Parsed::Include(f) => &f.nodes,
@@ -372,18 +362,9 @@ pub(crate) fn compile(
     } = sources;
     let n_files = parsed.len();
     let fresh = reuse.map_or_else(Vec::new, |r| crate::read::fresh_ids(r.fresh));
-    // The parses this compile holds: the main file's and those of the files read anew
-    // first, and the running story's versions of those.
+    // The parses this compile holds: the main file's first.
     let mut handles: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
-    let mut previous: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
-    for &i in fresh.iter().chain(&[0]) {
-        if let Some(slot) = handles.get_mut(i) {
-            *slot = fetch(parsed, i);
-        }
-        if let (Some(r), Some(slot)) = (reuse, previous.get_mut(i)) {
-            *slot = fetch(r.previous, i);
-        }
-    }
+    fetch_all(&mut handles, parsed, &[0]);
     let Some(main_parse) = handles.first().cloned().flatten() else {
         return Compiled::nothing(files);
     };
@@ -397,7 +378,7 @@ pub(crate) fn compile(
         !incomplete
             && tables.facts.is_some()
             && parsed.iter().all(Option::is_some)
-            && r.only_nodes_changed(&previous, &handles)
+            && r.only_nodes_changed(parsed)
     });
     let mut to_read = match incremental {
         Some(_) => tables.decl.to_read(&fresh),
@@ -409,7 +390,8 @@ pub(crate) fn compile(
             .filter_map(|&i| file_part(parsed, &handles, i))
             .collect();
         let (decl, nodes) = (&mut tables.decl, &mut names.nodes);
-        decl.update(&parts, n_files, &previous, nodes, limits.max_nodes)
+        let previous = reuse.map_or(&[][..], |r| r.previous);
+        decl.update(&parts, n_files, previous, nodes, limits.max_nodes)
     });
     let incremental = incremental.filter(|_| updated.is_some());
     if incremental.is_none() && to_read.len() < n_files {
@@ -489,15 +471,10 @@ pub(crate) fn compile(
     });
     let kept_facts = tables.facts.as_ref().filter(|_| keep_unchanged.is_some());
     // Which files keep their parse once compiled: every file, unless parses are let go
-    // of; else the main file, those every update reads (see `Decl::to_read`), and those
-    // read anew (an author edits a few files at a time: the next edit compares with them).
+    // of; else the main file and those every update reads (see `Decl::to_read`). (The next
+    // version of a file is compared with its fingerprints, not its parse.)
     let decl = &tables.decl;
-    let keeps = |i: usize| {
-        !let_go
-            || i == 0
-            || decl.is_notable(i)
-            || reuse.is_some_and(|r| r.fresh.get(i) == Some(&true))
-    };
+    let keeps = |i: usize| !let_go || i == 0 || decl.is_notable(i);
     let mut known = Known {
         decl,
         choices: &mut names.choices,
@@ -506,7 +483,7 @@ pub(crate) fn compile(
         asset_ids: &asset_ids,
     };
     let previous_defs = keep_unchanged
-        .map(|r| r.previous_defs(&previous))
+        .map(|r| r.previous_defs())
         .unwrap_or_default();
     let CompiledNodes {
         nodes,
@@ -555,8 +532,7 @@ pub(crate) fn compile(
 
     // Warning: nodes unreachable from every flow's start, and endless loops. When no edge
     // can have changed, neither can they, and the running story's stand.
-    let graph_unchanged =
-        !incomplete && keep_unchanged.is_some_and(|r| r.same_graph(&previous, &handles));
+    let graph_unchanged = !incomplete && keep_unchanged.is_some_and(|r| r.same_graph(parsed));
     let graph = match kept_facts {
         Some(facts) if graph_unchanged => {
             facts.graph.iter().for_each(|(id, w)| keep(&mut cx, *id, w));
@@ -648,7 +624,7 @@ fn compile_nodes(
     cx: &mut Ctx<'_>,
     known: &mut Known<'_>,
     node_decls: &[NodeDecl],
-    keep: Option<(Reuse<'_>, &HashMap<&str, &NodeDef>)>,
+    keep: Option<(Reuse<'_>, &HashMap<&str, u64>)>,
     (handles, keeps): (&mut Handles, &dyn Fn(usize) -> bool),
     parsed: &[Option<Arc<FileParse>>],
 ) -> CompiledNodes {
@@ -685,7 +661,7 @@ fn compile_nodes(
         let Some((name, def)) = nodes_of(parse).0.get(index as usize) else {
             continue;
         };
-        if keep.is_some_and(|(_, previous)| previous.get(name.as_str()) == Some(&def)) {
+        if keep.is_some_and(|(_, before)| before.get(name.as_str()) == Some(&def_print(def))) {
             continue;
         }
         // Without nodes kept, nothing asks which were compiled, and a node with no
@@ -1180,7 +1156,7 @@ fn warn_endless_loops(decl: &Decl, names: &Interner<NodeId>) -> Vec<(NodeId, Fin
 /// Where a node certainly goes on to without showing a choice, and whether `next` says
 /// so: `next` when it has no choices, or its first choice (`false`) when every choice is
 /// a fallback and that one has no condition and is not `once`.
-fn certain_advance(def: &NodeDef) -> Option<(&str, bool)> {
+pub(crate) fn certain_advance(def: &NodeDef) -> Option<(&str, bool)> {
     if def.choices.iter().any(|c| !c.fallback()) {
         return None;
     }

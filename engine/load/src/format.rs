@@ -107,7 +107,7 @@ pub(crate) struct AssetDef {
 
 /// A node as written. The fields most nodes leave out are boxed together (see
 /// [`NodeRare`]), since a story's parses are kept for its reloads.
-#[derive(Debug, PartialEq, Deserialize)]
+#[derive(Debug, PartialEq, Hash, Deserialize)]
 #[serde(from = "NodeWritten")]
 pub(crate) struct NodeDef {
     pub(crate) text: Str,
@@ -120,7 +120,7 @@ pub(crate) struct NodeDef {
 }
 
 /// The fields of a node that most nodes leave out.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Hash)]
 struct NodeRare {
     line: Option<Str>,
     call: Option<Str>,
@@ -178,7 +178,7 @@ struct NodeWritten {
 
 /// A choice as written, its fields most choices leave out boxed together (see
 /// [`ChoiceRare`]).
-#[derive(Debug, PartialEq, Deserialize)]
+#[derive(Debug, PartialEq, Hash, Deserialize)]
 #[serde(from = "ChoiceWritten")]
 pub(crate) struct ChoiceDef {
     pub(crate) id: Option<Str>,
@@ -191,7 +191,7 @@ pub(crate) struct ChoiceDef {
 }
 
 /// The fields of a choice that most choices leave out.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Hash)]
 struct ChoiceRare {
     line: Option<Str>,
     call: Option<Str>,

@@ -54,6 +54,8 @@ pub(crate) struct FileParse {
     n_nodes: usize,
     /// Whether it declares variables or assets.
     declares: bool,
+    /// What the file's next version is compared with, instead of this parse.
+    prints: Prints,
     /// The parse, while it is held. Each user holds its own handle, so that letting go
     /// frees it once the last user is done.
     parsed: std::sync::Mutex<Option<Arc<Parsed>>>,
@@ -75,6 +77,7 @@ impl FileParse {
             includes: parsed.includes().into(),
             n_nodes: parsed.n_nodes(),
             declares: variables + assets > 0,
+            prints: Prints::of(&parsed),
             parsed: std::sync::Mutex::new(Some(Arc::new(parsed))),
         }
     }
@@ -135,6 +138,94 @@ impl FileParse {
     pub(crate) fn declares(&self) -> bool {
         self.declares
     }
+
+    /// Whether it is the main file.
+    pub(crate) fn is_main(&self) -> bool {
+        self.main
+    }
+
+    /// What the file's next version is compared with (see [`Prints`]).
+    pub(crate) fn prints(&self) -> &Prints {
+        &self.prints
+    }
+}
+
+/// What a reload compares a file's new version with, so that the version the running
+/// story was compiled from need not be parsed again: its nodes' names in order, a
+/// fingerprint of each one's definition, and one of the file's part of the story's graph
+/// (its start and flows, when it is the main file; each node's name and the ways it leads
+/// on, as `compile`'s `same_graph` compares them).
+///
+/// A fingerprint is a 64-bit SipHash: two definitions that differ are taken for the same
+/// (and the node not compiled again) with a chance of about 2⁻⁶⁴.
+#[derive(Debug)]
+pub(crate) struct Prints {
+    /// The nodes' names, one after the other.
+    names: String,
+    /// Where each name ends in `names`.
+    ends: Box<[u32]>,
+    /// Each node's definition's fingerprint.
+    defs: Box<[u64]>,
+    graph: u64,
+}
+
+impl Prints {
+    fn of(parsed: &Parsed) -> Prints {
+        use std::hash::{Hash, Hasher};
+        let nodes = &crate::compile::nodes_of(parsed).0;
+        let mut names = String::new();
+        let mut ends = Vec::with_capacity(nodes.len());
+        let mut defs = Vec::with_capacity(nodes.len());
+        let mut graph = std::hash::DefaultHasher::new();
+        if let Parsed::Main(main) = parsed {
+            main.start.hash(&mut graph);
+            for (name, start) in &main.flows.0 {
+                (&**name, start).hash(&mut graph);
+            }
+        }
+        for (name, def) in nodes {
+            names.push_str(name);
+            ends.push(u32::try_from(names.len()).unwrap_or(u32::MAX));
+            defs.push(def_print(def));
+            (&**name, def.next.as_deref(), def.call().map(|c| &**c)).hash(&mut graph);
+            (def.returns(), def.choices.len()).hash(&mut graph);
+            for c in &def.choices {
+                (c.to.as_deref(), c.call().map(|c| &**c)).hash(&mut graph);
+            }
+            crate::compile::certain_advance(def).hash(&mut graph);
+        }
+        Prints {
+            names,
+            ends: ends.into(),
+            defs: defs.into(),
+            graph: graph.finish(),
+        }
+    }
+
+    /// The nodes' names, in the order written.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        (starts.zip(self.ends.iter()))
+            .map(|(start, &end)| self.names.get(start as usize..end as usize).unwrap_or(""))
+    }
+
+    /// Each node's name with its definition's fingerprint, in the order written.
+    pub(crate) fn defs(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.names().zip(self.defs.iter().copied())
+    }
+
+    /// The fingerprint of the file's part of the story's graph.
+    pub(crate) fn graph(&self) -> u64 {
+        self.graph
+    }
+}
+
+/// The fingerprint of a node's definition (see [`Prints`]).
+pub(crate) fn def_print(def: &crate::format::NodeDef) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut print = std::hash::DefaultHasher::new();
+    def.hash(&mut print);
+    print.finish()
 }
 
 /// The story's files, read and parsed.

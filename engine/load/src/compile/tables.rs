@@ -14,11 +14,11 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::declare::{FileParts, NodeAt, NodeDecl};
-use super::nodes_of;
+use crate::Finding;
 use crate::diagnostic::Diagnostic;
 use crate::finding::Placed;
 use crate::format::{ChoiceDef, NodeDef};
-use crate::{Finding, Parsed};
+use crate::read::FileParse;
 use qnce_core::story::{CommandId, FileId, FunctionId, Interner, NodeId, SourceFile, grow};
 
 /// What validation keeps between reloads (see the module's documentation).
@@ -311,14 +311,14 @@ impl Decl {
     /// `parts` must hold every file that may have changed (see [`Decl::to_read`]). `None`
     /// when it cannot: the tables were not valid, the story has other files than before,
     /// a name is declared twice or empty, there are more than `max_nodes`, or a node the
-    /// running story has (in `previous`, the parses it was compiled from, for each file
+    /// running story has (in `previous`, the versions it was compiled from, for each file
     /// read anew) is not declared any more, so that a node elsewhere may name it. The
     /// tables must then be declared afresh.
     pub(super) fn update(
         &mut self,
         parts: &[FileParts<'_>],
         n_files: usize,
-        previous: &[Option<Arc<Parsed>>],
+        previous: &[Option<Arc<FileParse>>],
         nodes: &mut Interner<NodeId>,
         max_nodes: usize,
     ) -> Option<Vec<NodeDecl>> {
@@ -354,7 +354,7 @@ impl Decl {
         };
         let all_still_declared = changed.iter().all(|p| {
             let before = previous.get(p.file().0 as usize).and_then(Option::as_deref);
-            before.is_none_or(|before| nodes_of(before).0.iter().all(|(n, _)| declared(n)))
+            before.is_none_or(|before| before.prints().names().all(declared))
         });
         if self.count > max_nodes || !all_still_declared {
             return None;
