@@ -1,4 +1,4 @@
-//! The files of the last good load, kept parsed for reloads ([`FileCache`]), which of
+//! The files of the last good load, kept for reloads ([`FileCache`]), which of
 //! them changed ([`Changes`]), and reading several files at once through a
 //! [`ParallelMap`] the caller passes in: a reload's changed files ([`preread`]), a whole
 //! story before its first load ([`preread_story`]).
@@ -209,8 +209,9 @@ fn read_and_parse(job: FileJob) -> FileRead {
     }
 }
 
-/// The files of the last good load, parsed, so that a reload reads and parses only the
-/// files that changed.
+/// The files of the last good load, with their texts and parses (most parses let go of,
+/// see [`crate::read::FileParse`]), so that a reload reads and parses only the files
+/// that changed.
 #[derive(Debug, Default)]
 #[doc(hidden)]
 pub struct FileCache {
@@ -427,6 +428,23 @@ mod tests {
             .expect("recompiles");
         cache.update(recompiled.cache);
         assert_eq!(held(&cache), [true, false, true, false]);
+
+        // A save that does not parse declares every file again, parsing them again; the
+        // save that mends it is declared from the files that changed alone.
+        let reload = |cache: &mut FileCache, story: &mut Story| {
+            let preread = Preread::default();
+            crate::recompile(dir, &limits, cache, &changes, preread, story).map(|r| r.cache)
+        };
+        let c = |cache: &FileCache| {
+            cache.layout.as_ref().expect("laid out").parsed[3].times_made_again()
+        };
+        write(dir, "a.ron", "Include(nodes: {");
+        assert!(reload(&mut cache, &mut story).is_err());
+        assert_eq!(c(&cache), 1);
+        write(dir, "a.ron", &a("A mended"));
+        let update = reload(&mut cache, &mut story).expect("recompiles");
+        cache.update(update);
+        assert_eq!(c(&cache), 1);
 
         // A check keeps every parse, for the next check to take.
         let checked = crate::check_from(&FileSystem, dir, &limits, None).expect("checks");

@@ -197,7 +197,10 @@ fn fetch_all(
 /// A handle on the parse of file `i`, made again if it was let go; `None` when the file did
 /// not parse.
 fn fetch(parsed: &[Option<Arc<FileParse>>], i: usize) -> Option<Arc<Parsed>> {
-    parsed.get(i)?.as_ref()?.get()
+    let parse = parsed.get(i)?.as_ref()?.get();
+    // Its text parsed within its limits before, and parsing reads nothing else.
+    debug_assert!(parse.is_some(), "a parse made again failed");
+    parse
 }
 
 pub(crate) fn nodes_of(parsed: &Parsed) -> &Entries<NodeDef> {
@@ -381,7 +384,10 @@ pub(crate) fn compile(
             && r.only_nodes_changed(parsed)
     });
     let mut to_read = match incremental {
-        Some(_) => tables.decl.to_read(&fresh),
+        Some(_) => {
+            let serial = |i: usize| Some(parsed.get(i)?.as_ref()?.serial());
+            tables.decl.to_read(&fresh, serial)
+        }
         None => (0..n_files).collect(),
     };
     fetch_all(&mut handles, parsed, &to_read);

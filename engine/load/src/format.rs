@@ -106,7 +106,8 @@ pub(crate) struct AssetDef {
 }
 
 /// A node as written. The fields most nodes leave out are boxed together (see
-/// [`NodeRare`]), since a story's parses are kept for its reloads.
+/// [`NodeRare`]), since a story's parses are held while its nodes are compiled (and
+/// some for its reloads).
 #[derive(Debug, PartialEq, Hash, Deserialize)]
 #[serde(from = "NodeWritten")]
 pub(crate) struct NodeDef {
@@ -480,7 +481,8 @@ pub(crate) fn with_max_entries<R>(max: usize, parse: impl FnOnce() -> R) -> R {
 
 /// A RON map read in file order, keeping duplicate keys so that they can be reported.
 /// (Keys and the strings of node and choice definitions share the file's text, and their
-/// slices are boxed, as long as written: a story's parses are kept for its reloads.)
+/// slices are boxed, as long as written: a story's parses are held while its nodes are
+/// compiled.)
 #[derive(Debug)]
 pub(crate) struct Entries<T>(pub(crate) Vec<(Str, T)>);
 

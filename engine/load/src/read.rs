@@ -48,7 +48,8 @@ pub(crate) struct FileParse {
     main: bool,
     /// The limits it was parsed within, to parse it again within them.
     limits: Limits,
-    /// The same for the same text: a parse let go and made again keeps it.
+    /// Tells this file's parse from any other (a parse let go of and made again is the
+    /// same one); a file read again gets a new one, even when its text is the same.
     serial: u64,
     includes: Box<[String]>,
     n_nodes: usize,
@@ -59,6 +60,9 @@ pub(crate) struct FileParse {
     /// The parse, while it is held. Each user holds its own handle, so that letting go
     /// frees it once the last user is done.
     parsed: std::sync::Mutex<Option<Arc<Parsed>>>,
+    /// How many times the parse was made again.
+    #[cfg(test)]
+    made_again: std::sync::atomic::AtomicUsize,
 }
 
 impl FileParse {
@@ -79,6 +83,8 @@ impl FileParse {
             declares: variables + assets > 0,
             prints: Prints::of(&parsed),
             parsed: std::sync::Mutex::new(Some(Arc::new(parsed))),
+            #[cfg(test)]
+            made_again: Default::default(),
         }
     }
 
@@ -96,6 +102,9 @@ impl FileParse {
         if let Some(parse) = self.slot().clone() {
             return Some(parse);
         }
+        #[cfg(test)]
+        self.made_again
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         parse_text(&self.text, self.main, &self.limits)
             .ok()
             .map(Arc::new)
@@ -105,6 +114,12 @@ impl FileParse {
     /// held: [`FileParse::get`] gives it to its caller alone).
     pub(crate) fn hold(&self, parse: Arc<Parsed>) {
         self.slot().get_or_insert(parse);
+    }
+
+    /// How many times the parse was made again.
+    #[cfg(test)]
+    pub(crate) fn times_made_again(&self) -> usize {
+        self.made_again.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the parse is held (not let go of).
@@ -178,7 +193,7 @@ impl Prints {
         let mut defs = Vec::with_capacity(nodes.len());
         let mut graph = std::hash::DefaultHasher::new();
         if let Parsed::Main(main) = parsed {
-            main.start.hash(&mut graph);
+            (&main.start, main.flows.0.len()).hash(&mut graph);
             for (name, start) in &main.flows.0 {
                 (&**name, start).hash(&mut graph);
             }

@@ -103,7 +103,7 @@ pub(super) fn choice_line(
 ///
 /// Whether a file has no special or empty line is found once per parse of it and kept
 /// with the parse, so that a reload visits the nodes of only the files that have some
-/// (an unchanged file keeps its parse).
+/// (which keep their parse: they are notable, see `Decl::to_read`).
 ///
 /// `parts` must hold every file whose line ids are not all plain; `written` finds any node.
 pub(super) fn check_line_ids(
@@ -185,10 +185,11 @@ pub(super) fn check_line_ids(
 }
 
 /// The nodes of every file as written, by file id: from the parses a compile holds, else
-/// from the file's parse made again for the moment.
+/// from the file's parse made again (each file's at most once per check).
 pub(super) struct Written<'p> {
     handles: &'p [Option<Arc<Parsed>>],
     parsed: &'p [Option<Arc<FileParse>>],
+    made: std::cell::RefCell<HashMap<usize, Arc<Parsed>>>,
 }
 
 impl<'p> Written<'p> {
@@ -196,7 +197,11 @@ impl<'p> Written<'p> {
         handles: &'p [Option<Arc<Parsed>>],
         parsed: &'p [Option<Arc<FileParse>>],
     ) -> Written<'p> {
-        Written { handles, parsed }
+        Written {
+            handles,
+            parsed,
+            made: Default::default(),
+        }
     }
 
     /// `f` of the node declared at `at`: its name and definition.
@@ -204,7 +209,17 @@ impl<'p> Written<'p> {
         let i = at.file.0 as usize;
         let parse = match self.handles.get(i).cloned().flatten() {
             Some(parse) => parse,
-            None => self.parsed.get(i)?.as_ref()?.get()?,
+            None => {
+                let made = self.made.borrow().get(&i).cloned();
+                match made {
+                    Some(parse) => parse,
+                    None => {
+                        let parse = self.parsed.get(i)?.as_ref()?.get()?;
+                        self.made.borrow_mut().insert(i, Arc::clone(&parse));
+                        parse
+                    }
+                }
+            }
         };
         let (name, def) = nodes_of(&parse).0.get(at.index as usize)?;
         Some(f(name, def))

@@ -230,9 +230,19 @@ impl Decl {
     }
 
     /// The files an update must read, in order: those that may have changed (`fresh`,
-    /// and those [`Decl::read_anew`] noted) and the notable ones.
-    pub(super) fn to_read(&self, fresh: &[usize]) -> Vec<usize> {
-        let mut files: Vec<usize> = (fresh.iter().chain(&self.dirty).chain(&self.notable))
+    /// and those [`Decl::read_anew`] noted, unless declared from the very parse they have
+    /// now, whose serial `serial` gives) and the notable ones. (After a reload that was
+    /// declared afresh and not taken, every file is noted, and most are declared from the
+    /// parse they have.)
+    pub(super) fn to_read(
+        &self,
+        fresh: &[usize],
+        serial: impl Fn(usize) -> Option<u64>,
+    ) -> Vec<usize> {
+        let declared_from = |i: usize| self.files.get(i)?.as_ref().map(|f| f.serial);
+        let dirty = (self.dirty.iter())
+            .filter(|&&i| declared_from(i).is_none() || declared_from(i) != serial(i));
+        let mut files: Vec<usize> = (fresh.iter().chain(dirty).chain(&self.notable))
             .copied()
             .collect();
         files.sort_unstable();
@@ -497,7 +507,8 @@ impl Calls {
 pub(crate) struct FactsUpdate {
     /// Whether nodes were kept from the running story (else every node was compiled).
     pub(super) partial: bool,
-    /// Each node compiled: its warnings and what it calls.
+    /// Each node compiled, with its warnings and what it calls: when `partial`, every
+    /// one; else those with a warning or a call (the facts are made afresh).
     pub(super) nodes: Vec<(NodeId, Box<[Finding]>, Uses)>,
     /// The calls of the whole new version.
     pub(super) calls: Calls,
