@@ -93,26 +93,48 @@ impl<'a> Reuse<'a> {
         self.previous.get(i)?.as_deref()
     }
 
-    /// The nodes of the files read anew as the running story had them, by name: the
-    /// fingerprints of their definitions (see [`crate::read::Prints`]).
-    fn previous_defs(&self) -> HashMap<&'a str, u64> {
-        (0..self.previous.len())
-            .filter_map(|i| self.before(i))
-            .flat_map(|p| p.prints().defs())
-            .collect()
+    /// The nodes of the files read anew as the running story had them, by name: from
+    /// their parses in `held` where these are held, else from their fingerprints.
+    fn previous_defs<'h>(&self, held: &'h Handles) -> Before<'h>
+    where
+        'a: 'h,
+    {
+        let mut before = Before::default();
+        for i in (0..self.previous.len()).filter(|&i| self.fresh.get(i) == Some(&true)) {
+            match held.get(i).and_then(Option::as_deref) {
+                Some(parse) => (before.defs).extend(
+                    nodes_of(parse)
+                        .0
+                        .iter()
+                        .map(|(name, def)| (name.as_str(), def)),
+                ),
+                None => before
+                    .prints
+                    .extend(self.before(i).into_iter().flat_map(|p| p.prints().defs())),
+            }
+        }
+        before
     }
 
-    /// Whether the files read anew (in `parsed`) declare the same nodes with the same
-    /// targets (and the main file the same start and flows) as before, so that what is
-    /// reachable cannot have changed: compared through their fingerprints.
-    fn same_graph(&self, parsed: &[Option<Arc<FileParse>>]) -> bool {
+    /// Whether the files read anew (in `parsed`, their parses in `now`) declare the same
+    /// nodes with the same targets (and the main file the same start and flows) as
+    /// before, so that what is reachable cannot have changed: compared through the
+    /// running story's parses where `held` holds them, else through fingerprints.
+    fn same_graph(
+        &self,
+        (held, now): (&Handles, &Handles),
+        parsed: &[Option<Arc<FileParse>>],
+    ) -> bool {
         (self.fresh.iter().enumerate())
             .filter(|(_, f)| **f)
-            .all(|(i, _)| {
-                let now = parsed.get(i).and_then(Option::as_deref);
-                match (self.before(i), now) {
-                    (Some(old), Some(new)) => old.prints().graph() == new.prints().graph(),
-                    _ => false,
+            .all(|(i, _)| match (held_at(held, i), held_at(now, i)) {
+                (Some(old), Some(new)) => same_graph(old, new),
+                _ => {
+                    let new = parsed.get(i).and_then(Option::as_deref);
+                    match (self.before(i), new) {
+                        (Some(old), Some(new)) => old.prints().graph() == new.prints().graph(),
+                        _ => false,
+                    }
                 }
             })
     }
@@ -176,10 +198,59 @@ impl<'a> Reuse<'a> {
     }
 }
 
+/// The running story's version of the nodes of the files read anew (see
+/// [`Reuse::previous_defs`]).
+#[derive(Default)]
+struct Before<'h> {
+    /// By name, from a parse held.
+    defs: HashMap<&'h str, &'h NodeDef>,
+    /// By name, the fingerprints of those whose parse was let go of.
+    prints: HashMap<&'h str, u64>,
+}
+
+impl Before<'_> {
+    /// Whether node `name` was written as `def`.
+    fn same(&self, name: &str, def: &NodeDef) -> bool {
+        match self.defs.get(name) {
+            Some(was) => *was == def,
+            None => self.prints.get(name) == Some(&def_print(def)),
+        }
+    }
+}
+
+/// Whether two versions of a file declare the same nodes with the same targets (and, for
+/// the main file, the same start and flows): what `Prints::graph` fingerprints.
+fn same_graph(old: &Parsed, new: &Parsed) -> bool {
+    let same_starts = match (old, new) {
+        (Parsed::Main(old), Parsed::Main(new)) => {
+            old.start == new.start && old.flows.0 == new.flows.0
+        }
+        _ => true,
+    };
+    let (old, new) = (&nodes_of(old).0, &nodes_of(new).0);
+    same_starts
+        && old.len() == new.len()
+        && old.iter().zip(new).all(|((a, x), (b, y))| {
+            a == b
+                && x.next == y.next
+                && x.call() == y.call()
+                && x.returns() == y.returns()
+                && x.choices.len() == y.choices.len()
+                && (x.choices.iter().zip(&y.choices))
+                    .all(|(c, d)| c.to == d.to && c.call() == d.call())
+                && certain_advance(x) == certain_advance(y)
+        })
+}
+
 /// Parses held by one compile, by file id: `None` for a file whose parse it does not need
 /// (or that did not parse). Each is a handle of its own, so that the compile can let go of
 /// a file's parse once it is done with it (see [`FileParse::let_go`]).
 type Handles = [Option<Arc<Parsed>>];
+
+/// The parse of file `i` among `handles`.
+fn held_at(handles: &Handles, i: usize) -> Option<&Parsed> {
+    handles.get(i)?.as_deref()
+}
 
 /// Fetches the parse of each file of `ids` that `handles` does not hold yet.
 fn fetch_all(
@@ -368,6 +439,16 @@ pub(crate) fn compile(
     // The parses this compile holds: the main file's first.
     let mut handles: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
     fetch_all(&mut handles, parsed, &[0]);
+    // The running story's versions of the files read anew, where their parses are held
+    // (a file edited again): compared as written, without fingerprints.
+    let mut held_before: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
+    if let Some(r) = reuse {
+        for &i in &fresh {
+            if let Some(slot) = held_before.get_mut(i) {
+                *slot = r.before(i).and_then(FileParse::held);
+            }
+        }
+    }
     let Some(main_parse) = handles.first().cloned().flatten() else {
         return Compiled::nothing(files);
     };
@@ -480,7 +561,12 @@ pub(crate) fn compile(
     // of; else the main file and those every update reads (see `Decl::to_read`). (The next
     // version of a file is compared with its fingerprints, not its parse.)
     let decl = &tables.decl;
-    let keeps = |i: usize| !let_go || i == 0 || decl.is_notable(i);
+    let keeps = |i: usize| {
+        !let_go
+            || i == 0
+            || decl.is_notable(i)
+            || reuse.is_some_and(|r| r.fresh.get(i) == Some(&true))
+    };
     let mut known = Known {
         decl,
         choices: &mut names.choices,
@@ -489,7 +575,7 @@ pub(crate) fn compile(
         asset_ids: &asset_ids,
     };
     let previous_defs = keep_unchanged
-        .map(|r| r.previous_defs())
+        .map(|r| r.previous_defs(&held_before))
         .unwrap_or_default();
     let CompiledNodes {
         nodes,
@@ -538,7 +624,8 @@ pub(crate) fn compile(
 
     // Warning: nodes unreachable from every flow's start, and endless loops. When no edge
     // can have changed, neither can they, and the running story's stand.
-    let graph_unchanged = !incomplete && keep_unchanged.is_some_and(|r| r.same_graph(parsed));
+    let graph_unchanged = !incomplete
+        && keep_unchanged.is_some_and(|r| r.same_graph((&held_before, &handles), parsed));
     let graph = match kept_facts {
         Some(facts) if graph_unchanged => {
             facts.graph.iter().for_each(|(id, w)| keep(&mut cx, *id, w));
@@ -630,7 +717,7 @@ fn compile_nodes(
     cx: &mut Ctx<'_>,
     known: &mut Known<'_>,
     node_decls: &[NodeDecl],
-    keep: Option<(Reuse<'_>, &HashMap<&str, u64>)>,
+    keep: Option<(Reuse<'_>, &Before<'_>)>,
     (handles, keeps): (&mut Handles, &dyn Fn(usize) -> bool),
     parsed: &[Option<Arc<FileParse>>],
 ) -> CompiledNodes {
@@ -667,7 +754,7 @@ fn compile_nodes(
         let Some((name, def)) = nodes_of(parse).0.get(index as usize) else {
             continue;
         };
-        if keep.is_some_and(|(_, before)| before.get(name.as_str()) == Some(&def_print(def))) {
+        if keep.is_some_and(|(_, before)| before.same(name, def)) {
             continue;
         }
         // Without nodes kept, nothing asks which were compiled, and a node with no

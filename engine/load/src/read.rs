@@ -55,8 +55,10 @@ pub(crate) struct FileParse {
     n_nodes: usize,
     /// Whether it declares variables or assets.
     declares: bool,
-    /// What the file's next version is compared with, instead of this parse.
-    prints: Prints,
+    /// What the file's next version is compared with once this parse is let go of: made
+    /// when it is let go of (or on first need), so that a parse held throughout (a file
+    /// being edited) costs none.
+    prints: std::sync::OnceLock<Prints>,
     /// The parse, while it is held. Each user holds its own handle, so that letting go
     /// frees it once the last user is done.
     parsed: std::sync::Mutex<Option<Arc<Parsed>>>,
@@ -81,7 +83,7 @@ impl FileParse {
             includes: parsed.includes().into(),
             n_nodes: parsed.n_nodes(),
             declares: variables + assets > 0,
-            prints: Prints::of(&parsed),
+            prints: std::sync::OnceLock::new(),
             parsed: std::sync::Mutex::new(Some(Arc::new(parsed))),
             #[cfg(test)]
             made_again: Default::default(),
@@ -128,10 +130,18 @@ impl FileParse {
         self.slot().is_some()
     }
 
-    /// Lets go of the parse: freed once no user holds it, and made again on the next
-    /// [`FileParse::get`].
+    /// The parse, when it is held.
+    pub(crate) fn held(&self) -> Option<Arc<Parsed>> {
+        self.slot().clone()
+    }
+
+    /// Lets go of the parse (its fingerprints made first): freed once no user holds it,
+    /// and made again on the next [`FileParse::get`].
     pub(crate) fn let_go(&self) {
-        self.slot().take();
+        let parse = self.slot().take();
+        if let Some(parse) = parse {
+            self.prints.get_or_init(|| Prints::of(&parse));
+        }
     }
 
     /// What tells this parse from any other, but for the same one let go.
@@ -159,9 +169,11 @@ impl FileParse {
         self.main
     }
 
-    /// What the file's next version is compared with (see [`Prints`]).
+    /// What the file's next version is compared with (see [`Prints`]), made from the
+    /// parse on first need.
     pub(crate) fn prints(&self) -> &Prints {
-        &self.prints
+        self.prints
+            .get_or_init(|| self.get().map_or_else(Prints::default, |p| Prints::of(&p)))
     }
 }
 
@@ -173,7 +185,7 @@ impl FileParse {
 ///
 /// A fingerprint is a 64-bit SipHash: two definitions that differ are taken for the same
 /// (and the node not compiled again) with a chance of about 2⁻⁶⁴.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Prints {
     /// The nodes' names, one after the other.
     names: String,

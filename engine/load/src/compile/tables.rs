@@ -14,6 +14,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::declare::{FileParts, NodeAt, NodeDecl};
+use super::nodes_of;
 use crate::Finding;
 use crate::diagnostic::Diagnostic;
 use crate::finding::Placed;
@@ -364,7 +365,10 @@ impl Decl {
         };
         let all_still_declared = changed.iter().all(|p| {
             let before = previous.get(p.file().0 as usize).and_then(Option::as_deref);
-            before.is_none_or(|before| before.prints().names().all(declared))
+            before.is_none_or(|before| match before.held() {
+                Some(parse) => nodes_of(&parse).0.iter().all(|(n, _)| declared(n)),
+                None => before.prints().names().all(declared),
+            })
         });
         if self.count > max_nodes || !all_still_declared {
             return None;
