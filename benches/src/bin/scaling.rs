@@ -11,9 +11,11 @@
 //! calling thread alone (medians reported), then one node's text in the middle file is
 //! edited and reloaded 20 times (medians of the whole reload and of each phase, with the
 //! parse of the changed file), then the node's first choice is led elsewhere and back 6
-//! times (an edit of the graph: reachability is found again), then a seeded random walk
-//! of 20,000 steps is timed. Memory: the resident set before the first load, after it
-//! (steady), and its peak.
+//! times (an edit of the graph: reachability is found again), then a syntax error is
+//! saved in the file and mended 3 times (a reload that declares every file afresh, and the
+//! one after it), then a seeded random walk of 20,000 steps is timed. Memory: the resident
+//! set before the first load, after it (steady), its peak before the syntax errors, and its
+//! peak with them (a reload that fails compiles a whole story beside the running one).
 #![expect(clippy::print_stdout, reason = "it prints its measurements")]
 
 use std::path::Path;
@@ -31,6 +33,7 @@ use qnce_benches::generate::{StoryShape, middle_edit, middle_retarget, write_sto
 const LOADS: usize = 3;
 const RELOADS: usize = 20;
 const GRAPH_RELOADS: usize = 6;
+const BROKEN_RELOADS: usize = 3;
 const STEPS: usize = 20_000;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -68,10 +71,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sizes = vec![1_000, 10_000, 100_000, 300_000];
     }
     println!(
-        "| nodes | load | load on the pool | peak RSS, loads on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | step |"
+        "| nodes | load | load on the pool | peak RSS, loads on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | reload, syntax error | reload, mended | peak RSS, with the syntax error | step |"
     );
     println!(
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     let me = std::env::current_exe()?;
     for n in sizes {
@@ -170,7 +173,7 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
 
     // A one-node text edit in the middle file, back and forth.
     let (part, [original, edited]) = middle_edit(dir, shape)?;
-    let texts = [edited, original];
+    let texts = [edited, original.clone()];
     let mut walls = Vec::new();
     let mut timings: Vec<Timings> = Vec::new();
     for cycle in 0..RELOADS {
@@ -198,6 +201,29 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
         }
     }
 
+    // The peak so far; the reloads below compile a whole story beside the running one.
+    let peak = qnce_benches::proc_status_kib("VmHWM");
+
+    // A save that does not parse (an error: every file is declared again) and the save
+    // that mends it.
+    let (mut broken_walls, mut mended_walls) = (Vec::new(), Vec::new());
+    let broken = format!("{original}(");
+    for _ in 0..BROKEN_RELOADS {
+        std::fs::write(&part, &broken)?;
+        let t = Instant::now();
+        if reloader
+            .reload(&mut story, Some(std::slice::from_ref(&part)))
+            .is_ok()
+        {
+            return Err("a file that does not parse was taken".into());
+        }
+        broken_walls.push(t.elapsed());
+        std::fs::write(&part, &original)?;
+        let t = Instant::now();
+        reloader.reload(&mut story, Some(std::slice::from_ref(&part)))?;
+        mended_walls.push(t.elapsed());
+    }
+
     let mut walk = Walk::new(&story, 1)?;
     let t = Instant::now();
     for _ in 0..STEPS {
@@ -209,12 +235,12 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     let parsing = phase(|t| t.parsing);
     let mib = |kib: u64| kib as f64 / 1024.0;
     Ok(format!(
-        "| {} | {:.0} ms | {} | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.2} | {} | {:.0} ns |",
+        "| {} | {:.0} ms | {} | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.2} | {} | {:.1} ms | {:.2} ms | {:.0} MiB | {:.0} ns |",
         shape.n_nodes,
         ms(median(loads)),
         pool_loads.trim(),
         mib(rss_loaded),
-        mib(qnce_benches::proc_status_kib("VmHWM")),
+        mib(peak),
         bytes_per_node,
         ms(reload),
         ms(phase(|t| t.reading)),
@@ -227,6 +253,9 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
         } else {
             format!("{:.2} ms", ms(median(graph_walls)))
         },
+        ms(median(broken_walls)),
+        ms(median(mended_walls)),
+        mib(qnce_benches::proc_status_kib("VmHWM")),
         step,
     ))
 }
