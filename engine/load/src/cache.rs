@@ -226,6 +226,9 @@ pub struct FileCache {
     pub(crate) tables: crate::compile::Tables,
     /// Where its findings were placed, for the next reload.
     pub(crate) placed: crate::finding::Placed,
+    /// The files read anew by the last reloads, by file id, the latest last: they keep
+    /// their parse (see [`FileCache::RECENT`]).
+    recent: std::collections::VecDeque<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -311,14 +314,44 @@ impl FileCache {
             locales: Default::default(),
             tables: Default::default(),
             placed: Default::default(),
+            recent: Default::default(),
+        }
+    }
+
+    /// How many of the files read anew by the last reloads keep their parse, so that a
+    /// file edited again is compared with its last version as written: an author edits a
+    /// few files at a time. The parses of the others are let go of (their fingerprints
+    /// made then).
+    const RECENT: usize = 8;
+
+    /// Notes `anew` as read anew, the latest last, and lets go of the parses of the files
+    /// read anew before the last [`FileCache::RECENT`] (but the main file's and those every
+    /// update reads).
+    fn keep_recent(&mut self, anew: impl IntoIterator<Item = usize>) {
+        for i in anew {
+            self.recent.retain(|&r| r != i);
+            self.recent.push_back(i);
+        }
+        let Some(layout) = &self.layout else {
+            return;
+        };
+        while self.recent.len() > FileCache::RECENT {
+            let Some(i) = self.recent.pop_front() else {
+                break;
+            };
+            if let Some(file) = layout.parsed.get(i).filter(|_| !self.tables.keeps_parse(i)) {
+                file.let_go();
+            }
         }
     }
 
     /// Takes a reload's new version of the files, and what validating it kept.
     pub fn update(&mut self, update: CacheUpdate) {
+        self.tables = update.tables;
+        self.placed = update.placed;
         match update.files {
             NewFiles::Same { layout, anew } => {
-                for i in anew {
+                for &i in &anew {
                     let (Some(key), Some(file), Some(parsed)) = (
                         layout.keys.get(i),
                         layout.files.get(i),
@@ -334,15 +367,23 @@ impl FileCache {
                     self.files.insert(key.clone(), cached);
                 }
                 self.layout = Some(layout);
+                self.keep_recent(anew);
             }
             NewFiles::All(cache) => {
                 let cache = *cache;
                 self.files = cache.files;
                 self.layout = cache.layout;
+                // Other files, other ids: the parses held beyond those always kept are
+                // those of the files read anew now.
+                self.recent.clear();
+                let held = (self.layout.iter())
+                    .flat_map(|l| l.parsed.iter().enumerate())
+                    .filter(|(i, p)| !self.tables.keeps_parse(*i) && p.held().is_some())
+                    .map(|(i, _)| i)
+                    .collect::<Vec<_>>();
+                self.keep_recent(held);
             }
         }
-        self.tables = update.tables;
-        self.placed = update.placed;
     }
 
     /// Whether `key` is one of the story's files.
@@ -391,6 +432,44 @@ mod tests {
 
     fn write(dir: &Path, name: &str, text: &str) {
         std::fs::write(dir.join(name), text).expect("written");
+    }
+
+    #[test]
+    fn only_the_files_edited_last_keep_their_parse() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let dir = dir.path();
+        let n = FileCache::RECENT + 2;
+        let includes: Vec<String> = (0..n).map(|k| format!("\"x{k}.ron\"")).collect();
+        let main = format!(
+            r#"Story(title: "T", start: "x0", include: [{}])"#,
+            includes.join(", ")
+        );
+        write(dir, "story.ron", &main);
+        let node = |k: usize, text: &str| {
+            let to = (k + 1) % n;
+            format!(
+                r#"Include(nodes: {{"x{k}": (text: "{text}", choices: [(text: "On", to: "x{to}")])}})"#
+            )
+        };
+        for k in 0..n {
+            write(dir, &format!("x{k}.ron"), &node(k, "Once"));
+        }
+        let limits = Limits::default();
+        let (data, _, mut cache) = crate::load_cached(dir, &limits).expect("loads");
+        let mut story = Story::from_data(data);
+        // Each include but the last edited in turn (file k + 1 is include k).
+        for k in 0..n - 1 {
+            write(dir, &format!("x{k}.ron"), &node(k, "Again"));
+            let changes = Changes::Paths(HashSet::from([file_key(&dir.join(format!("x{k}.ron")))]));
+            let preread = Preread::default();
+            let recompiled =
+                crate::recompile(dir, &limits, &mut cache, &changes, preread, &mut story)
+                    .expect("recompiles");
+            cache.update(recompiled.cache);
+        }
+        let mut expected = vec![true];
+        expected.extend((0..n).map(|k| k + FileCache::RECENT >= n - 1 && k < n - 1));
+        assert_eq!(held(&cache), expected);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
 use crate::diagnostic::Severity;
-use crate::read::{FileParse, def_print};
+use crate::read::{FileParse, Prints, def_print};
 use crate::source::Source;
 use declare::{
     Declared, FileParts, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets,
@@ -82,8 +82,8 @@ pub(crate) struct Reuse<'a> {
     pub(crate) story: &'a Story,
     /// Whether each file was read and parsed anew (else its parse is the cached one).
     pub(crate) fresh: &'a [bool],
-    /// For each file read anew, the version the running story was compiled from (its
-    /// parse may have been let go of: it is compared through its fingerprints).
+    /// For each file read anew, the version the running story was compiled from: compared
+    /// as written while its parse is held, else through its fingerprints.
     pub(crate) previous: &'a [Option<Arc<FileParse>>],
 }
 
@@ -108,9 +108,9 @@ impl<'a> Reuse<'a> {
                         .iter()
                         .map(|(name, def)| (name.as_str(), def)),
                 ),
-                None => before
-                    .prints
-                    .extend(self.before(i).into_iter().flat_map(|p| p.prints().defs())),
+                None => before.prints.extend(
+                    (self.before(i).and_then(FileParse::prints).into_iter()).flat_map(Prints::defs),
+                ),
             }
         }
         before
@@ -132,7 +132,10 @@ impl<'a> Reuse<'a> {
                 _ => {
                     let new = parsed.get(i).and_then(Option::as_deref);
                     match (self.before(i), new) {
-                        (Some(old), Some(new)) => old.prints().graph() == new.prints().graph(),
+                        (Some(old), Some(new)) => match (old.prints(), new.prints()) {
+                            (Some(old), Some(new)) => old.graph() == new.graph(),
+                            _ => false,
+                        },
                         _ => false,
                     }
                 }
@@ -150,7 +153,11 @@ impl<'a> Reuse<'a> {
             else {
                 return false;
             };
-            if old.is_main() || new.is_main() || old.includes() != new.includes() {
+            if old.is_main()
+                || new.is_main()
+                || old.includes() != new.includes()
+                || old.declares() != new.declares()
+            {
                 return false;
             }
             if !old.declares() && !new.declares() {
@@ -558,14 +565,12 @@ pub(crate) fn compile(
     });
     let kept_facts = tables.facts.as_ref().filter(|_| keep_unchanged.is_some());
     // Which files keep their parse once compiled: every file, unless parses are let go
-    // of; else the main file and those every update reads (see `Decl::to_read`). (The next
-    // version of a file is compared with its fingerprints, not its parse.)
+    // of; else the main file, those every update reads (see `Decl::to_read`) and those
+    // read anew (the cache lets go of them once others were edited since: `FileCache`'s
+    // `RECENT`).
     let decl = &tables.decl;
     let keeps = |i: usize| {
-        !let_go
-            || i == 0
-            || decl.is_notable(i)
-            || reuse.is_some_and(|r| r.fresh.get(i) == Some(&true))
+        !let_go || tables.keeps_parse(i) || reuse.is_some_and(|r| r.fresh.get(i) == Some(&true))
     };
     let mut known = Known {
         decl,

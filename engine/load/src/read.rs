@@ -58,7 +58,8 @@ pub(crate) struct FileParse {
     /// What the file's next version is compared with once this parse is let go of: made
     /// when it is let go of (or on first need), so that a parse held throughout (a file
     /// being edited) costs none.
-    prints: std::sync::OnceLock<Prints>,
+    /// (`None` only if the parse, let go of, could not be made again.)
+    prints: std::sync::OnceLock<Option<Prints>>,
     /// The parse, while it is held. Each user holds its own handle, so that letting go
     /// frees it once the last user is done.
     parsed: std::sync::Mutex<Option<Arc<Parsed>>>,
@@ -140,7 +141,7 @@ impl FileParse {
     pub(crate) fn let_go(&self) {
         let parse = self.slot().take();
         if let Some(parse) = parse {
-            self.prints.get_or_init(|| Prints::of(&parse));
+            self.prints.get_or_init(|| Some(Prints::of(&parse)));
         }
     }
 
@@ -170,10 +171,12 @@ impl FileParse {
     }
 
     /// What the file's next version is compared with (see [`Prints`]), made from the
-    /// parse on first need.
-    pub(crate) fn prints(&self) -> &Prints {
+    /// parse on first need; `None` only if the parse could not be made again (the file is
+    /// then taken to have changed every way).
+    pub(crate) fn prints(&self) -> Option<&Prints> {
         self.prints
-            .get_or_init(|| self.get().map_or_else(Prints::default, |p| Prints::of(&p)))
+            .get_or_init(|| self.get().map(|p| Prints::of(&p)))
+            .as_ref()
     }
 }
 
@@ -185,7 +188,7 @@ impl FileParse {
 ///
 /// A fingerprint is a 64-bit SipHash: two definitions that differ are taken for the same
 /// (and the node not compiled again) with a chance of about 2⁻⁶⁴.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Prints {
     /// The nodes' names, one after the other.
     names: String,

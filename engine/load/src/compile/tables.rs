@@ -43,6 +43,12 @@ impl std::fmt::Debug for Tables {
 }
 
 impl Tables {
+    /// Whether file `file` always keeps its parse: the main file, and those every update
+    /// reads (see `Decl::to_read`).
+    pub(crate) fn keeps_parse(&self, file: usize) -> bool {
+        file == 0 || self.decl.is_notable(file)
+    }
+
     /// Takes what compiling found as describing the running story: the version just
     /// compiled, from `files`, has become it. Each warning keeps the diagnostic `placed`
     /// gave it, so that the next reload reports it as it is while its file's text is.
@@ -367,7 +373,8 @@ impl Decl {
             let before = previous.get(p.file().0 as usize).and_then(Option::as_deref);
             before.is_none_or(|before| match before.held() {
                 Some(parse) => nodes_of(&parse).0.iter().all(|(n, _)| declared(n)),
-                None => before.prints().names().all(declared),
+                // A version before that cannot be made again is taken to be gone.
+                None => before.prints().is_some_and(|p| p.names().all(declared)),
             })
         });
         if self.count > max_nodes || !all_still_declared {
