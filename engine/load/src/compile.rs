@@ -24,7 +24,7 @@ use crate::source::Source;
 use declare::{
     Declared, FileParts, FirstSeen, NodeDecl, NodeIndex, compile_fallbacks, declare_assets,
     declare_commands, declare_flows, declare_functions, declare_nodes, declare_variables,
-    file_part,
+    file_part, part_of,
 };
 use qnce_core::expr::{Action, Expr, ExprError, Template};
 use qnce_core::story::components::*;
@@ -496,14 +496,18 @@ pub(crate) fn compile(
     // Variables and assets are declared from the files that declare any (which every
     // update reads), and the names declared are borrowed from these handles for the whole
     // compile, while the others are let go of as compiling goes.
-    let declaring: Vec<Option<Arc<Parsed>>> = (handles.iter().zip(parsed))
-        .map(|(h, p)| {
-            h.clone()
-                .filter(|_| p.as_ref().is_some_and(|p| p.declares()))
-        })
+    let declares = |i: usize| {
+        parsed
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(|p| p.declares())
+    };
+    let declaring: Vec<(usize, Arc<Parsed>)> = (to_read.iter())
+        .filter(|&&i| declares(i))
+        .filter_map(|&i| Some((i, handles.get(i)?.clone()?)))
         .collect();
-    let declaring_parts: Vec<FileParts<'_>> = (to_read.iter())
-        .filter_map(|&i| file_part(parsed, &declaring, i))
+    let declaring_parts: Vec<FileParts<'_>> = (declaring.iter())
+        .filter_map(|(i, parse)| part_of(parsed, *i, parse))
         .collect();
     let mut cx = Ctx {
         source,
@@ -649,10 +653,10 @@ pub(crate) fn compile(
         }
     };
 
-    // The parses still held: kept, or let go of.
-    for (i, handle) in handles.iter_mut().enumerate() {
-        let (Some(file), Some(parse)) = (parsed.get(i).and_then(Option::as_ref), handle.take())
-        else {
+    // The parses still held (those read, and the main file's): kept, or let go of.
+    for &i in to_read.iter().chain(&[0]) {
+        let handle = handles.get_mut(i).and_then(Option::take);
+        let (Some(file), Some(parse)) = (parsed.get(i).and_then(Option::as_ref), handle) else {
             continue;
         };
         if keeps(i) {

@@ -246,9 +246,18 @@ pub(super) fn file_part<'p>(
     handles: &'p [Option<Arc<Parsed>>],
     i: usize,
 ) -> Option<FileParts<'p>> {
+    part_of(parsed, i, handles.get(i)?.as_ref()?)
+}
+
+/// The declarations of file `i`, from `parse`.
+pub(super) fn part_of<'p>(
+    parsed: &[Option<Arc<FileParse>>],
+    i: usize,
+    parse: &'p Parsed,
+) -> Option<FileParts<'p>> {
     let file = FileId(i as u32);
     let serial = parsed.get(i)?.as_ref()?.serial();
-    match &**handles.get(i)?.as_ref()? {
+    match parse {
         Parsed::Main(m) => Some(FileParts {
             file,
             serial,
