@@ -470,6 +470,16 @@ mod tests {
         let mut expected = vec![true];
         expected.extend((0..n).map(|k| k + FileCache::RECENT >= n - 1 && k < n - 1));
         assert_eq!(held(&cache), expected);
+
+        // A save that does not parse declares every file again, making their parses again
+        // for the moment: the recent ones stay held.
+        write(dir, &format!("x{}.ron", n - 1), "Include(nodes: {");
+        let changes = Changes::Paths(HashSet::from([file_key(
+            &dir.join(format!("x{}.ron", n - 1)),
+        )]));
+        let preread = Preread::default();
+        assert!(crate::recompile(dir, &limits, &mut cache, &changes, preread, &mut story).is_err());
+        assert_eq!(held(&cache), expected);
     }
 
     #[test]

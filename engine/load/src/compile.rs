@@ -260,25 +260,29 @@ fn held_at(handles: &Handles, i: usize) -> Option<&Parsed> {
 }
 
 /// Fetches the parse of each file of `ids` that `handles` does not hold yet.
+/// Notes in `made` the files whose parse was made again (it was let go of).
 fn fetch_all(
-    handles: &mut [Option<Arc<Parsed>>],
+    (handles, made): (&mut [Option<Arc<Parsed>>], &mut HashSet<usize>),
     parsed: &[Option<Arc<FileParse>>],
     ids: &[usize],
 ) {
     for &i in ids {
-        if let Some(slot) = handles.get_mut(i).filter(|h| h.is_none()) {
-            *slot = fetch(parsed, i);
+        let Some(slot) = handles.get_mut(i).filter(|h| h.is_none()) else {
+            continue;
+        };
+        let Some(file) = parsed.get(i).and_then(Option::as_ref) else {
+            continue;
+        };
+        let fetched = file.get_noting();
+        // Its text parsed within its limits before, and parsing reads nothing else.
+        debug_assert!(fetched.is_some(), "a parse made again failed");
+        if let Some((parse, made_again)) = fetched {
+            if made_again {
+                made.insert(i);
+            }
+            *slot = Some(parse);
         }
     }
-}
-
-/// A handle on the parse of file `i`, made again if it was let go; `None` when the file did
-/// not parse.
-fn fetch(parsed: &[Option<Arc<FileParse>>], i: usize) -> Option<Arc<Parsed>> {
-    let parse = parsed.get(i)?.as_ref()?.get();
-    // Its text parsed within its limits before, and parsing reads nothing else.
-    debug_assert!(parse.is_some(), "a parse made again failed");
-    parse
 }
 
 pub(crate) fn nodes_of(parsed: &Parsed) -> &Entries<NodeDef> {
@@ -445,7 +449,9 @@ pub(crate) fn compile(
     let fresh = reuse.map_or_else(Vec::new, |r| crate::read::fresh_ids(r.fresh));
     // The parses this compile holds: the main file's first.
     let mut handles: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
-    fetch_all(&mut handles, parsed, &[0]);
+    // The files whose parse this compile made again.
+    let mut made = HashSet::default();
+    fetch_all((&mut handles, &mut made), parsed, &[0]);
     // The running story's versions of the files read anew, where their parses are held
     // (a file edited again): compared as written, without fingerprints.
     let mut held_before: Vec<Option<Arc<Parsed>>> = vec![None; n_files];
@@ -478,7 +484,7 @@ pub(crate) fn compile(
         }
         None => (0..n_files).collect(),
     };
-    fetch_all(&mut handles, parsed, &to_read);
+    fetch_all((&mut handles, &mut made), parsed, &to_read);
     let updated = incremental.and_then(|_| {
         let parts: Vec<FileParts<'_>> = (to_read.iter())
             .filter_map(|&i| file_part(parsed, &handles, i))
@@ -491,7 +497,7 @@ pub(crate) fn compile(
     if incremental.is_none() && to_read.len() < n_files {
         // Declared afresh after all: every file.
         to_read = (0..n_files).collect();
-        fetch_all(&mut handles, parsed, &to_read);
+        fetch_all((&mut handles, &mut made), parsed, &to_read);
     }
     // Variables and assets are declared from the files that declare any (which every
     // update reads), and the names declared are borrowed from these handles for the whole
@@ -569,13 +575,13 @@ pub(crate) fn compile(
     });
     let kept_facts = tables.facts.as_ref().filter(|_| keep_unchanged.is_some());
     // Which files keep their parse once compiled: every file, unless parses are let go
-    // of; else the main file, those every update reads (see `Decl::to_read`) and those
-    // read anew (the cache lets go of them once others were edited since: `FileCache`'s
-    // `RECENT`).
+    // of; else the main file and those every update reads (see `Decl::to_read`), and at
+    // a reload every parse this compile did not make again (those of the files read anew,
+    // and of the files read anew last, which the cache lets go of once 8 others were:
+    // `FileCache`'s `RECENT`).
     let decl = &tables.decl;
-    let keeps = |i: usize| {
-        !let_go || tables.keeps_parse(i) || reuse.is_some_and(|r| r.fresh.get(i) == Some(&true))
-    };
+    let keeps =
+        |i: usize| !let_go || tables.keeps_parse(i) || (reuse.is_some() && !made.contains(&i));
     let mut known = Known {
         decl,
         choices: &mut names.choices,

@@ -319,7 +319,8 @@ impl ChoiceDef {
 }
 
 /// A string of a story file as written: a range of the file's text, which it shares, so
-/// that the strings of a parse (kept for reloads) are not an allocation each. A string
+/// that the strings of a parse (held while its file's nodes are compiled, and some for
+/// reloads) are not an allocation each. A string
 /// written with escapes, which the text does not hold as it reads, has a text of its own
 /// (and [`Str::WHOLE`] for a start).
 ///

@@ -48,8 +48,8 @@ pub(crate) struct FileParse {
     main: bool,
     /// The limits it was parsed within, to parse it again within them.
     limits: Limits,
-    /// Tells this file's parse from any other (a parse let go of and made again is the
-    /// same one); a file read again gets a new one, even when its text is the same.
+    /// Tells this parse from any other (a parse let go of and made again keeps it); a file
+    /// parsed again gets a new one (a file whose text is the same keeps its `FileParse`).
     serial: u64,
     includes: Box<[String]>,
     n_nodes: usize,
@@ -102,15 +102,19 @@ impl FileParse {
     /// [`FileParse::hold`]). `None` only if the text, which parsed within these limits,
     /// does not parse again.
     pub(crate) fn get(&self) -> Option<Arc<Parsed>> {
+        self.get_noting().map(|(parse, _)| parse)
+    }
+
+    /// As [`FileParse::get`], with whether the parse was made again (not held).
+    pub(crate) fn get_noting(&self) -> Option<(Arc<Parsed>, bool)> {
         if let Some(parse) = self.slot().clone() {
-            return Some(parse);
+            return Some((parse, false));
         }
         #[cfg(test)]
         self.made_again
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        parse_text(&self.text, self.main, &self.limits)
-            .ok()
-            .map(Arc::new)
+        let parse = parse_text(&self.text, self.main, &self.limits).ok()?;
+        Some((Arc::new(parse), true))
     }
 
     /// Holds `parse`, which [`FileParse::get`] gave, again (a parse made again is not
@@ -145,7 +149,8 @@ impl FileParse {
         }
     }
 
-    /// What tells this parse from any other, but for the same one let go.
+    /// What tells this parse from any other (the same after it is let go of and made
+    /// again).
     pub(crate) fn serial(&self) -> u64 {
         self.serial
     }

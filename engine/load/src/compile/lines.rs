@@ -103,7 +103,8 @@ pub(super) fn choice_line(
 ///
 /// Whether a file has no special or empty line is found once per parse of it and kept
 /// with the parse, so that a reload visits the nodes of only the files that have some
-/// (which keep their parse: they are notable, see `Decl::to_read`).
+/// (which keep their parse: they are notable, see `Decl::to_read`). A parse made again
+/// finds it again.
 ///
 /// `parts` must hold every file whose line ids are not all plain; `written` finds any node.
 pub(super) fn check_line_ids(
