@@ -57,8 +57,7 @@ pub(crate) struct FileParse {
     declares: bool,
     /// What the file's next version is compared with once this parse is let go of: made
     /// when it is let go of (or on first need), so that a parse held throughout (a file
-    /// being edited) costs none.
-    /// (`None` only if the parse, let go of, could not be made again.)
+    /// being edited) costs none; `None` only if a parse let go of could not be made again.
     prints: std::sync::OnceLock<Option<Prints>>,
     /// The parse, while it is held. Each user holds its own handle, so that letting go
     /// frees it once the last user is done.
@@ -191,8 +190,9 @@ impl FileParse {
 /// (its start and flows, when it is the main file; each node's name and the ways it leads
 /// on, as `compile`'s `same_graph` compares them).
 ///
-/// A fingerprint is a 64-bit SipHash: two definitions that differ are taken for the same
-/// (and the node not compiled again) with a chance of about 2⁻⁶⁴.
+/// A fingerprint is 64 bits of std's `DefaultHasher` (SipHash today; prints are compared
+/// only within one process): two definitions that differ are taken for the same (and the
+/// node not compiled again) with a chance of about 2⁻⁶⁴.
 #[derive(Debug)]
 pub(crate) struct Prints {
     /// The nodes' names, one after the other.
