@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::format::{ChoiceDef, Entries, NodeDef, Str};
+use super::format::{ChoiceDef, Entries, NodeDef, StoryFile, Str};
 use super::locate::Seg;
 use super::{Finding, Limits, Parsed};
 use crate::dedent::Dedented;
@@ -229,24 +229,45 @@ impl Before<'_> {
 /// the main file, the same start and flows): what `Prints::graph` fingerprints.
 fn same_graph(old: &Parsed, new: &Parsed) -> bool {
     let same_starts = match (old, new) {
-        (Parsed::Main(old), Parsed::Main(new)) => {
-            old.start == new.start && old.flows.0 == new.flows.0
-        }
+        (Parsed::Main(old), Parsed::Main(new)) => starts(old) == starts(new),
         _ => true,
     };
     let (old, new) = (&nodes_of(old).0, &nodes_of(new).0);
     same_starts
         && old.len() == new.len()
         && old.iter().zip(new).all(|((a, x), (b, y))| {
-            a == b
-                && x.next == y.next
-                && x.call() == y.call()
-                && x.returns() == y.returns()
-                && x.choices.len() == y.choices.len()
-                && (x.choices.iter().zip(&y.choices))
-                    .all(|(c, d)| c.to == d.to && c.call() == d.call())
-                && certain_advance(x) == certain_advance(y)
+            graph_key(a, x) == graph_key(b, y) && choice_ways(x).eq(choice_ways(y))
         })
+}
+
+/// Where a main file starts the story and its flows: a part of the story's graph.
+pub(crate) fn starts(main: &StoryFile) -> (&str, &[(Str, String)]) {
+    (&main.start, &main.flows.0)
+}
+
+/// A node's part of the story's graph, as a reload compares two versions of it (beside
+/// [`choice_ways`]): its name, `next`, `call`, whether it returns, its number of choices
+/// and where it certainly goes on to.
+pub(crate) type GraphKey<'d> = (
+    &'d str,
+    Option<&'d str>,
+    Option<&'d str>,
+    bool,
+    usize,
+    Option<(&'d str, bool)>,
+);
+
+/// Node `name`'s part of the story's graph, written as `def` (see [`GraphKey`]).
+pub(crate) fn graph_key<'d>(name: &'d str, def: &'d NodeDef) -> GraphKey<'d> {
+    let next = def.next.as_deref();
+    let call = def.call().map(|c| &**c);
+    let advance = certain_advance(def);
+    (name, next, call, def.returns(), def.choices.len(), advance)
+}
+
+/// Each choice's `to` and `call`: the rest of a node's part of the story's graph.
+pub(crate) fn choice_ways(def: &NodeDef) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
+    (def.choices.iter()).map(|c| (c.to.as_deref(), c.call().map(|c| &**c)))
 }
 
 /// Parses held by one compile, by file id: `None` for a file whose parse it does not need
@@ -257,6 +278,21 @@ type Handles = [Option<Arc<Parsed>>];
 /// The parse of file `i` among `handles`.
 fn held_at(handles: &Handles, i: usize) -> Option<&Parsed> {
     handles.get(i)?.as_deref()
+}
+
+/// Gives back the handle on file `i`'s parse, if `handles` has one: held again by the file
+/// with `keep` (a parse made again is not held until then), else let go of.
+fn settle(handles: &mut Handles, parsed: &[Option<Arc<FileParse>>], i: usize, keep: bool) {
+    let Some(handle) = handles.get_mut(i).and_then(Option::take) else {
+        return;
+    };
+    if let Some(file) = parsed.get(i).and_then(Option::as_ref) {
+        if keep {
+            file.hold(handle);
+        } else {
+            file.let_go();
+        }
+    }
 }
 
 /// Fetches the parse of each file of `ids` that `handles` does not hold yet.
@@ -661,15 +697,7 @@ pub(crate) fn compile(
 
     // The parses still held (those read, and the main file's): kept, or let go of.
     for &i in to_read.iter().chain(&[0]) {
-        let handle = handles.get_mut(i).and_then(Option::take);
-        let (Some(file), Some(parse)) = (parsed.get(i).and_then(Option::as_ref), handle) else {
-            continue;
-        };
-        if keeps(i) {
-            file.hold(parse);
-        } else {
-            file.let_go();
-        }
+        settle(&mut handles, parsed, i, keeps(i));
     }
     let save_id = main.id.clone().unwrap_or_else(|| main.title.clone());
     let data = StoryData {
@@ -743,12 +771,7 @@ fn compile_nodes(
     let mut tried = HashSet::default();
     let done_with = |file: usize, handles: &mut Handles| {
         if !keeps(file) {
-            if let Some(handle) = handles.get_mut(file) {
-                *handle = None;
-            }
-            if let Some(Some(file)) = parsed.get(file) {
-                file.let_go();
-            }
+            settle(handles, parsed, file, false);
         }
     };
     let mut current: Option<(usize, Arc<Parsed>)> = None;
@@ -895,8 +918,7 @@ impl<'l> Targets<'l> {
     /// The targets of `def`, declared as `id`, from `decl`'s links; none when the links
     /// are not of this definition.
     fn of(decl: &'l Decl, id: NodeId, def: &NodeDef) -> Targets<'l> {
-        let written =
-            def.choices.iter().flat_map(ChoiceDef::targets).count() + def.onward().count();
+        let written = def.edges().count();
         let edges = decl
             .links(id)
             .filter(|l| l.id == Some(id) && l.edges.len() == written)

@@ -276,6 +276,11 @@ impl NodeDef {
     pub(crate) fn onward(&self) -> impl Iterator<Item = &str> {
         self.next.iter().chain(self.call()).map(|n| &**n)
     }
+
+    /// Every node this node leads to, as written: its choices' targets, then its ways on.
+    pub(crate) fn edges(&self) -> impl Iterator<Item = &str> {
+        (self.choices.iter().flat_map(ChoiceDef::targets)).chain(self.onward())
+    }
 }
 
 impl ChoiceDef {

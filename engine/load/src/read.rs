@@ -213,21 +213,14 @@ impl Prints {
         let mut defs = Vec::with_capacity(nodes.len());
         let mut graph = std::hash::DefaultHasher::new();
         if let Parsed::Main(main) = parsed {
-            (&main.start, main.flows.0.len()).hash(&mut graph);
-            for (name, start) in &main.flows.0 {
-                (&**name, start).hash(&mut graph);
-            }
+            crate::compile::starts(main).hash(&mut graph);
         }
         for (name, def) in nodes {
             names.push_str(name);
             ends.push(u32::try_from(names.len()).unwrap_or(u32::MAX));
             defs.push(def_print(def));
-            (&**name, def.next.as_deref(), def.call().map(|c| &**c)).hash(&mut graph);
-            (def.returns(), def.choices.len()).hash(&mut graph);
-            for c in &def.choices {
-                (c.to.as_deref(), c.call().map(|c| &**c)).hash(&mut graph);
-            }
-            crate::compile::certain_advance(def).hash(&mut graph);
+            crate::compile::graph_key(name, def).hash(&mut graph);
+            crate::compile::choice_ways(def).for_each(|way| way.hash(&mut graph));
         }
         Prints {
             names,

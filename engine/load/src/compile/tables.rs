@@ -18,7 +18,7 @@ use super::nodes_of;
 use crate::Finding;
 use crate::diagnostic::Diagnostic;
 use crate::finding::Placed;
-use crate::format::{ChoiceDef, NodeDef};
+use crate::format::NodeDef;
 use crate::read::FileParse;
 use qnce_core::story::{CommandId, FileId, FunctionId, Interner, NodeId, SourceFile, grow};
 
@@ -179,7 +179,7 @@ impl DeclFile {
     ) -> Option<Links> {
         let links = self.links.get_mut(index).filter(|l| l.id.is_some())?;
         let id = |n: &str| nodes.lookup(n);
-        let targets = (def.choices.iter().flat_map(ChoiceDef::targets)).chain(def.onward());
+        let targets = def.edges();
         let advance = super::certain_advance(def).map(|(to, by_next)| (id(to), by_next));
         let same = links.id == id(name)
             && targets.map(id).eq(links.edges.iter().map(|&e| Some(e)))
@@ -205,10 +205,7 @@ impl Links {
     /// The links of node `id` written as `def`, interning the names it leads to (so that
     /// a target declared later, or in another file, has its id already).
     pub(super) fn of(id: NodeId, def: &NodeDef, nodes: &mut Interner<NodeId>) -> Links {
-        let edges = (def.choices.iter().flat_map(ChoiceDef::targets))
-            .chain(def.onward())
-            .map(|t| nodes.intern(t))
-            .collect();
+        let edges = def.edges().map(|t| nodes.intern(t)).collect();
         let advance = super::certain_advance(def).map(|(to, by_next)| (nodes.intern(to), by_next));
         Links {
             id: Some(id),
@@ -248,7 +245,7 @@ impl Decl {
     ) -> Vec<usize> {
         let declared_from = |i: usize| self.files.get(i)?.as_ref().map(|f| f.serial);
         let dirty = (self.dirty.iter())
-            .filter(|&&i| declared_from(i).is_none() || declared_from(i) != serial(i));
+            .filter(|&&i| declared_from(i).is_none_or(|from| Some(from) != serial(i)));
         let mut files: Vec<usize> = (fresh.iter().chain(dirty).chain(&self.notable))
             .copied()
             .collect();
