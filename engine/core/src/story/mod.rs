@@ -252,6 +252,41 @@ pub fn grow<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
 }
 
 /// The components of a node's entity.
+/// The items of a list in order, its storage shrinking as they are taken, so that what
+/// they are moved into and the list are not both whole at once.
+struct Draining<T> {
+    /// The items not yet taken, last first.
+    rest: Vec<T>,
+}
+
+impl<T> Draining<T> {
+    /// The storage is given back each time this many items were taken.
+    const SHRINK_EVERY: usize = 4096;
+
+    fn new(mut items: Vec<T>) -> Draining<T> {
+        items.reverse();
+        Draining { rest: items }
+    }
+}
+
+impl<T> Iterator for Draining<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let item = self.rest.pop()?;
+        if self.rest.len().is_multiple_of(Self::SHRINK_EVERY) {
+            self.rest.shrink_to_fit();
+        }
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.rest.len(), Some(self.rest.len()))
+    }
+}
+
+impl<T> ExactSizeIterator for Draining<T> {}
+
 fn node_bundle(
     node: NodeData,
 ) -> (
@@ -385,11 +420,11 @@ impl Story {
             story.flow_order.push(id);
         }
         // In one batch, so that the world's tables are sized to the story, not to the next
-        // power of two.
+        // power of two; the list of nodes shrinks as the tables fill.
         let ids: Vec<NodeId> = data.nodes.iter().map(|n| n.node.id).collect();
         let entities: Vec<Entity> = story
             .world
-            .spawn_batch(data.nodes.into_iter().map(node_bundle))
+            .spawn_batch(Draining::new(data.nodes).map(node_bundle))
             .collect();
         story
             .nodes
@@ -786,5 +821,25 @@ impl Story {
     /// The name of a choice id.
     pub fn choice_name(&self, id: ChoiceId) -> &str {
         self.names.choices.name(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Draining;
+
+    #[test]
+    fn draining_gives_the_items_in_order_and_shrinks_the_list() {
+        let n = 3 * Draining::<u32>::SHRINK_EVERY + 5;
+        let mut draining = Draining::new((0..n as u32).collect());
+        assert_eq!(draining.len(), n);
+        let taken: Vec<u32> = draining.by_ref().take(n - 10).collect();
+        assert_eq!(taken, (0..(n - 10) as u32).collect::<Vec<_>>());
+        assert_eq!(draining.len(), 10);
+        assert!(draining.rest.capacity() <= Draining::<u32>::SHRINK_EVERY);
+        assert_eq!(
+            draining.collect::<Vec<_>>(),
+            ((n - 10) as u32..n as u32).collect::<Vec<_>>()
+        );
     }
 }
