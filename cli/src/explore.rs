@@ -160,7 +160,7 @@ fn shell_word(word: &str) -> String {
 
 /// A diagnostic at `at` (or at the story's main file when unknown), with its line's text.
 fn diagnostic(
-    story: &Story,
+    (story, locate): (&Story, &qnce::Locator<'_>),
     at: Option<(PathBuf, usize, usize)>,
     severity: Severity,
     message: String,
@@ -169,12 +169,7 @@ fn diagnostic(
         let main = story.files().first().map(|f| f.path.clone());
         (main.unwrap_or_default(), 1, 1)
     });
-    let source_line = story
-        .files()
-        .iter()
-        .find(|f| f.path == path)
-        .and_then(|f| f.text.lines().nth(line.saturating_sub(1)))
-        .map(str::to_owned);
+    let source_line = locate.line_text(&path, line);
     Diagnostic {
         severity,
         path,
@@ -203,7 +198,7 @@ fn findings(
     let json_path = |path: &qnce::explore::Path| json!({"flow": story.flow_name(path.flow), "choices": path.choices, "draws": path.draws});
     for e in &report.errors {
         let d = diagnostic(
-            story,
+            (story, &locate),
             locate.error(&e.error),
             Severity::Error,
             e.error.to_string(),
@@ -222,7 +217,7 @@ fn findings(
     for dead in &report.dead_ends {
         let name = story.node_name(dead.node);
         let d = diagnostic(
-            story,
+            (story, &locate),
             locate.node(name),
             Severity::Error,
             format!(
@@ -270,7 +265,7 @@ fn findings(
     for &node in &report.unentered {
         let name = story.node_name(node);
         let d = diagnostic(
-            story,
+            (story, &locate),
             locate.node(name),
             Severity::Warning,
             format!("node `{name}` is never entered"),
@@ -299,7 +294,7 @@ fn findings(
         let field = u.condition.as_ref().map(|_| "when");
         let at = index.and_then(|i| locate.choice(name, i, field));
         let d = diagnostic(
-            story,
+            (story, &locate),
             at,
             Severity::Warning,
             match (&u.condition, never_holds) {
@@ -364,7 +359,7 @@ fn findings(
             .position(|(id, _)| id == c.choice);
         let at = index.and_then(|i| locate.choice(name, i, Some("when")));
         let d = diagnostic(
-            story,
+            (story, &locate),
             at,
             Severity::Warning,
             format!(

@@ -51,6 +51,47 @@ fn editing_one_include_reads_and_compiles_only_that_file() {
 }
 
 #[test]
+fn a_file_changed_untold_is_read_anew_when_a_reload_needs_its_parse_again() {
+    let dir = TempDir::new("untold");
+    dir.write(
+        "story.ron",
+        r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#,
+    );
+    let one = dir.write(
+        "one.ron",
+        r#"Include(nodes: { "one": (text: "One"), "spare": (text: "Spare") })"#,
+    );
+    let two = dir.write("two.ron", r#"Include(nodes: { "two": (text: "Two") })"#);
+    let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
+    // The story keeps no texts: a reload reads a file again when it needs one.
+    assert!(host.story().files().iter().all(|f| f.text().is_none()));
+    // `two.ron` changes, and no reload is told so (its event has not come yet).
+    std::fs::write(&two, r#"Include(nodes: { "two": (text: "Two again") })"#).unwrap();
+    // A node renamed: every file is declared again, `two.ron` from its parse made again,
+    // which finds the file changed. The reload reads it anew and takes both changes.
+    std::fs::write(
+        &one,
+        r#"Include(nodes: { "one": (text: "One"), "extra": (text: "Spare") })"#,
+    )
+    .unwrap();
+    let report = host
+        .reload(Some(std::slice::from_ref(&one)))
+        .result
+        .unwrap();
+    assert_eq!(report.files, vec![one, two]);
+    let story = host.story();
+    let text = |name: &str| {
+        story
+            .node_text(story.node_id(name).unwrap())
+            .unwrap()
+            .source()
+    };
+    assert_eq!(text("two"), "Two again");
+    assert_eq!(text("extra"), "Spare");
+    assert!(story.node_id("spare").is_none());
+}
+
+#[test]
 fn a_failed_reload_keeps_its_changed_files_for_the_next_attempt() {
     let dir = TempDir::new("pending");
     dir.write(

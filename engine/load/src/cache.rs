@@ -109,7 +109,7 @@ pub fn preread(
     // Each file is read where the reader read it.
     let jobs: Vec<FileJob> = paths
         .iter()
-        .filter_map(|key| Some((key, &cache.files.get(key)?.path)))
+        .filter_map(|key| Some((key, &cache.files.get(key)?.file.path)))
         .map(|(key, path)| FileJob {
             path: path.clone(),
             key: key.clone(),
@@ -209,9 +209,10 @@ fn read_and_parse(job: FileJob) -> FileRead {
     }
 }
 
-/// The files of the last good load, with their texts and parses (most parses let go of,
-/// see [`crate::read::FileParse`]), so that a reload reads and parses only the files
-/// that changed.
+/// The files of the last good load, with their parses (most parses let go of, and with
+/// them the texts of a story loaded from the file system: see
+/// [`crate::read::FileParse`]), so that a reload reads and parses only the files that
+/// changed.
 #[derive(Debug, Default)]
 #[doc(hidden)]
 pub struct FileCache {
@@ -229,13 +230,16 @@ pub struct FileCache {
     /// The files read anew by the last reloads, by file id, the latest last: they keep
     /// their parse (see [`FileCache::RECENT`]).
     recent: std::collections::VecDeque<usize>,
+    /// The files (keys) a reload that failed found changed since they were read, though
+    /// not among the files it was told changed ([`FileCache::take_changed`]).
+    pub(crate) changed: Vec<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct CachedFile {
-    /// Where the reader read it (not its key: the two differ through a linked directory).
-    pub(crate) path: PathBuf,
-    pub(crate) text: Arc<str>,
+    /// The file, at the path where the reader read it (not its key: the two differ
+    /// through a linked directory).
+    pub(crate) file: SourceFile,
     pub(crate) parsed: Arc<FileParse>,
 }
 
@@ -286,8 +290,7 @@ impl FileCache {
                 Some((
                     key.clone(),
                     CachedFile {
-                        path: f.path.clone(),
-                        text: f.text.clone(),
+                        file: f.clone(),
                         parsed,
                     },
                 ))
@@ -315,6 +318,7 @@ impl FileCache {
             tables: Default::default(),
             placed: Default::default(),
             recent: Default::default(),
+            changed: Vec::new(),
         }
     }
 
@@ -360,8 +364,7 @@ impl FileCache {
                         continue;
                     };
                     let cached = CachedFile {
-                        path: file.path.clone(),
-                        text: file.text.clone(),
+                        file: file.clone(),
                         parsed: parsed.clone(),
                     };
                     self.files.insert(key.clone(), cached);
@@ -384,6 +387,13 @@ impl FileCache {
                 self.keep_recent(held);
             }
         }
+    }
+
+    /// The files the last reload, which failed, found changed since they were read though
+    /// it was not told so (their parses, let go of, could not be made again): the next
+    /// reload is to read them anew.
+    pub fn take_changed(&mut self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.changed)
     }
 
     /// Whether `key` is one of the story's files.
@@ -538,5 +548,43 @@ mod tests {
         // A check keeps every parse, for the next check to take.
         let checked = crate::check_from(&FileSystem, dir, &limits, None).expect("checks");
         assert_eq!(held(&checked.cache), [true; 4]);
+    }
+
+    #[test]
+    fn texts_are_let_go_of_and_a_parse_is_made_again_from_its_file_while_it_is_the_same() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let dir = dir.path();
+        write(
+            dir,
+            "story.ron",
+            r#"Story(title: "T", start: "a", include: ["a.ron"])"#,
+        );
+        write(dir, "a.ron", r#"Include(nodes: {"a": (text: "A")})"#);
+        let limits = Limits::default();
+        let (data, _, cache) = crate::load_cached(dir, &limits).expect("loads");
+        // Neither the story nor the cache holds a text: a parse held holds its own.
+        assert!(data.files.iter().all(|f| f.text().is_none()));
+        let layout = cache.layout.as_ref().expect("laid out");
+        assert!(layout.files.iter().all(|f| f.text().is_none()));
+        assert_eq!(held(&cache), [true, false]);
+        let include = &layout.parsed[1];
+        assert!(include.get().is_some());
+        assert!(!include.changed());
+        // The file changed since: its parse is not made again, and the change is noted.
+        write(dir, "a.ron", r#"Include(nodes: {"a": (text: "B")})"#);
+        assert!(include.get().is_none());
+        assert!(include.changed());
+        // A parse held is the one read, whatever the file holds now.
+        write(dir, "story.ron", "");
+        assert!(layout.parsed[0].get().is_some());
+        // A story loaded from memory keeps its texts: there is no file to read again.
+        let files = crate::MemoryFiles::default()
+            .with(
+                "story.ron",
+                r#"Story(title: "T", start: "a", include: ["a.ron"])"#,
+            )
+            .with("a.ron", r#"Include(nodes: {"a": (text: "A")})"#);
+        let story = crate::load_from(&files, "story.ron", &limits).expect("loads");
+        assert!(story.value.files().iter().all(|f| f.text().is_some()));
     }
 }

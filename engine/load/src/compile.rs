@@ -309,10 +309,9 @@ fn fetch_all(
         let Some(file) = parsed.get(i).and_then(Option::as_ref) else {
             continue;
         };
-        let fetched = file.get_noting();
-        // Its text parsed within its limits before, and parsing reads nothing else.
-        debug_assert!(fetched.is_some(), "a parse made again failed");
-        if let Some((parse, made_again)) = fetched {
+        // None only when its file changed since it was read (see `FileParse::changed`):
+        // the compile is then not taken.
+        if let Some((parse, made_again)) = file.get_noting() {
             if made_again {
                 made.insert(i);
             }
@@ -392,11 +391,14 @@ impl Ctx<'_> {
     /// first of the keys when both are in one file), as `path:line:col`.
     fn first_place(&self, file: FileId, path: &[Seg]) -> String {
         match self.files.get(file.0 as usize) {
-            Some(f) => {
-                let map = crate::locate::SourceMap::new(&f.text);
-                let at = map.line_col(map.offset(path, false));
-                format!("{}:{}:{}", f.path.display(), at.line, at.col)
-            }
+            Some(f) => match crate::read::text_of(f).map(crate::locate::SourceMap::new) {
+                Some(map) => {
+                    let at = map.line_col(map.offset(path, false));
+                    format!("{}:{}:{}", f.path.display(), at.line, at.col)
+                }
+                // Its text let go of, and the file changed since.
+                None => self.file_name(file),
+            },
             None => self.file_name(file),
         }
     }
@@ -649,7 +651,7 @@ pub(crate) fn compile(
         let Some(at) = declared.nodes.at(id) else {
             return;
         };
-        let text = cx.files.get(at.file.0 as usize).map(|f| &f.text);
+        let text = cx.files.get(at.file.0 as usize).map(SourceFile::print);
         match text.and_then(|t| warning.placed_in(t)) {
             Some(diagnostic) => resolved.push(diagnostic.clone()),
             None => cx.findings.push(Finding {

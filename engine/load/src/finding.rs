@@ -1,13 +1,12 @@
 //! Findings: a problem at a path inside a file (and an offset inside an expression),
 //! given its line and column only when reported as a [`Diagnostic`].
 
-use std::sync::Arc;
-
-use qnce_core::story::{FileId, SourceFile};
+use qnce_core::story::{FileId, SourceFile, TextPrint};
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::locate::{Seg, SourceMap};
+use crate::read::text_of;
 
 /// A finding before it has a line and column.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -61,18 +60,17 @@ pub(crate) fn resolve_findings(files: &[SourceFile], findings: Vec<Finding>) -> 
 
 /// The findings last given their place, by the text of their file: a file whose text is
 /// the same places a finding where it did before, so that a reload places only what is
-/// new (placing reads the whole file).
+/// new (placing reads the whole file, and, where its text was let go of, reads it again).
 #[derive(Debug, Default)]
 pub(crate) struct Placed {
-    /// By the address of a file's text, which the entry keeps alive.
-    files: HashMap<usize, (Arc<str>, HashMap<Finding, Diagnostic>)>,
+    /// By the print of a file's text.
+    files: HashMap<TextPrint, HashMap<Finding, Diagnostic>>,
 }
 
 impl Placed {
     /// The diagnostic of `finding` in a file of text `text`, as last placed.
-    pub(crate) fn get(&self, text: &Arc<str>, finding: &Finding) -> Option<&Diagnostic> {
-        let (_, known) = self.files.get(&(text.as_ptr() as usize))?;
-        known.get(finding)
+    pub(crate) fn get(&self, text: TextPrint, finding: &Finding) -> Option<&Diagnostic> {
+        self.files.get(&text)?.get(finding)
     }
 }
 
@@ -86,41 +84,57 @@ pub(crate) fn resolve_findings_with(
     findings.sort_by_key(|f| f.file);
     let mut before = std::mem::take(&mut placed.files);
     let mut out = Diagnostics::default();
-    let mut current: Option<(FileId, SourceMap<'_>)> = None;
+    // The file whose findings are being placed, with its map: none when its text was let
+    // go of and the file changed since.
+    let mut current: Option<(FileId, Option<SourceMap>)> = None;
     for f in findings {
         let Some(src) = files.get(f.file.0 as usize) else {
             continue;
         };
-        let key = src.text.as_ptr() as usize;
-        let (_, now) = placed
-            .files
-            .entry(key)
-            .or_insert_with(|| (src.text.clone(), HashMap::default()));
+        let key = src.print();
         let known = before
             .get_mut(&key)
-            .and_then(|(_, known)| known.remove(&f))
+            .and_then(|known| known.remove(&f))
             .filter(|d| d.path == src.path);
         let diagnostic = match known {
             Some(d) => d,
             None => {
                 if current.as_ref().is_none_or(|(id, _)| *id != f.file) {
-                    current = Some((f.file, SourceMap::new(&src.text)));
+                    current = Some((f.file, text_of(src).map(SourceMap::new)));
                 }
-                let Some((_, map)) = current.as_ref() else {
-                    continue;
-                };
-                place(map, src, &f)
+                match current.as_ref() {
+                    Some((_, Some(map))) => place(map, src, &f),
+                    // Not kept: placed again once the file is read anew.
+                    _ => {
+                        out.push(unplaced(src, &f));
+                        continue;
+                    }
+                }
             }
         };
-        now.insert(f, diagnostic.clone());
+        (placed.files.entry(key).or_default()).insert(f, diagnostic.clone());
         out.push(diagnostic);
     }
     out.sort();
     out
 }
 
+/// A finding in `src` whose text is no longer there to place it in (its file changed
+/// since it was read): at its line and column when it has them, else at the file's start.
+fn unplaced(src: &SourceFile, f: &Finding) -> Diagnostic {
+    let (line, col) = f.at.unwrap_or((1, 1));
+    Diagnostic {
+        severity: f.severity,
+        path: src.path.clone(),
+        line,
+        col,
+        message: f.message.clone(),
+        source_line: None,
+    }
+}
+
 /// A finding with its line and column in `src`, whose map is `map`.
-fn place(map: &SourceMap<'_>, src: &SourceFile, f: &Finding) -> Diagnostic {
+fn place(map: &SourceMap, src: &SourceFile, f: &Finding) -> Diagnostic {
     let (line, col) = match f.at {
         Some(at) => at,
         None => {

@@ -37,6 +37,7 @@ pub(crate) use read::{Parsed, contained, read_story};
 pub use source::{FileSystem, MemoryFiles, Source, SourceError};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use compile::Reuse;
@@ -135,7 +136,11 @@ impl<T> Loaded<T> {
 /// [`LoadError::Unreadable`] when `path` cannot be read, [`LoadError::Invalid`] with every
 /// diagnostic when the story has errors.
 pub fn load(path: impl AsRef<Path>, limits: &Limits) -> Result<Loaded, LoadError> {
-    load_from(&FileSystem, path, limits)
+    let (data, warnings, _) = load_cached(path.as_ref(), limits)?;
+    Ok(Loaded {
+        value: Story::from_data(data),
+        warnings,
+    })
 }
 
 /// Loads the story at `path` in `source`: files in memory ([`MemoryFiles`]), or any
@@ -149,7 +154,14 @@ pub fn load_from(
     path: impl AsRef<Path>,
     limits: &Limits,
 ) -> Result<Loaded, LoadError> {
-    let (data, warnings, _) = load_cached_from(source, path.as_ref(), limits)?;
+    let (data, warnings, _) = load_cached_with(
+        source,
+        path.as_ref(),
+        limits,
+        true,
+        Preread::default(),
+        LetGo::Parses,
+    )?;
     Ok(Loaded {
         value: Story::from_data(data),
         warnings,
@@ -174,7 +186,14 @@ pub fn load_cached(
     path: &Path,
     limits: &Limits,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
-    load_cached_from(&FileSystem, path, limits)
+    load_cached_with(
+        &FileSystem,
+        path,
+        limits,
+        true,
+        Preread::default(),
+        LetGo::ParsesAndTexts,
+    )
 }
 
 /// As [`load_cached`], reading and parsing the story's files through `parallel`, several
@@ -186,7 +205,14 @@ pub fn load_cached_in_parallel(
     parallel: &dyn ParallelMap,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
     let preread = preread_story(parallel, path, limits);
-    load_cached_with(&FileSystem, path, limits, true, preread)
+    load_cached_with(
+        &FileSystem,
+        path,
+        limits,
+        true,
+        preread,
+        LetGo::ParsesAndTexts,
+    )
 }
 
 /// Loads the story at `path` without its translations: what a string table is extracted
@@ -201,6 +227,7 @@ pub fn load_untranslated(path: impl AsRef<Path>, limits: &Limits) -> Result<Load
         limits,
         false,
         Preread::default(),
+        LetGo::ParsesAndTexts,
     )?;
     Ok(Loaded {
         value: Story::from_data(data),
@@ -208,12 +235,17 @@ pub fn load_untranslated(path: impl AsRef<Path>, limits: &Limits) -> Result<Load
     })
 }
 
-fn load_cached_from(
-    source: &dyn Source,
-    path: &Path,
-    limits: &Limits,
-) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
-    load_cached_with(source, path, limits, true, Preread::default())
+/// What a load lets go of once it compiled a file's nodes (see
+/// `compile::Sources::let_go`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LetGo {
+    /// Nothing: a check that parses every file again soon after (`qnce lsp`).
+    Nothing,
+    /// The file's parse, made again from its text when needed.
+    Parses,
+    /// Its parse and its text, read again from the file system when needed (see
+    /// [`SourceFile`]): a story loaded from the file system.
+    ParsesAndTexts,
 }
 
 fn load_cached_with(
@@ -222,9 +254,10 @@ fn load_cached_with(
     limits: &Limits,
     translated: bool,
     preread: Preread,
+    let_go: LetGo,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
     let (data, diagnostics, cache) =
-        validate(source, path, limits, translated, None, preread, true)?;
+        validate(source, path, limits, translated, None, preread, let_go)?;
     match data {
         Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
         _ => Err(LoadError::Invalid(diagnostics)),
@@ -267,7 +300,7 @@ pub fn check_from(
         true,
         previous,
         Preread::default(),
-        false,
+        LetGo::Nothing,
     )?;
     Ok(Checked {
         diagnostics,
@@ -278,8 +311,8 @@ pub fn check_from(
 
 /// Reads, validates and compiles the story: its data (`None` when it could not be
 /// compiled at all), every diagnostic, and its files as parsed. Files in `preread` are
-/// taken from it rather than read and parsed. With `let_go`, most files' parses are let go
-/// of as their nodes are compiled (see `compile::Sources::let_go`).
+/// taken from it rather than read and parsed. Most files' parses are let go of as their
+/// nodes are compiled, and their texts, as `let_go` says (see `compile::Sources::let_go`).
 fn validate(
     source: &dyn Source,
     path: &Path,
@@ -287,10 +320,18 @@ fn validate(
     translated: bool,
     previous: Option<&FileCache>,
     preread: Preread,
-    let_go: bool,
+    let_go: LetGo,
 ) -> Result<(Option<StoryData>, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
-    let read = read_story(source, path, limits, previous, &Changes::All, preread)?;
+    let texts = let_go == LetGo::ParsesAndTexts;
+    let read = read_story(
+        source,
+        path,
+        limits,
+        previous,
+        (&Changes::All, texts),
+        preread,
+    )?;
     let mut names = Names::default();
     let mut findings = read.findings;
     let mut tables = compile::Tables::default();
@@ -303,12 +344,13 @@ fn validate(
             limits,
             reuse: None,
             incomplete: read.incomplete,
-            let_go,
+            let_go: let_go != LetGo::Nothing,
         },
         &mut findings,
         &mut names,
         &mut tables,
     );
+    findings.extend(changed_since_read(&read.parsed).map(|(_, f)| f));
     let mut cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
     // What the tables found describes the story only when it loads.
     let compiled_ok = !findings.iter().any(|f| f.severity == Severity::Error);
@@ -343,6 +385,29 @@ fn validate(
         cache.tables = tables;
     }
     Ok((data, diagnostics, cache))
+}
+
+/// An error for each file (by id) whose parse, let go of, could not be made again because
+/// the file changed since it was read (see [`read::FileParse::changed`]): what was
+/// compiled is not all of one version of the story.
+fn changed_since_read(
+    parsed: &[Option<Arc<read::FileParse>>],
+) -> impl Iterator<Item = (usize, Finding)> {
+    let changed = |p: &Option<Arc<read::FileParse>>| p.as_ref().is_some_and(|p| p.changed());
+    (parsed.iter().enumerate())
+        .filter(move |(_, p)| changed(p))
+        .map(|(i, _)| {
+            let message = "the file changed on disk while the story was compiled (after it \
+                           was read): load the story again";
+            let finding = Finding::error(FileId(i as u32), Vec::new(), message);
+            (
+                i,
+                Finding {
+                    at: Some((1, 1)),
+                    ..finding
+                },
+            )
+        })
 }
 
 /// A story compiled again after some of its files changed, ready to be diffed against the
@@ -410,7 +475,14 @@ pub fn recompile(
         }
         (_, layout) => {
             cache.layout = layout;
-            let read = read_story(&FileSystem, path, limits, Some(cache), changes, preread)?;
+            let read = read_story(
+                &FileSystem,
+                path,
+                limits,
+                Some(cache),
+                (changes, true),
+                preread,
+            )?;
             (read, None)
         }
     };
@@ -440,6 +512,11 @@ pub fn recompile(
         &mut tables,
     );
     *story.names_mut() = names;
+    let mut changed = Vec::new();
+    for (i, finding) in changed_since_read(&read.parsed) {
+        changed.extend(read.keys.get(i).cloned());
+        findings.push(finding);
+    }
     let mut placed = std::mem::take(&mut cache.placed);
     let mut warnings = resolve_findings_with(&compiled.files, findings, &mut placed);
     warnings.extend(finding::diagnostics_of(std::mem::take(
@@ -470,6 +547,7 @@ pub fn recompile(
         }
         cache.tables = tables;
         cache.placed = placed;
+        cache.changed = changed;
         return Err(LoadError::Invalid(warnings));
     }
     // The same files in the same order: only those read anew change, in the cache and in

@@ -403,10 +403,7 @@ fn read_file(
     let locale = path.file_stem()?.to_str()?.replace('_', "-");
     let text = crate::read::read_text(source, path, limits);
     let shown: Arc<str> = Arc::from(text.as_deref().unwrap_or(""));
-    files.push(SourceFile {
-        path: path.to_owned(),
-        text: shown.clone(),
-    });
+    files.push(SourceFile::new(path.to_owned(), shown.clone()));
     // A translation that cannot be read is an error, not a language gone quietly.
     let at = |(line, col): (usize, usize), message: String| Finding {
         at: Some((line, col)),
@@ -702,10 +699,7 @@ pub fn retranslate(
         lines.dedup();
         // Its last good version: its findings point into that text (a rejected new
         // version of the file has its own).
-        files.push(SourceFile {
-            path: old.path.clone(),
-            text: old.text.clone(),
-        });
+        files.push(SourceFile::new(old.path.clone(), old.text.clone()));
         let file = FileId(files.len() as u32 - 1);
         let before = findings.len();
         let needed = qnce_core::runtime::plural_categories(&old.locale);

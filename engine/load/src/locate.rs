@@ -2,6 +2,8 @@
 //! finds a path (`nodes` → `"river"` → `choices` → `1` → `to`) in a file's [`Outline`].
 //! It is built only for files that have a finding.
 
+use std::sync::Arc;
+
 use crate::outline::{Outline, Step};
 
 /// One step of a path into a RON document.
@@ -25,8 +27,8 @@ pub(crate) struct LineCol {
 /// The located values of one file: its outline, with what each value steps to sorted by
 /// step, so that a path is found by walking down from the top value, a binary search at
 /// each step. No value's path is built (a 100-node file has thousands of values).
-pub(crate) struct SourceMap<'t> {
-    text: &'t str,
+pub(crate) struct SourceMap {
+    text: Arc<str>,
     outline: Outline,
     /// Every value a path steps to (all but the top value and tuples' elements), grouped
     /// by the value it is stepped to from, each group sorted by step and then in the
@@ -75,11 +77,11 @@ fn seg_key(seg: &Seg) -> StepKey<'_> {
     }
 }
 
-impl<'t> SourceMap<'t> {
-    pub(crate) fn new(text: &'t str) -> Self {
+impl SourceMap {
+    pub(crate) fn new(text: Arc<str>) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let outline = Outline::of(text);
+        let outline = Outline::of(&text);
         let values = outline.values();
         // The value each value's children are stepped to from: itself, but for a tuple's
         // element (or what `Some(…)` wraps), which stands at its parent's path, its
@@ -218,7 +220,7 @@ impl<'t> SourceMap<'t> {
     /// The file offset of byte `inner` of the decoded string whose literal starts at
     /// `literal` (a `Some(` wrapper before the quote is skipped).
     pub(crate) fn string_offset(&self, literal: usize, inner: usize) -> usize {
-        crate::outline::string_offset(self.text, literal, inner)
+        crate::outline::string_offset(&self.text, literal, inner)
     }
 
     /// The line and column of a byte offset.
@@ -234,7 +236,7 @@ impl<'t> SourceMap<'t> {
     }
 
     /// The text of a 1-based line, without its newline.
-    pub(crate) fn line_text(&self, line: usize) -> Option<&'t str> {
+    pub(crate) fn line_text(&self, line: usize) -> Option<&str> {
         let start = *self.line_starts.get(line.checked_sub(1)?)?;
         let end = self
             .line_starts
@@ -249,10 +251,12 @@ pub type Location = (std::path::PathBuf, usize, usize);
 
 /// Finds where a story writes its nodes, choices and expressions. Each file's map of
 /// values is built once, on first need, so that a tool placing thousands of findings (as
-/// `qnce explore` does) walks each file once, not once per finding.
+/// `qnce explore` does) walks each file once, not once per finding. A file whose text the
+/// story let go of is read again (see [`SourceFile`](qnce_core::story::SourceFile)); one
+/// that changed since is not searched.
 pub struct Locator<'s> {
     story: &'s qnce_core::Story,
-    maps: Vec<std::cell::OnceCell<SourceMap<'s>>>,
+    maps: Vec<std::cell::OnceCell<Option<SourceMap>>>,
 }
 
 impl<'s> Locator<'s> {
@@ -268,17 +272,30 @@ impl<'s> Locator<'s> {
         }
     }
 
+    /// The map of the story's file `file` (at `i`), built on first need: none when its
+    /// text was let go of and the file changed since.
+    fn map(&self, i: usize, file: &qnce_core::story::SourceFile) -> Option<&SourceMap> {
+        let map = self.maps.get(i)?;
+        map.get_or_init(|| crate::read::text_of(file).map(SourceMap::new))
+            .as_ref()
+    }
+
     /// Where the value at `path` is written, in whichever file has it.
     fn find(&self, path: &[Seg]) -> Option<Location> {
-        self.story
-            .files()
-            .iter()
-            .zip(&self.maps)
-            .find_map(|(file, map)| {
-                let map = map.get_or_init(|| SourceMap::new(&file.text));
-                let at = map.line_col(map.exact(path)?);
-                Some((file.path.clone(), at.line, at.col))
-            })
+        (self.story.files().iter().enumerate()).find_map(|(i, file)| {
+            let map = self.map(i, file)?;
+            let at = map.line_col(map.exact(path)?);
+            Some((file.path.clone(), at.line, at.col))
+        })
+    }
+
+    /// The text of line `line` (1-based, without its newline) of the story's file at
+    /// `path`.
+    pub fn line_text(&self, path: &std::path::Path, line: usize) -> Option<String> {
+        let mut files = self.story.files().iter().enumerate();
+        let (i, file) = files.find(|(_, f)| f.path == path)?;
+        let text = self.map(i, file)?.line_text(line)?;
+        Some(text.to_owned())
     }
 
     /// Where node `name` is declared (its key).
@@ -396,7 +413,7 @@ mod tests {
     /// Checks `text`'s map against the reference: every path, the first and the last of
     /// duplicates, one step past each path, and the keys of the maps at each path.
     fn agrees_with_every_path(text: &str) {
-        let map = SourceMap::new(text);
+        let map = SourceMap::new(text.into());
         let reference = all_paths(text);
         for (path, starts) in &reference {
             let last = starts[starts.len() - 1];
@@ -507,7 +524,7 @@ mod tests {
         ];
         for text in texts {
             agrees_with_every_path(text);
-            let (map, reference) = (SourceMap::new(text), all_paths(text));
+            let (map, reference) = (SourceMap::new(text.into()), all_paths(text));
             assert!(reference.len() > 1 || text.len() < 50, "{text}");
             // A key missing in the middle of a path falls back to what it is in.
             let missing = [

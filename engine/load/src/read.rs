@@ -7,14 +7,16 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qnce_core::story::{FileId, SourceFile};
+use qnce_core::story::{FileId, SourceFile, TextPrint};
 
-use crate::cache::{Changes, FileCache, Layout, Preread, PrereadFile, file_key, normalize};
+use crate::cache::{
+    CachedFile, Changes, FileCache, Layout, Preread, PrereadFile, file_key, normalize,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::finding::{Finding, diagnostics_of};
 use crate::format::{IncludeFile, StoryFile, sharing_text, with_max_entries};
 use crate::locate::Seg;
-use crate::source::{Source, SourceError};
+use crate::source::{FileSystem, Source, SourceError};
 use crate::{Limits, LoadError};
 
 /// `text` parsed as a main file or an include; its strings share `text` (see
@@ -39,12 +41,12 @@ pub(crate) fn parse_text(
 
 /// A file's parse, as a load and a reloader keep it. Most parses are let go of once
 /// their file's nodes are compiled ([`FileParse::let_go`]), so that a story's parses are
-/// not all held at once beside the story compiled from them: a parse is made again from
-/// the file's text, which is kept anyway, when a reload next needs it. What reading the
-/// story's files needs of it (its includes, its count of nodes) is kept beside it.
+/// not all held at once beside the story compiled from them: a parse is made again when a
+/// reload next needs it, from the file's text (see [`Again`]). What reading the story's
+/// files needs of it (its includes, its count of nodes) is kept beside it.
 #[derive(Debug)]
 pub(crate) struct FileParse {
-    text: Arc<str>,
+    again: Again,
     main: bool,
     /// The limits it was parsed within, to parse it again within them.
     limits: Limits,
@@ -62,21 +64,47 @@ pub(crate) struct FileParse {
     /// The parse, while it is held. Each user holds its own handle, so that letting go
     /// frees it once the last user is done.
     parsed: std::sync::Mutex<Option<Arc<Parsed>>>,
+    /// Whether the file, read again to make the parse again, no longer had its text.
+    changed: std::sync::atomic::AtomicBool,
     /// How many times the parse was made again.
     #[cfg(test)]
     made_again: std::sync::atomic::AtomicUsize,
 }
 
+/// What a parse let go of is made again from: the file's text, held; or, where texts are
+/// let go of too (a story loaded from the file system, see [`SourceFile`]), the file read
+/// again, taken only when it still has the text parsed (its print).
+#[derive(Debug)]
+pub(crate) enum Again {
+    Text(Arc<str>),
+    File { path: PathBuf, print: TextPrint },
+}
+
+impl Again {
+    /// Made again from `file`: its text, or with `let_go`, the file read again.
+    pub(crate) fn of(file: &SourceFile, text: &Arc<str>, let_go: bool) -> Again {
+        if let_go {
+            Again::File {
+                path: file.path.clone(),
+                print: file.print(),
+            }
+        } else {
+            Again::Text(Arc::clone(text))
+        }
+    }
+}
+
 impl FileParse {
-    /// `parsed`, the parse of `text` within `limits`, kept.
-    pub(crate) fn new(text: Arc<str>, main: bool, limits: &Limits, parsed: Parsed) -> FileParse {
+    /// `parsed`, the parse of a file's text within `limits`, kept; made again from
+    /// `again` once let go of.
+    pub(crate) fn new(again: Again, main: bool, limits: &Limits, parsed: Parsed) -> FileParse {
         static SERIALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let (variables, assets) = match &parsed {
             Parsed::Main(f) => (f.variables.0.len(), f.assets.0.len()),
             Parsed::Include(f) => (f.variables.0.len(), f.assets.0.len()),
         };
         FileParse {
-            text,
+            again,
             main,
             limits: limits.clone(),
             serial: SERIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -85,6 +113,7 @@ impl FileParse {
             declares: variables + assets > 0,
             prints: std::sync::OnceLock::new(),
             parsed: std::sync::Mutex::new(Some(Arc::new(parsed))),
+            changed: std::sync::atomic::AtomicBool::new(false),
             #[cfg(test)]
             made_again: Default::default(),
         }
@@ -98,8 +127,8 @@ impl FileParse {
     }
 
     /// The parse, made again if it was let go (and then not held: see
-    /// [`FileParse::hold`]). `None` only if the text, which parsed within these limits,
-    /// does not parse again.
+    /// [`FileParse::hold`]). `None` when its file, read again, no longer has the text
+    /// parsed (see [`FileParse::changed`]), or cannot be read.
     pub(crate) fn get(&self) -> Option<Arc<Parsed>> {
         self.get_noting().map(|(parse, _)| parse)
     }
@@ -112,7 +141,17 @@ impl FileParse {
         #[cfg(test)]
         self.made_again
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let parse = parse_text(&self.text, self.main, &self.limits).ok()?;
+        let text = match &self.again {
+            Again::Text(text) => Arc::clone(text),
+            Again::File { path, print } => match read_again(path, *print) {
+                Some(text) => text,
+                None => {
+                    (self.changed).store(true, std::sync::atomic::Ordering::Relaxed);
+                    return None;
+                }
+            },
+        };
+        let parse = parse_text(&text, self.main, &self.limits).ok()?;
         Some((Arc::new(parse), true))
     }
 
@@ -146,6 +185,12 @@ impl FileParse {
         if let Some(parse) = parse {
             self.prints.get_or_init(|| Some(Prints::of(&parse)));
         }
+    }
+
+    /// Whether the file, read again to make the parse again, no longer had the text
+    /// parsed: it changed since, and the story that does not know it must read it anew.
+    pub(crate) fn changed(&self) -> bool {
+        self.changed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// What tells this parse from any other (the same after it is let go of and made
@@ -285,12 +330,13 @@ pub(crate) fn read_story(
     path: &Path,
     limits: &Limits,
     cache: Option<&FileCache>,
-    changes: &Changes,
+    (changes, let_go_texts): (&Changes, bool),
     preread: Preread,
 ) -> Result<ReadFiles, LoadError> {
     let (root, main) = resolve(source, path);
     let mut reader = Reader {
         source,
+        let_go_texts,
         root_abs: file_key(&root),
         root_real: None,
         root: root.clone(),
@@ -324,7 +370,7 @@ pub(crate) fn read_story(
         },
         ReadFailure::Finding(d) => LoadError::Invalid(diagnostics_of(vec![d])),
     })?;
-    reader.add_file(main, main_key, text, true);
+    reader.add_file(main_key, text, true);
     Ok(reader.read)
 }
 
@@ -373,7 +419,7 @@ pub(crate) fn reread_changed(
             return None;
         }
         // A save that did not change the text keeps its parse.
-        if *file.text == *text {
+        if file.has_text(&text) {
             continue;
         }
         let parsed = match preparsed {
@@ -399,8 +445,11 @@ pub(crate) fn reread_changed(
             return None;
         }
         nodes = nodes - old.n_nodes() + parsed.n_nodes();
-        let parsed = FileParse::new(text.clone(), i == 0, limits, parsed);
-        out.anew.push((i, text, Arc::new(parsed)));
+        // Reloads read from the file system: the text is read again from there.
+        let mut new = SourceFile::new(file.path.clone(), Arc::clone(&text));
+        let parsed = FileParse::new(Again::of(&new, &text, true), i == 0, limits, parsed);
+        new.let_go_of_text();
+        out.anew.push((i, new, Arc::new(parsed)));
     }
     (nodes <= limits.max_nodes).then_some(out)
 }
@@ -409,8 +458,9 @@ pub(crate) fn reread_changed(
 /// [`reread_changed`]).
 pub(crate) struct Reread {
     pub(crate) root: PathBuf,
-    /// Each file read anew whose text changed: its file id, text and parse.
-    pub(crate) anew: Vec<(usize, Arc<str>, Arc<FileParse>)>,
+    /// Each file read anew whose text changed: its file id, the file (its text let go of:
+    /// the parse holds it while it is held) and parse.
+    pub(crate) anew: Vec<(usize, SourceFile, Arc<FileParse>)>,
     pub(crate) reading: Duration,
     pub(crate) parsing: Duration,
 }
@@ -430,11 +480,11 @@ impl Reread {
         let mut parsed: Vec<Option<Arc<FileParse>>> = parsed.into_iter().map(Some).collect();
         let mut fresh = vec![false; n];
         let mut previous = vec![None; n];
-        let mut old_texts = Vec::with_capacity(self.anew.len());
-        for (i, text, new) in self.anew {
+        let mut old_files = Vec::with_capacity(self.anew.len());
+        for (i, file, new) in self.anew {
             fresh[i] = true;
             previous[i] = parsed[i].replace(new);
-            old_texts.push((i, std::mem::replace(&mut files[i].text, text)));
+            old_files.push((i, std::mem::replace(&mut files[i], file)));
         }
         let read = ReadFiles {
             root: self.root,
@@ -453,7 +503,7 @@ impl Reread {
             Unlaid {
                 nodes,
                 at,
-                old_texts,
+                old_files,
             },
         )
     }
@@ -463,8 +513,8 @@ impl Reread {
 pub(crate) struct Unlaid {
     nodes: usize,
     at: HashMap<PathBuf, usize>,
-    /// The text each file read anew had.
-    old_texts: Vec<(usize, Arc<str>)>,
+    /// Each file read anew as it was.
+    old_files: Vec<(usize, SourceFile)>,
 }
 
 impl Unlaid {
@@ -481,7 +531,7 @@ impl Unlaid {
         // Every file of a layout parsed, those read anew too.
         let mut parsed: Vec<Arc<FileParse>> = parsed.into_iter().flatten().collect();
         let mut nodes = self.nodes;
-        for (i, old_text) in self.old_texts {
+        for (i, old_file) in self.old_files {
             let (Some(Some(before)), Some(file), Some(now)) =
                 (previous.get(i), files.get_mut(i), parsed.get_mut(i))
             else {
@@ -490,7 +540,7 @@ impl Unlaid {
             if taken {
                 nodes = nodes - before.n_nodes() + now.n_nodes();
             } else {
-                file.text = old_text;
+                *file = old_file;
                 *now = before.clone();
             }
         }
@@ -552,6 +602,9 @@ impl Parsed {
 
 struct Reader<'l> {
     source: &'l dyn Source,
+    /// Whether a file read and parsed lets go of its text, which its parse holds while it
+    /// is held (see [`Again`]): `source` is the file system, and parses are let go of.
+    let_go_texts: bool,
     root: PathBuf,
     /// The root made absolute and normalized, for file keys.
     root_abs: PathBuf,
@@ -578,9 +631,10 @@ pub(crate) enum ReadFailure {
     Finding(Diagnostic),
 }
 
-/// A file's text, and its parse when the cache holds it for this very text.
+/// A file, and its parse when the cache holds it for this very text.
 struct Fetched {
-    text: Arc<str>,
+    /// Its text held when it is to be parsed (`parsed` is `None`).
+    file: SourceFile,
     parsed: Option<Arc<FileParse>>,
     /// The cached parse of an earlier text of the file.
     previous: Option<Arc<FileParse>>,
@@ -638,6 +692,28 @@ pub(crate) fn read_text(
     })
 }
 
+/// The text of `file`: the one it holds, else its file read again from the file system,
+/// when it still has that text (see [`SourceFile`]). `None` when it cannot be read, or
+/// changed since.
+pub(crate) fn text_of(file: &SourceFile) -> Option<Arc<str>> {
+    match file.text() {
+        Some(text) => Some(Arc::clone(text)),
+        None => read_again(&file.path, file.print()),
+    }
+}
+
+/// The text of the file at `path` in the file system, when it is the text `print` was
+/// made of.
+pub(crate) fn read_again(path: &Path, print: TextPrint) -> Option<Arc<str>> {
+    // No more than that text and a byte-order mark (a longer file is another text).
+    let limits = Limits {
+        max_file_bytes: print.bytes().saturating_add(BOM.len() as u64),
+        ..Limits::default()
+    };
+    let text = read_text(&FileSystem, path, &limits).ok()?;
+    (TextPrint::of(&text) == print).then(|| Arc::from(text))
+}
+
 /// UTF-8's byte-order mark.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -673,11 +749,17 @@ impl Reader<'_> {
     /// The text of the file at `path`: from the cache when it has not changed, else read.
     fn fetch(&mut self, path: &Path, key: &Path) -> Result<Fetched, ReadFailure> {
         let cached = self.cache.and_then(|c| c.files.get(key));
+        // The file as the cache has it, at the path read now.
+        let as_cached = |c: &CachedFile| {
+            let mut file = c.file.clone();
+            file.path = path.to_owned();
+            file
+        };
         if let Some(c) = cached
             && !self.changes.includes(key)
         {
             return Ok(Fetched {
-                text: c.text.clone(),
+                file: as_cached(c),
                 parsed: Some(c.parsed.clone()),
                 previous: None,
             });
@@ -704,38 +786,45 @@ impl Reader<'_> {
             }
         };
         let text = text?;
-        // A save that did not change the text keeps its parse, and the text the parse's
-        // strings share (one copy of it, not two).
-        let (text, parsed, previous) = match cached {
-            Some(c) if *c.text == *text => (c.text.clone(), Some(c.parsed.clone()), None),
-            Some(c) => (text, None, Some(c.parsed.clone())),
-            None => (text, None, None),
+        // A save that did not change the text keeps its parse, and the file as the cache
+        // has it (when its text is held, the one the parse's strings share: one copy of it,
+        // not two).
+        let (file, parsed, previous) = match cached {
+            Some(c) if c.file.has_text(&text) => (as_cached(c), Some(c.parsed.clone()), None),
+            Some(c) => (
+                SourceFile::new(path.to_owned(), text),
+                None,
+                Some(c.parsed.clone()),
+            ),
+            None => (SourceFile::new(path.to_owned(), text), None, None),
         };
         Ok(Fetched {
-            text,
+            file,
             parsed,
             previous,
         })
     }
 
-    fn add_file(&mut self, path: PathBuf, key: PathBuf, fetched: Fetched, main: bool) {
+    fn add_file(&mut self, key: PathBuf, fetched: Fetched, main: bool) {
         let file = FileId(self.read.files.len() as u32);
         self.seen.insert(key.clone());
         self.read.keys.push(key.clone());
         let Fetched {
-            text,
+            file: mut source_file,
             parsed,
             previous,
         } = fetched;
-        self.read.files.push(SourceFile {
-            path: path.clone(),
-            text: text.clone(),
-        });
         self.read.fresh.push(parsed.is_none());
         self.read.previous.push(previous);
+        // A file to parse was read now: its text is held.
+        let text = match (&parsed, source_file.text()) {
+            (None, Some(text)) => Arc::clone(text),
+            _ => Arc::from(""),
+        };
         let parsed = match parsed {
             Some(p) => p,
             None if is_blank(&text) => {
+                self.read.files.push(source_file);
                 self.read.parsed.push(None);
                 self.read.incomplete = true;
                 self.read.findings.push(Finding {
@@ -749,8 +838,16 @@ impl Reader<'_> {
                 .remove(&key)
                 .unwrap_or_else(|| self.parse(&text, main))
             {
-                Ok(p) => Arc::new(FileParse::new(text.clone(), main, self.limits, p)),
+                Ok(p) => {
+                    let again = Again::of(&source_file, &text, self.let_go_texts);
+                    // The parse holds the text while it is held.
+                    if self.let_go_texts {
+                        source_file.let_go_of_text();
+                    }
+                    Arc::new(FileParse::new(again, main, self.limits, p))
+                }
                 Err(e) => {
+                    self.read.files.push(source_file);
                     let (at, message) = syntax_error(&text, &e);
                     self.read.findings.push(Finding {
                         at: Some(at),
@@ -762,6 +859,7 @@ impl Reader<'_> {
                 }
             },
         };
+        self.read.files.push(source_file);
         // Read from what is kept beside the parse: a parse let go is not made again.
         let (includes, n_nodes) = (parsed.includes().to_vec(), parsed.n_nodes());
         self.nodes_read += n_nodes;
@@ -844,7 +942,7 @@ impl Reader<'_> {
             return;
         }
         match fetched {
-            Ok(fetched) => self.add_file(target, key, fetched, false),
+            Ok(fetched) => self.add_file(key, fetched, false),
             Err(ReadFailure::Io(e)) => {
                 self.read.findings.push(Finding::error(
                     from,
@@ -857,10 +955,7 @@ impl Reader<'_> {
                 self.read.incomplete = true;
                 // Report the problem in the included file itself.
                 let file = FileId(self.read.files.len() as u32);
-                self.read.files.push(SourceFile {
-                    path: target,
-                    text: Arc::from(""),
-                });
+                self.read.files.push(SourceFile::new(target, Arc::from("")));
                 self.read.keys.push(key);
                 self.read.parsed.push(None);
                 self.read.fresh.push(true);

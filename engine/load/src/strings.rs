@@ -17,16 +17,19 @@ use crate::po::{Catalogue, Entry};
 /// of the story's nodes, keyed by line id, with the source text, where it is written
 /// (`path:line`), the node's tags and the variables the text uses as notes.
 pub fn extract(story: &Story) -> Catalogue {
-    let maps: Vec<SourceMap<'_>> = story
+    // A file whose text the story let go of is read again; one that changed since has no
+    // map, and its texts no reference.
+    let maps: Vec<Option<SourceMap>> = story
         .files()
         .iter()
-        .map(|f| SourceMap::new(&f.text))
+        .map(|f| crate::read::text_of(f).map(SourceMap::new))
         .collect();
     // Where each node is written, found once: a text is then looked for in its node's
     // file alone.
     let nodes = [Seg::Field("nodes")];
     let mut file_of: HashMap<&str, usize> = HashMap::new();
     for (i, map) in maps.iter().enumerate() {
+        let Some(map) = map else { continue };
         for key in map.keys(&nodes) {
             file_of.entry(key).or_insert(i);
         }
@@ -72,7 +75,7 @@ pub fn extract(story: &Story) -> Catalogue {
 /// when found.
 fn entry(
     story: &Story,
-    (maps, file): (&[SourceMap<'_>], Option<usize>),
+    (maps, file): (&[Option<SourceMap>], Option<usize>),
     text: &Text,
     path: &[Seg],
     tags: &[std::sync::Arc<str>],
@@ -94,7 +97,7 @@ fn entry(
     }
     let references = file
         .and_then(|i| {
-            let (file, map) = (story.files().get(i)?, maps.get(i)?);
+            let (file, map) = (story.files().get(i)?, maps.get(i)?.as_ref()?);
             let at = map.line_col(map.exact(path)?);
             // Relative to the story directory, as the catalogue travels with it.
             let file = file.path.strip_prefix(story.root()).unwrap_or(&file.path);

@@ -32,13 +32,82 @@ use components::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
 
-/// A source file of a story, kept for diagnostics and reloads.
+/// A source file of a story, kept for diagnostics and reloads: its path, and its text or
+/// what tells that text from another ([`TextPrint`]).
+///
+/// A story loaded from the file system lets go of the texts of its files once they are
+/// compiled (their parses are let go of then too): what needs a text again, to place a
+/// diagnostic or to parse the file again for a reload, reads the file and takes what it
+/// reads only when it has the same print (else the file changed since it was loaded, and
+/// a reload reads it anew).
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The file's path as given or resolved from an `include`.
     pub path: PathBuf,
-    /// The file's text.
-    pub text: Arc<str>,
+    text: Option<Arc<str>>,
+    print: TextPrint,
+}
+
+impl SourceFile {
+    /// The file at `path`, holding `text`.
+    pub fn new(path: PathBuf, text: Arc<str>) -> SourceFile {
+        SourceFile {
+            path,
+            print: TextPrint::of(&text),
+            text: Some(text),
+        }
+    }
+
+    /// The file's text, while it is held.
+    pub fn text(&self) -> Option<&Arc<str>> {
+        self.text.as_ref()
+    }
+
+    /// What tells the file's text from another.
+    pub fn print(&self) -> TextPrint {
+        self.print
+    }
+
+    /// Lets go of the text; its print is kept.
+    pub fn let_go_of_text(&mut self) {
+        self.text = None;
+    }
+
+    /// Whether `text` is the file's text: compared whole while it is held, else by print.
+    pub fn has_text(&self, text: &str) -> bool {
+        match &self.text {
+            Some(held) => **held == *text,
+            None => self.print == TextPrint::of(text),
+        }
+    }
+}
+
+/// What tells a text from another: its length in bytes and a 64-bit fingerprint of it
+/// (std's `DefaultHasher`, SipHash today; prints are compared within one process only).
+/// Two texts of the same length that differ have the same print with a chance of about
+/// 2⁻⁶⁴.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TextPrint {
+    bytes: u64,
+    hash: u64,
+}
+
+impl TextPrint {
+    /// The print of `text`.
+    pub fn of(text: &str) -> TextPrint {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::hash::DefaultHasher::new();
+        text.hash(&mut hasher);
+        TextPrint {
+            bytes: text.len() as u64,
+            hash: hasher.finish(),
+        }
+    }
+
+    /// The text's length in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
 }
 
 /// A validated story, ready to be written into a world.

@@ -351,14 +351,37 @@ impl Reloader {
             ),
             None => Preread::default(),
         };
-        let recompiled = load::recompile(
+        let mut changes = changes;
+        let recompiled = match load::recompile(
             &self.path,
             &self.limits,
             &mut self.cache,
             &changes,
             preread,
             story,
-        )?;
+        ) {
+            // Files this reload was not told of changed since they were read (a file
+            // saved while the story was compiled, its event not yet come): read anew too.
+            Err(LoadError::Invalid(d)) => {
+                let changed = self.cache.take_changed();
+                if changed.is_empty() {
+                    return Err(LoadError::Invalid(d));
+                }
+                if let Changes::Paths(paths) = &mut changes {
+                    paths.extend(changed.iter().cloned());
+                }
+                self.pending.extend(changed);
+                load::recompile(
+                    &self.path,
+                    &self.limits,
+                    &mut self.cache,
+                    &changes,
+                    Preread::default(),
+                    story,
+                )?
+            }
+            recompiled => recompiled?,
+        };
         let mut timings = Timings {
             reading: recompiled.reading,
             parsing: recompiled.parsing,

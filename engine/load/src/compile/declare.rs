@@ -398,10 +398,12 @@ pub(super) fn compile_fallbacks(
     signatures: &[FunctionSignature<'_>],
 ) -> Vec<FunctionDecl> {
     let main = cx.files.first();
-    // Placing reads the whole main file: only when there is something to place.
+    // Placing reads the whole main file (again, where its text was let go of): only when
+    // there is something to place.
     let map = main
         .filter(|_| !signatures.is_empty())
-        .map(|f| crate::locate::SourceMap::new(&f.text));
+        .and_then(crate::read::text_of)
+        .map(crate::locate::SourceMap::new);
     let mut functions = Vec::new();
     for &(id, name, def) in signatures {
         let path = vec![Seg::Field("functions"), Seg::Key(name.to_owned())];

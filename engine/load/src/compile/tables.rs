@@ -20,7 +20,9 @@ use crate::diagnostic::Diagnostic;
 use crate::finding::Placed;
 use crate::format::NodeDef;
 use crate::read::FileParse;
-use qnce_core::story::{CommandId, FileId, FunctionId, Interner, NodeId, SourceFile, grow};
+use qnce_core::story::{
+    CommandId, FileId, FunctionId, Interner, NodeId, SourceFile, TextPrint, grow,
+};
 
 /// What validation keeps between reloads (see the module's documentation).
 #[derive(Default)]
@@ -92,7 +94,7 @@ impl Tables {
             let Some(file) = files.get(at.file.0 as usize) else {
                 continue;
             };
-            if warning.placed_in(&file.text).is_some() {
+            if warning.placed_in(file.print()).is_some() {
                 continue;
             }
             let finding = Finding {
@@ -100,8 +102,8 @@ impl Tables {
                 ..warning.finding.clone()
             };
             warning.placed = placed
-                .get(&file.text, &finding)
-                .map(|d| (file.text.clone(), d.clone()));
+                .get(file.print(), &finding)
+                .map(|d| (file.print(), d.clone()));
         }
     }
 }
@@ -111,8 +113,8 @@ impl Tables {
 pub(crate) struct Kept {
     /// As found (its file is where its node is declared, found again each time).
     pub(super) finding: Finding,
-    /// Its diagnostic, and the text of the file it was placed in.
-    placed: Option<(Arc<str>, Diagnostic)>,
+    /// Its diagnostic, and the print of the text of the file it was placed in.
+    placed: Option<(TextPrint, Diagnostic)>,
 }
 
 impl Kept {
@@ -123,10 +125,10 @@ impl Kept {
         }
     }
 
-    /// Its diagnostic, when `text` is the text it was placed in.
-    pub(super) fn placed_in(&self, text: &Arc<str>) -> Option<&Diagnostic> {
+    /// Its diagnostic, when it was placed in a text of print `text`.
+    pub(super) fn placed_in(&self, text: TextPrint) -> Option<&Diagnostic> {
         let (placed_in, diagnostic) = self.placed.as_ref()?;
-        Arc::ptr_eq(placed_in, text).then_some(diagnostic)
+        (*placed_in == text).then_some(diagnostic)
     }
 }
 
