@@ -274,8 +274,8 @@ pub(crate) enum NewFiles {
 }
 
 impl FileCache {
-    /// The cache of the files a read found, with their texts after compiling (`files`) and
-    /// their parses (files that did not parse are left out).
+    /// The cache of the files a read found (`files`, as compiling left them) and their
+    /// parses (files that did not parse are left out).
     pub(crate) fn of(
         keys: &[PathBuf],
         files: &[SourceFile],
@@ -577,7 +577,7 @@ mod tests {
         // A parse held is the one read, whatever the file holds now.
         write(dir, "story.ron", "");
         assert!(layout.parsed[0].get().is_some());
-        // A story loaded from memory keeps its texts: there is no file to read again.
+        // A story loaded from memory keeps its texts: the source holds them anyway.
         let files = crate::MemoryFiles::default()
             .with(
                 "story.ron",
@@ -586,5 +586,41 @@ mod tests {
             .with("a.ron", r#"Include(nodes: {"a": (text: "A")})"#);
         let story = crate::load_from(&files, "story.ron", &limits).expect("loads");
         assert!(story.value.files().iter().all(|f| f.text().is_some()));
+    }
+
+    #[test]
+    fn a_file_found_changed_untold_is_read_anew_even_once_its_text_is_back() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let dir = dir.path();
+        write(
+            dir,
+            "story.ron",
+            r#"Story(title: "T", start: "a", include: ["a.ron", "b.ron"])"#,
+        );
+        let a = r#"Include(nodes: {"a": (text: "A", choices: [(text: "On", to: "b")])})"#;
+        write(dir, "a.ron", a);
+        let b = |spare: &str| {
+            format!(r#"Include(nodes: {{"b": (text: "B"), "{spare}": (text: "S")}})"#)
+        };
+        write(dir, "b.ron", &b("spare"));
+        let limits = Limits::default();
+        let (data, _, mut cache) = crate::load_cached(dir, &limits).expect("loads");
+        let mut story = Story::from_data(data);
+        let key = |name: &str| file_key(&dir.join(name));
+        let mut recompile = |cache: &mut FileCache, changed: &[&str]| {
+            let changes = Changes::Paths(changed.iter().map(|n| key(n)).collect());
+            let preread = Preread::default();
+            crate::recompile(dir, &limits, cache, &changes, preread, &mut story)
+        };
+        // `a.ron` changes untold while a node renamed in `b.ron` declares every file again.
+        write(dir, "a.ron", r#"Include(nodes: {"a": (text: "A?")})"#);
+        write(dir, "b.ron", &b("extra"));
+        assert!(recompile(&mut cache, &["b.ron"]).is_err());
+        assert_eq!(cache.take_changed(), [key("a.ron")]);
+        // Back as it was: its parse found changed is not taken again.
+        write(dir, "a.ron", a);
+        let recompiled = recompile(&mut cache, &["a.ron", "b.ron"]).expect("recompiles");
+        assert_eq!(recompiled.files, [dir.join("a.ron"), dir.join("b.ron")]);
+        assert!(cache.take_changed().is_empty());
     }
 }

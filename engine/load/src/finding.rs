@@ -58,8 +58,8 @@ pub(crate) fn resolve_findings(files: &[SourceFile], findings: Vec<Finding>) -> 
     resolve_findings_with(files, findings, &mut Placed::default())
 }
 
-/// The findings last given their place, by the text of their file: a file whose text is
-/// the same places a finding where it did before, so that a reload places only what is
+/// The findings last given their place, by the print of their file's text: a file whose
+/// text is the same places a finding where it did before, so that a reload places only what is
 /// new (placing reads the whole file, and, where its text was let go of, reads it again).
 #[derive(Debug, Default)]
 pub(crate) struct Placed {

@@ -235,16 +235,17 @@ pub fn load_untranslated(path: impl AsRef<Path>, limits: &Limits) -> Result<Load
     })
 }
 
-/// What a load lets go of once it compiled a file's nodes (see
-/// `compile::Sources::let_go`).
+/// What a load lets go of: each file's parse once its nodes are compiled (see
+/// `compile::Sources::let_go`), and the file's text with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LetGo {
     /// Nothing: a check that parses every file again soon after (`qnce lsp`).
     Nothing,
     /// The file's parse, made again from its text when needed.
     Parses,
-    /// Its parse and its text, read again from the file system when needed (see
-    /// [`SourceFile`]): a story loaded from the file system.
+    /// Its parse and its text (held by nothing but the parse from the moment it is
+    /// parsed), read again from the file system when needed (see [`SourceFile`]): a story
+    /// loaded from the file system by path.
     ParsesAndTexts,
 }
 
@@ -398,7 +399,7 @@ fn changed_since_read(
         .filter(move |(_, p)| changed(p))
         .map(|(i, _)| {
             let message = "the file changed on disk while the story was compiled (after it \
-                           was read): load the story again";
+                           was read): it is read anew at the next load or reload";
             let finding = Finding::error(FileId(i as u32), Vec::new(), message);
             (
                 i,
@@ -460,6 +461,8 @@ pub fn recompile(
     mut preread: Preread,
     story: &mut Story,
 ) -> Result<Recompiled, LoadError> {
+    // Only this compile's findings of files changed untold are kept for the caller.
+    cache.changed.clear();
     // The same files as before, some read anew: the cache's layout is taken, not walked
     // again, and given back (as it was when this version is not taken).
     let reread = match (changes, &cache.layout) {

@@ -188,7 +188,9 @@ impl FileParse {
     }
 
     /// Whether the file, read again to make the parse again, no longer had the text
-    /// parsed: it changed since, and the story that does not know it must read it anew.
+    /// parsed (or could not be read): it changed since, and the story that does not know
+    /// it must read it anew. Never cleared: a parse found so is not taken again, even for
+    /// a file whose text is back to the one parsed.
     pub(crate) fn changed(&self) -> bool {
         self.changed.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -375,7 +377,7 @@ pub(crate) fn read_story(
 }
 
 /// The changed files of a story whose cache has a layout, read and parsed anew: each
-/// with its file id, text and parse. `None` when walking the includes might give other
+/// with its file id, the file and its parse. `None` when walking the includes might give other
 /// files: a changed file does not read or parse, names other includes than before (so
 /// that files would join, leave or move), or the story would pass the node limit (the
 /// walk says which include it stops at). A path that is none of the story's files
@@ -418,8 +420,9 @@ pub(crate) fn reread_changed(
         if is_blank(&text) {
             return None;
         }
-        // A save that did not change the text keeps its parse.
-        if file.has_text(&text) {
+        // A save that did not change the text keeps its parse (but one found changed when
+        // made again: see `FileParse::changed`).
+        if file.has_text(&text) && !old.changed() {
             continue;
         }
         let parsed = match preparsed {
@@ -757,6 +760,7 @@ impl Reader<'_> {
         };
         if let Some(c) = cached
             && !self.changes.includes(key)
+            && !c.parsed.changed()
         {
             return Ok(Fetched {
                 file: as_cached(c),
@@ -786,11 +790,13 @@ impl Reader<'_> {
             }
         };
         let text = text?;
-        // A save that did not change the text keeps its parse, and the file as the cache
-        // has it (when its text is held, the one the parse's strings share: one copy of it,
-        // not two).
+        // A save that did not change the text keeps its parse (but one found changed when
+        // made again: see `FileParse::changed`), and the file as the cache has it (when its
+        // text is held, the one the parse's strings share: one copy of it, not two).
         let (file, parsed, previous) = match cached {
-            Some(c) if c.file.has_text(&text) => (as_cached(c), Some(c.parsed.clone()), None),
+            Some(c) if c.file.has_text(&text) && !c.parsed.changed() => {
+                (as_cached(c), Some(c.parsed.clone()), None)
+            }
             Some(c) => (
                 SourceFile::new(path.to_owned(), text),
                 None,

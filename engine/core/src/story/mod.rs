@@ -35,11 +35,12 @@ pub struct FileId(pub u32);
 /// A source file of a story, kept for diagnostics and reloads: its path, and its text or
 /// what tells that text from another ([`TextPrint`]).
 ///
-/// A story loaded from the file system lets go of the texts of its files once they are
-/// compiled (their parses are let go of then too): what needs a text again, to place a
-/// diagnostic or to parse the file again for a reload, reads the file and takes what it
-/// reads only when it has the same print (else the file changed since it was loaded, and
-/// a reload reads it anew).
+/// A story loaded from the file system by path holds none of its files' texts: a file's
+/// parse holds its text while the parse is held, and most parses are let go of once
+/// compiled. What needs a text again, to place a diagnostic or to parse the file again
+/// for a reload, reads the file at its path (relative paths from the current directory)
+/// and takes what it reads only when it has the same print: else the file changed since
+/// it was loaded, and a reload reads it anew.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The file's path as given or resolved from an `include`.

@@ -352,36 +352,7 @@ impl Reloader {
             None => Preread::default(),
         };
         let mut changes = changes;
-        let recompiled = match load::recompile(
-            &self.path,
-            &self.limits,
-            &mut self.cache,
-            &changes,
-            preread,
-            story,
-        ) {
-            // Files this reload was not told of changed since they were read (a file
-            // saved while the story was compiled, its event not yet come): read anew too.
-            Err(LoadError::Invalid(d)) => {
-                let changed = self.cache.take_changed();
-                if changed.is_empty() {
-                    return Err(LoadError::Invalid(d));
-                }
-                if let Changes::Paths(paths) = &mut changes {
-                    paths.extend(changed.iter().cloned());
-                }
-                self.pending.extend(changed);
-                load::recompile(
-                    &self.path,
-                    &self.limits,
-                    &mut self.cache,
-                    &changes,
-                    Preread::default(),
-                    story,
-                )?
-            }
-            recompiled => recompiled?,
-        };
+        let recompiled = self.recompile(story, &mut changes, preread)?;
         let mut timings = Timings {
             reading: recompiled.reading,
             parsing: recompiled.parsing,
@@ -430,6 +401,32 @@ impl Reloader {
             locales: retranslated.update,
             rejected: retranslated.rejected,
         })
+    }
+
+    /// Compiles the story again along `changes`. When files it was not told of changed
+    /// since they were read (a file saved while the story was compiled, its event not yet
+    /// come), once more with them read anew too; they are read anew until a reload is
+    /// taken.
+    fn recompile(
+        &mut self,
+        story: &mut Story,
+        changes: &mut Changes,
+        preread: Preread,
+    ) -> Result<load::Recompiled, LoadError> {
+        let (path, limits) = (&self.path, &self.limits);
+        let recompiled = load::recompile(path, limits, &mut self.cache, changes, preread, story);
+        let changed = self.cache.take_changed();
+        if changed.is_empty() {
+            return recompiled;
+        }
+        if let Changes::Paths(paths) = changes {
+            paths.extend(changed.iter().cloned());
+        }
+        self.pending.extend(changed);
+        let preread = Preread::default();
+        let recompiled = load::recompile(path, limits, &mut self.cache, changes, preread, story);
+        self.pending.extend(self.cache.take_changed());
+        recompiled
     }
 
     /// Applies a planned reload to the story it was planned for.
