@@ -336,6 +336,7 @@ fn validate(
     let mut names = Names::default();
     let mut findings = read.findings;
     let mut tables = compile::Tables::default();
+    let found_changed = read::found_changed();
     let mut compiled = compile::compile(
         compile::Sources {
             source,
@@ -351,7 +352,7 @@ fn validate(
         &mut names,
         &mut tables,
     );
-    findings.extend(changed_since_read(&read.parsed).map(|(_, f)| f));
+    findings.extend(changed_since_read(&read.parsed, found_changed).map(|(_, f)| f));
     let mut cache = FileCache::of(&read.keys, &compiled.files, &read.parsed);
     // What the tables found describes the story only when it loads.
     let compiled_ok = !findings.iter().any(|f| f.severity == Severity::Error);
@@ -390,10 +391,17 @@ fn validate(
 
 /// An error for each file (by id) whose parse, let go of, could not be made again because
 /// the file changed since it was read (see [`read::FileParse::changed`]): what was
-/// compiled is not all of one version of the story.
+/// compiled is not all of one version of the story. Looked for only when some parse was
+/// found so since `found_changed` ([`read::found_changed`] before compiling).
 fn changed_since_read(
     parsed: &[Option<Arc<read::FileParse>>],
+    found_changed: u64,
 ) -> impl Iterator<Item = (usize, Finding)> {
+    let parsed = if read::found_changed() == found_changed {
+        &[]
+    } else {
+        parsed
+    };
     let changed = |p: &Option<Arc<read::FileParse>>| p.as_ref().is_some_and(|p| p.changed());
     (parsed.iter().enumerate())
         .filter(move |(_, p)| changed(p))
@@ -495,6 +503,7 @@ pub fn recompile(
     let mut names = std::mem::take(story.names_mut());
     let mut findings = read.findings;
     let mut tables = std::mem::take(&mut cache.tables);
+    let found_changed = read::found_changed();
     let mut compiled = compile::compile(
         compile::Sources {
             source: &FileSystem,
@@ -516,7 +525,7 @@ pub fn recompile(
     );
     *story.names_mut() = names;
     let mut changed = Vec::new();
-    for (i, finding) in changed_since_read(&read.parsed) {
+    for (i, finding) in changed_since_read(&read.parsed, found_changed) {
         changed.extend(read.keys.get(i).cloned());
         findings.push(finding);
     }

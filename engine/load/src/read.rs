@@ -71,6 +71,16 @@ pub(crate) struct FileParse {
     made_again: std::sync::atomic::AtomicUsize,
 }
 
+/// How many times, in this process, a parse could not be made again because its file
+/// changed (see [`FileParse::changed`]): a compile during which it did not move need not
+/// look among its files for one (a look costs a cache miss per file).
+static FOUND_CHANGED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// See [`FOUND_CHANGED`].
+pub(crate) fn found_changed() -> u64 {
+    FOUND_CHANGED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// What a parse let go of is made again from: the file's text, held; or, where texts are
 /// let go of too (a story loaded from the file system, see [`SourceFile`]), the file read
 /// again, taken only when it still has the text parsed (its print).
@@ -147,6 +157,7 @@ impl FileParse {
                 Some(text) => text,
                 None => {
                     (self.changed).store(true, std::sync::atomic::Ordering::Relaxed);
+                    FOUND_CHANGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     return None;
                 }
             },
@@ -422,7 +433,8 @@ pub(crate) fn reread_changed(
         }
         // A save that did not change the text keeps its parse (but one found changed when
         // made again: see `FileParse::changed`).
-        if file.has_text(&text) && !old.changed() {
+        let mut new = SourceFile::new(file.path.clone(), Arc::clone(&text));
+        if file.same_text(&new) && !old.changed() {
             continue;
         }
         let parsed = match preparsed {
@@ -449,7 +461,6 @@ pub(crate) fn reread_changed(
         }
         nodes = nodes - old.n_nodes() + parsed.n_nodes();
         // Reloads read from the file system: the text is read again from there.
-        let mut new = SourceFile::new(file.path.clone(), Arc::clone(&text));
         let parsed = FileParse::new(Again::of(&new, &text, true), i == 0, limits, parsed);
         new.let_go_of_text();
         out.anew.push((i, new, Arc::new(parsed)));
@@ -793,16 +804,13 @@ impl Reader<'_> {
         // A save that did not change the text keeps its parse (but one found changed when
         // made again: see `FileParse::changed`), and the file as the cache has it (when its
         // text is held, the one the parse's strings share: one copy of it, not two).
+        let file = SourceFile::new(path.to_owned(), text);
         let (file, parsed, previous) = match cached {
-            Some(c) if c.file.has_text(&text) && !c.parsed.changed() => {
+            Some(c) if c.file.same_text(&file) && !c.parsed.changed() => {
                 (as_cached(c), Some(c.parsed.clone()), None)
             }
-            Some(c) => (
-                SourceFile::new(path.to_owned(), text),
-                None,
-                Some(c.parsed.clone()),
-            ),
-            None => (SourceFile::new(path.to_owned(), text), None, None),
+            Some(c) => (file, None, Some(c.parsed.clone())),
+            None => (file, None, None),
         };
         Ok(Fetched {
             file,

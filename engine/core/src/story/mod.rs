@@ -74,11 +74,12 @@ impl SourceFile {
         self.text = None;
     }
 
-    /// Whether `text` is the file's text: compared whole while it is held, else by print.
-    pub fn has_text(&self, text: &str) -> bool {
-        match &self.text {
-            Some(held) => **held == *text,
-            None => self.print == TextPrint::of(text),
+    /// Whether `other` has this file's text: compared whole while both hold it, else by
+    /// print.
+    pub fn same_text(&self, other: &SourceFile) -> bool {
+        match (&self.text, &other.text) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.print == other.print,
         }
     }
 }
