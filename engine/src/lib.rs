@@ -67,9 +67,9 @@ pub mod story {
     };
 }
 pub use qnce_load::{
-    Coverage, Diagnostic, Diagnostics, FileSystem, Limits, LoadError, Loaded, Location, Locator,
-    MemoryFiles, Severity, Source, SourceError, coverage, error_location, load, load_from,
-    load_untranslated, node_location,
+    Coverage, Diagnostic, Diagnostics, DiagnosticsIter, FileSystem, Limits, LoadError, Loaded,
+    Location, Locator, MemoryFiles, Severity, Source, SourceError, coverage, error_location, load,
+    load_from, load_untranslated, node_location,
 };
 pub use qnce_load::{diagnostic, persist, po, strings};
 /// Loading: reads a story's files, parses them and validates the whole story (the

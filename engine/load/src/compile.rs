@@ -50,7 +50,7 @@ pub(crate) struct Compiled {
     /// What compiling found, for the tables once this version is the running story.
     pub(crate) facts: FactsUpdate,
     /// Warnings kept from the running story with their place, beside the findings.
-    pub(crate) resolved: Vec<crate::Diagnostic>,
+    pub(crate) resolved: Vec<Arc<crate::Diagnostic>>,
 }
 
 impl Compiled {
@@ -653,7 +653,7 @@ pub(crate) fn compile(
         };
         let text = cx.files.get(at.file.0 as usize).map(SourceFile::print);
         match text.and_then(|t| warning.placed_in(t)) {
-            Some(diagnostic) => resolved.push(diagnostic.clone()),
+            Some(diagnostic) => resolved.push(Arc::clone(diagnostic)),
             None => cx.findings.push(Finding {
                 file: at.file,
                 ..warning.finding.clone()

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -102,15 +103,21 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Every diagnostic of one load, sorted by file and position.
+/// Every diagnostic of one load, sorted by file and position. Each is shared, so that a
+/// reload reports the warnings of the nodes it kept without copying them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagnostics {
-    items: Vec<Diagnostic>,
+    items: Vec<Arc<Diagnostic>>,
 }
 
 impl Diagnostics {
     /// Adds a diagnostic.
     pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(Arc::new(diagnostic));
+    }
+
+    /// Adds a diagnostic, shared.
+    pub(crate) fn push_shared(&mut self, diagnostic: Arc<Diagnostic>) {
         self.items.push(diagnostic);
     }
 
@@ -125,7 +132,7 @@ impl Diagnostics {
 
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(Diagnostic::is_error)
+        self.items.iter().any(|d| d.is_error())
     }
 
     /// The number of errors.
@@ -139,8 +146,8 @@ impl Diagnostics {
     }
 
     /// All diagnostics, in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
-        self.items.iter()
+    pub fn iter(&self) -> DiagnosticsIter<'_> {
+        DiagnosticsIter(self.items.iter())
     }
 
     /// Whether there are none.
@@ -159,12 +166,36 @@ impl Diagnostics {
 
 impl<'a> IntoIterator for &'a Diagnostics {
     type Item = &'a Diagnostic;
-    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    type IntoIter = DiagnosticsIter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.items.iter()
+        self.iter()
     }
 }
+
+/// The diagnostics of a [`Diagnostics`], in order.
+#[derive(Clone, Debug)]
+pub struct DiagnosticsIter<'a>(std::slice::Iter<'a, Arc<Diagnostic>>);
+
+impl<'a> Iterator for DiagnosticsIter<'a> {
+    type Item = &'a Diagnostic;
+
+    fn next(&mut self) -> Option<&'a Diagnostic> {
+        self.0.next().map(|d| &**d)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for DiagnosticsIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|d| &**d)
+    }
+}
+
+impl ExactSizeIterator for DiagnosticsIter<'_> {}
 
 impl fmt::Display for Diagnostics {
     /// One diagnostic per line.
@@ -220,14 +251,16 @@ mod tests {
         };
         let mut all = Diagnostics::default();
         all.push(d("/s/b.ron", 1));
-        all.extend(Diagnostics {
-            items: vec![
-                d("/s/a/z.ron", 9),
-                d("/s/b.ron", 1),
-                d("/s/a-z.ron", 2),
-                d("/s/a/z.ron", 3),
-            ],
-        });
+        let mut more = Diagnostics::default();
+        for one in [
+            d("/s/a/z.ron", 9),
+            d("/s/b.ron", 1),
+            d("/s/a-z.ron", 2),
+            d("/s/a/z.ron", 3),
+        ] {
+            more.push(one);
+        }
+        all.extend(more);
         let placed: Vec<(&Path, usize)> = all.iter().map(|d| (&*d.path, d.line)).collect();
         assert_eq!(
             placed,

@@ -1,6 +1,8 @@
 //! Findings: a problem at a path inside a file (and an offset inside an expression),
 //! given its line and column only when reported as a [`Diagnostic`].
 
+use std::sync::Arc;
+
 use qnce_core::story::{FileId, SourceFile, TextPrint};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -44,6 +46,15 @@ impl Finding {
     }
 }
 
+/// The diagnostics of a reload's nodes kept, as placed before.
+pub(crate) fn shared_diagnostics(items: Vec<Arc<Diagnostic>>) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    for item in items {
+        d.push_shared(item);
+    }
+    d
+}
+
 pub(crate) fn diagnostics_of(items: Vec<Diagnostic>) -> Diagnostics {
     let mut d = Diagnostics::default();
     for item in items {
@@ -64,12 +75,12 @@ pub(crate) fn resolve_findings(files: &[SourceFile], findings: Vec<Finding>) -> 
 #[derive(Debug, Default)]
 pub(crate) struct Placed {
     /// By the print of a file's text.
-    files: HashMap<TextPrint, HashMap<Finding, Diagnostic>>,
+    files: HashMap<TextPrint, HashMap<Finding, Arc<Diagnostic>>>,
 }
 
 impl Placed {
     /// The diagnostic of `finding` in a file of text `text`, as last placed.
-    pub(crate) fn get(&self, text: TextPrint, finding: &Finding) -> Option<&Diagnostic> {
+    pub(crate) fn get(&self, text: TextPrint, finding: &Finding) -> Option<&Arc<Diagnostic>> {
         self.files.get(&text)?.get(finding)
     }
 }
@@ -103,7 +114,7 @@ pub(crate) fn resolve_findings_with(
                     current = Some((f.file, text_of(src).map(SourceMap::new)));
                 }
                 match current.as_ref() {
-                    Some((_, Some(map))) => place(map, src, &f),
+                    Some((_, Some(map))) => Arc::new(place(map, src, &f)),
                     // Not kept: placed again once the file is read anew.
                     _ => {
                         out.push(unplaced(src, &f));
@@ -112,8 +123,8 @@ pub(crate) fn resolve_findings_with(
                 }
             }
         };
-        (placed.files.entry(key).or_default()).insert(f, diagnostic.clone());
-        out.push(diagnostic);
+        (placed.files.entry(key).or_default()).insert(f, Arc::clone(&diagnostic));
+        out.push_shared(diagnostic);
     }
     out.sort();
     out

@@ -26,7 +26,7 @@ pub use cache::{
     CacheUpdate, Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread,
     preread_story,
 };
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics, DiagnosticsIter, Severity};
 pub(crate) use finding::{Finding, resolve_findings, resolve_findings_with};
 pub use locales::{
     Coverage, LocaleCache, LocaleUpdate, NewVersion, Retranslated, coverage, is_translation_file,
@@ -531,7 +531,7 @@ pub fn recompile(
     }
     let mut placed = std::mem::take(&mut cache.placed);
     let mut warnings = resolve_findings_with(&compiled.files, findings, &mut placed);
-    warnings.extend(finding::diagnostics_of(std::mem::take(
+    warnings.extend(finding::shared_diagnostics(std::mem::take(
         &mut compiled.resolved,
     )));
     let validating = started.elapsed();

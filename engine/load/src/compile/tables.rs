@@ -103,7 +103,7 @@ impl Tables {
             };
             warning.placed = placed
                 .get(file.print(), &finding)
-                .map(|d| (file.print(), d.clone()));
+                .map(|d| (file.print(), Arc::clone(d)));
         }
     }
 }
@@ -114,7 +114,7 @@ pub(crate) struct Kept {
     /// As found (its file is where its node is declared, found again each time).
     pub(super) finding: Finding,
     /// Its diagnostic, and the print of the text of the file it was placed in.
-    placed: Option<(TextPrint, Diagnostic)>,
+    placed: Option<(TextPrint, Arc<Diagnostic>)>,
 }
 
 impl Kept {
@@ -126,7 +126,7 @@ impl Kept {
     }
 
     /// Its diagnostic, when it was placed in a text of print `text`.
-    pub(super) fn placed_in(&self, text: TextPrint) -> Option<&Diagnostic> {
+    pub(super) fn placed_in(&self, text: TextPrint) -> Option<&Arc<Diagnostic>> {
         let (placed_in, diagnostic) = self.placed.as_ref()?;
         (*placed_in == text).then_some(diagnostic)
     }
