@@ -230,8 +230,8 @@ pub struct FileCache {
     /// The files read anew by the last reloads, by file id, the latest last: they keep
     /// their parse (see [`FileCache::RECENT`]).
     recent: std::collections::VecDeque<usize>,
-    /// The files (keys) a reload that failed found changed since they were read, though
-    /// not among the files it was told changed ([`FileCache::take_changed`]).
+    /// The files (keys) the last `recompile`, which failed, found changed since they were
+    /// read, though not among the files it was told changed ([`FileCache::take_changed`]).
     pub(crate) changed: Vec<PathBuf>,
 }
 
@@ -389,8 +389,8 @@ impl FileCache {
         }
     }
 
-    /// The files the last reload, which failed, found changed since they were read though
-    /// it was not told so (their parses, let go of, could not be made again): the next
+    /// The files the last `recompile`, which failed, found changed since they were read
+    /// though it was not told so (their parses, let go of, could not be made again): the next
     /// reload is to read them anew.
     pub fn take_changed(&mut self) -> Vec<PathBuf> {
         std::mem::take(&mut self.changed)

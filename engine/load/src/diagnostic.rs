@@ -197,6 +197,8 @@ impl DoubleEndedIterator for DiagnosticsIter<'_> {
 
 impl ExactSizeIterator for DiagnosticsIter<'_> {}
 
+impl std::iter::FusedIterator for DiagnosticsIter<'_> {}
+
 impl fmt::Display for Diagnostics {
     /// One diagnostic per line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

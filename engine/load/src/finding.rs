@@ -114,10 +114,10 @@ pub(crate) fn resolve_findings_with(
                     current = Some((f.file, text_of(src).map(SourceMap::new)));
                 }
                 match current.as_ref() {
-                    Some((_, Some(map))) => Arc::new(place(map, src, &f)),
+                    Some((_, Some(map))) => Arc::new(place(Some(map), src, &f)),
                     // Not kept: placed again once the file is read anew.
                     _ => {
-                        out.push(unplaced(src, &f));
+                        out.push(place(None, src, &f));
                         continue;
                     }
                 }
@@ -130,25 +130,13 @@ pub(crate) fn resolve_findings_with(
     out
 }
 
-/// A finding in `src` whose text is no longer there to place it in (its file changed
-/// since it was read): at its line and column when it has them, else at the file's start.
-fn unplaced(src: &SourceFile, f: &Finding) -> Diagnostic {
-    let (line, col) = f.at.unwrap_or((1, 1));
-    Diagnostic {
-        severity: f.severity,
-        path: src.path.clone(),
-        line,
-        col,
-        message: f.message.clone(),
-        source_line: None,
-    }
-}
-
-/// A finding with its line and column in `src`, whose map is `map`.
-fn place(map: &SourceMap, src: &SourceFile, f: &Finding) -> Diagnostic {
-    let (line, col) = match f.at {
-        Some(at) => at,
-        None => {
+/// A finding with its line and column in `src`, whose map is `map`. Without a map (the
+/// file's text let go of, and the file changed since it was read): at its line and column
+/// when it has them, else at the file's start, with no source line.
+fn place(map: Option<&SourceMap>, src: &SourceFile, f: &Finding) -> Diagnostic {
+    let (line, col) = match (f.at, map) {
+        (Some(at), _) => at,
+        (None, Some(map)) => {
             let mut offset = map.offset(&f.path, f.last);
             if let Some(inner) = f.inner {
                 offset = map.string_offset(offset, inner);
@@ -156,6 +144,7 @@ fn place(map: &SourceMap, src: &SourceFile, f: &Finding) -> Diagnostic {
             let lc = map.line_col(offset);
             (lc.line, lc.col)
         }
+        (None, None) => (1, 1),
     };
     Diagnostic {
         severity: f.severity,
@@ -163,6 +152,45 @@ fn place(map: &SourceMap, src: &SourceFile, f: &Finding) -> Diagnostic {
         line,
         col,
         message: f.message.clone(),
-        source_line: map.line_text(line).map(str::to_owned),
+        source_line: map.and_then(|m| m.line_text(line)).map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use qnce_core::story::{FileId, SourceFile};
+
+    use super::{Finding, Placed, resolve_findings_with};
+    use crate::locate::Seg;
+
+    #[test]
+    fn a_finding_in_a_file_read_again_is_placed_unless_the_file_changed() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("a.ron");
+        let text = "Include(nodes: {\n  \"a\": (text: \"A\"),\n})\n";
+        std::fs::write(&path, text).expect("written");
+        let mut file = SourceFile::new(path.clone(), Arc::from(text));
+        file.let_go_of_text();
+        let files = [file];
+        let at_a = || {
+            let path = vec![Seg::Field("nodes"), Seg::Key("a".into())];
+            Finding::warning(FileId(0), path, "w")
+        };
+        let mut placed = Placed::default();
+        let found = resolve_findings_with(&files, vec![at_a()], &mut placed);
+        let d = found.iter().next().expect("one diagnostic");
+        assert_eq!((d.line, d.col), (2, 3));
+        assert_eq!(d.source_line.as_deref(), Some("  \"a\": (text: \"A\"),"));
+
+        // The file changed since: the finding stands at the file's start, and is not kept
+        // as placed (the next reload places it again).
+        std::fs::write(&path, format!("\n{text}")).expect("written");
+        let mut placed = Placed::default();
+        let found = resolve_findings_with(&files, vec![at_a()], &mut placed);
+        let d = found.iter().next().expect("one diagnostic");
+        assert_eq!((d.line, d.col, d.source_line.as_deref()), (1, 1, None));
+        assert!(placed.files.is_empty());
     }
 }

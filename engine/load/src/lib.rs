@@ -236,7 +236,7 @@ pub fn load_untranslated(path: impl AsRef<Path>, limits: &Limits) -> Result<Load
 }
 
 /// What a load lets go of: each file's parse once its nodes are compiled (see
-/// `compile::Sources::let_go`), and the file's text with it.
+/// `compile::Sources::let_go`), and with [`LetGo::ParsesAndTexts`] the file's text too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LetGo {
     /// Nothing: a check that parses every file again soon after (`qnce lsp`).

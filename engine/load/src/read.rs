@@ -393,7 +393,7 @@ pub(crate) fn read_story(
 /// that files would join, leave or move), or the story would pass the node limit (the
 /// walk says which include it stops at). A path that is none of the story's files
 /// cannot matter, since no changed file names a new include. A changed file whose text is
-/// the same is left out.
+/// the same is left out, unless its parse was found changed (see [`FileParse::changed`]).
 pub(crate) fn reread_changed(
     source: &dyn Source,
     path: &Path,

@@ -46,7 +46,10 @@ pub struct SourceFile {
     /// The file's path as given or resolved from an `include`.
     pub path: PathBuf,
     text: Option<Arc<str>>,
-    print: TextPrint,
+    /// Made on first need while the text is held (a file whose text is kept, as `qnce
+    /// lsp` keeps them, is compared whole and seldom needs one); always there once the
+    /// text is let go of.
+    print: std::sync::OnceLock<TextPrint>,
 }
 
 impl SourceFile {
@@ -54,8 +57,8 @@ impl SourceFile {
     pub fn new(path: PathBuf, text: Arc<str>) -> SourceFile {
         SourceFile {
             path,
-            print: TextPrint::of(&text),
             text: Some(text),
+            print: std::sync::OnceLock::new(),
         }
     }
 
@@ -66,11 +69,15 @@ impl SourceFile {
 
     /// What tells the file's text from another.
     pub fn print(&self) -> TextPrint {
-        self.print
+        *self.print.get_or_init(|| {
+            // Made before the text is let go of.
+            TextPrint::of(self.text.as_deref().unwrap_or_default())
+        })
     }
 
     /// Lets go of the text; its print is kept.
     pub fn let_go_of_text(&mut self) {
+        self.print();
         self.text = None;
     }
 
@@ -79,7 +86,7 @@ impl SourceFile {
     pub fn same_text(&self, other: &SourceFile) -> bool {
         match (&self.text, &other.text) {
             (Some(a), Some(b)) => a == b,
-            _ => self.print == other.print,
+            _ => self.print() == other.print(),
         }
     }
 }
