@@ -116,6 +116,11 @@ impl Diagnostics {
         self.items.push(Arc::new(diagnostic));
     }
 
+    /// These diagnostics, shared, in the order given.
+    pub(crate) fn shared(items: Vec<Arc<Diagnostic>>) -> Diagnostics {
+        Diagnostics { items }
+    }
+
     /// Adds a diagnostic, shared.
     pub(crate) fn push_shared(&mut self, diagnostic: Arc<Diagnostic>) {
         self.items.push(diagnostic);

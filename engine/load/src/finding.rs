@@ -46,15 +46,6 @@ impl Finding {
     }
 }
 
-/// The diagnostics of a reload's nodes kept, as placed before.
-pub(crate) fn shared_diagnostics(items: Vec<Arc<Diagnostic>>) -> Diagnostics {
-    let mut d = Diagnostics::default();
-    for item in items {
-        d.push_shared(item);
-    }
-    d
-}
-
 pub(crate) fn diagnostics_of(items: Vec<Diagnostic>) -> Diagnostics {
     let mut d = Diagnostics::default();
     for item in items {

@@ -531,9 +531,7 @@ pub fn recompile(
     }
     let mut placed = std::mem::take(&mut cache.placed);
     let mut warnings = resolve_findings_with(&compiled.files, findings, &mut placed);
-    warnings.extend(finding::shared_diagnostics(std::mem::take(
-        &mut compiled.resolved,
-    )));
+    warnings.extend(Diagnostics::shared(std::mem::take(&mut compiled.resolved)));
     let validating = started.elapsed();
     let taken = !warnings.has_errors() && compiled.data.is_some();
     if taken {

@@ -91,15 +91,20 @@ pub(crate) enum Again {
 }
 
 impl Again {
-    /// Made again from `file`: its text, or with `let_go`, the file read again.
-    pub(crate) fn of(file: &SourceFile, text: &Arc<str>, let_go: bool) -> Again {
-        if let_go {
-            Again::File {
-                path: file.path.clone(),
-                print: file.print(),
+    /// Made again from `file`, which holds its text: from that text; or, with `let_go`,
+    /// from the file read again, `file` letting go of its text (the parse holds it while
+    /// it is held).
+    pub(crate) fn taking(file: &mut SourceFile, let_go: bool) -> Again {
+        match file.text() {
+            Some(text) if !let_go => Again::Text(Arc::clone(text)),
+            _ => {
+                let again = Again::File {
+                    path: file.path.clone(),
+                    print: file.print(),
+                };
+                file.let_go_of_text();
+                again
             }
-        } else {
-            Again::Text(Arc::clone(text))
         }
     }
 }
@@ -461,8 +466,7 @@ pub(crate) fn reread_changed(
         }
         nodes = nodes - old.n_nodes() + parsed.n_nodes();
         // Reloads read from the file system: the text is read again from there.
-        let parsed = FileParse::new(Again::of(&new, &text, true), i == 0, limits, parsed);
-        new.let_go_of_text();
+        let parsed = FileParse::new(Again::taking(&mut new, true), i == 0, limits, parsed);
         out.anew.push((i, new, Arc::new(parsed)));
     }
     (nodes <= limits.max_nodes).then_some(out)
@@ -830,50 +834,38 @@ impl Reader<'_> {
         } = fetched;
         self.read.fresh.push(parsed.is_none());
         self.read.previous.push(previous);
-        // A file to parse was read now: its text is held.
-        let text = match (&parsed, source_file.text()) {
-            (None, Some(text)) => Arc::clone(text),
-            _ => Arc::from(""),
-        };
+        // A file to parse was read now: its text is held. A file that does not parse gives
+        // where and why.
         let parsed = match parsed {
-            Some(p) => p,
-            None if is_blank(&text) => {
-                self.read.files.push(source_file);
+            Some(p) => Ok(p),
+            None => {
+                let text = source_file.text().cloned().unwrap_or_default();
+                if is_blank(&text) {
+                    Err(((1, 1), "file is empty".to_owned()))
+                } else {
+                    match (self.preparsed.remove(&key)).unwrap_or_else(|| self.parse(&text, main)) {
+                        Ok(p) => {
+                            let again = Again::taking(&mut source_file, self.let_go_texts);
+                            Ok(Arc::new(FileParse::new(again, main, self.limits, p)))
+                        }
+                        Err(e) => Err(syntax_error(&text, &e)),
+                    }
+                }
+            }
+        };
+        self.read.files.push(source_file);
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
+            Err((at, message)) => {
                 self.read.parsed.push(None);
                 self.read.incomplete = true;
                 self.read.findings.push(Finding {
-                    at: Some((1, 1)),
-                    ..Finding::error(file, Vec::new(), "file is empty")
+                    at: Some(at),
+                    ..Finding::error(file, Vec::new(), message)
                 });
                 return;
             }
-            None => match self
-                .preparsed
-                .remove(&key)
-                .unwrap_or_else(|| self.parse(&text, main))
-            {
-                Ok(p) => {
-                    let again = Again::of(&source_file, &text, self.let_go_texts);
-                    // The parse holds the text while it is held.
-                    if self.let_go_texts {
-                        source_file.let_go_of_text();
-                    }
-                    Arc::new(FileParse::new(again, main, self.limits, p))
-                }
-                Err(e) => {
-                    self.read.files.push(source_file);
-                    let (at, message) = syntax_error(&text, &e);
-                    self.read.findings.push(Finding {
-                        at: Some(at),
-                        ..Finding::error(file, Vec::new(), message)
-                    });
-                    self.read.parsed.push(None);
-                    self.read.incomplete = true;
-                    return;
-                }
-            },
         };
-        self.read.files.push(source_file);
         // Read from what is kept beside the parse: a parse let go is not made again.
         let (includes, n_nodes) = (parsed.includes().to_vec(), parsed.n_nodes());
         self.nodes_read += n_nodes;
