@@ -196,8 +196,8 @@ pub fn load_cached(
     )
 }
 
-/// As [`load_cached`], reading and parsing the story's files through `parallel`, several
-/// at once (see [`preread_story`]).
+/// As [`load_cached`], parsing the story's files through `parallel`, several at once (see
+/// [`preread_story`]).
 #[doc(hidden)]
 pub fn load_cached_in_parallel(
     path: &Path,

@@ -458,8 +458,8 @@ impl Pool {
     }
 }
 
-/// A reload reads and parses several changed files on the pool, at high priority, the
-/// reloading thread helping (see [`Pool::map`]).
+/// A load parses the story's files on the pool, and a reload several changed files, at
+/// high priority, the loading thread helping (see [`Pool::map`]).
 impl qnce_load::ParallelMap for Pool {
     fn map_files(
         &self,
