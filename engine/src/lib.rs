@@ -76,8 +76,8 @@ pub use qnce_load::{diagnostic, persist, po, strings};
 /// `qnce-load` crate).
 pub mod load {
     pub use qnce_load::{
-        FileJob, FileRead, FileSystem, Limits, LoadError, Loaded, MemoryFiles, ParallelMap, Source,
-        SourceError, load, load_data, load_from,
+        FileJob, FileRead, FileSystem, Limits, LoadError, Loaded, MemoryFiles, NodesDone, NodesJob,
+        ParallelMap, Source, SourceError, load, load_data, load_from,
     };
 }
 /// Every playthrough of a story, to find run-time errors, dead ends and what no player

@@ -249,12 +249,29 @@ fn several_changed_files_are_read_and_parsed_on_the_pool_with_the_same_outcome()
     services.shutdown();
 }
 
-/// A pool that counts what it is given: how many batches and files.
+/// A pool that counts what it is given: how many batches and files, and how many jobs of
+/// nodes to compile.
 #[derive(Debug)]
 struct Counting {
     pool: qnce::pool::Pool,
     batches: std::sync::atomic::AtomicUsize,
     files: std::sync::atomic::AtomicUsize,
+    node_jobs: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    fn new(threads: usize) -> Counting {
+        let config = qnce::pool::PoolConfig {
+            threads,
+            ..qnce::pool::PoolConfig::default()
+        };
+        Counting {
+            pool: qnce::pool::Pool::new(&config).unwrap(),
+            batches: 0.into(),
+            files: 0.into(),
+            node_jobs: 0.into(),
+        }
+    }
 }
 
 impl qnce::load::ParallelMap for Counting {
@@ -268,12 +285,157 @@ impl qnce::load::ParallelMap for Counting {
         self.files.fetch_add(jobs.len(), Relaxed);
         qnce::load::ParallelMap::map_files(&self.pool, jobs, work)
     }
+
+    fn map_nodes(
+        &self,
+        jobs: Vec<qnce::load::NodesJob>,
+        work: fn(qnce::load::NodesJob) -> qnce::load::NodesDone,
+    ) -> Vec<qnce::load::NodesDone> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.node_jobs.fetch_add(jobs.len(), Relaxed);
+        qnce::load::ParallelMap::map_nodes(&self.pool, jobs, work)
+    }
+}
+
+/// A story of `files` included files of five nodes each, and a last node. Each node sets a
+/// variable, and has choices named after their target, two that share a target (ids
+/// derived from their text), one with an id written, a condition calling a function and an
+/// effect running a command; each file has a node no choice leads to (a warning). The
+/// first `unknown` files also name two nodes and two variables that do not exist, each a
+/// letter away from one that does (errors with a "did you mean").
+fn write_wide_story(dir: &TempDir, files: usize, unknown: usize) {
+    let includes: Vec<String> = (0..files).map(|f| format!("\"f{f}.ron\"")).collect();
+    dir.write(
+        "story.ron",
+        format!(
+            r#"Story(title: "wide", start: "f0n0", include: [{}],
+                variables: {{ "gold": Int(0), "steps": Int(0) }},
+                commands: {{ "beep": (params: []) }},
+                functions: {{ "luck": (params: [], returns: Int, fallback: "1") }},
+                nodes: {{ "end": (text: "The end") }})"#,
+            includes.join(", ")
+        ),
+    );
+    for f in 0..files {
+        let mut nodes = Vec::new();
+        for n in 0..5 {
+            let on = match (n, f + 1 < files) {
+                (4, true) => format!("f{}n0", f + 1),
+                (4, false) => "end".to_owned(),
+                _ => format!("f{f}n{}", n + 1),
+            };
+            let (to, when) = match (f < unknown, n) {
+                (true, 1 | 2) => (format!("{on}x"), "goldx > 1"),
+                _ => (on.clone(), "luck() > 0 && gold < 3"),
+            };
+            nodes.push(format!(
+                r#""f{f}n{n}": (text: "Room {f}.{n}, {{gold}} gold", on_enter: ["steps += 1"], choices: [
+                    (text: "On", to: "{to}"),
+                    (text: "Back", to: "f{f}n0", set: ["gold += 1", "beep()"]),
+                    (text: "Back again", to: "f{f}n0"),
+                    (id: "lucky", text: "Lucky", to: "end", when: "{when}"),
+                ])"#
+            ));
+        }
+        nodes.push(format!(r#""f{f}lost": (text: "No way in", next: "end")"#));
+        dir.write(
+            &format!("f{f}.ron"),
+            format!("Include(nodes: {{ {} }})", nodes.join(",\n")),
+        );
+    }
+}
+
+/// A load on the pool compiles the story's nodes there, some files per job: the story, its
+/// warnings, its errors (with as many "did you mean" as a load on one thread gives: a
+/// budget, spent in order) and the order its choices' ids were given in are those of a
+/// load on one thread, and so are a reload after it and its outcome.
+#[test]
+fn nodes_compiled_on_the_pool_are_those_compiled_on_one_thread() {
+    use qnce::LoadError;
+    use qnce::reload::Reloader;
+    use qnce_core::internal::StoryInternals;
+    use qnce_core::story::{ChoiceId, Id};
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering::Relaxed;
+    let choice_ids = |story: &qnce::Story| -> Vec<String> {
+        let choices = &story.names().choices;
+        (0..choices.len())
+            .map(|i| choices.name(ChoiceId::from_index(i as u32)).to_owned())
+            .collect()
+    };
+    let hinted = |d: &qnce::Diagnostics| {
+        d.iter()
+            .filter(|d| d.message.contains("did you mean"))
+            .count()
+    };
+    // 40 files: five jobs or more. Unknown names in none, in 3 files (each gets a hint),
+    // and in all 40 (160 of each kind: the last files' get none).
+    for unknown in [0, 3, 40] {
+        let dir = TempDir::new("pool-compile");
+        write_wide_story(&dir, 40, unknown);
+        let counting = Arc::new(Counting::new(2));
+        let limits = Limits::default();
+        let alone = Reloader::load(dir.path(), &limits);
+        let pooled = Reloader::load_in_parallel(dir.path(), &limits, counting.clone());
+        assert!(counting.node_jobs.load(Relaxed) >= 5, "{counting:?}");
+        match (alone, pooled, unknown) {
+            (Ok(alone), Ok(pooled), 0) => {
+                assert_eq!(alone.warnings, pooled.warnings);
+                assert_eq!(alone.warnings.iter().count(), 40, "{:?}", alone.warnings);
+                let (mut alone, mut alone_reloader) = alone.value;
+                let (mut pooled, mut pooled_reloader) = pooled.value;
+                let canonical = crate::support::canonical(&alone);
+                assert_eq!(canonical, crate::support::canonical(&pooled));
+                assert!(
+                    canonical.contains("choice f3n0/back-again explicit false"),
+                    "{canonical}"
+                );
+                assert_eq!(choice_ids(&alone), choice_ids(&pooled));
+                assert_eq!(pooled.node_ids().count(), 241);
+                // A node edited in a file of the middle, and an edge taken away: the
+                // tables moved out for the jobs and back serve the reload as they would.
+                let part = dir.path().join("f20.ron");
+                let text = std::fs::read_to_string(&part).unwrap();
+                let edited = text.replacen("Room 20.2", "Hall 20.2", 1).replacen(
+                    r#"(text: "On", to: "f20n4"),"#,
+                    "",
+                    1,
+                );
+                std::fs::write(&part, edited).unwrap();
+                let changed = std::slice::from_ref(&part);
+                let a = alone_reloader.reload(&mut alone, Some(changed)).unwrap();
+                let p = pooled_reloader.reload(&mut pooled, Some(changed)).unwrap();
+                assert_eq!(a.warnings, p.warnings);
+                assert!(
+                    a.warnings.iter().any(|w| w.message.contains("`f20n4`")),
+                    "{:?}",
+                    a.warnings
+                );
+                let canonical = crate::support::canonical(&alone);
+                assert_eq!(canonical, crate::support::canonical(&pooled));
+                assert!(canonical.contains("Hall 20.2"));
+                assert_eq!(choice_ids(&alone), choice_ids(&pooled));
+            }
+            (Err(LoadError::Invalid(alone)), Err(LoadError::Invalid(pooled)), _) => {
+                assert_eq!(alone, pooled);
+                let errors = alone.iter().filter(|d| d.severity == qnce::Severity::Error);
+                assert_eq!(errors.count(), 4 * unknown, "{alone:?}");
+                // Each kind of name has a budget of 100 hints.
+                assert_eq!(hinted(&alone), (4 * unknown).min(200), "{alone:?}");
+            }
+            (alone, pooled, _) => panic!(
+                "{unknown}: alone {:?}, pooled {:?}",
+                alone.map(|l| l.warnings),
+                pooled.map(|l| l.warnings)
+            ),
+        }
+    }
 }
 
 #[test]
 fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
     use qnce::LoadError;
-    use qnce::pool::{Pool, PoolConfig};
+    use qnce::pool::PoolConfig;
     use qnce::reload::Reloader;
     use std::sync::Arc;
     use std::sync::atomic::Ordering::Relaxed;
@@ -365,11 +527,7 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
         dir.write(file, &text);
         #[cfg(unix)]
         std::os::unix::fs::symlink(&elsewhere, dir.path().join("link.ron")).unwrap();
-        let counting = Arc::new(Counting {
-            pool: Pool::new(&config).unwrap(),
-            batches: 0.into(),
-            files: 0.into(),
-        });
+        let counting = Arc::new(Counting::new(config.threads));
         let alone = Reloader::load(dir.path(), limits);
         let pooled = Reloader::load_in_parallel(dir.path(), limits, counting.clone());
         let read = (counting.batches.load(Relaxed), counting.files.load(Relaxed));

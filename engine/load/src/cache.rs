@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use qnce_core::story::SourceFile;
 
 use crate::Limits;
+use crate::compile::jobs::{NodesDone, NodesJob};
 use crate::read::{
     FileParse, Parsed, ReadFailure, included, is_blank, parse_text, read_text, resolve,
 };
@@ -103,11 +104,18 @@ pub struct FileRead {
 
 /// Runs one function over several files at once, the calling thread helping, and returns
 /// the results in the jobs' order. A load parses its files through one when it is given
-/// one, and a reload its changed files (each read first by the thread that loads); the engine's thread pool
-/// (`qnce-services`) is one. Loading itself starts no thread.
+/// one (each read first by the thread that loads), then compiles their nodes; a reload
+/// parses its changed files. The engine's thread pool (`qnce-services`) is one. Loading
+/// itself starts no thread.
 pub trait ParallelMap: Send + Sync + std::fmt::Debug {
     /// Runs `work` on every job; the results come back in the jobs' order.
     fn map_files(&self, jobs: Vec<FileJob>, work: fn(FileJob) -> FileRead) -> Vec<FileRead>;
+
+    /// As [`ParallelMap::map_files`], for a load's nodes, some files per job. By default
+    /// on the calling thread alone.
+    fn map_nodes(&self, jobs: Vec<NodesJob>, work: fn(NodesJob) -> NodesDone) -> Vec<NodesDone> {
+        jobs.into_iter().map(work).collect()
+    }
 }
 
 /// Reads the changed files among the cached ones and parses them through `parallel`, when
@@ -558,6 +566,86 @@ mod tests {
         // A check keeps every parse, for the next check to take.
         let checked = crate::check_from(&FileSystem, dir, &limits, None).expect("checks");
         assert_eq!(held(&checked.cache), [true; 4]);
+    }
+
+    /// Runs each job on a thread of its own, counting the jobs of nodes.
+    #[derive(Debug, Default)]
+    struct Threads {
+        node_jobs: std::sync::atomic::AtomicUsize,
+    }
+
+    impl super::ParallelMap for Threads {
+        fn map_files(
+            &self,
+            jobs: Vec<super::FileJob>,
+            work: fn(super::FileJob) -> super::FileRead,
+        ) -> Vec<super::FileRead> {
+            std::thread::scope(|s| {
+                let running: Vec<_> = jobs.into_iter().map(|j| s.spawn(move || work(j))).collect();
+                running
+                    .into_iter()
+                    .map(|r| r.join().expect("parsed"))
+                    .collect()
+            })
+        }
+
+        fn map_nodes(
+            &self,
+            jobs: Vec<super::NodesJob>,
+            work: fn(super::NodesJob) -> super::NodesDone,
+        ) -> Vec<super::NodesDone> {
+            (self.node_jobs).fetch_add(jobs.len(), std::sync::atomic::Ordering::Relaxed);
+            std::thread::scope(|s| {
+                let running: Vec<_> = jobs.into_iter().map(|j| s.spawn(move || work(j))).collect();
+                running
+                    .into_iter()
+                    .map(|r| r.join().expect("compiled"))
+                    .collect()
+            })
+        }
+    }
+
+    #[test]
+    fn a_load_whose_nodes_are_compiled_on_threads_lets_go_of_the_same_parses() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let dir = dir.path();
+        let n = 40;
+        let includes: Vec<String> = (0..n).map(|k| format!("\"x{k}.ron\"")).collect();
+        let main = format!(
+            r#"Story(title: "T", start: "x0", include: [{}])"#,
+            includes.join(", ")
+        );
+        write(dir, "story.ron", &main);
+        for k in 0..n {
+            let to = (k + 1) % n;
+            // Every seventh declares a variable: read by every reload, its parse kept.
+            let (variables, v) = match k % 7 {
+                3 => (
+                    format!(r#"variables: {{"v{k}": Int(0)}},"#),
+                    format!("{{v{k}}}"),
+                ),
+                _ => (String::new(), String::new()),
+            };
+            write(
+                dir,
+                &format!("x{k}.ron"),
+                &format!(
+                    r#"Include({variables} nodes: {{"x{k}": (text: "{v}", choices: [(text: "On", to: "x{to}")])}})"#
+                ),
+            );
+        }
+        let limits = Limits::default();
+        let (alone, _, alone_cache) = crate::load_cached(dir, &limits).expect("loads");
+        let threads = Threads::default();
+        let (data, _, cache) =
+            crate::load_cached_in_parallel(dir, &limits, &threads).expect("loads");
+        assert!(threads.node_jobs.into_inner() >= 2);
+        let mut expected = vec![true];
+        expected.extend((0..n).map(|k| k % 7 == 3));
+        assert_eq!(held(&alone_cache), expected);
+        assert_eq!(held(&cache), expected);
+        assert_eq!(Story::from_data(data).node_ids().count(), n);
+        assert_eq!(Story::from_data(alone).node_ids().count(), n);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! checking that asset files exist.
 
 mod declare;
+pub(crate) mod jobs;
 mod lines;
 mod tables;
 
@@ -178,27 +179,24 @@ impl<'a> Reuse<'a> {
     /// could refer to is still declared, and every variable keeps its type. New names do
     /// not matter, since an unchanged file cannot refer to them.
     fn unchanged_files_hold(&self, declared: &Declared<'_>, names: &Names) -> bool {
-        let story = self.story;
+        let (story, by_name) = (self.story, &declared.names);
         story.node_ids().all(|id| declared.nodes.at(id).is_some())
             && story.var_ids().iter().all(|&v| {
                 let ty = story.var_initial(v).map(Value::ty);
-                declared
-                    .vars
+                (by_name.vars)
                     .get(names.vars.name(v))
                     .is_some_and(|&(id, t)| id == v && Some(t) == ty)
             })
             && story
                 .asset_ids()
-                .all(|a| declared.assets.contains(names.assets.name(a)))
+                .all(|a| by_name.assets.contains(names.assets.name(a)))
             && story.commands().iter().all(|(c, params)| {
-                declared
-                    .commands
+                (by_name.commands)
                     .get(names.commands.name(*c))
                     .is_some_and(|(id, p)| id == c && p == params)
             })
             && story.functions().iter().all(|f| {
-                declared
-                    .functions
+                (by_name.functions)
                     .get(names.functions.name(f.id))
                     .is_some_and(|(id, p, r)| *id == f.id && *p == f.params && *r == f.returns)
             })
@@ -331,6 +329,27 @@ struct Ctx<'a> {
     /// Where asset files are looked for.
     source: &'a dyn Source,
     files: &'a [SourceFile],
+    sink: Sink<'a>,
+}
+
+impl<'a> std::ops::Deref for Ctx<'a> {
+    type Target = Sink<'a>;
+
+    fn deref(&self) -> &Sink<'a> {
+        &self.sink
+    }
+}
+
+impl<'a> std::ops::DerefMut for Ctx<'a> {
+    fn deref_mut(&mut self) -> &mut Sink<'a> {
+        &mut self.sink
+    }
+}
+
+/// What compiling a node reads besides its declarations, and where it reports: all of
+/// [`Ctx`] a node's compile needs, which a thread that compiles nodes has of its own (see
+/// [`jobs`]).
+struct Sink<'a> {
     limits: &'a Limits,
     findings: &'a mut Vec<Finding>,
     /// Part of the story was not read (see `ReadFiles::incomplete`).
@@ -344,7 +363,7 @@ struct Ctx<'a> {
     hints: Hints,
 }
 
-impl Ctx<'_> {
+impl Sink<'_> {
     /// "; did you mean `…`?" for an unknown `name` among what `names` gives, while hints
     /// are left and the error will be reported (else nothing, and `names` is not asked).
     fn hint<'n, N: IntoIterator<Item = &'n str>>(
@@ -380,7 +399,9 @@ impl Ctx<'_> {
             ..Finding::error(file, path, e.message)
         });
     }
+}
 
+impl Ctx<'_> {
     fn file_name(&self, file: FileId) -> String {
         self.files
             .get(file.0 as usize)
@@ -457,6 +478,8 @@ pub(crate) struct Sources<'a> {
     /// [`FileParse::let_go`]): a load or a reload does, a check that parses every file
     /// again soon after (as `qnce lsp` does) does not.
     pub(crate) let_go: bool,
+    /// Threads to compile a load's nodes on (see [`jobs`]).
+    pub(crate) parallel: Option<&'a dyn crate::ParallelMap>,
 }
 
 /// Validates the parsed files as one story and compiles them, interning names into
@@ -482,6 +505,7 @@ pub(crate) fn compile(
         reuse,
         incomplete,
         let_go,
+        parallel,
     } = sources;
     let n_files = parsed.len();
     let fresh = reuse.map_or_else(Vec::new, |r| crate::read::fresh_ids(r.fresh));
@@ -556,18 +580,17 @@ pub(crate) fn compile(
     let mut cx = Ctx {
         source,
         files: &files,
-        limits,
-        findings,
-        incomplete,
-        scratch: String::new(),
-        hints: Hints::for_compile(incomplete),
+        sink: Sink {
+            limits,
+            findings,
+            incomplete,
+            scratch: String::new(),
+            hints: Hints::for_compile(incomplete),
+        },
     };
     let mut declared = Declared {
-        vars: HashMap::default(),
+        names: Arc::default(),
         nodes: NodeIndex::EMPTY,
-        assets: HashSet::default(),
-        commands: HashMap::default(),
-        functions: HashMap::default(),
         hints: Hints::for_compile(incomplete),
     };
     let commands = declare_commands(&mut cx, main, names, &mut declared);
@@ -617,31 +640,74 @@ pub(crate) fn compile(
     // a reload every parse this compile did not make again (those of the files read anew,
     // and of the files read anew last, which the cache lets go of once 8 others were:
     // `FileCache`'s `RECENT`).
-    let decl = &tables.decl;
-    let keeps =
-        |i: usize| !let_go || tables.keeps_parse(i) || (reuse.is_some() && !made.contains(&i));
-    let mut known = Known {
-        decl,
-        choices: &mut names.choices,
-        named_after: HashMap::default(),
-        declared: &declared,
-        asset_ids: &asset_ids,
-    };
+    let keeps: Vec<bool> = (0..n_files)
+        .map(|i| !let_go || tables.keeps_parse(i) || (reuse.is_some() && !made.contains(&i)))
+        .collect();
+    let keeps = |i: usize| keeps.get(i).copied().unwrap_or(true);
     let previous_defs = keep_unchanged
         .map(|r| r.previous_defs(&held_before))
         .unwrap_or_default();
+    // At a load given threads, the nodes are compiled on them (see `jobs`): what was
+    // declared is moved out for the jobs to share, and back.
+    let share = parallel.filter(|_| reuse.is_none() && jobs::worth_sharing(&node_decls));
+    let (declared, compiled_nodes) = match share {
+        Some(parallel) => {
+            let Declared {
+                names: by_name,
+                hints,
+                ..
+            } = declared;
+            let scope = jobs::NodeScope {
+                names: by_name,
+                nodes: std::mem::take(&mut names.nodes),
+                decl: std::mem::take(&mut tables.decl),
+                asset_ids,
+                limits: limits.clone(),
+                incomplete,
+            };
+            let held = (&mut handles[..], &keeps as &dyn Fn(usize) -> bool);
+            let (scope, done) = jobs::run(parallel, scope, &node_decls, held, parsed);
+            names.nodes = scope.nodes;
+            tables.decl = scope.decl;
+            let declared = Declared {
+                names: scope.names,
+                nodes: NodeIndex::new(&names.nodes, tables.decl.at()),
+                hints,
+            };
+            let mut known = Known {
+                decl: &tables.decl,
+                choices: ChoiceIds::Interned(ChoiceInterner::new(&mut names.choices)),
+                declared: &declared,
+                asset_ids: &scope.asset_ids,
+            };
+            let n_nodes = node_decls.len();
+            let held = (&mut handles[..], &keeps as &dyn Fn(usize) -> bool);
+            let compiled = jobs::take(&mut cx, &mut known, done, n_nodes, held, parsed);
+            (declared, compiled)
+        }
+        None => {
+            let mut known = Known {
+                decl: &tables.decl,
+                choices: ChoiceIds::Interned(ChoiceInterner::new(&mut names.choices)),
+                declared: &declared,
+                asset_ids: &asset_ids,
+            };
+            let compiled = compile_nodes(
+                &mut cx,
+                &mut known,
+                &node_decls,
+                keep_unchanged.map(|r| (r, &previous_defs)),
+                (&mut handles, &keeps),
+                parsed,
+            );
+            (declared, compiled)
+        }
+    };
     let CompiledNodes {
         nodes,
         facts: compiled,
         tried,
-    } = compile_nodes(
-        &mut cx,
-        &mut known,
-        &node_decls,
-        keep_unchanged.map(|r| (r, &previous_defs)),
-        (&mut handles, &keeps),
-        parsed,
-    );
+    } = compiled_nodes;
     let calls = Calls::of(kept_facts, &compiled);
 
     // The warnings of the nodes kept, as compiling them found: as they were placed, where
@@ -797,20 +863,12 @@ fn compile_nodes(
         if keep.is_some_and(|(_, before)| before.same(name, def)) {
             continue;
         }
-        // Without nodes kept, nothing asks which were compiled, and a node with no
-        // warning and no call adds nothing to facts that start empty.
+        // Without nodes kept, nothing asks which were compiled.
         if keep.is_some() {
             tried.insert(id);
         }
-        let before = cx.findings.len();
-        if let Some(node) = compile_node(cx, known, file, (id, name), def) {
-            let warnings: Box<[Finding]> = cx.findings[before..].iter().cloned().collect();
-            let uses = uses_of(&node);
-            if keep.is_some() || !warnings.is_empty() || !uses.is_empty() {
-                facts.push((id, warnings, uses));
-            }
-            nodes.push(node);
-        }
+        let out = (&mut nodes, &mut facts);
+        compile_into(cx, known, (file, id, name), def, keep.is_some(), out);
     }
     if let Some((done, _)) = current.take() {
         done_with(done, handles);
@@ -820,6 +878,31 @@ fn compile_nodes(
         facts,
         tried,
     }
+}
+
+/// Compiles node `id` of `file`, named `name`, into `nodes` when it compiles, noting in
+/// `facts` what was found in it: for every node compiled with `every`, else for one with a
+/// warning or a call (one with neither adds nothing to facts that start empty). Whether
+/// it compiled.
+fn compile_into(
+    cx: &mut Sink<'_>,
+    known: &mut Known<'_>,
+    (file, id, name): (FileId, NodeId, &str),
+    def: &NodeDef,
+    every: bool,
+    (nodes, facts): (&mut Vec<NodeData>, &mut Vec<NodeFacts>),
+) -> bool {
+    let before = cx.findings.len();
+    let Some(node) = compile_node(cx, known, file, (id, name), def) else {
+        return false;
+    };
+    let warnings: Box<[Finding]> = cx.findings[before..].iter().cloned().collect();
+    let uses = uses_of(&node);
+    if every || !warnings.is_empty() || !uses.is_empty() {
+        facts.push((id, warnings, uses));
+    }
+    nodes.push(node);
+    true
 }
 
 /// The commands and functions a compiled node calls, each once.
@@ -958,7 +1041,7 @@ impl<'l> Targets<'l> {
 /// node (reported at `place`, with `unknown`'s message). `interned` is the name's id when
 /// the node's links give it (see [`Targets`]).
 fn node_ref(
-    cx: &mut Ctx<'_>,
+    cx: &mut Sink<'_>,
     declared: &Declared<'_>,
     file: FileId,
     place: Place<'_>,
@@ -980,7 +1063,7 @@ fn node_ref(
 /// A choice compiled, or `None` when it has errors (reported) or `identity` gives none;
 /// `identity` is asked only when the rest compiled.
 fn compile_choice(
-    cx: &mut Ctx<'_>,
+    cx: &mut Sink<'_>,
     declared: &Declared<'_>,
     file: FileId,
     place: Place<'_>,
@@ -1071,42 +1154,78 @@ fn compile_choice(
     })
 }
 
-/// What a node's compile resolves names against, and where it interns new ones.
+/// What a node's compile resolves names against, and where its choices get their ids.
 struct Known<'k> {
     /// The declarations, with each node's links.
     decl: &'k Decl,
-    choices: &'k mut Interner<ChoiceId>,
+    choices: ChoiceIds<'k>,
+    declared: &'k Declared<'k>,
+    asset_ids: &'k HashMap<String, AssetId>,
+}
+
+/// Where a compile's choices get their ids.
+enum ChoiceIds<'k> {
+    /// Interned as each choice compiles.
+    Interned(ChoiceInterner<'k>),
+    /// Noted in order, to intern once the nodes of every file are compiled: what a thread
+    /// that compiles some files' nodes does (see [`jobs`]), so that ids are given in the
+    /// order a compile on one thread gives them.
+    Noted(&'k mut Vec<jobs::NotedChoice>),
+}
+
+/// The story's choice ids, interned as choices compile.
+struct ChoiceInterner<'k> {
+    interner: &'k mut Interner<ChoiceId>,
     /// By node id, the choice id named as that node: the id of most choices (named after
     /// their target), found once per target rather than looked up by name for each
     /// choice (a cache miss each in a large story). A map, not a table by id: a reload
     /// compiles a few nodes of a large story.
     named_after: HashMap<NodeId, ChoiceId>,
-    declared: &'k Declared<'k>,
-    asset_ids: &'k HashMap<String, AssetId>,
 }
 
-impl Known<'_> {
-    /// The id of a choice named `name` after node `target` (`name` being its name).
-    fn named_after(&mut self, target: NodeId, name: &str) -> ChoiceId {
+impl<'k> ChoiceInterner<'k> {
+    fn new(interner: &'k mut Interner<ChoiceId>) -> ChoiceInterner<'k> {
+        ChoiceInterner {
+            interner,
+            named_after: HashMap::default(),
+        }
+    }
+
+    /// The id of a choice named `name`, after node `target` when it is named after one.
+    fn intern(&mut self, nodes: &NodeIndex<'_>, target: Option<NodeId>, name: &str) -> ChoiceId {
+        let Some(target) = target else {
+            return self.interner.intern(name);
+        };
         if let Some(&id) = self.named_after.get(&target) {
             // The caller's target is the choice's own, as its links give it.
-            debug_assert!(
-                self.declared
-                    .nodes
-                    .name_arc(target)
-                    .is_some_and(|n| *n == *name)
-            );
+            debug_assert!(nodes.name_arc(target).is_some_and(|n| *n == *name));
             return id;
         }
         // The node's name, shared with the node interner; only a name that is the
         // node's is kept for the node.
-        match self.declared.nodes.name_arc(target) {
+        match nodes.name_arc(target) {
             Some(shared) if *shared == *name => {
-                let id = self.choices.intern_shared(&shared);
+                let id = self.interner.intern_shared(&shared);
                 self.named_after.insert(target, id);
                 id
             }
-            _ => self.choices.intern(name),
+            _ => self.interner.intern(name),
+        }
+    }
+}
+
+impl Known<'_> {
+    /// The id of the choice at `index` among its node's choices compiled, named `name`
+    /// (after node `target` when it is named after one); with ids noted, a stand-in until
+    /// it is interned.
+    fn choice_id(&mut self, target: Option<NodeId>, name: &str, index: usize) -> ChoiceId {
+        let nodes = &self.declared.nodes;
+        match &mut self.choices {
+            ChoiceIds::Interned(interner) => interner.intern(nodes, target, name),
+            ChoiceIds::Noted(noted) => {
+                noted.push(jobs::NotedChoice::new(nodes, target, name, index));
+                ChoiceId::from_index(0)
+            }
         }
     }
 }
@@ -1304,7 +1423,7 @@ pub(crate) fn certain_advance(def: &NodeDef) -> Option<(&str, bool)> {
 }
 
 fn compile_node(
-    cx: &mut Ctx<'_>,
+    cx: &mut Sink<'_>,
     known: &mut Known<'_>,
     file: FileId,
     (id, node_name): (NodeId, &str),
@@ -1384,15 +1503,12 @@ fn compile_node(
                 to.or(call)
             })
             .flatten();
+        let index = choices.len();
         let identity = || {
             let choice_id = choice_id?;
-            let id_of = |known: &mut Known<'_>| match named_after {
-                Some(target) => known.named_after(target, &choice_id),
-                None => known.choices.intern(&choice_id),
-            };
             Some(Choice {
                 node: id,
-                id: id_of(known),
+                id: known.choice_id(named_after, &choice_id, index),
                 explicit_id: c.id.is_some(),
             })
         };
@@ -1425,7 +1541,7 @@ fn compile_node(
 /// when several choices of the node share a target, from target and text
 /// (`target/slug-of-text`). Reordering choices never changes a derived id.
 fn choice_ids<'c>(
-    cx: &mut Ctx<'_>,
+    cx: &mut Sink<'_>,
     file: FileId,
     place: Place<'_>,
     choices: &'c [ChoiceDef],
@@ -1475,7 +1591,7 @@ fn choice_ids<'c>(
 }
 
 fn compile_text(
-    cx: &mut Ctx<'_>,
+    cx: &mut Sink<'_>,
     declared: &Declared,
     file: FileId,
     place: Place<'_>,
@@ -1506,7 +1622,7 @@ fn compile_text(
 }
 
 fn compile_effects(
-    cx: &mut Ctx<'_>,
+    cx: &mut Sink<'_>,
     declared: &Declared,
     file: FileId,
     place: Place<'_>,

@@ -26,6 +26,7 @@ pub use cache::{
     CacheUpdate, Changes, FileCache, FileJob, FileRead, ParallelMap, Preread, file_key, preread,
     preread_story,
 };
+pub use compile::jobs::{NodesDone, NodesJob};
 pub use diagnostic::{Diagnostic, Diagnostics, DiagnosticsIter, Severity};
 pub(crate) use finding::{Finding, resolve_findings, resolve_findings_with};
 pub use locales::{
@@ -159,7 +160,7 @@ pub fn load_from(
         path.as_ref(),
         limits,
         true,
-        Preread::default(),
+        (Preread::default(), None),
         LetGo::Parses,
     )?;
     Ok(Loaded {
@@ -191,7 +192,7 @@ pub fn load_cached(
         path,
         limits,
         true,
-        Preread::default(),
+        (Preread::default(), None),
         LetGo::ParsesAndTexts,
     )
 }
@@ -210,7 +211,7 @@ pub fn load_cached_in_parallel(
         path,
         limits,
         true,
-        preread,
+        (preread, Some(parallel)),
         LetGo::ParsesAndTexts,
     )
 }
@@ -226,7 +227,7 @@ pub fn load_untranslated(path: impl AsRef<Path>, limits: &Limits) -> Result<Load
         path.as_ref(),
         limits,
         false,
-        Preread::default(),
+        (Preread::default(), None),
         LetGo::ParsesAndTexts,
     )?;
     Ok(Loaded {
@@ -254,11 +255,11 @@ fn load_cached_with(
     path: &Path,
     limits: &Limits,
     translated: bool,
-    preread: Preread,
+    ahead: (Preread, Option<&dyn ParallelMap>),
     let_go: LetGo,
 ) -> Result<(StoryData, Diagnostics, FileCache), LoadError> {
     let (data, diagnostics, cache) =
-        validate(source, path, limits, translated, None, preread, let_go)?;
+        validate(source, path, limits, translated, None, ahead, let_go)?;
     match data {
         Some(data) if !diagnostics.has_errors() => Ok((data, diagnostics, cache)),
         _ => Err(LoadError::Invalid(diagnostics)),
@@ -300,7 +301,7 @@ pub fn check_from(
         limits,
         true,
         previous,
-        Preread::default(),
+        (Preread::default(), None),
         LetGo::Nothing,
     )?;
     Ok(Checked {
@@ -312,15 +313,16 @@ pub fn check_from(
 
 /// Reads, validates and compiles the story: its data (`None` when it could not be
 /// compiled at all), every diagnostic, and its files as parsed. Files in `preread` are
-/// taken from it rather than read and parsed. Most files' parses are let go of as their
-/// nodes are compiled, and their texts, as `let_go` says (see `compile::Sources::let_go`).
+/// taken from it rather than read and parsed, and the nodes are compiled on `parallel`'s
+/// threads when given. Most files' parses are let go of as their nodes are compiled, and
+/// their texts, as `let_go` says (see `compile::Sources::let_go`).
 fn validate(
     source: &dyn Source,
     path: &Path,
     limits: &Limits,
     translated: bool,
     previous: Option<&FileCache>,
-    preread: Preread,
+    (preread, parallel): (Preread, Option<&dyn ParallelMap>),
     let_go: LetGo,
 ) -> Result<(Option<StoryData>, Diagnostics, FileCache), LoadError> {
     let _span = tracing::debug_span!("load").entered();
@@ -347,6 +349,7 @@ fn validate(
             reuse: None,
             incomplete: read.incomplete,
             let_go: let_go != LetGo::Nothing,
+            parallel,
         },
         &mut findings,
         &mut names,
@@ -518,6 +521,7 @@ pub fn recompile(
             }),
             incomplete: read.incomplete,
             let_go: true,
+            parallel: None,
         },
         &mut findings,
         &mut names,

@@ -458,14 +458,23 @@ impl Pool {
     }
 }
 
-/// A load parses the story's files on the pool, and a reload several changed files, at
-/// high priority, the loading thread helping (see [`Pool::map`]).
+/// A load parses the story's files on the pool and compiles their nodes, and a reload
+/// parses several changed files, at high priority, the loading thread helping (see
+/// [`Pool::map`]).
 impl qnce_load::ParallelMap for Pool {
     fn map_files(
         &self,
         jobs: Vec<qnce_load::FileJob>,
         work: fn(qnce_load::FileJob) -> qnce_load::FileRead,
     ) -> Vec<qnce_load::FileRead> {
+        self.map(jobs, work)
+    }
+
+    fn map_nodes(
+        &self,
+        jobs: Vec<qnce_load::NodesJob>,
+        work: fn(qnce_load::NodesJob) -> qnce_load::NodesDone,
+    ) -> Vec<qnce_load::NodesDone> {
         self.map(jobs, work)
     }
 }

@@ -21,21 +21,43 @@ use qnce_core::story::{
 use qnce_core::value::{Type, Value};
 
 /// Names declared so far, for resolving expressions.
-pub(super) struct Declared<'p> {
-    pub(super) vars: HashMap<&'p str, (VarId, Type)>,
-    pub(super) nodes: NodeIndex<'p>,
-    pub(super) assets: HashSet<&'p str>,
-    pub(super) commands: HashMap<&'p str, (CommandId, Box<[Type]>)>,
-    pub(super) functions: HashMap<&'p str, (FunctionId, Box<[Type]>, Type)>,
+pub(super) struct Declared<'n> {
+    /// Shared with the threads that compile nodes (see `NodesJob`); made mutable only while
+    /// declaring, when nothing else holds it.
+    pub(super) names: Arc<DeclaredNames>,
+    pub(super) nodes: NodeIndex<'n>,
     /// How many more unknown names in expressions get a "did you mean" (see
     /// [`Hints`]).
     pub(super) hints: Hints,
 }
 
+/// The variables, assets, commands and functions declared, by name.
+#[derive(Clone, Default)]
+pub(super) struct DeclaredNames {
+    pub(super) vars: HashMap<Box<str>, (VarId, Type)>,
+    pub(super) assets: HashSet<Box<str>>,
+    pub(super) commands: HashMap<Box<str>, (CommandId, Box<[Type]>)>,
+    pub(super) functions: HashMap<Box<str>, Signature>,
+}
+
+/// A function's id, its parameters' types and its return type.
+pub(super) type Signature = (FunctionId, Box<[Type]>, Type);
+
+impl Declared<'_> {
+    /// The names declared, to declare more.
+    pub(super) fn names_mut(&mut self) -> &mut DeclaredNames {
+        Arc::make_mut(&mut self.names)
+    }
+}
+
 /// A budget of "did you mean" hints: each compares a name with every name of its kind, so
 /// that a story with many unknown names (or a large one whose errors are dropped) would
 /// otherwise cost their product.
-pub(crate) struct Hints(std::cell::Cell<usize>);
+pub(crate) struct Hints {
+    left: std::cell::Cell<usize>,
+    /// Whether a hint was asked for once none was left.
+    wanted: std::cell::Cell<bool>,
+}
 
 impl Hints {
     /// The most unknown names of one compile (or one translation) that get a hint.
@@ -43,7 +65,10 @@ impl Hints {
 
     /// `n` hints to give.
     pub(crate) fn new(n: usize) -> Hints {
-        Hints(std::cell::Cell::new(n))
+        Hints {
+            left: std::cell::Cell::new(n),
+            wanted: std::cell::Cell::new(false),
+        }
     }
 
     /// The hints of one compile: none when part of the story was not read, since its
@@ -54,26 +79,40 @@ impl Hints {
 
     /// Whether a hint is left; takes it.
     pub(crate) fn take(&self) -> bool {
-        let left = self.0.get();
-        self.0.set(left.saturating_sub(1));
+        let left = self.left.get();
+        self.left.set(left.saturating_sub(1));
+        self.wanted.set(self.wanted.get() || left == 0);
         left > 0
+    }
+
+    /// Whether any are left.
+    pub(super) fn left(&self) -> bool {
+        self.left.get() > 0
+    }
+
+    /// Whether a hint was asked for once none was left: with none to give from the start
+    /// (a node compiled on another thread), whether its errors would have had one.
+    pub(super) fn wanted(&self) -> bool {
+        self.wanted.get()
     }
 }
 
 impl Scope for Declared<'_> {
     fn var(&self, name: &str) -> Option<(VarId, Type)> {
-        self.vars.get(name).copied()
+        self.names.vars.get(name).copied()
     }
     fn node(&self, name: &str) -> Option<NodeId> {
         self.nodes.get(name)
     }
     fn command(&self, name: &str) -> Option<(CommandId, &[Type])> {
-        self.commands
+        self.names
+            .commands
             .get(name)
             .map(|(id, params)| (*id, &params[..]))
     }
     fn function(&self, name: &str) -> Option<(FunctionId, &[Type], Type)> {
-        self.functions
+        self.names
+            .functions
             .get(name)
             .map(|(id, params, returns)| (*id, &params[..], *returns))
     }
@@ -83,10 +122,10 @@ impl Scope for Declared<'_> {
         }
         // In hash order: `suggest::closest` breaks ties by name, not by order.
         match kind {
-            NameKind::Variable => self.vars.keys().copied().collect(),
+            NameKind::Variable => self.names.vars.keys().map(|k| &**k).collect(),
             NameKind::Node => self.nodes.names().collect(),
-            NameKind::Function => self.functions.keys().copied().collect(),
-            NameKind::Command => self.commands.keys().copied().collect(),
+            NameKind::Function => self.names.functions.keys().map(|k| &**k).collect(),
+            NameKind::Command => self.names.commands.keys().map(|k| &**k).collect(),
         }
     }
 }
@@ -282,7 +321,7 @@ pub(super) fn declare_variables<'p>(
     cx: &mut Ctx<'_>,
     parts: &[FileParts<'p>],
     names: &mut Names,
-    declared: &mut Declared<'p>,
+    declared: &mut Declared<'_>,
 ) -> Vec<(VarId, Value)> {
     let mut variables = Vec::new();
     let mut seen = FirstSeen::default();
@@ -296,7 +335,7 @@ pub(super) fn declare_variables<'p>(
                 continue;
             }
             let id = names.vars.intern(name);
-            declared.vars.insert(name, (id, value.ty()));
+            (declared.names_mut().vars).insert(Box::from(&**name), (id, value.ty()));
             variables.push((id, value.clone()));
         }
     }
@@ -304,11 +343,11 @@ pub(super) fn declare_variables<'p>(
 }
 
 /// Declares the main file's commands; returns them with their parameters' types.
-pub(super) fn declare_commands<'p>(
+pub(super) fn declare_commands(
     cx: &mut Ctx<'_>,
-    main: &'p StoryFile,
+    main: &StoryFile,
     names: &mut Names,
-    declared: &mut Declared<'p>,
+    declared: &mut Declared<'_>,
 ) -> Vec<(CommandId, Box<[Type]>)> {
     let mut commands = Vec::new();
     let mut seen = FirstSeen::default();
@@ -323,7 +362,7 @@ pub(super) fn declare_commands<'p>(
         check_params(cx, &path, name, &def.params);
         let id = names.commands.intern(name);
         let params = param_types(&def.params);
-        declared.commands.insert(name, (id, params.clone()));
+        (declared.names_mut().commands).insert(Box::from(name.as_str()), (id, params.clone()));
         commands.push((id, params));
     }
     commands
@@ -359,7 +398,7 @@ pub(super) fn declare_functions<'p>(
     cx: &mut Ctx<'_>,
     main: &'p StoryFile,
     names: &mut Names,
-    declared: &mut Declared<'p>,
+    declared: &mut Declared<'_>,
 ) -> Vec<FunctionSignature<'p>> {
     let mut functions = Vec::new();
     let mut seen = FirstSeen::default();
@@ -368,7 +407,7 @@ pub(super) fn declare_functions<'p>(
         if !valid_name(cx, MAIN_FILE, &path, "function", name) {
             continue;
         }
-        if declared.commands.contains_key(name.as_str()) {
+        if declared.names.commands.contains_key(name.as_str()) {
             cx.error(
                 MAIN_FILE,
                 path,
@@ -382,9 +421,8 @@ pub(super) fn declare_functions<'p>(
         check_params(cx, &path, name, &def.params);
         let id = names.functions.intern(name);
         let params = param_types(&def.params);
-        declared
-            .functions
-            .insert(name, (id, params, def.returns.ty()));
+        (declared.names_mut().functions)
+            .insert(Box::from(name.as_str()), (id, params, def.returns.ty()));
         functions.push((id, name.as_str(), def));
     }
     functions
@@ -463,7 +501,7 @@ pub(super) fn declare_assets<'p>(
     root: &std::path::Path,
     parts: &[FileParts<'p>],
     names: &mut Names,
-    declared: &mut Declared<'p>,
+    declared: &mut Declared<'_>,
 ) -> Vec<(AssetId, AssetSource)> {
     let mut assets = Vec::new();
     let mut seen = FirstSeen::default();
@@ -473,7 +511,7 @@ pub(super) fn declare_assets<'p>(
             if !cx.declare(&mut seen, "asset", name, p.file, || path.clone()) {
                 continue;
             }
-            declared.assets.insert(name);
+            declared.names_mut().assets.insert(Box::from(&**name));
             let mut field = path.clone();
             field.push(Seg::Field("path"));
             match contained(cx.source, root, &def.path) {

@@ -133,7 +133,7 @@ impl Kept {
 }
 
 /// Where each node is declared, with which parse of each file it was taken from.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Decl {
     /// By file id: which parse the file's nodes were declared from, and their links in the
     /// order written.
