@@ -6,17 +6,18 @@
 //!
 //! Each size runs in a process of its own (the binary again, with `--one NODES`), so that
 //! its peak resident memory is its own. In it: the story is written, loaded three times
-//! reading and parsing its files on the engine's pool (as `qnce play` does; in another
-//! process again, `--pool-loads DIR NODES`, with its own peak), then three times on the
-//! calling thread alone (medians reported), then one node's text in the middle file is
-//! edited and reloaded 20 times (medians of the whole reload and of each phase, with the
-//! parse of the changed file), then the node's first choice is led elsewhere and back 6
-//! times (an edit of the graph: reachability is found again), then a syntax error is
-//! saved in the file and mended 3 times (a reload that declares every file afresh, and the
-//! one after it, which restores the running text: only that file is declared again), then
-//! a seeded random walk of 20,000 steps is timed. Memory: the resident
-//! set before the first load, after it (steady), its peak before the syntax errors, and its
-//! peak with them (a reload that fails compiles a whole story beside the running one).
+//! parsing its files and compiling their nodes on the engine's pool (as `qnce play` does;
+//! in another process again, `--pool-loads DIR NODES`, with its own peak), then three
+//! times on the calling thread alone (medians reported), then one node's text in the
+//! middle file is edited and reloaded 20 times (medians of the whole reload and of each
+//! phase, with the parse of the changed file), then the node's first choice is led
+//! elsewhere and back 6 times (an edit of the graph: reachability is found again), then a
+//! syntax error is saved in the file and mended 3 times (a reload that declares every
+//! file afresh, and the one after it, which restores the running text: only that file is
+//! declared again), then a seeded random walk of 20,000 steps is timed. Memory: the
+//! resident set before the first load, after it (steady), its peak before the syntax
+//! errors, and its peak with them (a reload that fails compiles a whole story beside the
+//! running one).
 #![expect(clippy::print_stdout, reason = "it prints its measurements")]
 
 use std::path::Path;
@@ -121,8 +122,8 @@ fn limits(shape: StoryShape) -> Limits {
     }
 }
 
-/// Loads the story in `dir` three times reading and parsing its files on the engine's pool,
-/// as `qnce play` does (each story dropped before the next load), and prints the median
+/// Loads the story in `dir` three times parsing its files and compiling their nodes on the
+/// engine's pool, as `qnce play` does (each story dropped before the next load), and prints the median
 /// load and the peak resident set.
 fn pool_loads(dir: &Path, n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {
     let limits = limits(shape(n_nodes));

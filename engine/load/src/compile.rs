@@ -278,18 +278,14 @@ fn held_at(handles: &Handles, i: usize) -> Option<&Parsed> {
     handles.get(i)?.as_deref()
 }
 
-/// Gives back the handle on file `i`'s parse, if `handles` has one: held again by the file
-/// with `keep` (a parse made again is not held until then), else let go of.
+/// Gives back the handle on file `i`'s parse, if `handles` has one (see
+/// [`FileParse::settle`]).
 fn settle(handles: &mut Handles, parsed: &[Option<Arc<FileParse>>], i: usize, keep: bool) {
     let Some(handle) = handles.get_mut(i).and_then(Option::take) else {
         return;
     };
     if let Some(file) = parsed.get(i).and_then(Option::as_ref) {
-        if keep {
-            file.hold(handle);
-        } else {
-            file.let_go();
-        }
+        file.settle(handle, keep);
     }
 }
 
@@ -674,24 +670,17 @@ pub(crate) fn compile(
                 nodes: NodeIndex::new(&names.nodes, tables.decl.at()),
                 hints,
             };
-            let mut known = Known {
-                decl: &tables.decl,
-                choices: ChoiceIds::Interned(ChoiceInterner::new(&mut names.choices)),
-                declared: &declared,
-                asset_ids: &scope.asset_ids,
-            };
-            let n_nodes = node_decls.len();
+            let asset_ids = &scope.asset_ids;
+            let mut known =
+                Known::interning(&tables.decl, &mut names.choices, &declared, asset_ids);
             let held = (&mut handles[..], &keeps as &dyn Fn(usize) -> bool);
-            let compiled = jobs::take(&mut cx, &mut known, done, n_nodes, held, parsed);
+            let given = (&node_decls[..], done);
+            let compiled = jobs::take(&mut cx, &mut known, given, held, parsed);
             (declared, compiled)
         }
         None => {
-            let mut known = Known {
-                decl: &tables.decl,
-                choices: ChoiceIds::Interned(ChoiceInterner::new(&mut names.choices)),
-                declared: &declared,
-                asset_ids: &asset_ids,
-            };
+            let mut known =
+                Known::interning(&tables.decl, &mut names.choices, &declared, &asset_ids);
             let compiled = compile_nodes(
                 &mut cx,
                 &mut known,
@@ -1214,7 +1203,23 @@ impl<'k> ChoiceInterner<'k> {
     }
 }
 
-impl Known<'_> {
+impl<'k> Known<'k> {
+    /// What a compile resolves names against, interning choice ids into `choices` as
+    /// choices compile.
+    fn interning(
+        decl: &'k Decl,
+        choices: &'k mut Interner<ChoiceId>,
+        declared: &'k Declared<'k>,
+        asset_ids: &'k HashMap<String, AssetId>,
+    ) -> Known<'k> {
+        Known {
+            decl,
+            choices: ChoiceIds::Interned(ChoiceInterner::new(choices)),
+            declared,
+            asset_ids,
+        }
+    }
+
     /// The id of the choice at `index` among its node's choices compiled, named `name`
     /// (after node `target` when it is named after one); with ids noted, a stand-in until
     /// it is interned.

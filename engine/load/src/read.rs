@@ -177,6 +177,16 @@ impl FileParse {
         self.slot().get_or_insert(parse);
     }
 
+    /// Gives back a user's handle on the parse: held again with `keep` (a parse made again
+    /// is not held until then), else let go of.
+    pub(crate) fn settle(&self, handle: Arc<Parsed>, keep: bool) {
+        if keep {
+            self.hold(handle);
+        } else {
+            self.let_go();
+        }
+    }
+
     /// How many times the parse was made again.
     #[cfg(test)]
     pub(crate) fn times_made_again(&self) -> usize {

@@ -7,7 +7,8 @@
 //! keeps a freed block in the arena of the thread that took it, for that thread alone to
 //! take again: parses freed where nodes are compiled are memory those nodes reuse, where
 //! parses made on the pool and freed on the loading thread would stay unused beside them.
-//! The lists a job fills are made on the loading thread, which frees them.
+//! The lists of nodes and choices a job fills, the largest, are made on the loading
+//! thread, which frees them.
 //!
 //! What depends on order is left to the loading thread, which takes the jobs' results in
 //! the files' order ([`take`]): choice ids are interned there, in the order a compile on
@@ -23,7 +24,7 @@ use super::declare::{Declared, DeclaredNames, Hints, NodeDecl, NodeIndex};
 use super::tables::Decl;
 use super::{
     ChoiceIds, CompiledNodes, Ctx, Handles, Known, NodeFacts, Sink, compile_into, compile_nodes,
-    nodes_of, settle,
+    fetch_all, nodes_of, settle,
 };
 use crate::read::FileParse;
 use crate::{Finding, Limits, ParallelMap, Parsed};
@@ -72,7 +73,6 @@ struct FileNodes {
 /// One file's nodes compiled, with what was found in them.
 pub(super) struct FileDone {
     file: FileId,
-    decls: Vec<NodeDecl>,
     nodes: Vec<NodeData>,
     facts: Vec<NodeFacts>,
     findings: Vec<Finding>,
@@ -133,6 +133,8 @@ pub(super) fn run(
     (handles, keeps): (&mut Handles, &dyn Fn(usize) -> bool),
     parsed: &[Option<Arc<FileParse>>],
 ) -> (NodeScope, Vec<FileDone>) {
+    // A file whose nodes came in two runs would have its parse taken for the first: the
+    // second is compiled by `take`, on this thread.
     let scope = Arc::new(scope);
     let mut files = Vec::new();
     for decls in node_decls.chunk_by(|a, b| a.0 == b.0) {
@@ -234,16 +236,11 @@ fn compile_file(scope: &NodeScope, file: FileNodes) -> FileDone {
     let parse = if wanted.0 || wanted.1 {
         Some(parse)
     } else {
-        if keep {
-            held.hold(parse);
-        } else {
-            held.let_go();
-        }
+        held.settle(parse, keep);
         None
     };
     FileDone {
         file,
-        decls,
         nodes,
         facts,
         findings,
@@ -263,43 +260,50 @@ impl ChoiceIds<'_> {
     }
 }
 
-/// Takes what the jobs of [`run`] gave, file by file in order, into what
-/// [`compile_nodes`] gives for the same nodes: their findings reported through `cx`, the
-/// ids of their choices interned through `known`, and each parse that a job did not
+/// Takes what the jobs of [`run`] gave for the nodes of `node_decls`, file by file in
+/// order, into what [`compile_nodes`] gives for them: their findings reported through
+/// `cx`, the ids of their choices interned through `known`, each parse that a job did not
 /// settle settled. A file whose errors would have had a "did you mean" while some are
-/// left is compiled again, with them. `n_nodes` is how many nodes were to compile.
+/// left is compiled again here, with them, and so is a file no job gave back.
 pub(super) fn take(
     cx: &mut Ctx<'_>,
     known: &mut Known<'_>,
-    done: Vec<FileDone>,
-    n_nodes: usize,
+    (node_decls, done): (&[NodeDecl], Vec<FileDone>),
     (handles, keeps): (&mut Handles, &dyn Fn(usize) -> bool),
     parsed: &[Option<Arc<FileParse>>],
 ) -> CompiledNodes {
-    let mut nodes = Vec::with_capacity(n_nodes);
+    let mut nodes = Vec::with_capacity(node_decls.len());
     let mut facts = Vec::new();
-    for file in done {
-        let f = file.file.0 as usize;
-        if let (Some(parse), Some(slot)) = (file.parse, handles.get_mut(f)) {
-            *slot = Some(parse);
-        }
-        let (field, expression) = file.wanted;
-        if (field && cx.hints.left()) || (expression && known.declared.hints.left()) {
-            let again = compile_nodes(cx, known, &file.decls, None, (handles, keeps), parsed);
-            nodes.extend(again.nodes);
-            facts.extend(again.facts);
-            continue;
-        }
-        settle(handles, parsed, f, keeps(f));
-        cx.findings.extend(file.findings);
-        facts.extend(file.facts);
-        let first = nodes.len();
-        nodes.extend(file.nodes);
-        let ChoiceIds::Interned(interner) = &mut known.choices else {
+    let mut done = done.into_iter().peekable();
+    for decls in node_decls.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&(file, _, _)) = decls.first() else {
             continue;
         };
-        for noted in file.noted {
-            let id = interner.intern(&known.declared.nodes, noted.target, &noted.name);
+        let f = file.0 as usize;
+        let mut given = done.next_if(|d| d.file == file);
+        if let Some(parse) = given.as_mut().and_then(|d| d.parse.take())
+            && let Some(slot) = handles.get_mut(f)
+        {
+            *slot = Some(parse);
+        }
+        let again = given.as_ref().is_none_or(|d| {
+            let (field, expression) = d.wanted;
+            (field && cx.hints.left()) || (expression && known.declared.hints.left())
+        });
+        let Some(given) = given.filter(|_| !again) else {
+            fetch_all((handles, &mut HashSet::default()), parsed, &[f]);
+            let compiled = compile_nodes(cx, known, decls, None, (handles, keeps), parsed);
+            nodes.extend(compiled.nodes);
+            facts.extend(compiled.facts);
+            continue;
+        };
+        settle(handles, parsed, f, keeps(f));
+        cx.findings.extend(given.findings);
+        facts.extend(given.facts);
+        let first = nodes.len();
+        nodes.extend(given.nodes);
+        for noted in given.noted {
+            let id = known.choice_id(noted.target, &noted.name, noted.choice as usize);
             let node = noted.node.and_then(|n| nodes.get_mut(first + n as usize));
             if let Some(choice) = node.and_then(|n| n.choices.get_mut(noted.choice as usize)) {
                 choice.choice.id = id;
