@@ -184,7 +184,8 @@ fn random_seed() -> u64 {
     std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now()) >> 11
 }
 
-/// The host of the story at `path`, its files parsed on the services' pool.
+/// The host of the story at `path`, its files read, parsed and compiled on the services'
+/// pool.
 fn open(path: &Path, services: &Services) -> Result<Host, u8> {
     match Host::open_attached(path, &Limits::default(), services) {
         Ok(loaded) => {

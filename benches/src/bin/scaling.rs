@@ -6,7 +6,7 @@
 //!
 //! Each size runs in a process of its own (the binary again, with `--one NODES`), so that
 //! its peak resident memory is its own. In it: the story is written, loaded three times
-//! parsing its files and compiling their nodes on the engine's pool (as `qnce play` does;
+//! reading, parsing and compiling its files on the engine's pool (as `qnce play` does;
 //! in another process again, `--pool-loads DIR NODES`, with its own peak), then three
 //! times on the calling thread alone (medians reported), then one node's text in the
 //! middle file is edited and reloaded 20 times (medians of the whole reload and of each
@@ -122,7 +122,7 @@ fn limits(shape: StoryShape) -> Limits {
     }
 }
 
-/// Loads the story in `dir` three times parsing its files and compiling their nodes on the
+/// Loads the story in `dir` three times reading, parsing and compiling its files on the
 /// engine's pool, as `qnce play` does (each story dropped before the next load), and prints the median
 /// load and the peak resident set.
 fn pool_loads(dir: &Path, n_nodes: usize) -> Result<(), Box<dyn std::error::Error>> {

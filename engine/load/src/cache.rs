@@ -65,36 +65,17 @@ pub(crate) struct PrereadFile {
     pub(crate) parsed: Option<Result<Parsed, ron::error::SpannedError>>,
 }
 
-/// A file read ahead of a load or a reload, to parse on any thread.
+/// A file to read and parse ahead of a load or a reload, on any thread.
 pub struct FileJob {
+    /// Where to read it: the path the reader would read.
+    path: PathBuf,
     /// What the reader looks it up by (see [`file_key`]).
     key: PathBuf,
-    /// Read on the thread that loads, so that its memory, given back once the file's
-    /// nodes are compiled, is that thread's to use again (an allocator gives memory freed
-    /// back to the arena of the thread that took it, which another thread may never reuse;
-    /// a text is about two fifths of what a file holds while it is parsed).
-    text: Result<Arc<str>, ReadFailure>,
-    reading: Duration,
     main: bool,
     limits: Limits,
 }
 
-impl FileJob {
-    /// Reads the file at `path` (the path the reader would read), to parse it.
-    fn read(path: &Path, key: PathBuf, main: bool, limits: &Limits) -> FileJob {
-        let started = Instant::now();
-        let text = read_text(&FileSystem, path, limits).map(Arc::from);
-        FileJob {
-            key,
-            text,
-            reading: started.elapsed(),
-            main,
-            limits: limits.clone(),
-        }
-    }
-}
-
-/// What parsing a [`FileJob`] gave, with the time it took to read.
+/// What reading and parsing a [`FileJob`] gave.
 pub struct FileRead {
     key: PathBuf,
     file: PrereadFile,
@@ -103,10 +84,9 @@ pub struct FileRead {
 }
 
 /// Runs one function over several files at once, the calling thread helping, and returns
-/// the results in the jobs' order. A load parses its files through one when it is given
-/// one (each read first by the thread that loads), then compiles their nodes; a reload
-/// parses its changed files. The engine's thread pool (`qnce-services`) is one. Loading
-/// itself starts no thread.
+/// the results in the jobs' order. A load reads and parses its files through one when it
+/// is given one, then compiles their nodes; a reload reads and parses its changed files.
+/// The engine's thread pool (`qnce-services`) is one. Loading itself starts no thread.
 pub trait ParallelMap: Send + Sync + std::fmt::Debug {
     /// Runs `work` on every job; the results come back in the jobs' order.
     fn map_files(&self, jobs: Vec<FileJob>, work: fn(FileJob) -> FileRead) -> Vec<FileRead>;
@@ -118,7 +98,7 @@ pub trait ParallelMap: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// Reads the changed files among the cached ones and parses them through `parallel`, when
+/// Reads and parses the changed files among the cached ones through `parallel`, when
 /// there are at least two (for one, the reader does it as well).
 pub fn preread(
     parallel: &dyn ParallelMap,
@@ -134,28 +114,32 @@ pub fn preread(
     let (_, main) = resolve(&FileSystem, path);
     let main_key = file_key(&main);
     // Each file is read where the reader read it.
-    let files: Vec<(&PathBuf, &PathBuf)> = (paths.iter())
+    let jobs: Vec<FileJob> = paths
+        .iter()
         .filter_map(|key| Some((key, &cache.files.get(key)?.file.path)))
+        .map(|(key, path)| FileJob {
+            path: path.clone(),
+            key: key.clone(),
+            main: *key == main_key,
+            limits: limits.clone(),
+        })
         .collect();
-    if files.len() < 2 {
+    if jobs.len() < 2 {
         return Preread::default();
     }
-    let jobs = (files.into_iter())
-        .map(|(key, path)| FileJob::read(path, key.clone(), *key == main_key, limits))
-        .collect();
     let mut preread = Preread::default();
-    for read in parallel.map_files(jobs, parse) {
+    for read in parallel.map_files(jobs, read_and_parse) {
         preread.take(read);
     }
     preread
 }
 
-/// How many files [`preread_story`] reads, then parses at once: enough to keep a pool busy,
-/// few enough that reading stops soon after the files read pass the node limit.
+/// How many files [`preread_story`] reads at once: enough to keep a pool busy, few enough
+/// that reading stops soon after the files read pass the node limit.
 const PREREAD_BATCH: usize = 16;
 
-/// Reads a story's files and parses them through `parallel` before its first load: the
-/// main file, then the files it includes, then theirs, each level at once. The reader takes
+/// Reads and parses a story's files through `parallel` before its first load: the main
+/// file, then the files it includes, then theirs, each level at once. The reader takes
 /// them instead of reading and parsing itself, and checks each as it would have (a file it
 /// does not reach is dropped). Within the limits: at most [`Limits::max_files`] files, and
 /// no batch of them after the files read hold more than [`Limits::max_nodes`] nodes
@@ -163,7 +147,12 @@ const PREREAD_BATCH: usize = 16;
 pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -> Preread {
     let (root, main) = resolve(&FileSystem, path);
     let root_key = file_key(&root);
-    let job = |path: PathBuf, key: PathBuf, main: bool| (path, key, main);
+    let job = |path: PathBuf, key: PathBuf, main: bool| FileJob {
+        path,
+        key,
+        main,
+        limits: limits.clone(),
+    };
     let main_key = file_key(&main);
     let mut seen = HashSet::from([main_key.clone()]);
     let mut level = vec![job(main, main_key, true)];
@@ -177,17 +166,14 @@ pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -
         level.truncate(room);
         let mut jobs = std::mem::take(&mut level).into_iter();
         loop {
-            let batch: Vec<_> = jobs.by_ref().take(PREREAD_BATCH).collect();
+            let batch: Vec<FileJob> = jobs.by_ref().take(PREREAD_BATCH).collect();
             if batch.is_empty() {
                 break;
             }
             if nodes > limits.max_nodes {
                 break 'levels;
             }
-            let batch = (batch.into_iter())
-                .map(|(path, key, main)| FileJob::read(&path, key, main, limits))
-                .collect();
-            for read in parallel.map_files(batch, parse) {
+            for read in parallel.map_files(batch, read_and_parse) {
                 if let Some(Ok(parsed)) = &read.file.parsed {
                     nodes = nodes.saturating_add(parsed.n_nodes());
                     for include in parsed.includes() {
@@ -207,14 +193,16 @@ pub fn preread_story(parallel: &dyn ParallelMap, path: &Path, limits: &Limits) -
     preread
 }
 
-fn parse(job: FileJob) -> FileRead {
+fn read_and_parse(job: FileJob) -> FileRead {
     let FileJob {
+        path,
         key,
-        text,
-        reading,
         main,
         limits,
     } = job;
+    let started = Instant::now();
+    let text = read_text(&FileSystem, &path, &limits).map(Arc::from);
+    let reading = started.elapsed();
     let started = Instant::now();
     let parsed = match &text {
         Ok(text) if !is_blank(text) => Some(parse_text(text, main, &limits)),

@@ -197,8 +197,8 @@ pub fn load_cached(
     )
 }
 
-/// As [`load_cached`], parsing the story's files through `parallel`, several at once (see
-/// [`preread_story`]).
+/// As [`load_cached`], reading and parsing the story's files through `parallel`, several
+/// at once (see [`preread_story`]), then compiling their nodes through it.
 #[doc(hidden)]
 pub fn load_cached_in_parallel(
     path: &Path,

@@ -458,9 +458,9 @@ impl Pool {
     }
 }
 
-/// A load parses the story's files on the pool and compiles their nodes, and a reload
-/// parses several changed files, at high priority, the loading thread helping (see
-/// [`Pool::map`]).
+/// A load reads and parses the story's files on the pool and compiles their nodes, and a
+/// reload reads and parses several changed files, at high priority, the loading thread
+/// helping (see [`Pool::map`]).
 impl qnce_load::ParallelMap for Pool {
     fn map_files(
         &self,

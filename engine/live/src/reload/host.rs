@@ -71,8 +71,8 @@ impl Host {
         Ok(Reloader::load(path, limits)?.map(Host::of))
     }
 
-    /// As [`Host::open`], parsing the story's files and compiling their nodes on the
-    /// services' pool, several at once, then attached to `services` ([`Host::attach`]).
+    /// As [`Host::open`], reading and parsing the story's files and compiling their nodes
+    /// on the services' pool, several at once, then attached to `services` ([`Host::attach`]).
     ///
     /// # Errors
     /// As [`qnce_load`].

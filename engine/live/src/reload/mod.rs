@@ -154,7 +154,7 @@ pub struct Reloader {
     seen_warnings: SeenWarnings,
     /// Whether every file must be read again at the next reload.
     pending_all: bool,
-    /// Where to parse several changed files at once.
+    /// Where to read and parse several changed files at once.
     parallel: Option<Arc<dyn ParallelMap>>,
 }
 
@@ -171,9 +171,9 @@ impl Reloader {
         Reloader::load_with(path.as_ref(), limits, None)
     }
 
-    /// As [`Reloader::load`], parsing the story's files and compiling their nodes through
-    /// `parallel` (the engine's pool, for one), several at once; later reloads parse
-    /// through it too (see [`Reloader::read_in_parallel`]).
+    /// As [`Reloader::load`], reading and parsing the story's files and compiling their
+    /// nodes through `parallel` (the engine's pool, for one), several at once; later
+    /// reloads read through it too (see [`Reloader::read_in_parallel`]).
     ///
     /// # Errors
     /// As [`qnce_load`].
@@ -218,9 +218,9 @@ impl Reloader {
         })
     }
 
-    /// Parses several changed files at once through `parallel` (the engine's pool, for
-    /// one: high priority, with the calling thread working too), rather than one after the
-    /// other; the reloading thread reads them first.
+    /// Reads and parses several changed files at once through `parallel` (the engine's
+    /// pool, for one: high priority, with the calling thread working too), rather than one
+    /// after the other.
     pub fn read_in_parallel(&mut self, parallel: Arc<dyn ParallelMap>) {
         self.parallel = Some(parallel);
     }
@@ -340,7 +340,7 @@ impl Reloader {
                 rejected: retranslated.rejected,
             });
         }
-        // Several changed files are parsed at once, where there is a way to.
+        // Several changed files are read and parsed at once, where there is a way to.
         let preread = match &self.parallel {
             Some(parallel) => load::preread(
                 parallel.as_ref(),
