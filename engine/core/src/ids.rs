@@ -132,6 +132,11 @@ impl<I: Id> Interner<I> {
         self.names.get(id.index()).map_or("?", |n| n)
     }
 
+    /// Whether `id` is interned as `name`: one comparison, no lookup.
+    pub fn is_named(&self, id: I, name: &str) -> bool {
+        self.names.get(id.index()).is_some_and(|n| **n == *name)
+    }
+
     /// The shared name of `id`.
     pub fn name_arc(&self, id: I) -> Arc<str> {
         self.names

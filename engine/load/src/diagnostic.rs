@@ -66,6 +66,10 @@ fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
             }
         })
     }
+    // Most diagnostics compared are in one file: the same bytes are told by one comparison.
+    if a.as_os_str() == b.as_os_str() {
+        return std::cmp::Ordering::Equal;
+    }
     key(a).cmp(key(b))
 }
 
@@ -165,7 +169,8 @@ impl Diagnostics {
         self.items.sort_by(|a, b| {
             path_order(&a.path, &b.path).then((a.line, a.col).cmp(&(b.line, b.col)))
         });
-        self.items.dedup();
+        // Neighbours mostly differ in place: compared whole only when their places match.
+        (self.items).dedup_by(|a, b| (a.line, a.col) == (b.line, b.col) && a == b);
     }
 }
 
