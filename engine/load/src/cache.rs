@@ -37,8 +37,8 @@ impl Changes {
     }
 }
 
-/// Files read and parsed ahead of a load or a reload, parsed on several threads at once
-/// (see [`preread_story`] and [`preread`]); the reader takes them instead of reading and
+/// Files read and parsed ahead of a load or a reload, on several threads at once (see
+/// [`preread_story`] and [`preread`]); the reader takes them instead of reading and
 /// parsing itself.
 #[derive(Default)]
 pub struct Preread {

@@ -662,7 +662,7 @@ pub(crate) fn compile(
                 incomplete,
             };
             let held = (&mut handles[..], &keeps as &dyn Fn(usize) -> bool);
-            let (scope, done) = jobs::run(parallel, scope, &node_decls, held, parsed);
+            let (scope, node_decls, done) = jobs::run(parallel, scope, node_decls, held, parsed);
             names.nodes = scope.nodes;
             tables.decl = scope.decl;
             let declared = Declared {

@@ -169,8 +169,7 @@ impl Diagnostics {
         self.items.sort_by(|a, b| {
             path_order(&a.path, &b.path).then((a.line, a.col).cmp(&(b.line, b.col)))
         });
-        // Neighbours mostly differ in place: compared whole only when their places match.
-        (self.items).dedup_by(|a, b| (a.line, a.col) == (b.line, b.col) && a == b);
+        self.items.dedup();
     }
 }
 

@@ -43,11 +43,11 @@ pub struct NodesJob {
 /// What every job reads.
 struct Shared {
     scope: NodeScope,
-    /// Every file's node declarations, in one list, freed on the loading thread: a list
-    /// per file, made on the loading thread and freed on a job's, raised the peak of a
-    /// load of 100,000 nodes by 12 MiB (measured with the scaling bench's loads on the
+    /// Every file's node declarations, in one list, given back to the loading thread: a
+    /// list per file, made on the loading thread and freed on a job's, raised the peak of
+    /// a load of 100,000 nodes by 12 MiB (measured with the scaling bench's loads on the
     /// pool).
-    node_decls: Box<[NodeDecl]>,
+    node_decls: Vec<NodeDecl>,
 }
 
 /// What compiling a [`NodesJob`] gave.
@@ -136,14 +136,14 @@ pub(super) fn worth_sharing(node_decls: &[NodeDecl]) -> bool {
 
 /// Compiles the nodes of `node_decls` (grouped by file, in the files' order) through
 /// `parallel`, against `scope`, each file's parse taken from `handles`; gives back
-/// `scope` and what each file gave, in order, for [`take`].
+/// `scope`, `node_decls` and what each file gave, in order, for [`take`].
 pub(super) fn run(
     parallel: &dyn ParallelMap,
     scope: NodeScope,
-    node_decls: &[NodeDecl],
+    node_decls: Vec<NodeDecl>,
     (handles, keeps): (&mut Handles, &dyn Fn(usize) -> bool),
     parsed: &[Option<Arc<FileParse>>],
-) -> (NodeScope, Vec<FileDone>) {
+) -> (NodeScope, Vec<NodeDecl>, Vec<FileDone>) {
     // A file whose nodes came in two runs would have its parse taken for the first: the
     // second is compiled by `take`, on this thread.
     let mut files = Vec::new();
@@ -174,10 +174,7 @@ pub(super) fn run(
             keep: keeps(f),
         });
     }
-    let shared = Arc::new(Shared {
-        scope,
-        node_decls: node_decls.into(),
-    });
+    let shared = Arc::new(Shared { scope, node_decls });
     let mut jobs = Vec::new();
     let mut files = files.into_iter().peekable();
     while files.peek().is_some() {
@@ -189,11 +186,11 @@ pub(super) fn run(
     let done = parallel.map_nodes(jobs, compile_job);
     let done = done.into_iter().flat_map(|d| d.files).collect();
     // Every job is done with it (a `ParallelMap` that kept one would cost a copy).
-    let scope = match Arc::try_unwrap(shared) {
-        Ok(shared) => shared.scope,
-        Err(shared) => shared.scope.clone(),
-    };
-    (scope, done)
+    let Shared { scope, node_decls } = Arc::try_unwrap(shared).unwrap_or_else(|shared| Shared {
+        scope: shared.scope.clone(),
+        node_decls: shared.node_decls.clone(),
+    });
+    (scope, node_decls, done)
 }
 
 fn compile_job(job: NodesJob) -> NodesDone {

@@ -184,8 +184,11 @@ impl DeclFile {
         let is = |id: NodeId, n: &str| nodes.is_named(id, n);
         let advance = super::certain_advance(def);
         let same = links.id.is_some_and(|id| is(id, name))
-            && def.edges().count() == links.edges.len()
-            && def.edges().zip(links.edges.iter()).all(|(n, &e)| is(e, n))
+            && {
+                let mut edges = links.edges.iter();
+                def.edges().all(|n| edges.next().is_some_and(|&e| is(e, n)))
+                    && edges.next().is_none()
+            }
             && match (advance, links.advance) {
                 (Some((n, by_next)), Some((to, was_by_next))) => {
                     by_next == was_by_next && is(to, n)
