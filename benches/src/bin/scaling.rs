@@ -73,10 +73,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sizes = vec![1_000, 10_000, 100_000, 300_000];
     }
     println!(
-        "| nodes | load | load on the pool | peak RSS, loads on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | reload, syntax error | reload, mended | peak RSS, with the syntax error | step |"
+        "| nodes | load | load on the pool | peak RSS, loads on the pool | RSS after load | peak RSS | bytes/node | reload | reading | parsing (changed file) | validating | diff + apply | reload ÷ (2 × parse) | reload, graph edit | reload, syntax error | reload, mended | peak RSS, with the syntax error | step | reload ÷ reload(1,000), in turn |"
     );
     println!(
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     let me = std::env::current_exe()?;
     for n in sizes {
@@ -229,6 +229,8 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
         }
     }
 
+    let peak_with_errors = qnce_benches::proc_status_kib("VmHWM");
+
     let mut walk = Walk::new(&story, 1)?;
     let t = Instant::now();
     for _ in 0..STEPS {
@@ -236,11 +238,25 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
     }
     let step = t.elapsed().as_nanos() as f64 / STEPS as f64;
 
+    // The same edit in a story of 1,000 nodes, loaded beside this one, each reloaded in
+    // turn with this one's: the two costs in the same seconds, which the machine's speed
+    // (varying between this process and the one of 1,000 nodes) does not sway.
+    let small_shape = self::shape(1_000);
+    let small_dir = dir.with_extension("small");
+    write_story(&small_dir, small_shape)?;
+    let in_turn = reloads_in_turn(
+        (&mut story, &mut reloader, (&part, &texts)),
+        &small_dir,
+        small_shape,
+    );
+    let _ = std::fs::remove_dir_all(&small_dir);
+    let in_turn = in_turn?;
+
     let reload = median(walls);
     let parsing = phase(|t| t.parsing);
     let mib = |kib: u64| kib as f64 / 1024.0;
     Ok(format!(
-        "| {} | {:.0} ms | {} | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.2} | {} | {:.1} ms | {:.2} ms | {:.0} MiB | {:.0} ns |",
+        "| {} | {:.0} ms | {} | {:.0} MiB | {:.0} MiB | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.2} | {} | {:.1} ms | {:.2} ms | {:.0} MiB | {:.0} ns | {:.2} |",
         shape.n_nodes,
         ms(median(loads)),
         pool_loads.trim(),
@@ -260,7 +276,52 @@ fn measure(dir: &Path, shape: StoryShape) -> Result<String, Box<dyn std::error::
         },
         ms(median(broken_walls)),
         ms(median(mended_walls)),
-        mib(qnce_benches::proc_status_kib("VmHWM")),
+        mib(peak_with_errors),
         step,
+        in_turn,
     ))
+}
+
+/// A story, its reloader and its one-node edit (the file and its two texts).
+type Edited<'a> = (
+    &'a mut qnce::Story,
+    &'a mut Reloader,
+    (&'a Path, &'a [String; 2]),
+);
+
+/// The median reload of `big`'s edit over that of the same edit in the story of `shape`
+/// written at `dir`, the two reloaded in turn.
+fn reloads_in_turn(
+    (story, reloader, (part, texts)): Edited<'_>,
+    dir: &Path,
+    shape: StoryShape,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let (mut small, mut small_reloader) = Reloader::load(dir, &limits(shape))?.value;
+    let (small_part, [original, edited]) = middle_edit(dir, shape)?;
+    let small_texts = [edited, original];
+    let (mut big_walls, mut small_walls) = (Vec::new(), Vec::new());
+    for cycle in 0..RELOADS {
+        for (story, reloader, part, text, walls) in [
+            (
+                &mut *story,
+                &mut *reloader,
+                part,
+                &texts[cycle % 2],
+                &mut big_walls,
+            ),
+            (
+                &mut small,
+                &mut small_reloader,
+                &small_part,
+                &small_texts[cycle % 2],
+                &mut small_walls,
+            ),
+        ] {
+            std::fs::write(part, text)?;
+            let t = Instant::now();
+            reloader.reload(story, Some(std::slice::from_ref(&part.to_path_buf())))?;
+            walls.push(t.elapsed());
+        }
+    }
+    Ok(median(big_walls).as_secs_f64() / median(small_walls).as_secs_f64())
 }
