@@ -7,8 +7,8 @@
 //! keeps a freed block in the arena of the thread that took it, for that thread alone to
 //! take again: parses freed where nodes are compiled are memory those nodes reuse, where
 //! parses made on the pool and freed on the loading thread would stay unused beside them.
-//! The lists of nodes and choices a job fills, the largest, are made on the loading
-//! thread, which frees them.
+//! The lists of nodes and choices a job fills, the largest, and the node declarations it
+//! reads are made and freed by the loading thread.
 //!
 //! What depends on order is left to the loading thread, which takes the jobs' results in
 //! the files' order ([`take`]): choice ids are interned there, in the order a compile on
