@@ -8,13 +8,14 @@ use qnce::{Event, Limits, SessionConfig};
 use crate::reload::Live;
 use crate::support::TempDir;
 
+/// A main file that includes `one.ron` and `two.ron`, whose nodes `one` and `two` its
+/// node `a` leads to.
+const TWO_INCLUDES: &str = r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#;
+
 #[test]
 fn editing_one_include_reads_and_compiles_only_that_file() {
     let dir = TempDir::new("include");
-    dir.write(
-        "story.ron",
-        r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#,
-    );
+    dir.write("story.ron", TWO_INCLUDES);
     dir.write("one.ron", r#"Include(nodes: { "one": (text: "One") })"#);
     let two = dir.write("two.ron", r#"Include(nodes: { "two": (text: "Two") })"#);
     let mut host = Host::open(dir.path(), &Limits::default()).unwrap().value;
@@ -53,10 +54,7 @@ fn editing_one_include_reads_and_compiles_only_that_file() {
 #[test]
 fn a_file_changed_untold_is_read_anew_when_a_reload_needs_its_parse_again() {
     let dir = TempDir::new("untold");
-    dir.write(
-        "story.ron",
-        r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#,
-    );
+    dir.write("story.ron", TWO_INCLUDES);
     let one = dir.write(
         "one.ron",
         r#"Include(nodes: { "one": (text: "One"), "spare": (text: "Spare") })"#,
@@ -454,7 +452,7 @@ fn a_story_read_on_the_pool_loads_as_on_one_thread_mistakes_and_all() {
         threads: 2,
         ..PoolConfig::default()
     };
-    let main = r#"Story(title: "t", start: "a", include: ["one.ron", "two.ron"], nodes: { "a": (text: "A", choices: [(text: "1", to: "one"), (text: "2", to: "two")]) })"#;
+    let main = TWO_INCLUDES;
     let one = |includes: &str| {
         format!(
             r#"Include(include: [{includes}], nodes: {{ "one": (text: "One", choices: [(text: "on", to: "three")]) }})"#
